@@ -1,0 +1,57 @@
+"""Builds the node's ASGI application: mounts the adapters and maps domain errors to HTTP once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gotong import __version__
+from gotong.db.engine import make_engine
+from gotong.errors import GotongError
+from gotong.settings import Settings
+from gotong.taxii.media import TAXII_MEDIA_TYPE
+from gotong.taxii.routes import router as taxii_router
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """The application of one node over ``engine`` (made from the settings if not given)."""
+    app = FastAPI(title="Gotong", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    app.include_router(taxii_router)
+
+    def error_response(request: Request, status: int, title: str, description: str) -> Response:
+        body: dict[str, Any] = {"title": title, "description": description, "http_status": str(status)}
+        headers = {"WWW-Authenticate": 'Basic realm="gotong", Bearer'} if status == 401 else None
+        media = "application/json" if request.url.path.startswith("/api/") else TAXII_MEDIA_TYPE
+        return Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)
+
+    @app.exception_handler(GotongError)
+    async def _domain_error(request: Request, exc: GotongError) -> Response:
+        return error_response(request, exc.status, exc.title, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Method not allowed"}
+        description = {404: f"no resource at {request.url.path}"}.get(exc.status_code, str(exc.detail))
+        return error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), description)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return error_response(request, 400, "Invalid input", problems)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Never a traceback on the wire; the server log keeps it.
+        import logging
+
+        logging.getLogger("gotong").exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "Internal error", "the server failed; nothing was stored")
+
+    return app

@@ -1,0 +1,351 @@
+"""The ``gotong`` command. Thin: parse arguments, call one service, print the result.
+
+Every problem a user can cause ends in one line on stderr and a non-zero exit status, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from gotong.db.engine import make_engine
+from gotong.errors import GotongError, Invalid
+from gotong.orgs.models import OrgKind, Role
+from gotong.settings import Settings, load_settings
+
+
+class _Cli(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GotongError as exc:
+            raise click.ClickException(exc.message) from None
+        except (OperationalError, ProgrammingError) as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            hint = " (run 'gotong init' first?)" if "no such table" in reason or "does not exist" in reason else ""
+            raise click.ClickException(f"database error: {reason}{hint}") from None
+
+
+class _State:
+    def __init__(self, database: str | None) -> None:
+        overrides: dict[str, Any] = {"database_url": database} if database else {}
+        try:
+            self.settings: Settings = load_settings(**overrides)
+        except Exception as exc:  # pydantic's ValidationError: say which setting is wrong
+            raise click.ClickException(f"configuration: {str(exc).splitlines()[0]}") from None
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+
+pass_state = click.make_pass_decorator(_State)
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+@click.group(cls=_Cli)
+@click.option("--database", envvar="GOTONG_DATABASE_URL", help="SQLAlchemy URL (default sqlite:///gotong.db).")
+@click.version_option(package_name="gotong")
+@click.pass_context
+def main(ctx: click.Context, database: str | None) -> None:
+    """Gotong: threat-intelligence exchange for a regional network of national CERTs."""
+    ctx.obj = _State(database)
+
+
+@main.command()
+@click.option("--preset", help="Apply a network preset, e.g. 'asean'.")
+@click.option("--database", "database", help="SQLAlchemy URL; overrides GOTONG_DATABASE_URL.")
+@click.option("--demo", is_flag=True, help="Load a little demo intelligence (needs --preset asean).")
+@click.pass_context
+def init(ctx: click.Context, preset: str | None, database: str | None, demo: bool) -> None:
+    """Create or migrate the database and apply a preset. Safe to run again."""
+    from gotong.node import init_node
+
+    if database:
+        ctx.obj = _State(database)
+    state: _State = ctx.obj
+    report = init_node(state.engine, preset=preset)
+    click.echo(f"database ready at {state.engine.url.render_as_string(hide_password=True)}")
+    if report.created_orgs:
+        click.echo(f"created organisations: {', '.join(report.created_orgs)}")
+    if report.created_collections:
+        click.echo(f"created collections: {', '.join(report.created_collections)}")
+    if demo:
+        from gotong.demo import load_demo
+
+        if preset != "asean":
+            raise Invalid("--demo needs --preset asean")
+        summary = load_demo(state.engine)
+        click.echo(summary)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+@pass_state
+def serve(state: _State, host: str | None, port: int | None) -> None:
+    """Serve the TAXII 2.1 and REST APIs."""
+    import uvicorn
+
+    from gotong.app import create_app
+
+    app = create_app(state.settings, engine=state.engine)
+    uvicorn.run(app, host=host or state.settings.host, port=port or state.settings.port, log_level="info")
+
+
+# ----------------------------------------------------------------- organisations, users, tokens
+@main.group()
+def org() -> None:
+    """Organisations of the network."""
+
+
+@org.command("add")
+@click.argument("short")
+@click.option("--name", required=True)
+@click.option("--country", required=False, help="ISO 3166-1 alpha-2 code, e.g. TH.")
+@click.option("--kind", type=click.Choice([k.value for k in OrgKind]), default="national-cert", show_default=True)
+@click.option("--parent", help="Short name of the parent organisation (for constituents).")
+@pass_state
+def org_add(state: _State, short: str, name: str, country: str | None, kind: str, parent: str | None) -> None:
+    """Add an organisation."""
+    from gotong.orgs.service import add_org
+
+    with state.engine.begin() as conn:
+        created = add_org(conn, short_name=short, name=name, country=country, kind=OrgKind(kind), parent=parent)
+    click.echo(f"{created.short_name} {created.identity_id}")
+
+
+@org.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def org_list(state: _State, as_json: bool) -> None:
+    """List organisations."""
+    from gotong.orgs.service import list_orgs
+
+    with state.engine.connect() as conn:
+        orgs = list_orgs(conn)
+    parents = {o.id: o.short_name for o in orgs}
+    rows = [
+        {
+            "short_name": o.short_name,
+            "name": o.name,
+            "country": o.country,
+            "kind": str(o.kind),
+            "parent": parents.get(o.parent_id) if o.parent_id else None,
+            "identity_id": o.identity_id,
+            "default_tlp": o.default_tlp.label,
+        }
+        for o in orgs
+    ]
+    _print_rows(rows, as_json, ["short_name", "country", "kind", "parent", "name"])
+
+
+@org.command("set-default-tlp")
+@click.argument("short")
+@click.argument("tlp")
+@pass_state
+def org_set_default_tlp(state: _State, short: str, tlp: str) -> None:
+    """Set the TLP assumed for the organisation's unmarked submissions."""
+    from gotong.orgs.service import set_default_tlp
+    from gotong.sharing.tlp import TLP
+
+    with state.engine.begin() as conn:
+        updated = set_default_tlp(conn, short_name=short, tlp=TLP.parse(tlp))
+    click.echo(f"{updated.short_name} default marking {updated.default_tlp.label}")
+
+
+@main.group()
+def user() -> None:
+    """Users of organisations."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--org", "org_short", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@pass_state
+def user_add(state: _State, email: str, org_short: str, role: str) -> None:
+    """Add a user to an organisation with one role."""
+    from gotong.orgs.service import add_user
+
+    with state.engine.begin() as conn:
+        add_user(conn, email=email, org=org_short, role=Role(role))
+    click.echo(f"{email.lower()} {org_short} {role}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens (shown once, stored hashed)."""
+
+
+@token.command("create")
+@click.option("--org", "org_short", required=True)
+@click.option("--user", "user_email")
+@click.option("--role", type=click.Choice([r.value for r in Role]))
+@click.option("--expires-in-days", type=click.IntRange(min=1), help="Expire the token after this many days.")
+@pass_state
+def token_create(
+    state: _State, org_short: str, user_email: str | None, role: str | None, expires_in_days: int | None
+) -> None:
+    """Create a token and print it alone on stdout."""
+    from gotong.orgs.service import create_token
+    from gotong.stix.timestamps import now_micros
+
+    expires = now_micros() + expires_in_days * 86_400_000_000 if expires_in_days else None
+    with state.engine.begin() as conn:
+        secret = create_token(
+            conn, org=org_short, user_email=user_email, role=Role(role) if role else None, expires_at=expires
+        )
+    click.echo(secret)
+
+
+@token.command("revoke")
+@click.argument("prefix")
+@pass_state
+def token_revoke(state: _State, prefix: str) -> None:
+    """Revoke tokens by their first characters."""
+    from gotong.orgs.service import revoke_token
+
+    with state.engine.begin() as conn:
+        count = revoke_token(conn, token_prefix=prefix)
+    click.echo(f"revoked {count} token(s)")
+
+
+# ----------------------------------------------------------------- collections
+@main.group()
+def collection() -> None:
+    """TAXII collections."""
+
+
+@collection.command("add")
+@click.argument("title")
+@click.option("--description", default="")
+@click.option("--readers", default="all", show_default=True, help="Short names, comma-separated, or 'all'.")
+@click.option("--writers", default="all", show_default=True, help="Short names, comma-separated, or 'all'.")
+@click.option("--alias")
+@click.option("--public", is_flag=True, help="Let unauthenticated clients read its TLP:CLEAR objects.")
+@click.option("--default-group", help="Sharing group that is the audience of unaddressed objects.")
+@pass_state
+def collection_add(
+    state: _State,
+    title: str,
+    description: str,
+    readers: str,
+    writers: str,
+    alias: str | None,
+    public: bool,
+    default_group: str | None,
+) -> None:
+    """Add a collection; prints its id."""
+    from gotong.intel.collections import add_collection
+
+    with state.engine.begin() as conn:
+        created = add_collection(
+            conn,
+            title=title,
+            description=description,
+            readers=readers,
+            writers=writers,
+            alias=alias,
+            public=public,
+            default_group=default_group,
+        )
+    click.echo(created.id)
+
+
+@collection.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def collection_list(state: _State, as_json: bool) -> None:
+    """List collections."""
+    from gotong.intel.collections import list_collections
+
+    with state.engine.connect() as conn:
+        rows = [
+            {
+                "id": c.id,
+                "title": c.title,
+                "alias": c.alias,
+                "public": c.public,
+                "readers": "all" if c.readers_all else "listed",
+                "writers": "all" if c.writers_all else "listed",
+            }
+            for c in list_collections(conn)
+        ]
+    _print_rows(rows, as_json, ["id", "alias", "title"])
+
+
+# ----------------------------------------------------------------- import / export
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--org", "org_short", required=True, help="Submitting organisation.")
+@click.option("--collection", "collection_id", help="Collection id or alias (default: the only/first one).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@pass_state
+def import_(state: _State, files: tuple[str, ...], org_short: str, collection_id: str | None, quiet: bool) -> None:
+    """Import STIX 2.1 bundles or JSON files of objects, streamed."""
+    from gotong.intel.bulk import import_files
+
+    summary = import_files(
+        state.engine,
+        files=list(files),
+        org=org_short,
+        collection_id=collection_id,
+        progress=not quiet and sys.stderr.isatty(),
+        on_rejected=lambda line: click.echo(line, err=True),
+    )
+    click.echo(summary.line(), err=True)
+    if summary.rejected:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--org", "org_short", required=True, help="Export as this organisation sees it.")
+@click.option("--collection", "collection_id", help="Collection id or alias (default: all readable).")
+@click.option("--type", "types", multiple=True, help="Only these STIX types (repeatable).")
+@click.option("--added-after", help="Only versions added after this timestamp.")
+@click.option("--all-versions", is_flag=True, help="Every version, not only the latest.")
+@pass_state
+def export(
+    state: _State,
+    org_short: str,
+    collection_id: str | None,
+    types: tuple[str, ...],
+    added_after: str | None,
+    all_versions: bool,
+) -> None:
+    """Write a STIX 2.1 bundle of what the organisation may see to stdout."""
+    from gotong.intel.bulk import export_bundle
+
+    export_bundle(
+        state.engine,
+        out=sys.stdout,
+        org=org_short,
+        collection_id=collection_id,
+        types=list(types),
+        added_after=added_after,
+        all_versions=all_versions,
+    )
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    widths = {c: max([len(c)] + [len(str(r.get(c) or "")) for r in rows]) for c in columns}
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns))
+    for row in rows:
+        click.echo("  ".join(str(row.get(c) or "-").ljust(widths[c]) for c in columns))
+

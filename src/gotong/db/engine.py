@@ -1,0 +1,84 @@
+"""Engines for SQLite (embedded default) and PostgreSQL, tuned the same way wherever they are made."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from gotong.errors import Invalid
+
+# One writer at a time per process; across processes the database's own lock (SQLite's
+# reserved lock, PostgreSQL's advisory lock) serialises writers. Serialised writers are what
+# make ``date_added`` strictly increasing in commit order, so paging never skips an object.
+_WRITE_LOCK = threading.RLock()
+_PG_WRITE_LOCK_KEY = 0x60706F6E67  # "gotong"-ish; any constant shared by all writers works
+
+
+def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
+    return engine_or_conn.dialect.name == "sqlite"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys and explicit transactions."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError for malformed URLs
+        raise Invalid(f"database URL {url!r} is not valid: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend not in {"sqlite", "postgresql"}:
+        raise Invalid(f"database URL {url!r}: only sqlite:// and postgresql+psycopg:// are supported")
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        engine = create_engine(
+            parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
+        _tune_sqlite(engine)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # BEGIN IMMEDIATE takes SQLite's write lock at once, not at the first write, so two
+        # writers queue instead of failing with "database is locked" on lock upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("gotong_writer") else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the node's single write lock until it commits or rolls back."""
+    with _WRITE_LOCK, engine.connect() as conn:
+        conn.info["gotong_writer"] = True
+        try:
+            with conn.begin():
+                if not is_sqlite(engine):
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK_KEY})
+                yield conn
+        finally:
+            conn.info.pop("gotong_writer", None)
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads inside one transaction (a consistent snapshot for a page)."""
+    with engine.connect() as conn, conn.begin():
+        yield conn

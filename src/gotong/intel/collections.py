@@ -1,0 +1,207 @@
+"""Collections: named sets of STIX objects with per-organisation read and write rights."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from gotong.errors import Conflict, Forbidden, Invalid, NotFound
+from gotong.intel.models import collection_access, collections
+from gotong.orgs.service import Principal, get_org
+from gotong.sharing.service import get_group
+from gotong.stix.timestamps import now_micros
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    description: str
+    alias: str | None
+    public: bool
+    readers_all: bool
+    writers_all: bool
+    default_group_id: int | None
+
+
+@dataclass(frozen=True)
+class CollectionView:
+    """A collection as one principal sees it, with its rights."""
+
+    collection: Collection
+    can_read: bool
+    can_write: bool
+
+    def taxii(self) -> dict[str, Any]:
+        c = self.collection
+        resource: dict[str, Any] = {
+            "id": c.id,
+            "title": c.title,
+            "can_read": self.can_read,
+            "can_write": self.can_write,
+            "media_types": ["application/stix+json;version=2.1"],
+        }
+        if c.description:
+            resource["description"] = c.description
+        if c.alias:
+            resource["alias"] = c.alias
+        return resource
+
+
+def add_collection(
+    conn: Connection,
+    *,
+    title: str,
+    description: str = "",
+    readers: list[str] | str = ALL,
+    writers: list[str] | str = ALL,
+    public: bool = False,
+    alias: str | None = None,
+    default_group: str | None = None,
+    collection_id: str | None = None,
+) -> Collection:
+    """Create a collection; ``readers``/``writers`` are organisation short names or ``"all"``."""
+    if not title.strip():
+        raise Invalid("a collection needs a title")
+    cid = collection_id or str(uuid.uuid4())
+    if conn.execute(select(collections.c.id).where(collections.c.id == cid)).first():
+        raise Conflict(f"collection {cid} already exists")
+    if alias and conn.execute(select(collections.c.id).where(collections.c.alias == alias)).first():
+        raise Conflict(f"a collection with alias {alias!r} already exists")
+    group_id = get_group(conn, name=default_group).id if default_group else None
+    readers_all, reader_ids = _rights(conn, readers)
+    writers_all, writer_ids = _rights(conn, writers)
+    conn.execute(
+        insert(collections).values(
+            id=cid,
+            title=title.strip(),
+            description=description,
+            alias=alias,
+            readers_all=readers_all,
+            writers_all=writers_all,
+            public=public,
+            default_group_id=group_id,
+            created_at=now_micros(),
+        )
+    )
+    grants = [
+        {"collection_id": cid, "org_id": org, "can_read": org in reader_ids, "can_write": org in writer_ids}
+        for org in sorted(reader_ids | writer_ids)
+    ]
+    if grants:
+        conn.execute(insert(collection_access), grants)
+    return get_collection(conn, cid)
+
+
+def set_default_group(conn: Connection, *, collection_id: str, group: str | None) -> Collection:
+    """Set (or clear) the audience of objects posted to the collection without a sharing group."""
+    get_collection(conn, collection_id)
+    group_id = get_group(conn, name=group).id if group else None
+    conn.execute(update(collections).where(collections.c.id == collection_id).values(default_group_id=group_id))
+    return get_collection(conn, collection_id)
+
+
+def set_rights(conn: Connection, *, collection_id: str, readers: list[str] | str, writers: list[str] | str) -> None:
+    """Replace the read and write rights of a collection."""
+    get_collection(conn, collection_id)
+    readers_all, reader_ids = _rights(conn, readers)
+    writers_all, writer_ids = _rights(conn, writers)
+    conn.execute(
+        update(collections)
+        .where(collections.c.id == collection_id)
+        .values(readers_all=readers_all, writers_all=writers_all)
+    )
+    conn.execute(delete(collection_access).where(collection_access.c.collection_id == collection_id))
+    grants = [
+        {"collection_id": collection_id, "org_id": o, "can_read": o in reader_ids, "can_write": o in writer_ids}
+        for o in sorted(reader_ids | writer_ids)
+    ]
+    if grants:
+        conn.execute(insert(collection_access), grants)
+
+
+def get_collection(conn: Connection, collection_id: str) -> Collection:
+    row = conn.execute(
+        select(collections).where((collections.c.id == collection_id) | (collections.c.alias == collection_id))
+    ).first()
+    if row is None:
+        raise NotFound(f"no collection {collection_id!r}")
+    return _collection(row)
+
+
+def list_collections(conn: Connection) -> list[Collection]:
+    return [_collection(r) for r in conn.execute(select(collections).order_by(collections.c.created_at))]
+
+
+def views_for(conn: Connection, principal: Principal) -> list[CollectionView]:
+    """Every collection the principal may read or write, with its rights."""
+    grants = _grants(conn, principal)
+    result = []
+    for coll in list_collections(conn):
+        view = _view(coll, principal, grants.get(coll.id))
+        if view.can_read or view.can_write:
+            result.append(view)
+    return result
+
+
+def view_for(conn: Connection, principal: Principal, collection_id: str) -> CollectionView:
+    """One collection as the principal sees it; a collection it has no right to does not exist for it."""
+    try:
+        coll = get_collection(conn, collection_id)
+    except NotFound:
+        raise NotFound(f"no collection {collection_id!r} is available to you") from None
+    view = _view(coll, principal, _grants(conn, principal).get(coll.id))
+    if not (view.can_read or view.can_write):
+        raise NotFound(f"no collection {collection_id!r} is available to you")
+    return view
+
+
+def require_read(view: CollectionView) -> None:
+    if not view.can_read:
+        raise Forbidden(f"you may not read collection {view.collection.id}")
+
+
+def require_write(view: CollectionView) -> None:
+    if not view.can_write:
+        raise Forbidden(f"you may not write to collection {view.collection.id}")
+
+
+def _view(coll: Collection, principal: Principal, grant: Any) -> CollectionView:
+    if not principal.authenticated:
+        return CollectionView(coll, can_read=coll.public, can_write=False)
+    can_read = coll.public or coll.readers_all or bool(grant and grant.can_read)
+    can_write = coll.writers_all or bool(grant and grant.can_write)
+    return CollectionView(coll, can_read=can_read, can_write=can_write)
+
+
+def _grants(conn: Connection, principal: Principal) -> dict[str, Any]:
+    if principal.org_id is None:
+        return {}
+    rows = conn.execute(select(collection_access).where(collection_access.c.org_id == principal.org_id))
+    return {r.collection_id: r for r in rows}
+
+
+def _rights(conn: Connection, spec: list[str] | str) -> tuple[bool, set[int]]:
+    names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else spec
+    names = [n for n in names if n]
+    if any(n.lower() == ALL for n in names):
+        return True, set()
+    return False, {get_org(conn, short_name=n).id for n in names}
+
+
+def _collection(row: Any) -> Collection:
+    return Collection(
+        id=row.id,
+        title=row.title,
+        description=row.description or "",
+        alias=row.alias,
+        public=bool(row.public),
+        readers_all=bool(row.readers_all),
+        writers_all=bool(row.writers_all),
+        default_group_id=row.default_group_id,
+    )

@@ -1,0 +1,254 @@
+"""The read path: pages of stored versions, filtered TAXII-style and by the sharing rules.
+
+Every query here carries :func:`gotong.sharing.policy.visibility_clause`, so a page, its ``more``
+flag and its date headers only ever reflect what the reader may see.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, false, or_, select, true
+from sqlalchemy.sql import Select
+
+from gotong.errors import Forbidden, Invalid, NotFound
+from gotong.intel.models import stix_objects
+from gotong.sharing.policy import Reader, visibility_clause
+from gotong.stix.timestamps import TimestampError, format_micros, micros_of
+
+SPEC_VERSION = "2.1"
+MEDIA_TYPE = "application/stix+json;version=2.1"
+
+
+@dataclass(frozen=True)
+class ObjectFilter:
+    """TAXII's ``added_after`` and ``match[...]`` filters, parsed."""
+
+    added_after: int | None = None
+    ids: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    versions: tuple[str | int, ...] = ("last",)
+    spec_versions: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        added_after: str | None = None,
+        ids: str | None = None,
+        types: str | None = None,
+        versions: str | None = None,
+        spec_versions: str | None = None,
+        default_version: str = "last",
+    ) -> ObjectFilter:
+        """Read filter values as they arrive in a query string; bad values raise :class:`Invalid`."""
+        after = None
+        if added_after is not None:
+            try:
+                after = micros_of(added_after)
+            except TimestampError as exc:
+                raise Invalid(f"added_after: {exc}") from None
+        parsed_versions: list[str | int] = []
+        for value in _split(versions) or [default_version]:
+            if value in {"first", "last", "all"}:
+                parsed_versions.append(value)
+            else:
+                try:
+                    parsed_versions.append(micros_of(value))
+                except TimestampError:
+                    raise Invalid(
+                        f"match[version]: {value!r} is not 'first', 'last', 'all' or a timestamp"
+                    ) from None
+        specs = _split(spec_versions)
+        for spec in specs:
+            if spec not in {"2.0", "2.1"}:
+                raise Invalid(f"match[spec_version]: {spec!r} is not a STIX version (2.0 or 2.1)")
+        return cls(
+            added_after=after,
+            ids=tuple(_split(ids)),
+            types=tuple(_split(types)),
+            versions=tuple(parsed_versions),
+            spec_versions=tuple(specs),
+        )
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    stix_id: str
+    version: int
+    date_added: int
+    body: str
+
+    @property
+    def version_text(self) -> str:
+        return render_timestamp(self.version)
+
+    @property
+    def date_added_text(self) -> str:
+        return render_timestamp(self.date_added)
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "id": self.stix_id,
+            "date_added": self.date_added_text,
+            "version": self.version_text,
+            "media_type": MEDIA_TYPE,
+        }
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[StoredVersion]
+    more: bool
+    next: str | None
+
+    @property
+    def first_added(self) -> str | None:
+        return self.items[0].date_added_text if self.items else None
+
+    @property
+    def last_added(self) -> str | None:
+        return self.items[-1].date_added_text if self.items else None
+
+
+def render_timestamp(micros: int) -> str:
+    """Millisecond precision when that loses nothing, microseconds otherwise."""
+    return format_micros(micros, digits=3 if micros % 1000 == 0 else 6)
+
+
+def encode_cursor(date_added: int) -> str:
+    return base64.urlsafe_b64encode(f"g1:{date_added}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> int:
+    """The ``date_added`` a ``next`` token stands for; anything else is :class:`Invalid`."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+        prefix, _, value = raw.partition(":")
+        if prefix != "g1" or not value.isdigit():
+            raise ValueError
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Invalid(f"next: {token!r} is not a paging token issued by this server") from None
+
+
+def read_page(
+    conn: Connection,
+    *,
+    reader: Reader,
+    collection_id: str,
+    filters: ObjectFilter,
+    limit: int,
+    cursor: str | None = None,
+) -> Page:
+    """One page of the versions the reader may see, oldest ``date_added`` first."""
+    o = stix_objects
+    query = select(o.c.stix_id, o.c.version, o.c.date_added, o.c.body).where(
+        _conditions(reader, collection_id, filters, cursor)
+    )
+    return _page(conn, query.order_by(o.c.date_added).limit(limit + 1), limit)
+
+
+def read_page_all_collections(
+    conn: Connection, *, reader: Reader, filters: ObjectFilter, limit: int, cursor: str | None = None
+) -> Page:
+    """Like :func:`read_page` over every collection the reader may read (exports)."""
+    o = stix_objects
+    query = select(o.c.stix_id, o.c.version, o.c.date_added, o.c.body).where(
+        _conditions(reader, None, filters, cursor)
+    )
+    return _page(conn, query.order_by(o.c.date_added).limit(limit + 1), limit)
+
+
+def delete_versions(
+    conn: Connection, *, reader: Reader, collection_id: str, stix_id: str, filters: ObjectFilter
+) -> int:
+    """Delete the matching versions of one object; only the submitting organisation may.
+
+    Versions the caller cannot see are neither counted nor touched; if the caller sees matching
+    versions submitted by another organisation, nothing is deleted.
+    """
+    o = stix_objects
+    narrowed = ObjectFilter(
+        ids=(stix_id,), versions=filters.versions or ("all",), spec_versions=filters.spec_versions
+    )
+    rows = conn.execute(
+        select(o.c.seq, o.c.submitter_org_id).where(_conditions(reader, collection_id, narrowed, None))
+    ).all()
+    if not rows:
+        raise NotFound(f"no object {stix_id} in this collection is visible to you")
+    if any(r.submitter_org_id != reader.org_id for r in rows):
+        raise Forbidden(f"only the organisation that submitted {stix_id} may delete it")
+    conn.execute(delete(o).where(o.c.seq.in_([r.seq for r in rows])))
+    return len(rows)
+
+
+def _page(conn: Connection, query: Select[Any], limit: int) -> Page:
+    rows = conn.execute(query).all()
+    more = len(rows) > limit
+    items = [StoredVersion(r.stix_id, r.version, r.date_added, r.body) for r in rows[:limit]]
+    return Page(items=items, more=more, next=encode_cursor(items[-1].date_added) if more else None)
+
+
+def _conditions(
+    reader: Reader, collection_id: str | None, filters: ObjectFilter, cursor: str | None
+) -> ColumnElement[bool]:
+    o = stix_objects
+    scope = frozenset({collection_id}) if collection_id is not None else None
+    clauses: list[ColumnElement[bool]] = [_visible(reader, o, scope)]
+    if collection_id is not None:
+        clauses.append(o.c.collection_id == collection_id)
+    floor = max(filters.added_after or 0, decode_cursor(cursor) if cursor else 0)
+    if floor:
+        clauses.append(o.c.date_added > floor)
+    if filters.ids:
+        clauses.append(o.c.stix_id.in_(filters.ids))
+    if filters.types:
+        clauses.append(o.c.type.in_(filters.types))
+    if filters.spec_versions and SPEC_VERSION not in filters.spec_versions:
+        clauses.append(false())
+    clauses.append(_version_clause(reader, filters.versions, scope))
+    return and_(*clauses)
+
+
+def _visible(reader: Reader, table: Any, scope: frozenset[str] | None) -> ColumnElement[bool]:
+    return visibility_clause(
+        reader,
+        collection_col=table.c.collection_id,
+        tlp_col=table.c.tlp,
+        group_col=table.c.group_id,
+        submitter_col=table.c.submitter_org_id,
+        collection_ids=scope,
+    )
+
+
+def _version_clause(
+    reader: Reader, versions: tuple[str | int, ...], scope: frozenset[str] | None
+) -> ColumnElement[bool]:
+    """``first``/``last`` are the earliest/latest version among those the reader may see."""
+    if "all" in versions:
+        return true()
+    o = stix_objects
+    parts: list[ColumnElement[bool]] = []
+    for wanted in versions:
+        if isinstance(wanted, int):
+            parts.append(o.c.version == wanted)
+            continue
+        other = o.alias("other")
+        newer = other.c.version > o.c.version if wanted == "last" else other.c.version < o.c.version
+        parts.append(
+            ~exists().where(
+                other.c.collection_id == o.c.collection_id,
+                other.c.stix_id == o.c.stix_id,
+                newer,
+                _visible(reader, other, scope),
+            )
+        )
+    return or_(*parts)
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []

@@ -1,0 +1,228 @@
+"""The write path: validate STIX objects, decide their marking and audience, store new versions.
+
+Every envelope is written in one transaction under the node's write lock, so each stored version
+gets a ``date_added`` that is unique and strictly increasing in commit order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from gotong.db.engine import write_transaction
+from gotong.errors import Invalid
+from gotong.intel.collections import require_write, view_for
+from gotong.intel.models import statuses, stix_objects
+from gotong.orgs.service import Principal, get_org
+from gotong.sharing.service import group_ids_by_marking
+from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
+from gotong.stix.timestamps import format_micros, micros_of, now_micros
+from gotong.stix.validate import validate_object
+
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one object of an envelope."""
+
+    id: str
+    version: str | None
+    message: str | None = None
+
+    def taxii(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id}
+        if self.version is not None:
+            out["version"] = self.version
+        if self.message:
+            out["message"] = self.message
+        return out
+
+
+@dataclass
+class StatusReport:
+    """The TAXII status resource of one envelope."""
+
+    id: str
+    collection_id: str
+    request_timestamp: int
+    successes: list[Outcome] = field(default_factory=list)
+    failures: list[Outcome] = field(default_factory=list)
+    pendings: list[Outcome] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.successes) + len(self.failures) + len(self.pendings)
+
+    def taxii(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": "pending" if self.pendings else "complete",
+            "request_timestamp": format_micros(self.request_timestamp),
+            "total_count": self.total,
+            "success_count": len(self.successes),
+            "successes": [o.taxii() for o in self.successes],
+            "failure_count": len(self.failures),
+            "failures": [o.taxii() for o in self.failures],
+            "pending_count": len(self.pendings),
+            "pendings": [o.taxii() for o in self.pendings],
+        }
+
+
+@dataclass
+class _Candidate:
+    stix_id: str
+    type: str
+    version: int | None  # None: an object without created/modified (an SCO); versioned by date_added
+    version_text: str | None
+    tlp: TLP
+    group_id: int | None
+    body: bytes
+
+
+def add_objects(
+    engine: Engine,
+    *,
+    principal: Principal,
+    collection_id: str,
+    objects: Iterable[Any],
+) -> StatusReport:
+    """Store the valid objects of an envelope and report on each one (TAXII's status resource).
+
+    Invalid objects are reported as failures and never stored; the valid ones are stored in one
+    transaction. Re-posting a version already stored is a success that changes nothing.
+    """
+    if principal.org_id is None:
+        raise Invalid("only an authenticated organisation can add objects")
+    with engine.connect() as conn:
+        view = view_for(conn, principal, collection_id)
+        require_write(view)
+        org = get_org(conn, org_id=principal.org_id)
+        groups = group_ids_by_marking(conn)
+    report = StatusReport(id=str(uuid.uuid4()), collection_id=view.collection.id, request_timestamp=now_micros())
+    candidates: list[_Candidate] = []
+    for obj in objects:
+        candidate = _prepare(obj, default_tlp=org.default_tlp, groups=groups, report=report)
+        if candidate is not None:
+            candidates.append(candidate)
+    with write_transaction(engine) as conn:
+        _store(conn, candidates, collection_id=view.collection.id, org_id=org.id, report=report)
+        conn.execute(
+            insert(statuses).values(
+                id=report.id,
+                collection_id=report.collection_id,
+                org_id=org.id,
+                request_timestamp=report.request_timestamp,
+                status="complete",
+                total_count=report.total,
+                success_count=len(report.successes),
+                failure_count=len(report.failures),
+                pending_count=0,
+                details=orjson.dumps(
+                    {"successes": [o.taxii() for o in report.successes], "failures": [o.taxii() for o in report.failures]}
+                ).decode(),
+            )
+        )
+    return report
+
+
+def _prepare(
+    obj: Any, *, default_tlp: TLP, groups: Mapping[str, int], report: StatusReport
+) -> _Candidate | None:
+    problems = validate_object(obj)
+    stix_id = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else "unknown"
+    version_text = _version_text(obj)
+    if problems:
+        report.failures.append(Outcome(stix_id, version_text, "; ".join(problems)))
+        return None
+    refs = marking_refs(obj)
+    cited_groups = {groups[r] for r in refs if r in groups}
+    if len(cited_groups) > 1:
+        report.failures.append(Outcome(stix_id, version_text, "an object may cite at most one sharing group"))
+        return None
+    return _Candidate(
+        stix_id=stix_id,
+        type=obj["type"],
+        version=micros_of(version_text) if version_text else None,
+        version_text=version_text,
+        tlp=strictest_tlp(refs) or default_tlp,
+        group_id=next(iter(cited_groups), None),
+        body=orjson.dumps(obj, option=orjson.OPT_SORT_KEYS),
+    )
+
+
+def _version_text(obj: Any) -> str | None:
+    if not isinstance(obj, dict):
+        return None
+    value = obj.get("modified") or obj.get("created")
+    return value if isinstance(value, str) else None
+
+
+def _store(
+    conn: Connection, candidates: list[_Candidate], *, collection_id: str, org_id: int, report: StatusReport
+) -> None:
+    existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates})
+    last = conn.execute(select(func.max(stix_objects.c.date_added))).scalar() or 0
+    clock = max(now_micros(), last + 1)
+    rows: list[dict[str, Any]] = []
+    for cand in candidates:
+        known = existing.setdefault(cand.stix_id, {})
+        if cand.version is None:
+            same = next((v for v, body in known.items() if body == cand.body), None)
+            if same is not None:
+                report.successes.append(Outcome(cand.stix_id, format_micros(same), "already present"))
+                continue
+            version = clock
+        else:
+            version = cand.version
+            if version in known:
+                if known[version] == cand.body:
+                    report.successes.append(Outcome(cand.stix_id, cand.version_text, "already present"))
+                else:
+                    report.failures.append(
+                        Outcome(
+                            cand.stix_id,
+                            cand.version_text,
+                            "a different object with this id and version is already stored",
+                        )
+                    )
+                continue
+        known[version] = cand.body
+        rows.append(
+            {
+                "collection_id": collection_id,
+                "stix_id": cand.stix_id,
+                "type": cand.type,
+                "spec_version": "2.1",
+                "version": version,
+                "date_added": clock,
+                "submitter_org_id": org_id,
+                "tlp": int(cand.tlp),
+                "group_id": cand.group_id,
+                "body": cand.body.decode(),
+            }
+        )
+        report.successes.append(Outcome(cand.stix_id, cand.version_text or format_micros(version)))
+        clock += 1
+    if rows:
+        conn.execute(insert(stix_objects), rows)
+
+
+def _existing_versions(conn: Connection, collection_id: str, ids: set[str]) -> dict[str, dict[int, bytes]]:
+    found: dict[str, dict[int, bytes]] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _IN_CHUNK):
+        chunk = ordered[start : start + _IN_CHUNK]
+        rows = conn.execute(
+            select(stix_objects.c.stix_id, stix_objects.c.version, stix_objects.c.body).where(
+                stix_objects.c.collection_id == collection_id, stix_objects.c.stix_id.in_(chunk)
+            )
+        )
+        for row in rows:
+            found.setdefault(row.stix_id, {})[row.version] = row.body.encode()
+    return found

@@ -1,0 +1,63 @@
+"""Tables of organisations, users and API tokens."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
+
+from gotong.db.meta import metadata
+
+
+class OrgKind(StrEnum):
+    HUB = "hub"
+    NATIONAL_CERT = "national-cert"
+    CONSTITUENT = "constituent"
+    PARTNER = "partner"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    ANALYST = "analyst"
+    READONLY = "readonly"
+
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("short_name", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=True),
+    Column("kind", String(20), nullable=False),
+    Column("parent_id", Integer, ForeignKey("organisations.id"), nullable=True),
+    Column("identity_id", String(64), nullable=False, unique=True),
+    Column("default_tlp", String(16), nullable=False, default="amber"),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("org_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("org_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("revoked_at", BigInteger, nullable=True),
+)

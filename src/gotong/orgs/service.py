@@ -1,0 +1,221 @@
+"""Organisations, users and API tokens: the verbs, keyword-only, each taking its connection."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gotong.errors import Conflict, Invalid, NotFound, Unauthorized
+from gotong.orgs.models import OrgKind, Role, api_tokens, organisations, users
+from gotong.sharing.tlp import TLP
+from gotong.stix.timestamps import now_micros
+
+# Identities of organisations are derived from their short name, so the same organisation has
+# the same STIX identity id on the hub and on every national node.
+_IDENTITY_NAMESPACE = uuid.UUID("8f3a5c1e-4b7d-5e2a-9c6f-0d1e2f3a4b5c")
+_SHORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_PREFIX = "gtg_"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: int
+    short_name: str
+    name: str
+    country: str | None
+    kind: OrgKind
+    parent_id: int | None
+    identity_id: str
+    default_tlp: TLP
+
+    @classmethod
+    def from_row(cls, row: Any) -> Organisation:
+        return cls(
+            id=row.id,
+            short_name=row.short_name,
+            name=row.name,
+            country=row.country,
+            kind=OrgKind(row.kind),
+            parent_id=row.parent_id,
+            identity_id=row.identity_id,
+            default_tlp=TLP.parse(row.default_tlp),
+        )
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is making a request: an organisation, maybe a user, and a role; or nobody."""
+
+    org_id: int | None
+    org_short: str | None = None
+    user_id: int | None = None
+    role: Role | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.org_id is not None
+
+
+ANONYMOUS = Principal(org_id=None)
+
+
+def identity_id_for(short_name: str) -> str:
+    return f"identity--{uuid.uuid5(_IDENTITY_NAMESPACE, short_name.lower())}"
+
+
+def add_org(
+    conn: Connection,
+    *,
+    short_name: str,
+    name: str,
+    country: str | None,
+    kind: OrgKind = OrgKind.NATIONAL_CERT,
+    parent: str | None = None,
+    default_tlp: TLP = TLP.AMBER,
+) -> Organisation:
+    """Create an organisation; its short name is its handle everywhere (CLI, tokens, sharing groups)."""
+    if not _SHORT_NAME.match(short_name):
+        raise Invalid(f"organisation short name {short_name!r} must be 1-32 letters, digits, '.', '_' or '-'")
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country.upper()):
+        raise Invalid(f"country {country!r} must be an ISO 3166-1 alpha-2 code such as TH")
+    if not name.strip():
+        raise Invalid("organisation name must not be empty")
+    parent_id = get_org(conn, short_name=parent).id if parent else None
+    if conn.execute(select(organisations.c.id).where(organisations.c.short_name == short_name)).first():
+        raise Conflict(f"organisation {short_name!r} already exists")
+    try:
+        new_id = conn.execute(
+            insert(organisations).values(
+                short_name=short_name,
+                name=name.strip(),
+                country=country.upper() if country else None,
+                kind=str(kind),
+                parent_id=parent_id,
+                identity_id=identity_id_for(short_name),
+                default_tlp=TLP(default_tlp).slug,
+                created_at=now_micros(),
+            )
+        ).inserted_primary_key[0]
+    except IntegrityError:
+        raise Conflict(f"organisation {short_name!r} clashes with an existing one") from None
+    return get_org(conn, org_id=new_id)
+
+
+def get_org(conn: Connection, *, short_name: str | None = None, org_id: int | None = None) -> Organisation:
+    """One organisation by short name (case-insensitive) or id."""
+    query = select(organisations)
+    if org_id is not None:
+        query = query.where(organisations.c.id == org_id)
+    else:
+        query = query.where(organisations.c.short_name == (short_name or ""))
+    row = conn.execute(query).first()
+    if row is None and short_name is not None:
+        rows = conn.execute(select(organisations)).all()
+        row = next((r for r in rows if r.short_name.lower() == short_name.lower()), None)
+    if row is None:
+        raise NotFound(f"no organisation {short_name or org_id!r}")
+    return Organisation.from_row(row)
+
+
+def list_orgs(conn: Connection) -> list[Organisation]:
+    return [Organisation.from_row(r) for r in conn.execute(select(organisations).order_by(organisations.c.id))]
+
+
+def set_default_tlp(conn: Connection, *, short_name: str, tlp: TLP) -> Organisation:
+    """Set the marking assumed for this organisation's unmarked submissions."""
+    org = get_org(conn, short_name=short_name)
+    conn.execute(update(organisations).where(organisations.c.id == org.id).values(default_tlp=tlp.slug))
+    return get_org(conn, org_id=org.id)
+
+
+def add_user(conn: Connection, *, email: str, org: str, role: Role) -> int:
+    """Create a user of an organisation with one role; returns the user's id."""
+    if not _EMAIL.match(email):
+        raise Invalid(f"{email!r} is not an e-mail address")
+    organisation = get_org(conn, short_name=org)
+    if conn.execute(select(users.c.id).where(users.c.email == email.lower())).first():
+        raise Conflict(f"user {email!r} already exists")
+    return int(
+        conn.execute(
+            insert(users).values(
+                email=email.lower(), org_id=organisation.id, role=str(role), active=True, created_at=now_micros()
+            )
+        ).inserted_primary_key[0]
+    )
+
+
+def create_token(
+    conn: Connection,
+    *,
+    org: str,
+    user_email: str | None = None,
+    role: Role | None = None,
+    expires_at: int | None = None,
+) -> str:
+    """Create an API token and return it; only its SHA-256 is stored, so it is shown once."""
+    organisation = get_org(conn, short_name=org)
+    user_id = None
+    if user_email is not None:
+        user = conn.execute(select(users).where(users.c.email == user_email.lower())).first()
+        if user is None:
+            raise NotFound(f"no user {user_email!r}")
+        if user.org_id != organisation.id:
+            raise Invalid(f"user {user_email!r} does not belong to {organisation.short_name}")
+        user_id = user.id
+        role = role or Role(user.role)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    conn.execute(
+        insert(api_tokens).values(
+            token_hash=_hash(token),
+            prefix=token[:10],
+            org_id=organisation.id,
+            user_id=user_id,
+            role=str(role or Role.ANALYST),
+            created_at=now_micros(),
+            expires_at=expires_at,
+        )
+    )
+    return token
+
+
+def revoke_token(conn: Connection, *, token_prefix: str) -> int:
+    """Revoke every live token starting with ``token_prefix`` (at least 8 characters); returns how many."""
+    if len(token_prefix) < 8:
+        raise Invalid("give at least the first 8 characters of the token")
+    rows = conn.execute(
+        select(api_tokens.c.id, api_tokens.c.prefix).where(api_tokens.c.revoked_at.is_(None))
+    ).all()
+    hits = [r.id for r in rows if r.prefix.startswith(token_prefix[:10]) or token_prefix.startswith(r.prefix)]
+    if not hits:
+        raise NotFound(f"no live token starts with {token_prefix!r}")
+    conn.execute(update(api_tokens).where(api_tokens.c.id.in_(hits)).values(revoked_at=now_micros()))
+    return len(hits)
+
+
+def authenticate(conn: Connection, *, token: str, username: str | None = None) -> Principal:
+    """The principal a token stands for; with HTTP Basic, ``username`` must name its owner."""
+    row = conn.execute(
+        select(api_tokens, organisations.c.short_name, users.c.email)
+        .join(organisations, organisations.c.id == api_tokens.c.org_id)
+        .outerjoin(users, users.c.id == api_tokens.c.user_id)
+        .where(api_tokens.c.token_hash == _hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("the token is unknown or revoked")
+    if row.expires_at is not None and row.expires_at <= now_micros():
+        raise Unauthorized("the token has expired")
+    if username is not None and username.lower() not in {row.short_name.lower(), (row.email or "").lower()}:
+        raise Unauthorized("the user name does not match the token's owner")
+    return Principal(org_id=row.org_id, org_short=row.short_name, user_id=row.user_id, role=Role(row.role))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -1,0 +1,36 @@
+"""The node's one typed configuration object, read from ``GOTONG_*`` environment variables.
+
+Nothing reads the environment at import time: call :func:`load_settings` once and pass the
+result along.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of one Gotong node (hub or national node)."""
+
+    model_config = SettingsConfigDict(env_prefix="GOTONG_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///gotong.db",
+        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql+psycopg://user@host/db",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    title: str = "Gotong node"
+    description: str = "Threat-intelligence exchange of a regional CERT network"
+    contact: str = ""
+    api_root: str = Field(default="api1", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    max_content_length: int = Field(default=10 * 1024 * 1024, ge=1024)
+    page_limit_default: int = Field(default=1000, ge=1)
+    page_limit_max: int = Field(default=10000, ge=1)
+    base_url: str = Field(default="", description="Public URL of the node; derived from the request if empty")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, with explicit overrides taking precedence."""
+    return Settings(**overrides)  # type: ignore[arg-type]

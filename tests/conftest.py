@@ -1,0 +1,112 @@
+"""Fixtures shared by the whole suite: a real database (SQLite file or the PostgreSQL server) and a
+real Gotong server on a loopback port.
+
+``GOTONG_TEST_DATABASE=postgresql`` runs the suite against PostgreSQL at 127.0.0.1:5432 (database
+``test``), each test in a schema of its own; the default is a SQLite file under ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine, create_engine, text
+
+from gotong.app import create_app
+from gotong.db.engine import make_engine
+from gotong.node import init_node
+from gotong.orgs.service import create_token
+from gotong.settings import Settings
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PG_ADMIN_URL = os.environ.get("GOTONG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ENGINE_KIND = os.environ.get("GOTONG_TEST_DATABASE", "sqlite")
+
+
+def pytest_report_header() -> str:
+    return f"gotong database engine under test: {ENGINE_KIND}"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database of the engine under test, removed afterwards."""
+    if ENGINE_KIND == "sqlite":
+        yield f"sqlite:///{tmp_path / 'gotong.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database with the ASEAN preset applied."""
+    eng = make_engine(database_url)
+    init_node(eng, preset="asean")
+    yield eng
+    eng.dispose()
+
+
+def token_for(engine: Engine, org: str, **kwargs: object) -> str:
+    with engine.begin() as conn:
+        return create_token(conn, org=org, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass
+class RunningServer:
+    url: str
+    engine: Engine
+    settings: Settings
+
+    @property
+    def api_root(self) -> str:
+        return f"{self.url}/{self.settings.api_root}/"
+
+    def collection_url(self, collection_id: str) -> str:
+        return f"{self.api_root}collections/{collection_id}/"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(engine: Engine, **settings: object) -> tuple[uvicorn.Server, threading.Thread, RunningServer]:
+    port = free_port()
+    config = Settings(database_url=str(engine.url), port=port, **settings)  # type: ignore[arg-type]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config, engine=engine), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    return server, thread, RunningServer(url=f"http://127.0.0.1:{port}", engine=engine, settings=config)
+
+
+@pytest.fixture
+def server(engine: Engine) -> Iterator[RunningServer]:
+    """A real Gotong node served by uvicorn on a free loopback port."""
+    srv, thread, running = start_server(engine)
+    yield running
+    srv.should_exit = True
+    thread.join(timeout=10)
