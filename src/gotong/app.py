@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -14,15 +16,31 @@ from gotong import __version__
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
 from gotong.settings import Settings
+from gotong.sharing.receipts import ReceiptRecorder
 from gotong.taxii.media import TAXII_MEDIA_TYPE
 from gotong.taxii.routes import router as taxii_router
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """The application of one node over ``engine`` (made from the settings if not given)."""
-    app = FastAPI(title="Gotong", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    engine = engine or make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        receipts.close()
+
+    app = FastAPI(
+        title="Gotong",
+        version=__version__,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    receipts = ReceiptRecorder(engine)
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.engine = engine
+    app.state.receipts = receipts
     app.include_router(taxii_router)
 
     def error_response(request: Request, status: int, title: str, description: str) -> Response:

@@ -14,7 +14,7 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from gotong.db.engine import make_engine
+from gotong.db.engine import make_engine, write_transaction
 from gotong.errors import GotongError, Invalid
 from gotong.orgs.models import OrgKind, Role
 from gotong.settings import Settings, load_settings
@@ -122,7 +122,7 @@ def org_add(state: _State, short: str, name: str, country: str | None, kind: str
     """Add an organisation."""
     from gotong.orgs.service import add_org
 
-    with state.engine.begin() as conn:
+    with write_transaction(state.engine) as conn:
         created = add_org(conn, short_name=short, name=name, country=country, kind=OrgKind(kind), parent=parent)
     click.echo(f"{created.short_name} {created.identity_id}")
 
@@ -161,7 +161,7 @@ def org_set_default_tlp(state: _State, short: str, tlp: str) -> None:
     from gotong.orgs.service import set_default_tlp
     from gotong.sharing.tlp import TLP
 
-    with state.engine.begin() as conn:
+    with write_transaction(state.engine) as conn:
         updated = set_default_tlp(conn, short_name=short, tlp=TLP.parse(tlp))
     click.echo(f"{updated.short_name} default marking {updated.default_tlp.label}")
 
@@ -180,7 +180,7 @@ def user_add(state: _State, email: str, org_short: str, role: str) -> None:
     """Add a user to an organisation with one role."""
     from gotong.orgs.service import add_user
 
-    with state.engine.begin() as conn:
+    with write_transaction(state.engine) as conn:
         add_user(conn, email=email, org=org_short, role=Role(role))
     click.echo(f"{email.lower()} {org_short} {role}")
 
@@ -195,18 +195,29 @@ def token() -> None:
 @click.option("--user", "user_email")
 @click.option("--role", type=click.Choice([r.value for r in Role]))
 @click.option("--expires-in-days", type=click.IntRange(min=1), help="Expire the token after this many days.")
+@click.option("--through-hub", is_flag=True, help="Publish everything sent with this token under the hub's name.")
 @pass_state
 def token_create(
-    state: _State, org_short: str, user_email: str | None, role: str | None, expires_in_days: int | None
+    state: _State,
+    org_short: str,
+    user_email: str | None,
+    role: str | None,
+    expires_in_days: int | None,
+    through_hub: bool,
 ) -> None:
     """Create a token and print it alone on stdout."""
     from gotong.orgs.service import create_token
     from gotong.stix.timestamps import now_micros
 
     expires = now_micros() + expires_in_days * 86_400_000_000 if expires_in_days else None
-    with state.engine.begin() as conn:
+    with write_transaction(state.engine) as conn:
         secret = create_token(
-            conn, org=org_short, user_email=user_email, role=Role(role) if role else None, expires_at=expires
+            conn,
+            org=org_short,
+            user_email=user_email,
+            role=Role(role) if role else None,
+            expires_at=expires,
+            through_hub=through_hub,
         )
     click.echo(secret)
 
@@ -218,7 +229,7 @@ def token_revoke(state: _State, prefix: str) -> None:
     """Revoke tokens by their first characters."""
     from gotong.orgs.service import revoke_token
 
-    with state.engine.begin() as conn:
+    with write_transaction(state.engine) as conn:
         count = revoke_token(conn, token_prefix=prefix)
     click.echo(f"revoked {count} token(s)")
 
@@ -251,7 +262,7 @@ def collection_add(
     """Add a collection; prints its id."""
     from gotong.intel.collections import add_collection
 
-    with state.engine.begin() as conn:
+    with write_transaction(state.engine) as conn:
         created = add_collection(
             conn,
             title=title,
@@ -292,9 +303,12 @@ def collection_list(state: _State, as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--org", "org_short", required=True, help="Submitting organisation.")
 @click.option("--collection", "collection_id", help="Collection id or alias (default: the only/first one).")
+@click.option("--through-hub", is_flag=True, help="Publish under the hub's name (anonymous submission).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @pass_state
-def import_(state: _State, files: tuple[str, ...], org_short: str, collection_id: str | None, quiet: bool) -> None:
+def import_(
+    state: _State, files: tuple[str, ...], org_short: str, collection_id: str | None, through_hub: bool, quiet: bool
+) -> None:
     """Import STIX 2.1 bundles or JSON files of objects, streamed."""
     from gotong.intel.bulk import import_files
 
@@ -303,6 +317,7 @@ def import_(state: _State, files: tuple[str, ...], org_short: str, collection_id
         files=list(files),
         org=org_short,
         collection_id=collection_id,
+        through_hub=through_hub,
         progress=not quiet and sys.stderr.isatty(),
         on_rejected=lambda line: click.echo(line, err=True),
     )
@@ -338,6 +353,98 @@ def export(
         added_after=added_after,
         all_versions=all_versions,
     )
+
+
+# ----------------------------------------------------------------- sharing groups and receipts
+@main.group()
+def group() -> None:
+    """Sharing groups: named audiences that objects address through a marking definition."""
+
+
+@group.command("add")
+@click.argument("name")
+@click.option("--members", required=True, help="Short names, comma-separated.")
+@click.option("--kind", type=click.Choice(["community", "named-recipients"]), default="community", show_default=True)
+@click.option("--owner", help="Owning organisation (default: the hub).")
+@pass_state
+def group_add(state: _State, name: str, members: str, kind: str, owner: str | None) -> None:
+    """Create a sharing group; prints its marking-definition id."""
+    from gotong.orgs.service import hub
+    from gotong.sharing.models import GroupKind
+    from gotong.sharing.service import add_group
+
+    with write_transaction(state.engine) as conn:
+        created = add_group(
+            conn, name=name, members=_csv(members), kind=GroupKind(kind), owner=owner or hub(conn).short_name
+        )
+    click.echo(created.marking_id)
+
+
+@group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def group_list(state: _State, as_json: bool) -> None:
+    """List sharing groups."""
+    from gotong.sharing.service import list_groups
+
+    with state.engine.connect() as conn:
+        rows = [
+            {
+                "name": g.name,
+                "kind": str(g.kind),
+                "owner": g.owner,
+                "members": ",".join(g.members),
+                "marking_id": g.marking_id,
+            }
+            for g in list_groups(conn)
+        ]
+    _print_rows(rows, as_json, ["name", "kind", "owner", "members", "marking_id"])
+
+
+@group.command("show")
+@click.argument("name")
+@pass_state
+def group_show(state: _State, name: str) -> None:
+    """Show a sharing group as the STIX marking-definition that publishes it."""
+    from gotong.sharing.service import get_group, group_marking_definition
+
+    with state.engine.connect() as conn:
+        click.echo(json.dumps(group_marking_definition(get_group(conn, name=name)), indent=2))
+
+
+@group.command("update")
+@click.argument("name")
+@click.option("--add", "to_add", help="Short names to add, comma-separated.")
+@click.option("--remove", "to_remove", help="Short names to remove, comma-separated.")
+@pass_state
+def group_update(state: _State, name: str, to_add: str | None, to_remove: str | None) -> None:
+    """Add or remove members; reads reflect the change at once."""
+    from gotong.sharing.service import set_members
+
+    if not to_add and not to_remove:
+        raise Invalid("give --add and/or --remove")
+    with write_transaction(state.engine) as conn:
+        updated = set_members(conn, name=name, add=_csv(to_add), remove=_csv(to_remove))
+    click.echo(f"{updated.name}: {', '.join(updated.members) or '(no members)'}")
+
+
+@main.command()
+@click.option("--org", "org_short", required=True, help="The submitting organisation asking.")
+@click.option("--collection", "collection_id", help="Collection id or alias.")
+@click.option("--object", "stix_id", help="One object id.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def receipts(state: _State, org_short: str, collection_id: str | None, stix_id: str | None, as_json: bool) -> None:
+    """Which organisations retrieved your objects, and when."""
+    from gotong.intel.collections import get_collection
+    from gotong.orgs.service import get_org
+    from gotong.sharing.receipts import list_receipts
+
+    with state.engine.connect() as conn:
+        org_id = get_org(conn, short_name=org_short).id
+        coll = get_collection(conn, collection_id).id if collection_id else None
+        rows = [vars(r) for r in list_receipts(conn, org_id=org_id, collection_id=coll, stix_id=stix_id)]
+    _print_rows(rows, as_json, ["stix_id", "version", "reader", "first_retrieved", "last_retrieved", "times"])
 
 
 def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:

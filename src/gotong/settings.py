@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     page_limit_default: int = Field(default=1000, ge=1)
     page_limit_max: int = Field(default=10000, ge=1)
     base_url: str = Field(default="", description="Public URL of the node; derived from the request if empty")
+    node_key_file: str = Field(
+        default="gotong-node.key",
+        description="PEM file of the Ed25519 key that signs audit checkpoints; made (mode 0600) if absent",
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

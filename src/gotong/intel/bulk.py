@@ -11,13 +11,15 @@ from typing import IO, Any
 import ijson
 from sqlalchemy import Engine
 
-from gotong.db.engine import read_connection
+from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid, NotFound
 from gotong.intel import query
 from gotong.intel.collections import list_collections, views_for
 from gotong.intel.store import add_objects
 from gotong.orgs.service import Principal, get_org
+from gotong.sharing.receipts import Retrieval, write_retrievals
 from gotong.sharing.service import load_reader
+from gotong.stix.timestamps import now_micros
 
 BATCH = 1000
 
@@ -41,13 +43,14 @@ def import_files(
     files: list[str],
     org: str,
     collection_id: str | None,
+    through_hub: bool = False,
     progress: bool = False,
     on_rejected: Callable[[str], None] = lambda _line: None,
 ) -> ImportSummary:
     """Import bundles (or JSON arrays of objects, or single objects) as ``org`` into a collection."""
     with engine.connect() as conn:
         organisation = get_org(conn, short_name=org)
-        principal = Principal(org_id=organisation.id, org_short=organisation.short_name)
+        principal = Principal(org_id=organisation.id, org_short=organisation.short_name, through_hub=through_hub)
         target = _target_collection(conn, principal, collection_id)
     for path in files:
         if not os.path.isfile(path):
@@ -103,6 +106,13 @@ def export_bundle(
             for item in page.items:
                 out.write(("," if written else "") + item.body)
                 written += 1
+            seqs = page.retrieved_by(organisation.id)
+            if seqs:
+                with write_transaction(engine) as receipt_conn:
+                    write_retrievals(
+                        receipt_conn,
+                        [Retrieval(organisation.id, coll, "export", tuple(seqs), now_micros())],
+                    )
             if not page.more:
                 break
             cursor = page.next

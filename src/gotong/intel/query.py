@@ -81,6 +81,8 @@ class StoredVersion:
     version: int
     date_added: int
     body: str
+    seq: int = 0
+    submitter_org_id: int = 0
 
     @property
     def version_text(self) -> str:
@@ -104,6 +106,10 @@ class Page:
     items: list[StoredVersion]
     more: bool
     next: str | None
+
+    def retrieved_by(self, org_id: int | None) -> list[int]:
+        """Sequence numbers of the versions on this page that ``org_id`` did not submit itself."""
+        return [i.seq for i in self.items if i.submitter_org_id != org_id]
 
     @property
     def first_added(self) -> str | None:
@@ -146,7 +152,7 @@ def read_page(
 ) -> Page:
     """One page of the versions the reader may see, oldest ``date_added`` first."""
     o = stix_objects
-    query = select(o.c.stix_id, o.c.version, o.c.date_added, o.c.body).where(
+    query = select(o.c.stix_id, o.c.version, o.c.date_added, o.c.body, o.c.seq, o.c.submitter_org_id).where(
         _conditions(reader, collection_id, filters, cursor)
     )
     return _page(conn, query.order_by(o.c.date_added).limit(limit + 1), limit)
@@ -157,7 +163,7 @@ def read_page_all_collections(
 ) -> Page:
     """Like :func:`read_page` over every collection the reader may read (exports)."""
     o = stix_objects
-    query = select(o.c.stix_id, o.c.version, o.c.date_added, o.c.body).where(
+    query = select(o.c.stix_id, o.c.version, o.c.date_added, o.c.body, o.c.seq, o.c.submitter_org_id).where(
         _conditions(reader, None, filters, cursor)
     )
     return _page(conn, query.order_by(o.c.date_added).limit(limit + 1), limit)
@@ -189,7 +195,9 @@ def delete_versions(
 def _page(conn: Connection, query: Select[Any], limit: int) -> Page:
     rows = conn.execute(query).all()
     more = len(rows) > limit
-    items = [StoredVersion(r.stix_id, r.version, r.date_added, r.body) for r in rows[:limit]]
+    items = [
+        StoredVersion(r.stix_id, r.version, r.date_added, r.body, r.seq, r.submitter_org_id) for r in rows[:limit]
+    ]
     return Page(items=items, more=more, next=encode_cursor(items[-1].date_added) if more else None)
 
 

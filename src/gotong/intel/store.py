@@ -18,10 +18,10 @@ from gotong.db.engine import write_transaction
 from gotong.errors import Invalid
 from gotong.intel.collections import require_write, view_for
 from gotong.intel.models import statuses, stix_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import Principal, get_org, hub
 from gotong.sharing.service import group_ids_by_marking
 from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
-from gotong.stix.timestamps import format_micros, micros_of, now_micros
+from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
 from gotong.stix.validate import validate_object
 
 _IN_CHUNK = 500
@@ -91,11 +91,14 @@ def add_objects(
     principal: Principal,
     collection_id: str,
     objects: Iterable[Any],
+    through_hub: bool | None = None,
 ) -> StatusReport:
     """Store the valid objects of an envelope and report on each one (TAXII's status resource).
 
     Invalid objects are reported as failures and never stored; the valid ones are stored in one
     transaction. Re-posting a version already stored is a success that changes nothing.
+    ``through_hub`` (default: the principal's token setting) publishes the objects under the hub's
+    identity; the real submitter is recorded server-side only.
     """
     if principal.org_id is None:
         raise Invalid("only an authenticated organisation can add objects")
@@ -104,14 +107,25 @@ def add_objects(
         require_write(view)
         org = get_org(conn, org_id=principal.org_id)
         groups = group_ids_by_marking(conn)
+        anonymous = principal.through_hub if through_hub is None else through_hub
+        hub_identity = hub(conn).identity_id if anonymous else None
     report = StatusReport(id=str(uuid.uuid4()), collection_id=view.collection.id, request_timestamp=now_micros())
     candidates: list[_Candidate] = []
     for obj in objects:
+        if hub_identity is not None and isinstance(obj, dict) and "created" in obj:
+            obj = {**obj, "created_by_ref": hub_identity}
         candidate = _prepare(obj, default_tlp=org.default_tlp, groups=groups, report=report)
         if candidate is not None:
             candidates.append(candidate)
     with write_transaction(engine) as conn:
-        _store(conn, candidates, collection_id=view.collection.id, org_id=org.id, report=report)
+        _store(
+            conn,
+            candidates,
+            collection_id=view.collection.id,
+            org_id=org.id,
+            anonymous=hub_identity is not None,
+            report=report,
+        )
         conn.execute(
             insert(statuses).values(
                 id=report.id,
@@ -140,6 +154,11 @@ def _prepare(
     if problems:
         report.failures.append(Outcome(stix_id, version_text, "; ".join(problems)))
         return None
+    try:
+        version = micros_of(version_text) if version_text else None
+    except TimestampError as exc:  # the validator should have caught it; never store what we cannot order
+        report.failures.append(Outcome(stix_id, version_text, str(exc)))
+        return None
     refs = marking_refs(obj)
     cited_groups = {groups[r] for r in refs if r in groups}
     if len(cited_groups) > 1:
@@ -148,7 +167,7 @@ def _prepare(
     return _Candidate(
         stix_id=stix_id,
         type=obj["type"],
-        version=micros_of(version_text) if version_text else None,
+        version=version,
         version_text=version_text,
         tlp=strictest_tlp(refs) or default_tlp,
         group_id=next(iter(cited_groups), None),
@@ -164,7 +183,13 @@ def _version_text(obj: Any) -> str | None:
 
 
 def _store(
-    conn: Connection, candidates: list[_Candidate], *, collection_id: str, org_id: int, report: StatusReport
+    conn: Connection,
+    candidates: list[_Candidate],
+    *,
+    collection_id: str,
+    org_id: int,
+    anonymous: bool,
+    report: StatusReport,
 ) -> None:
     existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates})
     last = conn.execute(select(func.max(stix_objects.c.date_added))).scalar() or 0
@@ -204,6 +229,7 @@ def _store(
                 "submitter_org_id": org_id,
                 "tlp": int(cand.tlp),
                 "group_id": cand.group_id,
+                "anonymous": anonymous,
                 "body": cand.body.decode(),
             }
         )

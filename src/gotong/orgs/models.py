@@ -57,6 +57,7 @@ api_tokens = Table(
     Column("org_id", Integer, ForeignKey("organisations.id"), nullable=False),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
     Column("role", String(20), nullable=False),
+    Column("through_hub", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=True),
     Column("revoked_at", BigInteger, nullable=True),

@@ -58,6 +58,7 @@ class Principal:
     org_short: str | None = None
     user_id: int | None = None
     role: Role | None = None
+    through_hub: bool = False
 
     @property
     def authenticated(self) -> bool:
@@ -159,8 +160,13 @@ def create_token(
     user_email: str | None = None,
     role: Role | None = None,
     expires_at: int | None = None,
+    through_hub: bool = False,
 ) -> str:
-    """Create an API token and return it; only its SHA-256 is stored, so it is shown once."""
+    """Create an API token and return it; only its SHA-256 is stored, so it is shown once.
+
+    With ``through_hub``, everything submitted with the token is published under the hub's
+    identity (anonymous submission); the real submitter is kept server-side only.
+    """
     organisation = get_org(conn, short_name=org)
     user_id = None
     if user_email is not None:
@@ -179,6 +185,7 @@ def create_token(
             org_id=organisation.id,
             user_id=user_id,
             role=str(role or Role.ANALYST),
+            through_hub=through_hub,
             created_at=now_micros(),
             expires_at=expires_at,
         )
@@ -214,7 +221,23 @@ def authenticate(conn: Connection, *, token: str, username: str | None = None) -
         raise Unauthorized("the token has expired")
     if username is not None and username.lower() not in {row.short_name.lower(), (row.email or "").lower()}:
         raise Unauthorized("the user name does not match the token's owner")
-    return Principal(org_id=row.org_id, org_short=row.short_name, user_id=row.user_id, role=Role(row.role))
+    return Principal(
+        org_id=row.org_id,
+        org_short=row.short_name,
+        user_id=row.user_id,
+        role=Role(row.role),
+        through_hub=bool(row.through_hub),
+    )
+
+
+def hub(conn: Connection) -> Organisation:
+    """The node's hub organisation (the regional coordinator), through which anonymous submissions go."""
+    row = conn.execute(
+        select(organisations).where(organisations.c.kind == str(OrgKind.HUB)).order_by(organisations.c.id)
+    ).first()
+    if row is None:
+        raise NotFound("this node has no hub organisation, so nothing can be submitted through the hub")
+    return Organisation.from_row(row)
 
 
 def _hash(token: str) -> str:

@@ -150,6 +150,7 @@ def get_objects(
             limit=limit,
             cursor=request.query_params.get("next"),
         )
+    _note_retrieval(request, principal, view.collection.id, page)
     return taxii_response(_envelope(page), headers=_date_headers(page))
 
 
@@ -215,6 +216,7 @@ def get_object(
         )
     if not page.items and not request.query_params.get("next"):
         raise NotFound(f"no object {object_id} in this collection is visible to you")
+    _note_retrieval(request, principal, view.collection.id, page)
     return taxii_response(_envelope(page), headers=_date_headers(page))
 
 
@@ -306,6 +308,15 @@ def manifest(
     if page.items:
         resource["objects"] = [i.manifest() for i in page.items]
     return taxii_response(resource, headers=_date_headers(page))
+
+
+def _note_retrieval(request: Request, principal: Principal, collection_id: str, page: query.Page) -> None:
+    request.app.state.receipts.note(
+        reader_org_id=principal.org_id,
+        collection_id=collection_id,
+        channel="taxii",
+        seqs=page.retrieved_by(principal.org_id),
+    )
 
 
 def _envelope(page: query.Page) -> bytes:

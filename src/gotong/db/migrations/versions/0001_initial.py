@@ -1,8 +1,8 @@
-"""initial schema: organisations, sharing groups, collections, objects
+"""initial schema
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:57:49.753595
+Create Date: 2026-11-23 18:02:54.539113
 """
 
 from __future__ import annotations
@@ -34,6 +34,16 @@ def upgrade() -> None:
     sa.UniqueConstraint('identity_id', name=op.f('uq_organisations_identity_id')),
     sa.UniqueConstraint('short_name', name=op.f('uq_organisations_short_name'))
     )
+    op.create_table('retrievals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.BigInteger(), nullable=False),
+    sa.Column('reader_org_id', sa.Integer(), nullable=True),
+    sa.Column('collection_id', sa.String(length=36), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['reader_org_id'], ['organisations.id'], name=op.f('fk_retrievals_reader_org_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_retrievals'))
+    )
     op.create_table('sharing_groups',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -64,6 +74,7 @@ def upgrade() -> None:
     sa.Column('org_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('through_hub', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.Column('expires_at', sa.BigInteger(), nullable=True),
     sa.Column('revoked_at', sa.BigInteger(), nullable=True),
@@ -86,6 +97,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_collections')),
     sa.UniqueConstraint('alias', name=op.f('uq_collections_alias'))
     )
+    op.create_table('retrieval_items',
+    sa.Column('retrieval_id', sa.Integer(), nullable=False),
+    sa.Column('object_seq', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['retrieval_id'], ['retrievals.id'], name=op.f('fk_retrieval_items_retrieval_id_retrievals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('retrieval_id', 'object_seq', name=op.f('pk_retrieval_items'))
+    )
+    with op.batch_alter_table('retrieval_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_retrieval_items_object_seq'), ['object_seq'], unique=False)
+
     op.create_table('sharing_group_members',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
@@ -128,6 +148,7 @@ def upgrade() -> None:
     sa.Column('submitter_org_id', sa.Integer(), nullable=False),
     sa.Column('tlp', sa.SmallInteger(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['collection_id'], ['collections.id'], name=op.f('fk_stix_objects_collection_id_collections')),
     sa.ForeignKeyConstraint(['group_id'], ['sharing_groups.id'], name=op.f('fk_stix_objects_group_id_sharing_groups')),
@@ -152,9 +173,14 @@ def downgrade() -> None:
     op.drop_table('statuses')
     op.drop_table('collection_access')
     op.drop_table('sharing_group_members')
+    with op.batch_alter_table('retrieval_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_retrieval_items_object_seq'))
+
+    op.drop_table('retrieval_items')
     op.drop_table('collections')
     op.drop_table('api_tokens')
     op.drop_table('users')
     op.drop_table('sharing_groups')
+    op.drop_table('retrievals')
     op.drop_table('organisations')
     # ### end Alembic commands ###

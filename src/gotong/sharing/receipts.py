@@ -1,0 +1,152 @@
+"""Access receipts: a submitting organisation can see who retrieved its objects, and when.
+
+Reads must stay fast, so retrievals are noted in memory and written by one background thread in
+batches (:class:`ReceiptRecorder`); :meth:`ReceiptRecorder.flush` writes what is pending at once.
+Only the submitting organisation may list the receipts of its objects.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from gotong.db.engine import write_transaction
+from gotong.errors import Invalid
+from gotong.intel.models import stix_objects
+from gotong.orgs.models import organisations
+from gotong.sharing.models import retrieval_items, retrievals
+from gotong.stix.timestamps import format_micros, now_micros
+
+_log = logging.getLogger("gotong.receipts")
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """One batch of object versions handed to one reader."""
+
+    reader_org_id: int | None
+    collection_id: str | None
+    channel: str
+    seqs: tuple[int, ...]
+    at: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    stix_id: str
+    version: str
+    reader: str
+    first_retrieved: str
+    last_retrieved: str
+    times: int
+
+
+def write_retrievals(conn: Connection, batch: Iterable[Retrieval]) -> int:
+    """Write retrieval batches in the caller's (write) transaction; returns how many were written."""
+    written = 0
+    for item in batch:
+        retrieval_id = conn.execute(
+            insert(retrievals).values(
+                at=item.at,
+                reader_org_id=item.reader_org_id,
+                collection_id=item.collection_id,
+                channel=item.channel,
+                count=len(item.seqs),
+            )
+        ).inserted_primary_key[0]
+        if item.seqs:
+            conn.execute(
+                insert(retrieval_items), [{"retrieval_id": retrieval_id, "object_seq": s} for s in set(item.seqs)]
+            )
+        written += 1
+    return written
+
+
+class ReceiptRecorder:
+    """Collects retrievals from request threads and writes them in the background."""
+
+    def __init__(self, engine: Engine, *, interval: float = 0.25) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._queue: queue.Queue[Retrieval] = queue.Queue()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gotong-receipts", daemon=True)
+        self._thread.start()
+
+    def note(self, *, reader_org_id: int | None, collection_id: str | None, channel: str, seqs: list[int]) -> None:
+        """Remember that a reader was handed these stored versions (its own are left out by the caller)."""
+        if seqs:
+            self._queue.put(Retrieval(reader_org_id, collection_id, channel, tuple(seqs), now_micros()))
+
+    def flush(self) -> int:
+        """Write everything noted so far; returns the number of batches written."""
+        with self._lock:
+            pending: list[Retrieval] = []
+            while True:
+                try:
+                    pending.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if not pending:
+                return 0
+            with write_transaction(self._engine) as conn:
+                return write_retrievals(conn, pending)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.flush()
+            except Exception:  # keep recording; the next flush retries what it can
+                _log.exception("writing access receipts failed")
+
+
+def list_receipts(
+    conn: Connection, *, org_id: int, collection_id: str | None = None, stix_id: str | None = None
+) -> list[Receipt]:
+    """Who retrieved the objects ``org_id`` submitted (optionally one collection or one object)."""
+    if collection_id is None and stix_id is None:
+        raise Invalid("name a collection or an object to list its receipts")
+    o = stix_objects
+    query = (
+        select(
+            o.c.stix_id,
+            o.c.version,
+            func.coalesce(organisations.c.short_name, "(unauthenticated)").label("reader"),
+            func.min(retrievals.c.at).label("first"),
+            func.max(retrievals.c.at).label("last"),
+            func.count().label("times"),
+        )
+        .select_from(retrieval_items)
+        .join(retrievals, retrievals.c.id == retrieval_items.c.retrieval_id)
+        .join(o, o.c.seq == retrieval_items.c.object_seq)
+        .outerjoin(organisations, organisations.c.id == retrievals.c.reader_org_id)
+        .where(o.c.submitter_org_id == org_id)
+        .group_by(o.c.stix_id, o.c.version, organisations.c.short_name)
+        .order_by(o.c.stix_id, o.c.version, func.min(retrievals.c.at))
+    )
+    if collection_id is not None:
+        query = query.where(o.c.collection_id == collection_id)
+    if stix_id is not None:
+        query = query.where(o.c.stix_id == stix_id)
+    return [
+        Receipt(
+            stix_id=r.stix_id,
+            version=format_micros(r.version, digits=3 if r.version % 1000 == 0 else 6),
+            reader=r.reader,
+            first_retrieved=format_micros(r.first),
+            last_retrieved=format_micros(r.last),
+            times=r.times,
+        )
+        for r in conn.execute(query)
+    ]
