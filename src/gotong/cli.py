@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gotong.db.engine import make_engine, write_transaction
 from gotong.errors import GotongError, Invalid
+from gotong.sharing.definitions import publish_definitions
 from gotong.orgs.models import OrgKind, Role
 from gotong.settings import Settings, load_settings
 
@@ -124,6 +125,7 @@ def org_add(state: _State, short: str, name: str, country: str | None, kind: str
 
     with write_transaction(state.engine) as conn:
         created = add_org(conn, short_name=short, name=name, country=country, kind=OrgKind(kind), parent=parent)
+    publish_definitions(state.engine)
     click.echo(f"{created.short_name} {created.identity_id}")
 
 
@@ -377,6 +379,7 @@ def group_add(state: _State, name: str, members: str, kind: str, owner: str | No
         created = add_group(
             conn, name=name, members=_csv(members), kind=GroupKind(kind), owner=owner or hub(conn).short_name
         )
+    publish_definitions(state.engine)
     click.echo(created.marking_id)
 
 

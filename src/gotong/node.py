@@ -18,12 +18,14 @@ from gotong.errors import Invalid, NotFound
 from gotong.intel.collections import add_collection, get_collection
 from gotong.orgs.models import OrgKind, organisations
 from gotong.orgs.service import add_org
+from gotong.sharing.definitions import publish_definitions
 
 
 @dataclass
 class InitReport:
     created_orgs: list[str] = field(default_factory=list)
     created_collections: list[str] = field(default_factory=list)
+    definitions: int = 0
 
 
 def available_presets() -> list[str]:
@@ -76,4 +78,5 @@ def init_node(engine: Engine, *, preset: str | None = None) -> InitReport:
                 public=bool(coll.get("public", False)),
             )
             report.created_collections.append(coll["title"])
+    report.definitions = publish_definitions(engine)
     return report

@@ -34,7 +34,8 @@ def _objects_url(server: RunningServer) -> str:
 
 def _stored(server: RunningServer) -> int:
     with server.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(stix_objects)).scalar_one())
+        query = select(func.count()).select_from(stix_objects).where(stix_objects.c.collection_id == REGIONAL_ID)
+        return int(conn.execute(query).scalar_one())
 
 
 def _assert_error(response: httpx.Response, status: int, *words: str) -> dict[str, Any]:

@@ -31,8 +31,12 @@ def test_discovery_and_api_root(server: RunningServer) -> None:
     assert root is not None
     assert root.versions == ["application/taxii+json;version=2.1"]
     assert root.max_content_length == server.settings.max_content_length
-    assert [c.id for c in root.collections] == [REGIONAL_ID]
-    assert root.collections[0].can_read and root.collections[0].can_write
+    by_alias = {c.alias: c for c in root.collections}
+    assert set(by_alias) == {"asean-regional", "gotong-definitions"}
+    assert by_alias["asean-regional"].id == REGIONAL_ID
+    assert by_alias["asean-regional"].can_read and by_alias["asean-regional"].can_write
+    # Only the hub curates the definitions (identities, sharing-group markings).
+    assert by_alias["gotong-definitions"].can_read and not by_alias["gotong-definitions"].can_write
 
 
 def test_add_objects_waits_for_a_complete_status(server: RunningServer) -> None:

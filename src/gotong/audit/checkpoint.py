@@ -184,7 +184,7 @@ def _parse(checkpoint: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
         raise Invalid(f"checkpoint has unknown field(s): {', '.join(unknown)}")
     for name, kind in _FIELDS.items():
         if not isinstance(fields[name], kind) or isinstance(fields[name], bool):
-            raise Invalid(f"checkpoint field {name!r} must be a {'string' if kind is str else 'integer'}")
+            raise Invalid(f"checkpoint field {name!r} must be {'a string' if kind is str else 'an integer'}")
     if fields["type"] != CHECKPOINT_TYPE:
         raise Invalid(f"checkpoint type {fields['type']!r} is not {CHECKPOINT_TYPE!r}")
     if fields["seq"] < 0 or fields["records"] < 0:

@@ -14,6 +14,7 @@ from gotong.orgs.models import organisations
 from gotong.orgs.service import Principal, get_org
 from gotong.sharing.models import GroupKind, sharing_group_members, sharing_groups
 from gotong.sharing.policy import Reader
+from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros, now_micros
 
 # Gotong's own extension that makes a marking-definition name an audience.
@@ -111,7 +112,11 @@ def group_ids_by_marking(conn: Connection) -> dict[str, int]:
 
 
 def group_marking_definition(group: SharingGroup, *, node_identity: str | None = None) -> dict[str, Any]:
-    """The STIX marking-definition that publishes a sharing group."""
+    """The STIX marking-definition that publishes a sharing group.
+
+    It names the group, not its members: membership lives on the node and may change at any time
+    without a new marking (marking definitions cannot be versioned in STIX 2.1).
+    """
     marking: dict[str, Any] = {
         "type": "marking-definition",
         "spec_version": "2.1",
@@ -123,12 +128,12 @@ def group_marking_definition(group: SharingGroup, *, node_identity: str | None =
                 "extension_type": "property-extension",
                 "group_name": group.name,
                 "group_kind": str(group.kind),
-                "members": list(group.members),
             }
         },
     }
     if node_identity:
         marking["created_by_ref"] = node_identity
+    marking["object_marking_refs"] = [TLP.CLEAR.marking_id]
     return marking
 
 

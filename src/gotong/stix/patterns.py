@@ -18,7 +18,9 @@ import re
 import threading
 from functools import lru_cache
 
+from stix2patterns.exceptions import ParseException
 from stix2patterns.v21.object_validator import HASHES_REGEX
+from stix2patterns.v21.pattern import Pattern
 from stix2patterns.validator import run_validator
 
 __all__ = ["pattern_problem"]
@@ -28,12 +30,15 @@ _CACHEABLE_LENGTH = 16 * 1024
 
 # Tokens of the subset: whitespace, string literal (with the grammar's two escapes), word, operator,
 # punctuation, non-negative index.  Anything else (comments, numbers, qualifiers, other literals) fails.
-_TOKEN = re.compile(r"""[ \t\r\n]+|('(?:[^'\\]|\\['\\])*')|([A-Za-z_][A-Za-z0-9_-]*)|(!=|=)|([\[\]:.*])|(0|[1-9][0-9]*)""")
+_TOKEN = re.compile(
+    r"""[ \t\r\n]+|('(?:[^'\\]|\\['\\])*')|([A-Za-z_][A-Za-z0-9_-]*)|(!=|<=|>=|=|<|>)|([\[\]:.*])|(0|[1-9][0-9]*)(?![0-9.])"""
+)
 _KEYWORDS = frozenset(
     "AND OR NOT FOLLOWEDBY LIKE MATCHES ISSUPERSET ISSUBSET EXISTS LAST IN START STOP SECONDS "
     "true false WITHIN REPEATS TIMES".split()
 )
 _STAR = object()
+_LOCATION = re.compile(r"^Error found at line (\d+:\d+)\. ")
 _HASH_FORMATS = {name: re.compile(regex) for name, (regex, _label) in HASHES_REGEX.items()}
 
 _Token = tuple[str, str]  # (kind, text) with kind one of: str word op punct int
@@ -58,7 +63,8 @@ def _unquote(literal: str) -> str:
 
 
 class _Subset:
-    """Recursive-descent recogniser for: obs ((AND|OR) obs)* with obs = '[' cmp ((AND|OR) cmp)* ']'."""
+    """Recursive-descent recogniser for: obs ((AND|OR|FOLLOWEDBY) obs)*, obs = '[' cmp ((AND|OR) cmp)* ']',
+    cmp = type ':' path (=|!=|<|<=|>|>=) (string|integer) | type ':' path (LIKE|MATCHES) string."""
 
     def __init__(self, tokens: list[_Token]) -> None:
         self.tokens = tokens
@@ -84,7 +90,7 @@ class _Subset:
     def pattern(self) -> bool:
         if not self.observation():
             return False
-        while self.connector():
+        while self.connector() or self.take("word", "FOLLOWEDBY") is not None:
             if not self.observation():
                 return False
         return self.pos == len(self.tokens)
@@ -119,18 +125,19 @@ class _Subset:
                     return False
                 path.append(step)
             elif self.take("punct", "[") is not None:
-                index: object = _STAR if self.take("punct", "*") is not None else self.take("int")
-                if index is None or self.take("punct", "]") is None:
+                number = self.take("int")
+                if (number is None and self.take("punct", "*") is None) or self.take("punct", "]") is None:
                     return False
-                path.append(index)
+                path.append(_STAR if number is None else int(number))
             else:
                 break
-        if self.take("op") is None:
+        operator = self.take("op")
+        if operator is None:
             kind, text = self.peek()
             if kind != "word" or text not in ("LIKE", "MATCHES"):
                 return False
             self.pos += 1
-        value = self.take("str")
+        value = self.take("str") or (self.take("int") if operator is not None else None)
         return value is not None and _hash_ok(path, value)
 
 
@@ -176,13 +183,23 @@ def _parse_problem(pattern: str) -> str | None:
             errors = run_validator(pattern, stix_version="2.1")
     except RecursionError:
         return "pattern is nested too deeply to parse"
-    except Exception as exc:  # the library fails on some inputs instead of reporting them
-        return f"pattern could not be parsed ({type(exc).__name__})"
+    except Exception as exc:  # its checks after the parse fail on some inputs, e.g. [file:hashes[0] = 'x']
+        return _grammar_only(pattern, exc)
     if not errors:
         return None
-    first = str(errors[0]).strip()
-    first = first.removeprefix("FAIL: ").removeprefix("Error found at ")
-    return "pattern is not valid STIX 2.1 patterning: " + " ".join(first.split())
+    why = _LOCATION.sub(r"line \1: ", " ".join(str(errors[0]).removeprefix("FAIL: ").split()))
+    return f"pattern is not valid STIX 2.1 patterning: {why if len(why) <= 200 else why[:197] + '...'}"
+
+
+def _grammar_only(pattern: str, exc: Exception) -> str | None:
+    """The grammar's verdict alone, when stix2-patterns' extra checks crashed."""
+    try:
+        Pattern(pattern)
+    except ParseException as parse_error:
+        return f"pattern is not valid STIX 2.1 patterning: {' '.join(str(parse_error).split())[:200]}"
+    except Exception:
+        return f"pattern is not parseable by stix2-patterns ({type(exc).__name__})"
+    return None
 
 
 def _problem(pattern: str) -> str | None:

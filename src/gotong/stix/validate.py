@@ -61,6 +61,7 @@ _RESERVED = frozenset(_DATA["reserved_properties"])
 _EXTENSION_TYPES = frozenset(_DATA["extension_types"])
 _NEW_TYPE_CATEGORY: dict[str, str] = _DATA["new_type_extensions"]
 _TLP: dict[str, str] = _DATA["tlp"]
+_TLP_CREATED: str = _DATA["tlp_created"]
 _GROUPS: dict[str, set[str]] = {"sdo": set(), "sro": set(), "sco": set(), "smo": set()}
 for _name, _facts in _DATA["types"].items():
     _GROUPS[_facts["category"] if _facts["category"] in ("sdo", "sro", "sco") else "smo"].add(_name)
@@ -181,6 +182,13 @@ def _enum(arg: str) -> Check:
     return check
 
 
+@lru_cache(maxsize=32_768)
+def _ref_type(value: str) -> str | None:
+    """The type part of an identifier, or None; cached, as feeds repeat identity and marking ids."""
+    match = _ID.match(value)
+    return None if match is None else match.group(1)
+
+
 def _ref(arg: str) -> Check:
     negate = arg.startswith("!")
     targets: set[str] = set()
@@ -190,14 +198,13 @@ def _ref(arg: str) -> Check:
     wanted = " or ".join(sorted(targets))
 
     def check(v: Any, p: str) -> str | None:
-        match = _ID.match(v) if isinstance(v, str) else None
-        if match is None:
+        kind = _ref_type(v) if isinstance(v, str) else None
+        if kind is None:
             return f"property '{p}' must be an identifier like '{example}--<UUID>', not {_show(v)}"
-        if targets and (match.group(1) in targets) == negate:
-            kind = match.group(1)
-            return f"property '{p}' cannot refer to a {kind!r} object" if negate else (
-                f"property '{p}' must refer to {wanted}, not {kind!r}"
-            )
+        if targets and (kind in targets) == negate:
+            if negate:
+                return f"property '{p}' cannot refer to a {kind!r} object"
+            return f"property '{p}' must refer to {wanted}, not {kind!r}"
         return None
 
     return check
@@ -362,19 +369,20 @@ def _pattern_rule(o: Mapping[str, Any], s: str) -> str | None:
     pattern = o.get("pattern")
     if o.get("pattern_type") == "stix" and isinstance(pattern, str):
         problem = pattern_problem(pattern)
-        return None if problem is None else f"property 'pattern' is {problem}"
+        return None if problem is None else f"property 'pattern' {problem.removeprefix('pattern ')}"
     return None
 
 
 class _Spec:
     """Compiled facts for one object type, embedded object or extension."""
 
-    __slots__ = ("checks", "label", "not_applicable", "not_applicable_label", "on", "required", "rules")
+    __slots__ = ("checks", "label", "not_applicable", "not_applicable_label", "on", "required", "required_set", "rules")
 
     def __init__(self, facts: Mapping[str, Any], common: Mapping[str, str] | None = None, label: str = "") -> None:
         kinds = {**(common or {}), **facts.get("properties", {})}
         self.checks: dict[str, Check] = {name: _kind(kind) for name, kind in kinds.items()}
         self.required: tuple[str, ...] = tuple(facts.get("required", ()))
+        self.required_set = frozenset(self.required)
         self.rules: tuple[Rule, ...] = tuple(_rule(r) for r in facts.get("rules", ()))
         self.not_applicable: frozenset[str] = frozenset()
         self.not_applicable_label = ""
@@ -485,8 +493,9 @@ def _marking_rule(o: Mapping[str, Any], s: str) -> str | None:
         colour = definition.get("tlp")
         if not isinstance(colour, str) or colour not in _TLP:
             return f"property 'definition.tlp' must be one of {_names(list(_TLP))}"
-        if o.get("id") != _TLP[colour]:
-            return f"a TLP:{colour.upper()} marking definition must have the id '{_TLP[colour]}'"
+        for prop, value in (("id", _TLP[colour]), ("name", f"TLP:{colour.upper()}"), ("created", _TLP_CREATED)):
+            if o.get(prop) != value:
+                return f"property '{prop}' of the TLP:{colour.upper()} marking definition must be '{value}'"
     elif kind == "statement" and isinstance(definition, dict) and not isinstance(definition.get("statement"), str):
         return "property 'definition.statement' must be a string"
     return None
@@ -514,6 +523,7 @@ def _compile(facts: Mapping[str, Any], category: str, label: str) -> _Spec:
     spec = _Spec(facts, {**common, "spec_version": "string"}, label)
     spec.checks.update(_CHECKED_ELSEWHERE, spec_version=_spec_version)
     spec.required = tuple(dict.fromkeys([*cat["required"], *spec.required]))
+    spec.required_set = frozenset(spec.required)
     spec.not_applicable = frozenset(cat["not_applicable"])
     spec.not_applicable_label = cat["label"]
     extra = [_modified_rule] if "modified" in spec.checks else []
@@ -577,7 +587,7 @@ def _validate(o: object) -> list[str]:
     spec = _TYPES.get(kind) or _custom_spec(o, kind)
     if spec is None:
         return [f"unknown object type {kind!r} (a custom type must start with 'x-' or use a new-sdo/new-sco/new-sro extension)"]
-    problems = [f"missing required property '{name}'" for name in spec.required if name not in o]
+    problems = [] if o.keys() >= spec.required_set else [f"missing required property '{n}'" for n in spec.required if n not in o]
     oid = o.get("id")
     if oid is not None and not (
         isinstance(oid, str) and oid.startswith(kind) and oid[len(kind) : len(kind) + 2] == "--"

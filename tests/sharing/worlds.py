@@ -1,0 +1,440 @@
+"""Random sharing worlds for the property tests: what hypothesis draws, and building it in a database.
+
+A world is the ASEAN preset organisations plus generated constituents (one or two levels below a
+preset organisation), sharing groups of both kinds, collections with their own readers, ``public``
+flag and default group, and objects posted in several versions with random markings by random
+organisations. Drawing is pure data (:class:`WorldDraw`); :func:`world_in` creates it in the test's
+database under fresh names, yields a :class:`World` with the oracle's :class:`~tests.sharing.oracle.Rules`
+and the stored rows, and removes everything it created afterwards, so that thousands of examples
+can share one migrated database without the node growing from one example to the next.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from hypothesis import strategies as st
+from sqlalchemy import Engine, delete, select, update
+
+from gotong.intel.collections import add_collection
+from gotong.intel.models import collection_access, collections, statuses, stix_objects
+from gotong.intel.store import add_objects
+from gotong.node import load_preset
+from gotong.orgs.models import OrgKind, api_tokens, organisations
+from gotong.orgs.service import Principal, add_org, get_org, set_default_tlp
+from gotong.sharing.models import GroupKind, sharing_group_members, sharing_groups
+from gotong.sharing.service import add_group
+from gotong.sharing.tlp import TLP
+from tests.helpers import indicator
+from tests.sharing.oracle import LEVELS, TLP_IDS, Collection, Group, Org, Posted, Rules
+
+PRESET: tuple[str, ...] = tuple(o["short_name"] for o in load_preset("asean")["organisation"])
+TLP_MARKINGS: tuple[str, ...] = tuple(TLP_IDS)
+# A marking that is neither TLP nor a sharing group (say, a copyright statement): it must change nothing.
+STATEMENT_MARKING = "marking-definition--1d1b6a43-7f8b-4f3c-9a57-2b0c3f6d8e91"
+KINDS = ("indicator", "malware", "ipv4-addr")
+_SELECTOR = {"indicator": "name", "malware": "name", "ipv4-addr": "value"}
+
+
+@dataclass(frozen=True)
+class OrgDraw:
+    key: str
+    parent: str  # a preset short name or the key of another constituent
+    default_tlp: str | None  # None: never set, so the node's own default applies
+
+
+@dataclass(frozen=True)
+class GroupDraw:
+    key: str
+    kind: str
+    members: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CollectionDraw:
+    key: str
+    readers: frozenset[str] | None  # None: readers "all"
+    public: bool
+    default_group: str | None
+
+
+@dataclass(frozen=True)
+class VersionDraw:
+    collection: str
+    submitter: str
+    object_tlps: tuple[str, ...]
+    granular_tlps: tuple[str, ...]
+    group: str | None
+    group_in_granular: bool
+    statement: bool
+    lang_granular: bool
+
+
+@dataclass(frozen=True)
+class ObjectDraw:
+    kind: str
+    versions: tuple[VersionDraw, ...]
+
+
+@dataclass(frozen=True)
+class WorldDraw:
+    preset_defaults: tuple[str, ...]
+    constituents: tuple[OrgDraw, ...]
+    groups: tuple[GroupDraw, ...]
+    collections: tuple[CollectionDraw, ...]
+    objects: tuple[ObjectDraw, ...]
+    post_order: tuple[tuple[int, int], ...]  # (object, version) in the order they are posted
+
+    @property
+    def org_keys(self) -> tuple[str, ...]:
+        return PRESET + tuple(c.key for c in self.constituents)
+
+
+@st.composite
+def worlds(
+    draw: st.DrawFn,
+    *,
+    max_constituents: int = 4,
+    min_groups: int = 0,
+    max_groups: int = 3,
+    max_collections: int = 3,
+    max_objects: int = 6,
+    max_versions: int = 3,
+) -> WorldDraw:
+    """A random world; small on purpose, so that every organisation can be checked against it."""
+    preset_defaults = tuple(draw(st.sampled_from(LEVELS)) for _ in PRESET)
+    constituents: list[OrgDraw] = []
+    depth: dict[str, int] = {}
+    for i in range(draw(st.integers(0, max_constituents))):
+        parents = PRESET + tuple(c.key for c in constituents if depth[c.key] == 1)
+        parent = draw(st.sampled_from(parents))
+        key = f"k{i}"
+        depth[key] = depth.get(parent, 0) + 1
+        constituents.append(OrgDraw(key, parent, draw(st.none() | st.sampled_from(LEVELS))))
+    orgs = PRESET + tuple(c.key for c in constituents)
+    some_orgs = st.frozensets(st.sampled_from(orgs), max_size=6)
+    groups = tuple(
+        GroupDraw(f"g{i}", draw(st.sampled_from([str(k) for k in GroupKind])), draw(some_orgs))
+        for i in range(draw(st.integers(min_groups, max_groups)))
+    )
+    group_keys = [g.key for g in groups]
+    maybe_group = st.none() | st.sampled_from(group_keys) if group_keys else st.none()
+    colls = tuple(
+        CollectionDraw(f"c{i}", draw(st.none() | some_orgs), draw(st.booleans()), draw(maybe_group))
+        for i in range(draw(st.integers(1, max_collections)))
+    )
+    version = st.builds(
+        VersionDraw,
+        collection=st.sampled_from([c.key for c in colls]),
+        submitter=st.sampled_from(orgs),
+        object_tlps=st.lists(st.sampled_from(TLP_MARKINGS), max_size=3).map(tuple),
+        granular_tlps=st.lists(st.sampled_from(TLP_MARKINGS), max_size=2).map(tuple),
+        group=maybe_group,
+        group_in_granular=st.booleans(),
+        statement=st.booleans(),
+        lang_granular=st.booleans(),
+    )
+    objects = tuple(
+        ObjectDraw(
+            draw(st.sampled_from(KINDS)), tuple(draw(st.lists(version, min_size=1, max_size=max_versions)))
+        )
+        for _ in range(draw(st.integers(1, max_objects)))
+    )
+    pairs = [(i, j) for i, obj in enumerate(objects) for j in range(len(obj.versions))]
+    return WorldDraw(
+        preset_defaults=preset_defaults,
+        constituents=tuple(constituents),
+        groups=groups,
+        collections=colls,
+        objects=objects,
+        post_order=tuple(draw(st.permutations(pairs))),
+    )
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A stored version of the world, with what was posted to make it."""
+
+    seq: int
+    collection_id: str
+    stix_id: str
+    version: int
+    date_added: int
+    submitter_org_id: int
+    tlp: int
+    group_id: int | None
+    body: str
+    posted: Posted
+
+
+@dataclass(frozen=True)
+class Envelope:
+    status_id: str
+    poster: str
+    collection_id: str
+
+
+@dataclass
+class World:
+    rules: Rules
+    org_ids: dict[str, int]
+    collection_ids: list[str]
+    group_names: dict[str, str]  # draw key -> name
+    rows: list[StoredRow]
+    envelopes: list[Envelope]
+    constituents: list[str]
+    stix_ids_by_collection: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def orgs(self) -> list[str]:
+        return list(self.org_ids)
+
+    @property
+    def readers(self) -> list[str | None]:
+        """Every organisation of the world, and the unauthenticated reader (None)."""
+        return [*self.org_ids, None]
+
+    def principal(self, reader: str | None) -> Principal:
+        if reader is None:
+            return Principal(org_id=None)
+        return Principal(org_id=self.org_ids[reader], org_short=reader)
+
+    def visible(self, reader: str | None, rules: Rules | None = None) -> list[StoredRow]:
+        """The world's rows the oracle lets ``reader`` see, oldest ``date_added`` first."""
+        judge = rules or self.rules
+        return [r for r in self.rows if judge.sees(reader, r.posted)]
+
+
+# Posts one envelope as an organisation and returns the id of its status resource.
+Poster = Callable[[str, str, list[dict[str, Any]]], str]
+
+
+@dataclass
+class _Created:
+    orgs: list[int] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)
+    collections: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def world_in(engine: Engine, draw: WorldDraw, *, post: Poster | None = None) -> Iterator[World]:
+    """Create ``draw`` in the database (posting with ``post``, else the store directly), then remove it."""
+    created = _Created()
+    try:
+        yield _build(engine, draw, created, post or _store_poster(engine))
+    finally:
+        _remove(engine, created)
+
+
+def _store_poster(engine: Engine) -> Poster:
+    def post(org: str, collection_id: str, objects: list[dict[str, Any]]) -> str:
+        with engine.connect() as conn:
+            org_id = get_org(conn, short_name=org).id
+        principal = Principal(org_id=org_id, org_short=org)
+        report = add_objects(engine, principal=principal, collection_id=collection_id, objects=objects)
+        assert not report.failures, report.failures
+        assert all(s.message is None for s in report.successes), report.successes
+        return report.id
+
+    return post
+
+
+def _build(engine: Engine, draw: WorldDraw, created: _Created, post: Poster) -> World:
+    suffix = uuid.uuid4().hex[:10]
+    names = {p: p for p in PRESET} | {c.key: f"{c.key}-{suffix}" for c in draw.constituents}
+    group_names = {g.key: f"{g.key}-{suffix}" for g in draw.groups}
+    with engine.begin() as conn:
+        for preset, level in zip(PRESET, draw.preset_defaults, strict=True):
+            set_default_tlp(conn, short_name=preset, tlp=TLP.parse(level))
+        for c in draw.constituents:
+            org = add_org(
+                conn,
+                short_name=names[c.key],
+                name=f"Constituent {c.key}",
+                country=None,
+                kind=OrgKind.CONSTITUENT,
+                parent=names[c.parent],
+            )
+            created.orgs.append(org.id)
+            if c.default_tlp is not None:
+                set_default_tlp(conn, short_name=names[c.key], tlp=TLP.parse(c.default_tlp))
+        groups: dict[str, Group] = {}
+        for g in draw.groups:
+            made = add_group(
+                conn,
+                name=group_names[g.key],
+                members=[names[m] for m in sorted(g.members)],
+                kind=GroupKind(g.kind),
+                owner=PRESET[0],
+            )
+            created.groups.append(made.id)
+            groups[made.name] = Group(
+                made.name, g.kind, made.marking_id, frozenset(names[m] for m in g.members)
+            )
+        coll_ids: dict[str, str] = {}
+        colls: dict[str, Collection] = {}
+        for c in draw.collections:
+            made_coll = add_collection(
+                conn,
+                title=f"sharing world {c.key}",
+                readers="all" if c.readers is None else [names[r] for r in sorted(c.readers)],
+                writers="all",
+                public=c.public,
+                default_group=group_names[c.default_group] if c.default_group else None,
+            )
+            created.collections.append(made_coll.id)
+            coll_ids[c.key] = made_coll.id
+            readers = None if c.readers is None else frozenset(names[r] for r in c.readers)
+            default = group_names[c.default_group] if c.default_group else None
+            colls[made_coll.id] = Collection(made_coll.id, readers, c.public, default)
+        org_ids = {names[k]: get_org(conn, short_name=names[k]).id for k in draw.org_keys}
+        orgs = {
+            name: Org(name, _parent_name(draw, key, names), _default(draw, key))
+            for key, name in ((k, names[k]) for k in draw.org_keys)
+        }
+    rules = Rules(orgs=orgs, groups=groups, collections=colls)
+
+    stix_ids = [f"{obj.kind}--{uuid.uuid4()}" for obj in draw.objects]
+    bodies = {
+        (i, j): _body(obj.kind, stix_ids[i], j, v, rules, group_names)
+        for i, obj in enumerate(draw.objects)
+        for j, v in enumerate(obj.versions)
+    }
+    posted: list[Posted] = []
+    envelopes: list[Envelope] = []
+    for (submitter, coll_key), batch in _envelopes(draw):
+        collection_id = coll_ids[coll_key]
+        objects = [bodies[pair] for pair in batch]
+        status_id = post(names[submitter], collection_id, objects)
+        envelopes.append(Envelope(status_id, names[submitter], collection_id))
+        posted.extend(Posted(collection_id, names[submitter], body) for body in objects)
+
+    rows = _rows(engine, list(coll_ids.values()), posted)
+    by_collection: dict[str, list[str]] = {cid: [] for cid in coll_ids.values()}
+    for row in rows:
+        if row.stix_id not in by_collection[row.collection_id]:
+            by_collection[row.collection_id].append(row.stix_id)
+    return World(
+        rules=rules,
+        org_ids=org_ids,
+        collection_ids=list(coll_ids.values()),
+        group_names=group_names,
+        rows=rows,
+        envelopes=envelopes,
+        constituents=[names[c.key] for c in draw.constituents],
+        stix_ids_by_collection=by_collection,
+    )
+
+
+def _parent_name(draw: WorldDraw, key: str, names: dict[str, str]) -> str | None:
+    parent = next((c.parent for c in draw.constituents if c.key == key), None)
+    return names[parent] if parent is not None else None
+
+
+def _default(draw: WorldDraw, key: str) -> str:
+    if key in PRESET:
+        return draw.preset_defaults[PRESET.index(key)]
+    drawn = next(c.default_tlp for c in draw.constituents if c.key == key)
+    return drawn or "amber"  # the rules: TLP:AMBER unless the organisation set another default
+
+
+def _envelopes(draw: WorldDraw) -> list[tuple[tuple[str, str], list[tuple[int, int]]]]:
+    """Consecutive versions posted by the same organisation to the same collection share an envelope."""
+    out: list[tuple[tuple[str, str], list[tuple[int, int]]]] = []
+    for i, j in draw.post_order:
+        v = draw.objects[i].versions[j]
+        key = (v.submitter, v.collection)
+        if out and out[-1][0] == key:
+            out[-1][1].append((i, j))
+        else:
+            out.append((key, [(i, j)]))
+    return out
+
+
+def _body(
+    kind: str, stix_id: str, index: int, v: VersionDraw, rules: Rules, group_names: dict[str, str]
+) -> Any:
+    refs = list(v.object_tlps)
+    selector = _SELECTOR[kind]
+    granular = [{"marking_ref": ref, "selectors": [selector]} for ref in v.granular_tlps]
+    if v.group is not None:
+        marking = rules.groups[group_names[v.group]].marking_id
+        if v.group_in_granular:
+            granular.append({"marking_ref": marking, "selectors": [selector]})
+        else:
+            refs.append(marking)
+    if v.statement:
+        refs.append(STATEMENT_MARKING)
+    if v.lang_granular:
+        granular.append({"lang": "en", "selectors": [selector]})
+    modified = f"2026-01-{index + 1:02d}T00:00:00.000Z"
+    body: dict[str, Any]
+    if kind == "indicator":
+        body = indicator(stix_id=stix_id, tlp=None, markings=refs, modified=modified)
+    elif kind == "malware":
+        body = {
+            "type": "malware",
+            "spec_version": "2.1",
+            "id": stix_id,
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": modified,
+            "name": f"malware {stix_id[-6:]}",
+            "is_family": False,
+        }
+    else:  # an SCO: no created/modified, so Gotong versions it by date_added
+        body = {
+            "type": kind,
+            "spec_version": "2.1",
+            "id": stix_id,
+            "value": "198.51.100.7",
+            "x_revision": index,
+        }
+    if refs and kind != "indicator":
+        body["object_marking_refs"] = refs
+    if granular:
+        body["granular_markings"] = granular
+    return body
+
+
+def _rows(engine: Engine, collection_ids: Sequence[str], posted: list[Posted]) -> list[StoredRow]:
+    o = stix_objects
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(o).where(o.c.collection_id.in_(collection_ids)).order_by(o.c.date_added)
+        ).all()
+    remaining = list(posted)
+    rows: list[StoredRow] = []
+    for r in stored:
+        body = orjson.loads(r.body)
+        match = next(p for p in remaining if p.collection_id == r.collection_id and p.body == body)
+        remaining.remove(match)
+        fields = (r.seq, r.collection_id, r.stix_id, r.version, r.date_added, r.submitter_org_id, r.tlp)
+        rows.append(StoredRow(*fields, r.group_id, r.body, match))
+    assert not remaining, f"posted but not stored: {remaining}"
+    return rows
+
+
+def _remove(engine: Engine, created: _Created) -> None:
+    with engine.begin() as conn:
+        if created.collections:
+            cids = created.collections
+            conn.execute(delete(statuses).where(statuses.c.collection_id.in_(cids)))
+            conn.execute(delete(stix_objects).where(stix_objects.c.collection_id.in_(cids)))
+            conn.execute(delete(collection_access).where(collection_access.c.collection_id.in_(cids)))
+            conn.execute(delete(collections).where(collections.c.id.in_(cids)))
+        if created.groups:
+            conn.execute(
+                delete(sharing_group_members).where(sharing_group_members.c.group_id.in_(created.groups))
+            )
+            conn.execute(delete(sharing_groups).where(sharing_groups.c.id.in_(created.groups)))
+        if created.orgs:
+            conn.execute(delete(api_tokens).where(api_tokens.c.org_id.in_(created.orgs)))
+            conn.execute(
+                update(organisations).where(organisations.c.id.in_(created.orgs)).values(parent_id=None)
+            )
+            conn.execute(delete(organisations).where(organisations.c.id.in_(created.orgs)))
