@@ -21,7 +21,7 @@ import uvicorn
 from sqlalchemy import Engine, create_engine, text
 
 from gotong.app import create_app
-from gotong.db.engine import make_engine
+from gotong.db.engine import make_engine, write_transaction
 from gotong.node import init_node
 from gotong.orgs.service import create_token
 from gotong.settings import Settings
@@ -63,7 +63,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def token_for(engine: Engine, org: str, **kwargs: object) -> str:
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         return create_token(conn, org=org, **kwargs)  # type: ignore[arg-type]
 
 
@@ -87,7 +87,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(engine: Engine, **settings: object) -> tuple[uvicorn.Server, threading.Thread, RunningServer]:
+def start_server(
+    engine: Engine, **settings: object
+) -> tuple[uvicorn.Server, threading.Thread, RunningServer]:
     port = free_port()
     config = Settings(database_url=str(engine.url), port=port, **settings)  # type: ignore[arg-type]
     server = uvicorn.Server(

@@ -16,9 +16,9 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gotong.db.engine import make_engine, write_transaction
 from gotong.errors import GotongError, Invalid
-from gotong.sharing.definitions import publish_definitions
 from gotong.orgs.models import OrgKind, Role
 from gotong.settings import Settings, load_settings
+from gotong.sharing.definitions import publish_definitions
 
 
 class _Cli(click.Group):
@@ -29,7 +29,11 @@ class _Cli(click.Group):
             raise click.ClickException(exc.message) from None
         except (OperationalError, ProgrammingError) as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            hint = " (run 'gotong init' first?)" if "no such table" in reason or "does not exist" in reason else ""
+            hint = (
+                " (run 'gotong init' first?)"
+                if "no such table" in reason or "does not exist" in reason
+                else ""
+            )
             raise click.ClickException(f"database error: {reason}{hint}") from None
 
 
@@ -57,7 +61,9 @@ def _csv(value: str | None) -> list[str]:
 
 
 @click.group(cls=_Cli)
-@click.option("--database", envvar="GOTONG_DATABASE_URL", help="SQLAlchemy URL (default sqlite:///gotong.db).")
+@click.option(
+    "--database", envvar="GOTONG_DATABASE_URL", help="SQLAlchemy URL (default sqlite:///gotong.db)."
+)
 @click.version_option(package_name="gotong")
 @click.pass_context
 def main(ctx: click.Context, database: str | None) -> None:
@@ -116,7 +122,9 @@ def org() -> None:
 @click.argument("short")
 @click.option("--name", required=True)
 @click.option("--country", required=False, help="ISO 3166-1 alpha-2 code, e.g. TH.")
-@click.option("--kind", type=click.Choice([k.value for k in OrgKind]), default="national-cert", show_default=True)
+@click.option(
+    "--kind", type=click.Choice([k.value for k in OrgKind]), default="national-cert", show_default=True
+)
 @click.option("--parent", help="Short name of the parent organisation (for constituents).")
 @pass_state
 def org_add(state: _State, short: str, name: str, country: str | None, kind: str, parent: str | None) -> None:
@@ -124,7 +132,9 @@ def org_add(state: _State, short: str, name: str, country: str | None, kind: str
     from gotong.orgs.service import add_org
 
     with write_transaction(state.engine) as conn:
-        created = add_org(conn, short_name=short, name=name, country=country, kind=OrgKind(kind), parent=parent)
+        created = add_org(
+            conn, short_name=short, name=name, country=country, kind=OrgKind(kind), parent=parent, actor="cli"
+        )
     publish_definitions(state.engine)
     click.echo(f"{created.short_name} {created.identity_id}")
 
@@ -197,7 +207,9 @@ def token() -> None:
 @click.option("--user", "user_email")
 @click.option("--role", type=click.Choice([r.value for r in Role]))
 @click.option("--expires-in-days", type=click.IntRange(min=1), help="Expire the token after this many days.")
-@click.option("--through-hub", is_flag=True, help="Publish everything sent with this token under the hub's name.")
+@click.option(
+    "--through-hub", is_flag=True, help="Publish everything sent with this token under the hub's name."
+)
 @pass_state
 def token_create(
     state: _State,
@@ -220,6 +232,7 @@ def token_create(
             role=Role(role) if role else None,
             expires_at=expires,
             through_hub=through_hub,
+            actor="cli",
         )
     click.echo(secret)
 
@@ -232,7 +245,7 @@ def token_revoke(state: _State, prefix: str) -> None:
     from gotong.orgs.service import revoke_token
 
     with write_transaction(state.engine) as conn:
-        count = revoke_token(conn, token_prefix=prefix)
+        count = revoke_token(conn, token_prefix=prefix, actor="cli")
     click.echo(f"revoked {count} token(s)")
 
 
@@ -274,6 +287,7 @@ def collection_add(
             alias=alias,
             public=public,
             default_group=default_group,
+            actor="cli",
         )
     click.echo(created.id)
 
@@ -309,7 +323,12 @@ def collection_list(state: _State, as_json: bool) -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @pass_state
 def import_(
-    state: _State, files: tuple[str, ...], org_short: str, collection_id: str | None, through_hub: bool, quiet: bool
+    state: _State,
+    files: tuple[str, ...],
+    org_short: str,
+    collection_id: str | None,
+    through_hub: bool,
+    quiet: bool,
 ) -> None:
     """Import STIX 2.1 bundles or JSON files of objects, streamed."""
     from gotong.intel.bulk import import_files
@@ -366,7 +385,9 @@ def group() -> None:
 @group.command("add")
 @click.argument("name")
 @click.option("--members", required=True, help="Short names, comma-separated.")
-@click.option("--kind", type=click.Choice(["community", "named-recipients"]), default="community", show_default=True)
+@click.option(
+    "--kind", type=click.Choice(["community", "named-recipients"]), default="community", show_default=True
+)
 @click.option("--owner", help="Owning organisation (default: the hub).")
 @pass_state
 def group_add(state: _State, name: str, members: str, kind: str, owner: str | None) -> None:
@@ -377,7 +398,12 @@ def group_add(state: _State, name: str, members: str, kind: str, owner: str | No
 
     with write_transaction(state.engine) as conn:
         created = add_group(
-            conn, name=name, members=_csv(members), kind=GroupKind(kind), owner=owner or hub(conn).short_name
+            conn,
+            name=name,
+            members=_csv(members),
+            kind=GroupKind(kind),
+            owner=owner or hub(conn).short_name,
+            actor="cli",
         )
     publish_definitions(state.engine)
     click.echo(created.marking_id)
@@ -427,7 +453,7 @@ def group_update(state: _State, name: str, to_add: str | None, to_remove: str | 
     if not to_add and not to_remove:
         raise Invalid("give --add and/or --remove")
     with write_transaction(state.engine) as conn:
-        updated = set_members(conn, name=name, add=_csv(to_add), remove=_csv(to_remove))
+        updated = set_members(conn, name=name, add=_csv(to_add), remove=_csv(to_remove), actor="cli")
     click.echo(f"{updated.name}: {', '.join(updated.members) or '(no members)'}")
 
 
@@ -437,7 +463,9 @@ def group_update(state: _State, name: str, to_add: str | None, to_remove: str | 
 @click.option("--object", "stix_id", help="One object id.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def receipts(state: _State, org_short: str, collection_id: str | None, stix_id: str | None, as_json: bool) -> None:
+def receipts(
+    state: _State, org_short: str, collection_id: str | None, stix_id: str | None, as_json: bool
+) -> None:
     """Which organisations retrieved your objects, and when."""
     from gotong.intel.collections import get_collection
     from gotong.orgs.service import get_org
@@ -450,6 +478,57 @@ def receipts(state: _State, org_short: str, collection_id: str | None, stix_id: 
     _print_rows(rows, as_json, ["stix_id", "version", "reader", "first_retrieved", "last_retrieved", "times"])
 
 
+# ----------------------------------------------------------------- audit log
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit log (a hash chain with signed checkpoints)."""
+
+
+@audit.command("verify")
+@pass_state
+def audit_verify(state: _State) -> None:
+    """Check the whole chain; names the first altered, removed, inserted or reordered record."""
+    from gotong.audit import verify
+    from gotong.db.engine import read_connection
+
+    with read_connection(state.engine) as conn:
+        result = verify(conn)
+    if not result.ok:
+        raise click.ClickException(f"audit log broken at record {result.first_bad_seq}: {result.reason}")
+    click.echo(f"audit log intact: {result.records} records, head {result.head}")
+
+
+@audit.command("checkpoint")
+@pass_state
+def audit_checkpoint(state: _State) -> None:
+    """Print a checkpoint of the log signed with the node's Ed25519 key (keep it; verify it later)."""
+    from gotong.audit import checkpoint, load_or_create_key
+    from gotong.db.engine import read_connection
+
+    key = load_or_create_key(state.settings.node_key_file)
+    with read_connection(state.engine) as conn:
+        signed = checkpoint(conn, key=key, node=state.settings.base_url or state.settings.title)
+    click.echo(json.dumps(signed, indent=2))
+
+
+@audit.command("verify-checkpoint")
+@click.argument("file", type=click.File("r"))
+@click.option("--public-key", help="The node's public key you trust (base64); default: the one in the file.")
+@pass_state
+def audit_verify_checkpoint(state: _State, file: Any, public_key: str | None) -> None:
+    """Check a kept checkpoint against the log as it is now."""
+    from gotong.audit import verify_checkpoint
+    from gotong.db.engine import read_connection
+
+    with read_connection(state.engine) as conn:
+        result = verify_checkpoint(conn, file.read(), public_key=public_key)
+    if not result.ok:
+        raise click.ClickException(
+            f"checkpoint does not match the log at record {result.first_bad_seq}: {result.reason}"
+        )
+    click.echo(f"checkpoint verified ({result.trusted_key}); log intact with {result.records} records")
+
+
 def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -458,4 +537,3 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -
     click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns))
     for row in rows:
         click.echo("  ".join(str(row.get(c) or "-").ljust(widths[c]) for c in columns))
-

@@ -11,6 +11,7 @@ from importlib import resources
 
 from sqlalchemy import Engine
 
+from gotong.db.engine import write_transaction
 from gotong.intel.store import add_objects
 from gotong.orgs.service import Principal, create_token, get_org
 
@@ -31,6 +32,6 @@ def load_demo(engine: Engine) -> str:
             objects=submission["objects"],
         )
         added += sum(1 for s in report.successes if s.message != "already present")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         token = create_token(conn, org="ThaiCERT")
     return f"demo intelligence: {added} new objects\ndemo token for ThaiCERT (shown once): {token}"

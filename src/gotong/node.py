@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from gotong.db.engine import write_transaction
 from gotong.db.migrate import upgrade
 from gotong.errors import Invalid, NotFound
 from gotong.intel.collections import add_collection, get_collection
@@ -47,7 +48,7 @@ def init_node(engine: Engine, *, preset: str | None = None) -> InitReport:
     if preset is None:
         return report
     data = load_preset(preset)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         existing = set(conn.execute(select(organisations.c.short_name)).scalars())
         for org in data.get("organisation", []):
             if org["short_name"] in existing:

@@ -53,7 +53,9 @@ def indicators(count: int) -> list[dict[str, Any]]:
                 "valid_until": "2025-03-01T10:00:00Z",
                 "labels": ["botnet", "c2"],
                 "confidence": 80,
-                "kill_chain_phases": [{"kill_chain_name": "lockheed-martin-cyber-kill-chain", "phase_name": "c2"}],
+                "kill_chain_phases": [
+                    {"kill_chain_name": "lockheed-martin-cyber-kill-chain", "phase_name": "c2"}
+                ],
                 "object_marking_refs": ["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"],
             }
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,14 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 ATTACK_BUNDLE = DATA / "attack-stix-data" / "enterprise-attack" / "enterprise-attack-18.1.derived-stix21.json"
 TLP2_DIR = DATA / "cti-stix-common-objects"
 # A real OASIS example with a broken timestamp ('2022-101-27T13:49:54.326Z' on the relationship).
-KNOWN_INVALID = {TLP2_DIR / "extension-definition-specifications" / "tlp-2.0" / "examples" / "using-tlp2.0-green.json"}
+KNOWN_INVALID = {
+    TLP2_DIR / "extension-definition-specifications" / "tlp-2.0" / "examples" / "using-tlp2.0-green.json"
+}
 
 
+@cache
 def bundle_objects(path: Path) -> list[dict[str, Any]]:
+    """The objects of a bundle file (read once per session; do not mutate them)."""
     document = json.loads(path.read_text(encoding="utf-8"))
     objects: list[dict[str, Any]] = document.get("objects", [document])
     return objects

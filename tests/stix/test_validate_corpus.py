@@ -21,8 +21,18 @@ def test_every_attack_enterprise_object_is_valid() -> None:
 
 def test_attack_bundle_covers_the_kinds_we_care_about() -> None:
     kinds = Counter(obj["type"] for obj in bundle_objects(ATTACK_BUNDLE))
-    for kind in ("attack-pattern", "malware", "tool", "intrusion-set", "campaign", "relationship", "identity",
-                 "marking-definition", "course-of-action", "x-mitre-tactic"):
+    for kind in (
+        "attack-pattern",
+        "malware",
+        "tool",
+        "intrusion-set",
+        "campaign",
+        "relationship",
+        "identity",
+        "marking-definition",
+        "course-of-action",
+        "x-mitre-tactic",
+    ):
         assert kinds[kind] > 0, kind
 
 

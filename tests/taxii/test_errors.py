@@ -34,7 +34,9 @@ def _objects_url(server: RunningServer) -> str:
 
 def _stored(server: RunningServer) -> int:
     with server.engine.connect() as conn:
-        query = select(func.count()).select_from(stix_objects).where(stix_objects.c.collection_id == REGIONAL_ID)
+        query = (
+            select(func.count()).select_from(stix_objects).where(stix_objects.c.collection_id == REGIONAL_ID)
+        )
         return int(conn.execute(query).scalar_one())
 
 
@@ -58,11 +60,15 @@ def test_malformed_json_is_400_and_stores_nothing(server: RunningServer, client:
 
 
 @pytest.mark.parametrize("body", [b"[]", b'{"objects": {}}', b'{"objects": [], "colour": "red"}', b'"x"'])
-def test_a_body_that_is_not_an_envelope_is_400(server: RunningServer, client: httpx.Client, body: bytes) -> None:
+def test_a_body_that_is_not_an_envelope_is_400(
+    server: RunningServer, client: httpx.Client, body: bytes
+) -> None:
     _assert_error(client.post(_objects_url(server), content=body, headers={"Content-Type": TAXII}), 400)
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "application/taxii+json;version=2.0", "text/plain"])
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/taxii+json;version=2.0", "text/plain"]
+)
 def test_wrong_content_type_is_415(server: RunningServer, client: httpx.Client, content_type: str) -> None:
     body = orjson.dumps({"objects": [indicator()]})
     response = client.post(_objects_url(server), content=body, headers={"Content-Type": content_type})
@@ -99,13 +105,17 @@ def test_oversize_body_is_413_and_stores_nothing(engine: Any) -> None:
         thread.join(timeout=10)
 
 
-def test_invalid_objects_fail_alone_and_valid_ones_are_kept(server: RunningServer, client: httpx.Client) -> None:
+def test_invalid_objects_fail_alone_and_valid_ones_are_kept(
+    server: RunningServer, client: httpx.Client
+) -> None:
     good = indicator()
     bad_time = indicator(modified="2026-13-01T00:00:00.000Z")
     bad_pattern = indicator(pattern="[domain-name:value = 'x' AND ]")
     not_an_object = "indicator"
     envelope = {"objects": [good, bad_time, bad_pattern, not_an_object]}
-    response = client.post(_objects_url(server), content=orjson.dumps(envelope), headers={"Content-Type": TAXII})
+    response = client.post(
+        _objects_url(server), content=orjson.dumps(envelope), headers={"Content-Type": TAXII}
+    )
     assert response.status_code == 202
     status = response.json()
     assert status["success_count"] == 1 and status["successes"][0]["id"] == good["id"]
@@ -140,7 +150,9 @@ def test_reposting_the_same_version_is_idempotent(server: RunningServer, client:
         ({"match[colour]": "red"}, "match[colour]"),
     ],
 )
-def test_bad_filters_are_400(server: RunningServer, client: httpx.Client, params: dict[str, str], word: str) -> None:
+def test_bad_filters_are_400(
+    server: RunningServer, client: httpx.Client, params: dict[str, str], word: str
+) -> None:
     _assert_error(client.get(_objects_url(server), params=params), 400, word)
 
 
@@ -149,7 +161,12 @@ def test_unknown_collection_api_root_and_status_are_404(server: RunningServer, c
     _assert_error(client.get(f"/{root}/collections/no-such-collection/objects/"), 404, "no-such-collection")
     _assert_error(client.get("/no-such-root/collections/"), 404, "API root")
     _assert_error(client.get(f"/{root}/status/0b7c3e5e-0000-4000-8000-000000000000/"), 404, "status")
-    _assert_error(client.get(f"/{root}/collections/{REGIONAL_ID}/objects/indicator--{'0' * 8}-0000-4000-8000-{'0' * 12}/"), 404)
+    _assert_error(
+        client.get(
+            f"/{root}/collections/{REGIONAL_ID}/objects/indicator--{'0' * 8}-0000-4000-8000-{'0' * 12}/"
+        ),
+        404,
+    )
 
 
 def test_authentication_errors_are_401(server: RunningServer) -> None:
@@ -177,14 +194,18 @@ def test_collection_rights_are_enforced(server: RunningServer) -> None:
     _assert_error(httpx.get(f"{server.url}/{root}/collections/{private}/objects/", headers=lao), 404)
     body = orjson.dumps({"objects": [indicator()]})
     response = httpx.post(
-        f"{server.url}/{root}/collections/{read_only}/objects/", content=body, headers={**lao, "Content-Type": TAXII}
+        f"{server.url}/{root}/collections/{read_only}/objects/",
+        content=body,
+        headers={**lao, "Content-Type": TAXII},
     )
     _assert_error(response, 403, "may not write")
 
 
 def test_deleting_another_organisations_object_is_403(server: RunningServer, client: httpx.Client) -> None:
     obj = indicator(tlp="clear")
-    client.post(_objects_url(server), content=orjson.dumps({"objects": [obj]}), headers={"Content-Type": TAXII})
+    client.post(
+        _objects_url(server), content=orjson.dumps({"objects": [obj]}), headers={"Content-Type": TAXII}
+    )
     lao = {"Authorization": f"Bearer {token_for(server.engine, 'LaoCERT')}", "Accept": TAXII}
     response = httpx.delete(f"{server.url}{_objects_url(server)}{obj['id']}/", headers=lao)
     _assert_error(response, 403, "submitted")

@@ -72,7 +72,10 @@ def test_manifest_get_object_versions_and_delete(server: RunningServer) -> None:
     coll.add_objects(_envelope([first, second]))
 
     manifest = coll.get_manifest(id=first["id"], version="all")
-    assert [m["version"] for m in manifest["objects"]] == ["2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z"]
+    assert [m["version"] for m in manifest["objects"]] == [
+        "2026-01-01T00:00:00.000Z",
+        "2026-02-01T00:00:00.000Z",
+    ]
     assert all(m["media_type"] == "application/stix+json;version=2.1" for m in manifest["objects"])
 
     latest = coll.get_object(first["id"])

@@ -1,1 +1,1 @@
-"""Storage: the engine, the tables' shared metadata and the migrations. SQLite by default, PostgreSQL by URL."""
+"""Storage: engine, shared table metadata and migrations. SQLite by default, PostgreSQL by URL."""

@@ -35,9 +35,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if backend == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
-        engine = create_engine(
-            parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
-        )
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _tune_sqlite(engine)
     else:
         engine = create_engine(parsed, pool_pre_ping=True, **kwargs)

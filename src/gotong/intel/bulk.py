@@ -33,7 +33,8 @@ class ImportSummary:
 
     def line(self) -> str:
         return (
-            f"imported: {self.accepted} accepted, {self.already_present} already present, {self.rejected} rejected"
+            f"imported: {self.accepted} accepted, {self.already_present} already present, "
+            f"{self.rejected} rejected"
         )
 
 
@@ -50,7 +51,9 @@ def import_files(
     """Import bundles (or JSON arrays of objects, or single objects) as ``org`` into a collection."""
     with engine.connect() as conn:
         organisation = get_org(conn, short_name=org)
-        principal = Principal(org_id=organisation.id, org_short=organisation.short_name, through_hub=through_hub)
+        principal = Principal(
+            org_id=organisation.id, org_short=organisation.short_name, through_hub=through_hub
+        )
         target = _target_collection(conn, principal, collection_id)
     for path in files:
         if not os.path.isfile(path):
@@ -84,7 +87,9 @@ def export_bundle(
 ) -> int:
     """Write a bundle of what ``org`` may see, page by page; returns the number of objects written."""
     filters = query.ObjectFilter.parse(
-        added_after=added_after, types=",".join(types or []) or None, versions="all" if all_versions else "last"
+        added_after=added_after,
+        types=",".join(types or []) or None,
+        versions="all" if all_versions else "last",
     )
     with read_connection(engine) as conn:
         organisation = get_org(conn, short_name=org)
@@ -125,7 +130,9 @@ def _target_collection(conn: Any, principal: Principal, collection_id: str | Non
     if collection_id is None:
         writable = [v for v in views if v.can_write]
         if not writable:
-            raise NotFound(f"{principal.org_short} may not write to any collection; name one with --collection")
+            raise NotFound(
+                f"{principal.org_short} may not write to any collection; name one with --collection"
+            )
         return writable[0].collection.id
     for coll in list_collections(conn):
         if collection_id in {coll.id, coll.alias}:
@@ -152,7 +159,8 @@ def _objects(handle: IO[bytes], path: str) -> Iterator[Any]:
         else:
             yield from ijson.items(handle, "", use_float=True)
     except ijson.JSONError as exc:
-        raise Invalid(f"{path}: malformed JSON ({exc}); objects before the error were imported") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise Invalid(f"{path}: malformed JSON ({reason}); objects before the error were imported") from None
 
 
 def _top_level_type(handle: IO[bytes]) -> str | None:
@@ -199,4 +207,3 @@ def _submit(
         reason = outcome.message or "rejected"
         summary.reasons[reason] = summary.reasons.get(reason, 0) + 1
         on_rejected(f"{path}: rejected {outcome.id}: {reason}")
-

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from gotong.audit import Action, record
 from gotong.errors import Conflict, Forbidden, Invalid, NotFound
 from gotong.intel.models import collection_access, collections
 from gotong.orgs.service import Principal, get_org
@@ -64,6 +65,7 @@ def add_collection(
     alias: str | None = None,
     default_group: str | None = None,
     collection_id: str | None = None,
+    actor: str = "system",
 ) -> Collection:
     """Create a collection; ``readers``/``writers`` are organisation short names or ``"all"``."""
     if not title.strip():
@@ -95,6 +97,20 @@ def add_collection(
     ]
     if grants:
         conn.execute(insert(collection_access), grants)
+    record(
+        conn,
+        action=Action.COLLECTION_CREATE,
+        actor=actor,
+        actor_org_id=None,
+        subject=cid,
+        details={
+            "title": title.strip(),
+            "readers": readers,
+            "writers": writers,
+            "public": public,
+            "default_group": default_group,
+        },
+    )
     return get_collection(conn, cid)
 
 
@@ -102,11 +118,15 @@ def set_default_group(conn: Connection, *, collection_id: str, group: str | None
     """Set (or clear) the audience of objects posted to the collection without a sharing group."""
     get_collection(conn, collection_id)
     group_id = get_group(conn, name=group).id if group else None
-    conn.execute(update(collections).where(collections.c.id == collection_id).values(default_group_id=group_id))
+    conn.execute(
+        update(collections).where(collections.c.id == collection_id).values(default_group_id=group_id)
+    )
     return get_collection(conn, collection_id)
 
 
-def set_rights(conn: Connection, *, collection_id: str, readers: list[str] | str, writers: list[str] | str) -> None:
+def set_rights(
+    conn: Connection, *, collection_id: str, readers: list[str] | str, writers: list[str] | str
+) -> None:
     """Replace the read and write rights of a collection."""
     get_collection(conn, collection_id)
     readers_all, reader_ids = _rights(conn, readers)
@@ -118,7 +138,12 @@ def set_rights(conn: Connection, *, collection_id: str, readers: list[str] | str
     )
     conn.execute(delete(collection_access).where(collection_access.c.collection_id == collection_id))
     grants = [
-        {"collection_id": collection_id, "org_id": o, "can_read": o in reader_ids, "can_write": o in writer_ids}
+        {
+            "collection_id": collection_id,
+            "org_id": o,
+            "can_read": o in reader_ids,
+            "can_write": o in writer_ids,
+        }
         for o in sorted(reader_ids | writer_ids)
     ]
     if grants:
@@ -127,7 +152,9 @@ def set_rights(conn: Connection, *, collection_id: str, readers: list[str] | str
 
 def get_collection(conn: Connection, collection_id: str) -> Collection:
     row = conn.execute(
-        select(collections).where((collections.c.id == collection_id) | (collections.c.alias == collection_id))
+        select(collections).where(
+            (collections.c.id == collection_id) | (collections.c.alias == collection_id)
+        )
     ).first()
     if row is None:
         raise NotFound(f"no collection {collection_id!r}")

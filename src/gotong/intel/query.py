@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, delete, exists, false, or_, select, true
 from sqlalchemy.sql import Select
 
+from gotong.audit import Action, record
 from gotong.errors import Forbidden, Invalid, NotFound
 from gotong.intel.models import stix_objects
 from gotong.sharing.policy import Reader, visibility_clause
@@ -170,7 +171,13 @@ def read_page_all_collections(
 
 
 def delete_versions(
-    conn: Connection, *, reader: Reader, collection_id: str, stix_id: str, filters: ObjectFilter
+    conn: Connection,
+    *,
+    reader: Reader,
+    collection_id: str,
+    stix_id: str,
+    filters: ObjectFilter,
+    actor: str = "system",
 ) -> int:
     """Delete the matching versions of one object; only the submitting organisation may.
 
@@ -189,6 +196,14 @@ def delete_versions(
     if any(r.submitter_org_id != reader.org_id for r in rows):
         raise Forbidden(f"only the organisation that submitted {stix_id} may delete it")
     conn.execute(delete(o).where(o.c.seq.in_([r.seq for r in rows])))
+    record(
+        conn,
+        action=Action.OBJECTS_DELETE,
+        actor=actor,
+        actor_org_id=reader.org_id,
+        subject=stix_id,
+        details={"collection": collection_id, "versions": len(rows)},
+    )
     return len(rows)
 
 
@@ -196,7 +211,8 @@ def _page(conn: Connection, query: Select[Any], limit: int) -> Page:
     rows = conn.execute(query).all()
     more = len(rows) > limit
     items = [
-        StoredVersion(r.stix_id, r.version, r.date_added, r.body, r.seq, r.submitter_org_id) for r in rows[:limit]
+        StoredVersion(r.stix_id, r.version, r.date_added, r.body, r.seq, r.submitter_org_id)
+        for r in rows[:limit]
     ]
     return Page(items=items, more=more, next=encode_cursor(items[-1].date_added) if more else None)
 

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, func, insert, select
 
+from gotong.audit import Action, read_details, record
 from gotong.db.engine import write_transaction
 from gotong.errors import Invalid
 from gotong.intel.collections import require_write, view_for
@@ -109,7 +110,9 @@ def add_objects(
         groups = group_ids_by_marking(conn)
         anonymous = principal.through_hub if through_hub is None else through_hub
         hub_identity = hub(conn).identity_id if anonymous else None
-    report = StatusReport(id=str(uuid.uuid4()), collection_id=view.collection.id, request_timestamp=now_micros())
+    report = StatusReport(
+        id=str(uuid.uuid4()), collection_id=view.collection.id, request_timestamp=now_micros()
+    )
     candidates: list[_Candidate] = []
     for obj in objects:
         if hub_identity is not None and isinstance(obj, dict) and "created" in obj:
@@ -138,9 +141,26 @@ def add_objects(
                 failure_count=len(report.failures),
                 pending_count=0,
                 details=orjson.dumps(
-                    {"successes": [o.taxii() for o in report.successes], "failures": [o.taxii() for o in report.failures]}
+                    {
+                        "successes": [o.taxii() for o in report.successes],
+                        "failures": [o.taxii() for o in report.failures],
+                    }
                 ).decode(),
             )
+        )
+        record(
+            conn,
+            action=Action.OBJECTS_ADD,
+            actor=principal.org_short or str(org.short_name),
+            actor_org_id=org.id,
+            subject=report.collection_id,
+            details={
+                "status": report.id,
+                "succeeded": len(report.successes),
+                "failed": len(report.failures),
+                "through_hub": hub_identity is not None,
+                **read_details([o.id for o in report.successes]),
+            },
         )
     return report
 
@@ -149,7 +169,7 @@ def _prepare(
     obj: Any, *, default_tlp: TLP, groups: Mapping[str, int], report: StatusReport
 ) -> _Candidate | None:
     problems = validate_object(obj)
-    stix_id = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else "unknown"
+    stix_id = str(obj["id"]) if isinstance(obj, dict) and isinstance(obj.get("id"), str) else "unknown"
     version_text = _version_text(obj)
     if problems:
         report.failures.append(Outcome(stix_id, version_text, "; ".join(problems)))

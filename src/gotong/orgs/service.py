@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from gotong.audit import Action, record
 from gotong.errors import Conflict, Invalid, NotFound, Unauthorized
 from gotong.orgs.models import OrgKind, Role, api_tokens, organisations, users
 from gotong.sharing.tlp import TLP
@@ -81,6 +82,7 @@ def add_org(
     kind: OrgKind = OrgKind.NATIONAL_CERT,
     parent: str | None = None,
     default_tlp: TLP = TLP.AMBER,
+    actor: str = "system",
 ) -> Organisation:
     """Create an organisation; its short name is its handle everywhere (CLI, tokens, sharing groups)."""
     if not _SHORT_NAME.match(short_name):
@@ -94,7 +96,8 @@ def add_org(
         raise Conflict(f"organisation {short_name!r} already exists")
     try:
         new_id = conn.execute(
-            insert(organisations).values(
+            insert(organisations)
+            .values(
                 short_name=short_name,
                 name=name.strip(),
                 country=country.upper() if country else None,
@@ -104,9 +107,18 @@ def add_org(
                 default_tlp=TLP(default_tlp).slug,
                 created_at=now_micros(),
             )
-        ).inserted_primary_key[0]
+            .returning(organisations.c.id)
+        ).scalar_one()
     except IntegrityError:
         raise Conflict(f"organisation {short_name!r} clashes with an existing one") from None
+    record(
+        conn,
+        action=Action.ORG_CREATE,
+        actor=actor,
+        actor_org_id=None,
+        subject=short_name,
+        details={"kind": str(kind), "country": country.upper() if country else None, "parent": parent},
+    )
     return get_org(conn, org_id=new_id)
 
 
@@ -127,7 +139,9 @@ def get_org(conn: Connection, *, short_name: str | None = None, org_id: int | No
 
 
 def list_orgs(conn: Connection) -> list[Organisation]:
-    return [Organisation.from_row(r) for r in conn.execute(select(organisations).order_by(organisations.c.id))]
+    return [
+        Organisation.from_row(r) for r in conn.execute(select(organisations).order_by(organisations.c.id))
+    ]
 
 
 def set_default_tlp(conn: Connection, *, short_name: str, tlp: TLP) -> Organisation:
@@ -146,10 +160,16 @@ def add_user(conn: Connection, *, email: str, org: str, role: Role) -> int:
         raise Conflict(f"user {email!r} already exists")
     return int(
         conn.execute(
-            insert(users).values(
-                email=email.lower(), org_id=organisation.id, role=str(role), active=True, created_at=now_micros()
+            insert(users)
+            .values(
+                email=email.lower(),
+                org_id=organisation.id,
+                role=str(role),
+                active=True,
+                created_at=now_micros(),
             )
-        ).inserted_primary_key[0]
+            .returning(users.c.id)
+        ).scalar_one()
     )
 
 
@@ -161,6 +181,7 @@ def create_token(
     role: Role | None = None,
     expires_at: int | None = None,
     through_hub: bool = False,
+    actor: str = "system",
 ) -> str:
     """Create an API token and return it; only its SHA-256 is stored, so it is shown once.
 
@@ -190,10 +211,24 @@ def create_token(
             expires_at=expires_at,
         )
     )
+    record(
+        conn,
+        action=Action.TOKEN_CREATE,
+        actor=actor,
+        actor_org_id=organisation.id,
+        subject=token[:10],
+        details={
+            "org": organisation.short_name,
+            "user": user_email,
+            "role": str(role or Role.ANALYST),
+            "through_hub": through_hub,
+            "expires_at": expires_at,
+        },
+    )
     return token
 
 
-def revoke_token(conn: Connection, *, token_prefix: str) -> int:
+def revoke_token(conn: Connection, *, token_prefix: str, actor: str = "system") -> int:
     """Revoke every live token starting with ``token_prefix`` (at least 8 characters); returns how many."""
     if len(token_prefix) < 8:
         raise Invalid("give at least the first 8 characters of the token")
@@ -204,6 +239,14 @@ def revoke_token(conn: Connection, *, token_prefix: str) -> int:
     if not hits:
         raise NotFound(f"no live token starts with {token_prefix!r}")
     conn.execute(update(api_tokens).where(api_tokens.c.id.in_(hits)).values(revoked_at=now_micros()))
+    record(
+        conn,
+        action=Action.TOKEN_REVOKE,
+        actor=actor,
+        actor_org_id=None,
+        subject=token_prefix[:10],
+        details={"revoked": len(hits)},
+    )
     return len(hits)
 
 

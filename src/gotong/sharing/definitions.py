@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from gotong.db.engine import write_transaction
 from gotong.errors import NotFound
 from gotong.intel.collections import add_collection, get_collection
 from gotong.intel.store import add_objects
@@ -31,7 +32,7 @@ _IDENTITY_CLASS = {
 
 def publish_definitions(engine: Engine) -> int:
     """Store (idempotently) identities, the group extension and every group's marking; returns new ones."""
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         try:
             coordinator = hub(conn)
         except NotFound:
@@ -49,7 +50,9 @@ def publish_definitions(engine: Engine) -> int:
             ).id
         objects: list[dict[str, Any]] = [_extension_definition(coordinator)]
         objects += [_identity(org) for org in list_orgs(conn)]
-        objects += [group_marking_definition(g, node_identity=coordinator.identity_id) for g in list_groups(conn)]
+        objects += [
+            group_marking_definition(g, node_identity=coordinator.identity_id) for g in list_groups(conn)
+        ]
     report = add_objects(
         engine,
         principal=Principal(org_id=coordinator.id, org_short=coordinator.short_name),
@@ -69,7 +72,7 @@ def _extension_definition(coordinator: Organisation) -> dict[str, Any]:
         "created": _PUBLISHED,
         "modified": _PUBLISHED,
         "name": "Gotong sharing group",
-        "description": "Marks a marking-definition as naming a Gotong sharing group: an audience of organisations.",
+        "description": "Marks a marking-definition as naming a Gotong sharing group (an audience).",
         "schema": "group_name (string): the group's name; group_kind (string): community or named-recipients",
         "version": "1.0.0",
         "extension_types": ["property-extension"],
@@ -93,5 +96,3 @@ def _identity(org: Organisation) -> dict[str, Any]:
     if org.country:
         identity["x_gotong_country"] = org.country
     return identity
-
-

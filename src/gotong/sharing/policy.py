@@ -89,7 +89,9 @@ def visibility_clause(
     if not wanted:
         return false()
     per_collection = [
-        and_(collection_col == cid, _marking_clause(reader, reader.default_groups.get(cid), tlp_col, group_col))
+        and_(
+            collection_col == cid, _marking_clause(reader, reader.default_groups.get(cid), tlp_col, group_col)
+        )
         for cid in sorted(wanted)
     ]
     clause = or_(*per_collection) if len(per_collection) > 1 else per_collection[0]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
+from gotong.audit import Action, read_details, record
 from gotong.db.engine import write_transaction
 from gotong.errors import Invalid
 from gotong.intel.models import stix_objects
@@ -51,18 +52,29 @@ def write_retrievals(conn: Connection, batch: Iterable[Retrieval]) -> int:
     written = 0
     for item in batch:
         retrieval_id = conn.execute(
-            insert(retrievals).values(
+            insert(retrievals)
+            .values(
                 at=item.at,
                 reader_org_id=item.reader_org_id,
                 collection_id=item.collection_id,
                 channel=item.channel,
                 count=len(item.seqs),
             )
-        ).inserted_primary_key[0]
+            .returning(retrievals.c.id)
+        ).scalar_one()
         if item.seqs:
             conn.execute(
-                insert(retrieval_items), [{"retrieval_id": retrieval_id, "object_seq": s} for s in set(item.seqs)]
+                insert(retrieval_items),
+                [{"retrieval_id": retrieval_id, "object_seq": s} for s in set(item.seqs)],
             )
+        record(
+            conn,
+            action=Action.OBJECTS_READ,
+            actor=f"org:{item.reader_org_id}" if item.reader_org_id is not None else "unauthenticated",
+            actor_org_id=item.reader_org_id,
+            subject=item.collection_id or "*",
+            details=read_details([str(s) for s in item.seqs], channel=item.channel, retrieval=retrieval_id),
+        )
         written += 1
     return written
 
@@ -79,7 +91,9 @@ class ReceiptRecorder:
         self._thread = threading.Thread(target=self._run, name="gotong-receipts", daemon=True)
         self._thread.start()
 
-    def note(self, *, reader_org_id: int | None, collection_id: str | None, channel: str, seqs: list[int]) -> None:
+    def note(
+        self, *, reader_org_id: int | None, collection_id: str | None, channel: str, seqs: list[int]
+    ) -> None:
         """Remember that a reader was handed these stored versions (its own are left out by the caller)."""
         if seqs:
             self._queue.put(Retrieval(reader_org_id, collection_id, channel, tuple(seqs), now_micros()))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, or_, select
 
+from gotong.audit import Action, record
 from gotong.errors import Conflict, Invalid, NotFound
 from gotong.intel.models import collection_access, collections
 from gotong.orgs.models import organisations
@@ -40,6 +41,7 @@ def add_group(
     members: list[str],
     kind: GroupKind = GroupKind.COMMUNITY,
     owner: str,
+    actor: str = "system",
 ) -> SharingGroup:
     """Create a sharing group; its marking-definition id is what objects cite to address it."""
     if not name.strip() or len(name) > 100:
@@ -49,21 +51,37 @@ def add_group(
     owner_org = get_org(conn, short_name=owner)
     member_ids = [get_org(conn, short_name=m).id for m in _dedupe(members)]
     group_id = conn.execute(
-        insert(sharing_groups).values(
+        insert(sharing_groups)
+        .values(
             name=name,
             kind=str(kind),
             owner_org_id=owner_org.id,
             marking_id=f"marking-definition--{uuid.uuid5(_MARKING_NAMESPACE, name)}",
             created_at=now_micros(),
         )
-    ).inserted_primary_key[0]
+        .returning(sharing_groups.c.id)
+    ).scalar_one()
     if member_ids:
         conn.execute(insert(sharing_group_members), [{"group_id": group_id, "org_id": m} for m in member_ids])
-    return get_group(conn, name=name)
+    group = get_group(conn, name=name)
+    record(
+        conn,
+        action=Action.GROUP_CREATE,
+        actor=actor,
+        actor_org_id=owner_org.id,
+        subject=name,
+        details={"kind": str(kind), "members": list(group.members), "marking_id": group.marking_id},
+    )
+    return group
 
 
 def set_members(
-    conn: Connection, *, name: str, add: list[str] | None = None, remove: list[str] | None = None
+    conn: Connection,
+    *,
+    name: str,
+    add: list[str] | None = None,
+    remove: list[str] | None = None,
+    actor: str = "system",
 ) -> SharingGroup:
     """Add and remove members; reads see the change at once (audiences are resolved at read time)."""
     group = get_group(conn, name=name)
@@ -83,14 +101,29 @@ def set_members(
                 sharing_group_members.c.group_id == group.id, sharing_group_members.c.org_id == org_id
             )
         )
-    return get_group(conn, name=name)
+    updated = get_group(conn, name=name)
+    record(
+        conn,
+        action=Action.GROUP_MEMBERS,
+        actor=actor,
+        actor_org_id=None,
+        subject=name,
+        details={
+            "added": _dedupe(add or []),
+            "removed": _dedupe(remove or []),
+            "members": list(updated.members),
+        },
+    )
+    return updated
 
 
 def get_group(conn: Connection, *, name: str | None = None, group_id: int | None = None) -> SharingGroup:
     query = select(sharing_groups, organisations.c.short_name.label("owner")).join(
         organisations, organisations.c.id == sharing_groups.c.owner_org_id
     )
-    query = query.where(sharing_groups.c.id == group_id if group_id is not None else sharing_groups.c.name == name)
+    query = query.where(
+        sharing_groups.c.id == group_id if group_id is not None else sharing_groups.c.name == name
+    )
     row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no sharing group {name or group_id!r}")
@@ -108,7 +141,9 @@ def list_groups(conn: Connection) -> list[SharingGroup]:
 
 def group_ids_by_marking(conn: Connection) -> dict[str, int]:
     """Map each sharing group's marking-definition id to the group's id."""
-    return {r.marking_id: r.id for r in conn.execute(select(sharing_groups.c.marking_id, sharing_groups.c.id))}
+    return {
+        r.marking_id: r.id for r in conn.execute(select(sharing_groups.c.marking_id, sharing_groups.c.id))
+    }
 
 
 def group_marking_definition(group: SharingGroup, *, node_identity: str | None = None) -> dict[str, Any]:
@@ -140,7 +175,9 @@ def group_marking_definition(group: SharingGroup, *, node_identity: str | None =
 def load_reader(conn: Connection, principal: Principal) -> Reader:
     """Everything the visibility decision needs about ``principal``, read fresh from the database."""
     coll_rows = conn.execute(
-        select(collections.c.id, collections.c.readers_all, collections.c.public, collections.c.default_group_id)
+        select(
+            collections.c.id, collections.c.readers_all, collections.c.public, collections.c.default_group_id
+        )
     ).all()
     default_groups = {r.id: r.default_group_id for r in coll_rows}
     if principal.org_id is None:

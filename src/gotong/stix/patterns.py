@@ -34,8 +34,27 @@ _TOKEN = re.compile(
     r"""[ \t\r\n]+|('(?:[^'\\]|\\['\\])*')|([A-Za-z_][A-Za-z0-9_-]*)|(!=|<=|>=|=|<|>)|([\[\]:.*])|(0|[1-9][0-9]*)(?![0-9.])"""
 )
 _KEYWORDS = frozenset(
-    "AND OR NOT FOLLOWEDBY LIKE MATCHES ISSUPERSET ISSUBSET EXISTS LAST IN START STOP SECONDS "
-    "true false WITHIN REPEATS TIMES".split()
+    [
+        "AND",
+        "OR",
+        "NOT",
+        "FOLLOWEDBY",
+        "LIKE",
+        "MATCHES",
+        "ISSUPERSET",
+        "ISSUBSET",
+        "EXISTS",
+        "LAST",
+        "IN",
+        "START",
+        "STOP",
+        "SECONDS",
+        "true",
+        "false",
+        "WITHIN",
+        "REPEATS",
+        "TIMES",
+    ]
 )
 _STAR = object()
 _LOCATION = re.compile(r"^Error found at line (\d+:\d+)\. ")
@@ -177,7 +196,11 @@ _NOISY = _library_noisy()
 def _parse_problem(pattern: str) -> str | None:
     try:
         if _NOISY:  # only then swap sys.stdout/sys.stderr, under a lock, for the parse
-            with _quiet_lock, contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with (
+                _quiet_lock,
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
                 errors = run_validator(pattern, stix_version="2.1")
         else:
             errors = run_validator(pattern, stix_version="2.1")

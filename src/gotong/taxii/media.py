@@ -40,7 +40,9 @@ def check_accept(accept: str | None) -> None:
             continue
         if kind in {"*/*", "application/*"} or _is_taxii(kind, params):
             return
-    raise NotAcceptable(f"this server answers with {TAXII_MEDIA_TYPE}; the Accept header {accept!r} refuses it")
+    raise NotAcceptable(
+        f"this server answers with {TAXII_MEDIA_TYPE}; the Accept header {accept!r} refuses it"
+    )
 
 
 def check_content_type(content_type: str | None) -> None:
@@ -49,4 +51,6 @@ def check_content_type(content_type: str | None) -> None:
         kind, params = _parse(content_type)
         if _is_taxii(kind, params):
             return
-    raise UnsupportedMediaType(f"send the envelope as {TAXII_MEDIA_TYPE}, not {content_type or 'no Content-Type'!r}")
+    raise UnsupportedMediaType(
+        f"send the envelope as {TAXII_MEDIA_TYPE}, not {content_type or 'no Content-Type'!r}"
+    )

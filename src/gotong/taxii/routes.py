@@ -29,7 +29,9 @@ ROOT = "/{api_root}"
 COLLECTION = ROOT + "/collections/{collection_id}"
 
 
-def taxii_response(content: Any, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+def taxii_response(
+    content: Any, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     body = content if isinstance(content, bytes) else orjson.dumps(content)
     return Response(body, status_code=status_code, media_type=TAXII_MEDIA_TYPE, headers=headers)
 
@@ -67,7 +69,15 @@ LimitDep = Annotated[int, Depends(_limit)]
 
 def _filters(request: Request, *, default_version: str = "last") -> query.ObjectFilter:
     params = request.query_params
-    known = {"added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]"}
+    known = {
+        "added_after",
+        "limit",
+        "next",
+        "match[id]",
+        "match[type]",
+        "match[version]",
+        "match[spec_version]",
+    }
     unknown = sorted(k for k in params if k not in known)
     if unknown:
         raise Invalid(f"unsupported query parameter(s): {', '.join(unknown)}")
@@ -84,7 +94,10 @@ def _filters(request: Request, *, default_version: str = "last") -> query.Object
 def _date_headers(page: query.Page) -> dict[str, str]:
     if not page.items:
         return {}
-    return {"X-TAXII-Date-Added-First": page.first_added or "", "X-TAXII-Date-Added-Last": page.last_added or ""}
+    return {
+        "X-TAXII-Date-Added-First": page.first_added or "",
+        "X-TAXII-Date-Added-Last": page.last_added or "",
+    }
 
 
 @router.get("/taxii2/")
@@ -137,7 +150,12 @@ def collection(_: ApiRootDep, collection_id: str, engine: EngineDep, principal: 
 
 @router.get(COLLECTION + "/objects/")
 def get_objects(
-    _: ApiRootDep, request: Request, collection_id: str, engine: EngineDep, principal: PrincipalDep, limit: LimitDep
+    _: ApiRootDep,
+    request: Request,
+    collection_id: str,
+    engine: EngineDep,
+    principal: PrincipalDep,
+    limit: LimitDep,
 ) -> Response:
     filters = _filters(request)
     with read_connection(engine) as conn:
@@ -180,7 +198,11 @@ async def post_objects(
     from starlette.concurrency import run_in_threadpool
 
     report = await run_in_threadpool(
-        add_objects, engine, principal=principal, collection_id=collection_id, objects=envelope.get("objects", [])
+        add_objects,
+        engine,
+        principal=principal,
+        collection_id=collection_id,
+        objects=envelope.get("objects", []),
     )
     return taxii_response(report.taxii(), status_code=202)
 
@@ -222,7 +244,12 @@ def get_object(
 
 @router.delete(COLLECTION + "/objects/{object_id}/")
 def delete_object(
-    _: ApiRootDep, request: Request, collection_id: str, object_id: str, engine: EngineDep, principal: PrincipalDep
+    _: ApiRootDep,
+    request: Request,
+    collection_id: str,
+    object_id: str,
+    engine: EngineDep,
+    principal: PrincipalDep,
 ) -> Response:
     if not principal.authenticated:
         raise Unauthorized("deleting objects needs an API token")
@@ -231,7 +258,9 @@ def delete_object(
     if unknown:
         raise Invalid(f"unsupported query parameter(s) for DELETE: {', '.join(unknown)}")
     filters = query.ObjectFilter.parse(
-        versions=params.get("match[version]"), spec_versions=params.get("match[spec_version]"), default_version="all"
+        versions=params.get("match[version]"),
+        spec_versions=params.get("match[spec_version]"),
+        default_version="all",
     )
     with write_transaction(engine) as conn:
         view = _readable(conn, principal, collection_id)
@@ -245,6 +274,7 @@ def delete_object(
             collection_id=view.collection.id,
             stix_id=object_id,
             filters=filters,
+            actor=principal.org_short or "unknown",
         )
     return Response(status_code=200, media_type=TAXII_MEDIA_TYPE)
 
@@ -289,7 +319,12 @@ def versions(
 
 @router.get(COLLECTION + "/manifest/")
 def manifest(
-    _: ApiRootDep, request: Request, collection_id: str, engine: EngineDep, principal: PrincipalDep, limit: LimitDep
+    _: ApiRootDep,
+    request: Request,
+    collection_id: str,
+    engine: EngineDep,
+    principal: PrincipalDep,
+    limit: LimitDep,
 ) -> Response:
     filters = _filters(request)
     with read_connection(engine) as conn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import gotong.audit.models
 import gotong.intel.models
 import gotong.orgs.models
 import gotong.sharing.models  # noqa: F401  (tables register on the shared metadata)

@@ -1,0 +1,5 @@
+"""``python -m gotong`` runs the command line."""
+
+from gotong.cli import main
+
+main()
