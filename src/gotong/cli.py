@@ -14,7 +14,7 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from gotong.db.engine import make_engine, write_transaction
+from gotong.db.engine import make_engine, read_connection, write_transaction
 from gotong.errors import GotongError, Invalid
 from gotong.orgs.models import OrgKind, Role
 from gotong.settings import Settings, load_settings
@@ -146,7 +146,7 @@ def org_list(state: _State, as_json: bool) -> None:
     """List organisations."""
     from gotong.orgs.service import list_orgs
 
-    with state.engine.connect() as conn:
+    with read_connection(state.engine) as conn:
         orgs = list_orgs(conn)
     parents = {o.id: o.short_name for o in orgs}
     rows = [
@@ -299,7 +299,7 @@ def collection_list(state: _State, as_json: bool) -> None:
     """List collections."""
     from gotong.intel.collections import list_collections
 
-    with state.engine.connect() as conn:
+    with read_connection(state.engine) as conn:
         rows = [
             {
                 "id": c.id,
@@ -416,7 +416,7 @@ def group_list(state: _State, as_json: bool) -> None:
     """List sharing groups."""
     from gotong.sharing.service import list_groups
 
-    with state.engine.connect() as conn:
+    with read_connection(state.engine) as conn:
         rows = [
             {
                 "name": g.name,
@@ -437,7 +437,7 @@ def group_show(state: _State, name: str) -> None:
     """Show a sharing group as the STIX marking-definition that publishes it."""
     from gotong.sharing.service import get_group, group_marking_definition
 
-    with state.engine.connect() as conn:
+    with read_connection(state.engine) as conn:
         click.echo(json.dumps(group_marking_definition(get_group(conn, name=name)), indent=2))
 
 
@@ -471,7 +471,7 @@ def receipts(
     from gotong.orgs.service import get_org
     from gotong.sharing.receipts import list_receipts
 
-    with state.engine.connect() as conn:
+    with read_connection(state.engine) as conn:
         org_id = get_org(conn, short_name=org_short).id
         coll = get_collection(conn, collection_id).id if collection_id else None
         rows = [vars(r) for r in list_receipts(conn, org_id=org_id, collection_id=coll, stix_id=stix_id)]
@@ -489,7 +489,6 @@ def audit() -> None:
 def audit_verify(state: _State) -> None:
     """Check the whole chain; names the first altered, removed, inserted or reordered record."""
     from gotong.audit import verify
-    from gotong.db.engine import read_connection
 
     with read_connection(state.engine) as conn:
         result = verify(conn)
@@ -503,7 +502,6 @@ def audit_verify(state: _State) -> None:
 def audit_checkpoint(state: _State) -> None:
     """Print a checkpoint of the log signed with the node's Ed25519 key (keep it; verify it later)."""
     from gotong.audit import checkpoint, load_or_create_key
-    from gotong.db.engine import read_connection
 
     key = load_or_create_key(state.settings.node_key_file)
     with read_connection(state.engine) as conn:
@@ -518,7 +516,6 @@ def audit_checkpoint(state: _State) -> None:
 def audit_verify_checkpoint(state: _State, file: Any, public_key: str | None) -> None:
     """Check a kept checkpoint against the log as it is now."""
     from gotong.audit import verify_checkpoint
-    from gotong.db.engine import read_connection
 
     with read_connection(state.engine) as conn:
         result = verify_checkpoint(conn, file.read(), public_key=public_key)

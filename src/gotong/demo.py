@@ -11,7 +11,7 @@ from importlib import resources
 
 from sqlalchemy import Engine
 
-from gotong.db.engine import write_transaction
+from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
 from gotong.orgs.service import Principal, create_token, get_org
 
@@ -23,7 +23,7 @@ def load_demo(engine: Engine) -> str:
     data = json.loads(resources.files("gotong").joinpath("data/demo/asean-demo.json").read_text("utf-8"))
     added = 0
     for submission in data["submissions"]:
-        with engine.connect() as conn:
+        with read_connection(engine) as conn:
             org = get_org(conn, short_name=submission["org"])
         report = add_objects(
             engine,

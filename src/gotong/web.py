@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from gotong.db.engine import read_connection
 from gotong.errors import Unauthorized
 from gotong.orgs.service import ANONYMOUS, Principal, authenticate
 from gotong.settings import Settings
@@ -36,7 +37,7 @@ def get_principal(request: Request) -> Principal:
     scheme = scheme.lower()
     engine = get_engine(request)
     if scheme == "bearer" and credentials.strip():
-        with engine.connect() as conn:
+        with read_connection(engine) as conn:
             return authenticate(conn, token=credentials.strip())
     if scheme == "basic":
         try:
@@ -46,7 +47,7 @@ def get_principal(request: Request) -> Principal:
         username, sep, token = decoded.partition(":")
         if not sep or not token:
             raise Unauthorized("Basic credentials must be user:token")
-        with engine.connect() as conn:
+        with read_connection(engine) as conn:
             return authenticate(conn, token=token, username=username)
     raise Unauthorized("use 'Authorization: Bearer <token>' or HTTP Basic with the token as password")
 

@@ -21,13 +21,20 @@ import orjson
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select, update
 
+from gotong.db.meta import metadata
 from gotong.intel.collections import add_collection
 from gotong.intel.models import collection_access, collections, statuses, stix_objects
 from gotong.intel.store import add_objects
 from gotong.node import load_preset
-from gotong.orgs.models import OrgKind, api_tokens, organisations
+from gotong.orgs.models import OrgKind, organisations
 from gotong.orgs.service import Principal, add_org, get_org, set_default_tlp
-from gotong.sharing.models import GroupKind, sharing_group_members, sharing_groups
+from gotong.sharing.models import (
+    GroupKind,
+    retrieval_items,
+    retrievals,
+    sharing_group_members,
+    sharing_groups,
+)
 from gotong.sharing.service import add_group
 from gotong.sharing.tlp import TLP
 from tests.helpers import indicator
@@ -423,6 +430,9 @@ def _remove(engine: Engine, created: _Created) -> None:
     with engine.begin() as conn:
         if created.collections:
             cids = created.collections
+            receipts = select(retrievals.c.id).where(retrievals.c.collection_id.in_(cids))
+            conn.execute(delete(retrieval_items).where(retrieval_items.c.retrieval_id.in_(receipts)))
+            conn.execute(delete(retrievals).where(retrievals.c.collection_id.in_(cids)))
             conn.execute(delete(statuses).where(statuses.c.collection_id.in_(cids)))
             conn.execute(delete(stix_objects).where(stix_objects.c.collection_id.in_(cids)))
             conn.execute(delete(collection_access).where(collection_access.c.collection_id.in_(cids)))
@@ -433,7 +443,13 @@ def _remove(engine: Engine, created: _Created) -> None:
             )
             conn.execute(delete(sharing_groups).where(sharing_groups.c.id.in_(created.groups)))
         if created.orgs:
-            conn.execute(delete(api_tokens).where(api_tokens.c.org_id.in_(created.orgs)))
+            receipts = select(retrievals.c.id).where(retrievals.c.reader_org_id.in_(created.orgs))
+            conn.execute(delete(retrieval_items).where(retrieval_items.c.retrieval_id.in_(receipts)))
+            # Whatever else records an organisation (tokens, receipts, ...) goes with it.
+            for table in reversed(metadata.sorted_tables):
+                for fk in table.foreign_keys:
+                    if table is not organisations and fk.column is organisations.c.id:
+                        conn.execute(delete(table).where(fk.parent.in_(created.orgs)))
             conn.execute(
                 update(organisations).where(organisations.c.id.in_(created.orgs)).values(parent_id=None)
             )

@@ -25,7 +25,7 @@ def bundle_objects(path: Path) -> list[dict[str, Any]]:
 
 
 def example_files() -> list[Path]:
-    """STIX 2.1 example bundles from OASIS: cti-documentation, cti-stix2-json-schemas, cti-stix-common-objects."""
+    """STIX 2.1 example bundles: cti-documentation, cti-stix2-json-schemas and cti-stix-common-objects."""
     found = [
         *sorted((DATA / "cti-documentation" / "examples").rglob("*.json")),
         *sorted((DATA / "cti-stix2-json-schemas" / "examples").rglob("*.json")),

@@ -61,7 +61,8 @@ def test_invalid_patterns_get_one_line(pattern: str) -> None:
 
 @pytest.mark.parametrize("thing", ["", "   ", None, 5, ["[a:b = 'c']"]])
 def test_empty_and_non_strings(thing: object) -> None:
-    assert pattern_problem(thing) in ("pattern is empty", "pattern must be a string")  # type: ignore[arg-type]
+    problem = pattern_problem(thing)  # type: ignore[arg-type]
+    assert problem in ("pattern is empty", "pattern must be a string")
 
 
 def test_parse_errors_say_where() -> None:

@@ -13,7 +13,7 @@ from gotong.stix.validate import validate_object
 
 from .test_validate_oracle import BASES
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _SCALARS = (
     st.none()

@@ -257,9 +257,7 @@ def test_extension_keys() -> None:
         )
         == []
     )
-    assert "predefined extension" in only(
-        validate_object(variant("file", extensions={"x-acme-ext": {"a": 1}}))
-    )
+    assert "nor predefined" in only(validate_object(variant("file", extensions={"x-acme-ext": {"a": 1}})))
     archive = {"archive-ext": {"contains_refs": ["file--364fe3e5-b1f4-5ba3-b951-ee5983b3538d"]}}
     assert validate_object(variant("file", extensions=archive)) == []
     assert "only defined for file" in only(validate_object(variant("indicator", extensions=archive)))
@@ -407,3 +405,17 @@ def test_closed_enums_only() -> None:
     assert validate_object(variant("indicator", indicator_types=["acme-specific"])) == []  # open vocabulary
     assert validate_object(variant("grouping", context="acme-context")) == []  # open vocabulary
     assert "must be one of" in only(validate_object(variant("opinion", opinion="maybe")))  # closed enum
+
+
+def test_a_marking_definition_cannot_mark_itself() -> None:
+    own = BASES["statement"]["id"]
+    assert "itself" in only(validate_object(variant("statement", object_marking_refs=[own])))
+    marking = [{"selectors": ["definition"], "marking_ref": own}]
+    assert "itself" in only(validate_object(variant("statement", granular_markings=marking)))
+    by_lang = variant("indicator", id=..., granular_markings=[{"selectors": ["name"], "lang": "en"}])
+    assert only(validate_object(by_lang)) == "missing required property 'id'"
+
+
+def test_bundles_are_not_objects() -> None:
+    bundle = {"type": "bundle", "id": "bundle--d6e3c0b4-f916-4d15-a01f-e3761c5f48ac", "objects": []}
+    assert "validate each of its 'objects'" in only(validate_object(bundle))

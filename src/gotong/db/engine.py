@@ -56,27 +56,31 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # BEGIN IMMEDIATE takes SQLite's write lock at once, not at the first write, so two
-        # writers queue instead of failing with "database is locked" on lock upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("gotong_writer") else "BEGIN")
+        # Any transaction that is not a declared read takes SQLite's write lock at once (BEGIN
+        # IMMEDIATE), so writers queue on busy_timeout instead of failing with "database is
+        # locked" when a deferred transaction tries to upgrade after another writer committed.
+        conn.exec_driver_sql("BEGIN" if conn.info.get("gotong_reader") else "BEGIN IMMEDIATE")
 
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that holds the node's single write lock until it commits or rolls back."""
-    with _WRITE_LOCK, engine.connect() as conn:
-        conn.info["gotong_writer"] = True
-        try:
-            with conn.begin():
-                if not is_sqlite(engine):
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK_KEY})
-                yield conn
-        finally:
-            conn.info.pop("gotong_writer", None)
+    with _WRITE_LOCK, engine.connect() as conn, conn.begin():
+        if not is_sqlite(engine):
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK_KEY})
+        yield conn
 
 
 @contextmanager
 def read_connection(engine: Engine) -> Iterator[Connection]:
-    """A connection for reads inside one transaction (a consistent snapshot for a page)."""
-    with engine.connect() as conn, conn.begin():
-        yield conn
+    """A connection for reads inside one transaction (a consistent snapshot for a page).
+
+    On SQLite it begins a deferred transaction, which takes no lock: readers never wait for writers.
+    """
+    with engine.connect() as conn:
+        conn.info["gotong_reader"] = True
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.info.pop("gotong_reader", None)

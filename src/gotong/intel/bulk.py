@@ -49,7 +49,7 @@ def import_files(
     on_rejected: Callable[[str], None] = lambda _line: None,
 ) -> ImportSummary:
     """Import bundles (or JSON arrays of objects, or single objects) as ``org`` into a collection."""
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         organisation = get_org(conn, short_name=org)
         principal = Principal(
             org_id=organisation.id, org_short=organisation.short_name, through_hub=through_hub

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from gotong.audit import Action, read_details, record
-from gotong.db.engine import write_transaction
+from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
 from gotong.intel.collections import require_write, view_for
 from gotong.intel.models import statuses, stix_objects
@@ -103,7 +103,7 @@ def add_objects(
     """
     if principal.org_id is None:
         raise Invalid("only an authenticated organisation can add objects")
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         view = view_for(conn, principal, collection_id)
         require_write(view)
         org = get_org(conn, org_id=principal.org_id)

@@ -1,13 +1,14 @@
 """STIX 2.1 patterns (``pattern_type: stix``): does a pattern parse with the patterning grammar?
 
-The authority is the OASIS ``stix2-patterns`` package (ANTLR-based, about 0.4-1.5 ms a pattern).  Two
-things keep it off the hot path:
+The authority is the OASIS ``stix2-patterns`` package (ANTLR-based, 0.4-1.5 ms a pattern).  Two things
+keep it off the hot path:
 
-* results are cached (:func:`functools.lru_cache`, 65,536 entries, patterns up to 16 KiB);
+* results are cached (:func:`functools.lru_cache`, 65,536 entries, patterns up to 2,048 characters);
 * the shapes most feeds send -- ``[ipv4-addr:value = '198.51.100.7']``, ``[file:hashes.'SHA-256' = '...']``,
-  comparisons joined with AND/OR inside one ``[...]``, observations joined with AND/OR -- are recognised
-  by a small tokenizer that accepts only a strict subset of the grammar.  Whatever it is not sure of goes
-  to ``stix2-patterns``; it never rejects anything itself.  The tests check it against the real parser.
+  comparisons with = != < <= > >= LIKE MATCHES against a string or integer, joined by AND/OR inside one
+  ``[...]``, observations joined by AND/OR/FOLLOWEDBY -- are recognised by one regular expression built
+  from the grammar's lexer rules, a strict subset of the grammar.  What it does not match goes to
+  ``stix2-patterns``; the fast path never rejects anything itself.  Tests check it against the parser.
 """
 
 from __future__ import annotations
@@ -26,157 +27,54 @@ from stix2patterns.validator import run_validator
 __all__ = ["pattern_problem"]
 
 _CACHE_SIZE = 65_536
-_CACHEABLE_LENGTH = 16 * 1024
+_CACHEABLE_LENGTH = 2048  # so the cache holds at most ~128 MiB of keys
 
-# Tokens of the subset: whitespace, string literal (with the grammar's two escapes), word, operator,
-# punctuation, non-negative index.  Anything else (comments, numbers, qualifiers, other literals) fails.
-_TOKEN = re.compile(
-    r"""[ \t\r\n]+|('(?:[^'\\]|\\['\\])*')|([A-Za-z_][A-Za-z0-9_-]*)|(!=|<=|>=|=|<|>)|([\[\]:.*])|(0|[1-9][0-9]*)(?![0-9.])"""
-)
-_KEYWORDS = frozenset(
-    [
-        "AND",
-        "OR",
-        "NOT",
-        "FOLLOWEDBY",
-        "LIKE",
-        "MATCHES",
-        "ISSUPERSET",
-        "ISSUBSET",
-        "EXISTS",
-        "LAST",
-        "IN",
-        "START",
-        "STOP",
-        "SECONDS",
-        "true",
-        "false",
-        "WITHIN",
-        "REPEATS",
-        "TIMES",
-    ]
-)
-_STAR = object()
-_LOCATION = re.compile(r"^Error found at line (\d+:\d+)\. ")
+# Lexer rules of STIXPattern.g4 (2.1), restricted: keywords are case-sensitive and win over identifiers
+# of the same length; identifiers are maximal munch, so each word must end where the lexer would end it.
+_KEYWORDS = "AND|OR|NOT|FOLLOWEDBY|LIKE|MATCHES|ISSUPERSET|ISSUBSET|EXISTS|LAST|IN|START|STOP|SECONDS|true|false|WITHIN|REPEATS|TIMES"  # noqa: E501
+_END = r"(?![A-Za-z0-9_-])"
+_WORD = rf"(?!(?:{_KEYWORDS}){_END})[A-Za-z_][A-Za-z0-9_]*{_END}"  # IdentifierWithoutHyphen
+_TYPE = rf"(?!(?:{_KEYWORDS}):)[A-Za-z_][A-Za-z0-9_-]*"  # either identifier, followed by ':'
+_STRING = r"'[^'\\]*(?:\\['\\][^'\\]*)*'"  # StringLiteral and its two escapes, unrolled
+_INT = r"(?:0|[1-9][0-9]*)(?![0-9.])"
+_WS = r"[ \t\r\n]*"
+_PATH = rf"(?:{_WORD}|{_STRING})(?:\.(?:{_WORD}|{_STRING})|\[(?:\*|{_INT})\])*"
+_TEST = rf"{_WS}(?:(?:!=|<=|>=|=|<|>){_WS}(?:{_STRING}|{_INT})|(?:LIKE|MATCHES){_END}{_WS}{_STRING})"
+_COMPARISON = rf"{_TYPE}:{_PATH}{_TEST}"
+_OBSERVATION = rf"\[{_WS}{_COMPARISON}(?:{_WS}(?:AND|OR){_END}{_WS}{_COMPARISON})*{_WS}\]"
+_SIMPLE = re.compile(rf"{_WS}{_OBSERVATION}(?:{_WS}(?:AND|OR|FOLLOWEDBY){_END}{_WS}{_OBSERVATION})*{_WS}\Z")
+# To re-read the comparisons of a pattern _SIMPLE matched, for the hash-value check stix2-patterns makes.
+_PARTS = re.compile(rf"[A-Za-z0-9_-]+:({_PATH}){_WS}(?:!=|<=|>=|=|<|>|LIKE|MATCHES){_WS}({_STRING}|{_INT})")
+_COMPONENT = re.compile(rf"({_STRING})|\[(\*|[0-9]+)\]|([A-Za-z_][A-Za-z0-9_]*)")
 _HASH_FORMATS = {name: re.compile(regex) for name, (regex, _label) in HASHES_REGEX.items()}
-
-_Token = tuple[str, str]  # (kind, text) with kind one of: str word op punct int
-
-
-def _tokens(pattern: str) -> list[_Token] | None:
-    out: list[_Token] = []
-    pos, end = 0, len(pattern)
-    while pos < end:
-        match = _TOKEN.match(pattern, pos)
-        if match is None:
-            return None
-        pos = match.end()
-        kind = match.lastindex
-        if kind is not None:
-            out.append((("str", "word", "op", "punct", "int")[kind - 1], match.group(kind)))
-    return out
+_LOCATION = re.compile(r"^Error found at line (\d+:\d+)\. ")
 
 
-def _unquote(literal: str) -> str:
-    return literal[1:-1].replace("\\'", "'").replace("\\\\", "\\")
-
-
-class _Subset:
-    """Recursive-descent recogniser for: obs ((AND|OR|FOLLOWEDBY) obs)*, obs = '[' cmp ((AND|OR) cmp)* ']',
-    cmp = type ':' path (=|!=|<|<=|>|>=) (string|integer) | type ':' path (LIKE|MATCHES) string."""
-
-    def __init__(self, tokens: list[_Token]) -> None:
-        self.tokens = tokens
-        self.pos = 0
-
-    def peek(self) -> _Token:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else ("eof", "")
-
-    def take(self, kind: str, text: str | None = None) -> str | None:
-        tok_kind, tok_text = self.peek()
-        if tok_kind != kind or (text is not None and tok_text != text):
-            return None
-        self.pos += 1
-        return tok_text
-
-    def connector(self) -> bool:
-        kind, text = self.peek()
-        if kind == "word" and text in ("AND", "OR"):
-            self.pos += 1
-            return True
-        return False
-
-    def pattern(self) -> bool:
-        if not self.observation():
-            return False
-        while self.connector() or self.take("word", "FOLLOWEDBY") is not None:
-            if not self.observation():
+def _hashes_ok(pattern: str) -> bool:
+    """Mirror stix2-patterns' check of hash values; False means 'let stix2-patterns decide'."""
+    for path, value in _PARTS.findall(pattern):
+        if "hashes" not in path:
+            continue
+        parts = _COMPONENT.findall(path)
+        names = [
+            text[1:-1].replace("\\'", "'").replace("\\\\", "\\") if text else word for text, _i, word in parts
+        ]
+        if "hashes" not in names:
+            continue
+        _text, index, _word = parts[-1]
+        if index:  # an index step: stix2-patterns crashes on integers; '*' it skips
+            if index != "*":
                 return False
-        return self.pos == len(self.tokens)
-
-    def observation(self) -> bool:
-        if self.take("punct", "[") is None or not self.comparison():
+            continue
+        fmt = _HASH_FORMATS.get(names[-1].upper().replace("-", "").replace("'", ""))
+        if fmt is not None and not fmt.match(value.replace("'", "")):
             return False
-        while self.connector():
-            if not self.comparison():
-                return False
-        return self.take("punct", "]") is not None
-
-    def identifier(self, hyphen_ok: bool) -> str | None:
-        word = self.take("word")
-        if word is None or word in _KEYWORDS or (not hyphen_ok and "-" in word):
-            return None
-        return word
-
-    def comparison(self) -> bool:
-        if self.identifier(hyphen_ok=True) is None or self.take("punct", ":") is None:
-            return False
-        path: list[object] = []
-        first = self.take("str")
-        path.append(_unquote(first) if first is not None else self.identifier(hyphen_ok=False))
-        if path[0] is None:
-            return False
-        while True:
-            if self.take("punct", ".") is not None:
-                literal = self.take("str")
-                step = _unquote(literal) if literal is not None else self.identifier(hyphen_ok=False)
-                if step is None:
-                    return False
-                path.append(step)
-            elif self.take("punct", "[") is not None:
-                number = self.take("int")
-                if (number is None and self.take("punct", "*") is None) or self.take("punct", "]") is None:
-                    return False
-                path.append(_STAR if number is None else int(number))
-            else:
-                break
-        operator = self.take("op")
-        if operator is None:
-            kind, text = self.peek()
-            if kind != "word" or text not in ("LIKE", "MATCHES"):
-                return False
-            self.pos += 1
-        value = self.take("str") or (self.take("int") if operator is not None else None)
-        return value is not None and _hash_ok(path, value)
-
-
-def _hash_ok(path: list[object], literal: str) -> bool:
-    """Mirror stix2-patterns' hash-value check; False means 'let the real parser decide'."""
-    if "hashes" not in path:
-        return True
-    last = path[-1]
-    if last is _STAR:
-        return True
-    if not isinstance(last, str):
-        return False
-    fmt = _HASH_FORMATS.get(last.upper().replace("-", "").replace("'", ""))
-    return fmt is None or fmt.match(literal.replace("'", "")) is not None
+    return True
 
 
 def _fast_accept(pattern: str) -> bool:
     """True only for patterns in the simple subset, which the STIX 2.1 grammar certainly accepts."""
-    tokens = _tokens(pattern)
-    return tokens is not None and _Subset(tokens).pattern()
+    return _SIMPLE.match(pattern) is not None and ("hashes" not in pattern or _hashes_ok(pattern))
 
 
 _quiet_lock = threading.Lock()
@@ -237,7 +135,7 @@ _cached_problem = lru_cache(maxsize=_CACHE_SIZE)(_problem)
 
 
 def pattern_problem(pattern: str) -> str | None:
-    """None if a `pattern_type: stix` pattern parses with the STIX 2.1 patterning grammar, else one line saying why."""
+    """None if a `pattern_type: stix` pattern parses with the STIX 2.1 patterning grammar, else one line saying why."""  # noqa: E501
     if not isinstance(pattern, str):
         return "pattern must be a string"
     if len(pattern) > _CACHEABLE_LENGTH:

@@ -1,20 +1,10 @@
 """A fast, strict STIX 2.1 object validator for the ingest path.
 
-The per-type knowledge (required properties, property kinds, closed enumerations, cross-property rules)
-lives in ``data/stix21.json``; it is compiled once, at import, into tables of small check functions, so
-validating an object is a handful of dict look-ups and cheap type tests.
-
-Decisions (pinned by tests/stix/test_validate_rules.py):
-
-* ``created``/``modified``/``object_modified`` need millisecond precision *or finer*: the OASIS schemas
-  (``\\.\\d{3,}Z``) and python-stix2 both read "precise to the nearest millisecond" that way.  This holds
-  for marking definitions too (``created`` is a common property), though their schema does not check it.
-* Unknown top-level properties are accepted when well named (3-250 of ``a-z0-9_``): STIX 2.1 allows
-  custom properties (``x_`` is a SHOULD) and top-level property extensions, and stix2-validator accepts
-  them by default.  Non-``x_`` ``*_ref``/``*_refs`` must hold identifiers; reserved names, ``null``
-  values and empty lists are refused.
-* SCOs must not carry the SDO/SRO-only common properties (``created``, ``modified``, ``created_by_ref``,
-  ``revoked``, ``labels``, ``confidence``, ``lang``, ``external_references``); ``defanged`` is SCO-only.
+The per-type knowledge (required properties, property kinds, formats, closed enumerations, rules across
+properties) lives in ``data/stix21.json``; it is compiled once, at import, into tables of small check
+functions, so validating an object is a handful of dict look-ups and cheap tests.  The decisions where the
+spec leaves room (precision of ``created``/``modified``, custom properties, what SCOs may carry) are
+explained and pinned in ``tests/stix/test_validate_rules.py``.
 """
 
 from __future__ import annotations
@@ -40,45 +30,17 @@ Rule = Callable[[Mapping[str, Any], str], "str | None"]  # (object, subject for 
 _DATA: dict[str, Any] = json.loads(
     resources.files("gotong.stix").joinpath("data", "stix21.json").read_text(encoding="utf-8")
 )
-_UUID_TEXT = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
-_UUID = re.compile(_UUID_TEXT + r"\Z")
-_TYPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
-_ID = re.compile(r"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)--" + _UUID_TEXT + r"\Z")
-_PROPERTY_NAME = re.compile(r"[a-z0-9_]{3,250}\Z")
-_DICT_KEY = re.compile(r"[a-zA-Z0-9_-]{1,250}\Z")
-_HASH_KEY = re.compile(r"[a-zA-Z0-9_-]{3,250}\Z")
-_IPV4_PART = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_LANG = re.compile(  # RFC 5646 well-formed, with a 2-3 letter language; private use; grandfathered i-
-    r"(?:[a-zA-Z]{2,3}(?:-[a-zA-Z]{3}){0,3}(?:-[a-zA-Z]{4})?(?:-(?:[a-zA-Z]{2}|\d{3}))?"
-    r"(?:-(?:[a-zA-Z0-9]{5,8}|\d[a-zA-Z0-9]{3}))*(?:-[0-9a-wyzA-WYZ](?:-[a-zA-Z0-9]{2,8})+)*"
-    r"(?:-[xX](?:-[a-zA-Z0-9]{1,8})+)?|[xX](?:-[a-zA-Z0-9]{1,8})+|i-[a-zA-Z]{2,8})\Z"
-)
-_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
-    "hex": (re.compile(r"(?:[0-9a-fA-F]{2})+\Z"), "hex bytes"),
-    "binary": (
-        re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)\Z"),
-        "base64",
-    ),
-    "mac": (
-        re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}\Z"),
-        "a lowercase MAC-48 address like 'a1:b2:c3:d4:e5:f6'",
-    ),
-    "ipv4": (
-        re.compile(rf"(?:{_IPV4_PART}\.){{3}}{_IPV4_PART}(?:/(?:3[0-2]|[12]?\d))?\Z"),
-        "an IPv4 address or CIDR",
-    ),
-    "slug": (re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z"), "made of a-z, 0-9 and single '-'"),
-    "lang": (_LANG, "an RFC 5646 language tag like 'en' or 'pt-BR'"),
-}
-_EXAMPLE_TIME = "2024-01-31T23:59:59.123Z"
-_HASH_FORMATS = {name: re.compile(regex + r"\Z") for name, regex in _DATA["hash_formats"].items()}
+_FORMATS = {name: (re.compile(f"(?:{rx})\\Z"), what) for name, (rx, what) in _DATA["formats"].items()}
+_UUID, _TYPE, _PROPERTY_NAME = _FORMATS["uuid"][0], _FORMATS["type"][0], _FORMATS["property-name"][0]
+_ID = re.compile(f"({_DATA['formats']['type'][0]})--(?:{_DATA['formats']['uuid'][0]})\\Z")
+_HASH_FORMATS = {name: re.compile(f"(?:{rx})\\Z") for name, rx in _DATA["hash_formats"].items()}
 _RESERVED = frozenset(_DATA["reserved_properties"])
-_EXTENSION_TYPES = frozenset(_DATA["extension_types"])
 _NEW_TYPE_CATEGORY: dict[str, str] = _DATA["new_type_extensions"]
 _TLP: dict[str, str] = _DATA["tlp"]
 _GROUPS: dict[str, set[str]] = {"sdo": set(), "sro": set(), "sco": set(), "smo": {"bundle"}}
 for _name, _facts in _DATA["types"].items():
     _GROUPS[_facts["category"] if _facts["category"] in _GROUPS else "smo"].add(_name)
+_EXAMPLE_TIME = "2024-01-31T23:59:59.123Z"
 _good_names: set[str] = set()  # custom property names already found well formed
 
 
@@ -90,16 +52,19 @@ def _show(value: object) -> str:
         return json.dumps(value)
     if isinstance(value, int | float):
         return repr(value) if isinstance(value, float) or abs(value) < 10**18 else "a very large number"
-    return {dict: "an object", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+    return "an object" if isinstance(value, dict) else "a list" if isinstance(value, list) else "a value"
 
 
 def _names(props: list[str]) -> str:
     return ", ".join(f"'{p}'" for p in props)
 
 
-@lru_cache(maxsize=32_768)
 def _parsed(value: str) -> tuple[tuple[datetime, str], int] | None:
     """(sort key, fractional digits) of a valid timestamp, else None; cached, as feeds repeat them."""
+    return _parsed_cached(value) if len(value) <= 64 else _parse(value)  # only small keys in the cache
+
+
+def _parse(value: str) -> tuple[tuple[datetime, str], int] | None:
     try:
         moment = parse_timestamp(value)
     except TimestampError:
@@ -108,16 +73,23 @@ def _parsed(value: str) -> tuple[tuple[datetime, str], int] | None:
     return (moment, value[dot + 7 : -1].rstrip("0") if dot != -1 else ""), timestamp_precision(value)
 
 
+_parsed_cached = lru_cache(maxsize=32_768)(_parse)
+
+
 def _ts_key(value: object) -> tuple[datetime, str] | None:
     info = _parsed(value) if isinstance(value, str) else None
-    return None if info is None else info[0]
+    return info and info[0]
 
 
 @lru_cache(maxsize=32_768)
-def _ref_type(value: str) -> str | None:
-    """The type part of an identifier, or None; cached, as feeds repeat identity and marking ids."""
+def _ref_type_cached(value: str) -> str | None:
     match = _ID.match(value)
     return None if match is None else match.group(1)
+
+
+def _ref_type(value: str) -> str | None:
+    """The type part of an identifier, or None; cached, as feeds repeat identity and marking ids."""
+    return _ref_type_cached(value) if len(value) <= 300 else None  # types are at most 250 characters
 
 
 # --- property kinds (see the "about" entry of stix21.json) ------------------------------------------
@@ -131,22 +103,30 @@ def _typed(test: Callable[[Any], bool], what: str) -> Check:
     return lambda v, p: None if test(v) else f"property '{p}' must be {what}, not {_show(v)}"
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _instance(kind: type, what: str) -> Check:  # _typed for a plain isinstance test, one call cheaper
+    return lambda v, p: None if isinstance(v, kind) else f"property '{p}' must be {what}, not {_show(v)}"
 
 
-def _is_number(value: object) -> bool:
-    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
+def _strings(v: Any, p: str) -> str | None:
+    if isinstance(v, list) and v:
+        for i, x in enumerate(v):
+            if not isinstance(x, str):
+                return f"property '{p}[{i}]' must be a string, not {_show(x)}"
+        return None
+    return f"property '{p}' must be a non-empty list of strings"
 
 
 def _ranged(arg: str, integer: bool) -> Check:
     low, _, high = arg.partition(":")
     lo, hi = float(low) if low else -math.inf, float(high) if high else math.inf
-    what = ("an integer" if integer else "a number") + (
-        f" from {low} to {high}" if high else f" of at least {low}" if low else ""
-    )
-    test = _is_int if integer else _is_number
-    return _typed(lambda v: test(v) and lo <= v <= hi, what)
+    bounds = f" from {low} to {high}" if high else f" of at least {low}" if low else ""
+
+    def test(v: Any) -> bool:  # bool is an int to Python, and JSON numbers are finite
+        if isinstance(v, bool) or not isinstance(v, int if integer else int | float):
+            return False
+        return lo <= v <= hi and (isinstance(v, int) or math.isfinite(v))
+
+    return _typed(test, ("an integer" if integer else "a number") + bounds)
 
 
 def _timestamp(precision: str) -> Check:
@@ -175,10 +155,8 @@ def _ref(arg: str) -> Check:
     negate, targets = arg.startswith("!"), set[str]()
     for name in arg.lstrip("!").split("|") if arg else ():
         targets |= _GROUPS[name[1:]] if name.startswith("@") else {name}
-    example, wanted = (
-        (sorted(targets)[0] if targets and not negate else "<type>"),
-        " or ".join(sorted(targets)),
-    )
+    wanted = " or ".join(sorted(targets))
+    example = sorted(targets)[0] if targets and not negate else "<type>"
 
     def check(v: Any, p: str) -> str | None:
         kind = _ref_type(v) if isinstance(v, str) else None
@@ -205,47 +183,40 @@ def _list_of(item: Check, what: str) -> Check:
     return check
 
 
-def _dictionary(key: re.Pattern[str], value: Check | None = None) -> Check:
+def _dictionary(key: re.Pattern[str], value: Check) -> Check:
     def check(v: Any, p: str) -> str | None:
         if not isinstance(v, dict) or not v:
             return f"property '{p}' must be a non-empty object"
         for k, x in v.items():
             if not isinstance(k, str) or not key.match(k):
                 return f"property '{p}' has an invalid key {_show(k)}"
-            if value is not None and value(x, p) is not None:
-                return value(x, f"{p}.{k}")
-            if value is None and (x is None or x == []):
-                return f"property '{p}.{k}' must not be null or an empty list"
+            msg = value(x, f"{p}.{k}")
+            if msg:
+                return msg
         return None
 
     return check
 
 
-def _hashes(v: Any, p: str) -> str | None:
-    if not isinstance(v, dict) or not v:
-        return f"property '{p}' must be a non-empty object of hash values"
-    for k, x in v.items():
-        if not isinstance(k, str) or not _HASH_KEY.match(k):
-            return f"property '{p}' has an invalid hash algorithm name {_show(k)}"
-        fmt = _HASH_FORMATS.get(k)
-        if not isinstance(x, str) or not x or (fmt is not None and not fmt.match(x)):
-            return f"property '{p}.{k}' must be a valid {k} hash, not {_show(x)}"
-    return None
+def _hash_value(v: Any, p: str) -> str | None:
+    name = p.rpartition(".")[2]  # hash names have no '.'
+    fmt = _HASH_FORMATS.get(name)
+    if isinstance(v, str) and v and (fmt is None or fmt.match(v)):
+        return None
+    return f"property '{p}' must be a valid {name} hash, not {_show(v)}"
 
 
-def _kind(kind: str) -> Check:  # noqa: PLR0911
+def _kind(kind: str) -> Check:
     name, _, arg = kind.partition(":")
-    if name in _FORMATS:
+    if name in ("hex", "binary", "mac", "ipv4", "slug", "lang"):
         regex, what = _FORMATS[name]
         return _typed(lambda v: isinstance(v, str) and regex.match(v) is not None, what)
     if name in ("extensions", "granular-markings", "definition"):
         return _noop  # checked by the rules that see the whole object
     if name.startswith("timestamp"):
         return _timestamp(name.partition("-")[2])
-    if name in ("strings", "langs", "enums"):
-        return _list_of(
-            _kind({"strings": "string", "langs": "lang", "enums": f"enum:{arg}"}[name]), "strings"
-        )
+    if name in ("langs", "enums"):
+        return _list_of(_kind("lang" if name == "langs" else f"enum:{arg}"), "strings")
     if name in ("integer", "number"):
         return _ranged(arg, name == "integer")
     if name in ("ref", "refs"):
@@ -256,26 +227,25 @@ def _kind(kind: str) -> Check:  # noqa: PLR0911
     if name == "enum":
         allowed = frozenset(arg.split("|"))
         return _typed(lambda v: isinstance(v, str) and v in allowed, f"one of {_names(arg.split('|'))}")
-    simple: dict[str, Check] = {
-        "string": _typed(lambda v: isinstance(v, str), "a string"),
-        "boolean": _typed(lambda v: isinstance(v, bool), "true or false"),
-        "ipv6": _typed(_ipv6, "an IPv6 address or CIDR"),
-        "hashes": _hashes,
-        "dict": _dictionary(_DICT_KEY),
-        "observables": _dictionary(
-            _DICT_KEY, _typed(lambda v: isinstance(v, dict) and "type" in v, "an SCO")
-        ),
+    key, lang = _FORMATS["dictionary-key"][0], _FORMATS["lang"][0]
+    return {
+        "string": _instance(str, "a string"),
+        "boolean": _instance(bool, "true or false"),
+        "strings": _strings,
+        "ipv6": _typed(_ipv6, "an IPv6 address or CIDR block"),
+        "hashes": _dictionary(_FORMATS["hash-name"][0], _hash_value),
+        "dict": _dictionary(key, _typed(lambda v: v is not None and v != [], "a value (not null or [])")),
+        "observables": _dictionary(key, _typed(lambda v: isinstance(v, dict) and "type" in v, "an SCO")),
         "lang-contents": _dictionary(
-            _LANG, _typed(lambda v: isinstance(v, dict) and v, "a non-empty object")
+            lang, _typed(lambda v: isinstance(v, dict) and bool(v), "a non-empty object")
         ),
-    }
-    return simple[name]
+    }[name]
 
 
 # --- rules across properties ---------------------------------------------------------------------------
 
 
-def _rule(spec: list[Any]) -> Rule:  # noqa: C901, PLR0911 - one small closure per rule kind
+def _rule(spec: list[Any]) -> Rule:  # one small closure per kind of rule
     kind, args = spec[0], spec[1:]
     if kind in ("later", "not-earlier"):
         late, early = args
@@ -303,22 +273,20 @@ def _rule(spec: list[Any]) -> Rule:  # noqa: C901, PLR0911 - one small closure p
         return lambda o, s: (
             None if len({p in o for p in args[0]}) == 1 else f"{s} needs {_names(args[0])} together"
         )
-    if kind == "requires":
-        first, needed = args
-        return lambda o, s: (
-            next((f"{s} has '{first}' so it also needs '{n}'" for n in needed if n not in o), None)
-            if first in o
-            else None
-        )
-    if kind == "if-value":
+    if kind == "if-value":  # value "*": whenever the property is present
         prop, value, verb, others = args
-        what = "also needs" if verb == "requires" else "must not have"
+        what, shown = (
+            "also needs" if verb == "requires" else "must not have",
+            "" if value == "*" else f" {json.dumps(value)}",
+        )
 
         def conditional(o: Mapping[str, Any], s: str) -> str | None:
-            if o.get(prop, ...) is value or (isinstance(value, str) and o.get(prop) == value):
+            if prop in o and (
+                value == "*" or o[prop] is value or (isinstance(value, str) and o[prop] == value)
+            ):
                 for n in others:
                     if (n in o) != (verb == "requires"):
-                        return f"{s} has '{prop}' {json.dumps(value)} so it {what} '{n}'"
+                        return f"{s} has '{prop}'{shown} so it {what} '{n}'"
             return None
 
         return conditional
@@ -356,13 +324,6 @@ def _pattern_rule(o: Mapping[str, Any], s: str) -> str | None:
     return None
 
 
-def _modified_rule(o: Mapping[str, Any], s: str) -> str | None:
-    modified, created = _ts_key(o.get("modified")), _ts_key(o.get("created"))
-    if modified is not None and created is not None and modified < created:
-        return "property 'modified' must be later than or equal to 'created'"
-    return None
-
-
 def _extensions_rule(o: Mapping[str, Any], s: str) -> str | None:
     exts = o.get("extensions")
     if exts is None:
@@ -371,17 +332,11 @@ def _extensions_rule(o: Mapping[str, Any], s: str) -> str | None:
         return "property 'extensions' must be a non-empty object"
     for key, value in exts.items():
         path = f"extensions.{key}"
-        if isinstance(key, str) and key.startswith("extension-definition--") and _UUID.match(key, 22):
-            kind = value.get("extension_type") if isinstance(value, dict) else None
-            if not isinstance(value, dict) or kind is None:
-                return f"property '{path}' must be an object with an 'extension_type'"
-            if not isinstance(kind, str) or kind not in _EXTENSION_TYPES:
-                return f"property '{path}.extension_type' must be one of {_names(sorted(_EXTENSION_TYPES))}"
-            continue
-        spec = _EXTENSIONS.get(key) if isinstance(key, str) else None
+        defined = isinstance(key, str) and key.startswith("extension-definition--") and _UUID.match(key, 22)
+        spec = _EMBEDDED["extension"] if defined else _EXTENSIONS.get(key) if isinstance(key, str) else None
         if spec is None:
-            return f"'extensions' key {_show(key)} must be 'extension-definition--<UUID>' or a predefined extension"
-        if o.get("type") not in spec.on:
+            return f"'extensions' key {_show(key)} is neither 'extension-definition--<UUID>' nor predefined"
+        if spec.on and o.get("type") not in spec.on:
             return f"extension '{key}' is only defined for {' and '.join(sorted(spec.on))} objects"
         msg = _check_embedded(spec, value, path)
         if msg:
@@ -419,7 +374,7 @@ def _granular_rule(o: Mapping[str, Any], s: str) -> str | None:
                 return (
                     f"property '{path}.selectors' has {_show(selector)}, which selects nothing in this object"
                 )
-        if marking.get("marking_ref") == o.get("id"):
+        if "marking_ref" in marking and marking["marking_ref"] == o.get("id"):
             return f"property '{path}.marking_ref' must not refer to the object itself"
     return None
 
@@ -438,11 +393,8 @@ def _marking_rule(o: Mapping[str, Any], s: str) -> str | None:
         for prop, value in fixed.items():
             if o.get(prop) != value:
                 return f"property '{prop}' of the TLP:{colour.upper()} marking definition must be '{value}'"
-    if (
-        kind == "statement"
-        and isinstance(definition, dict)
-        and not isinstance(definition.get("statement"), str)
-    ):
+    statement = definition.get("statement") if isinstance(definition, dict) else ""
+    if kind == "statement" and not isinstance(statement, str):
         return "property 'definition.statement' must be a string"
     return None
 
@@ -468,8 +420,8 @@ class _Spec:
         self.not_applicable_label = cat.get("label", "")
         if category:  # a top-level object
             self.checks.update(type=_noop, id=_noop, spec_version=_SPEC_VERSION)
-            special = [_extensions_rule, _granular_rule]
-            special += [_modified_rule] if "modified" in self.checks else []
+            special: list[Rule] = [_extensions_rule, _granular_rule]
+            special += [_rule(["not-earlier", "modified", "created"])] if "modified" in self.checks else []
             special += [_marking_rule] if category == "marking-definition" else []
             self.rules = (*special, *self.rules)
 
@@ -526,7 +478,7 @@ def _other_property(name: object, value: Any, spec: _Spec) -> str | None:
         return f"property '{name}' is reserved in STIX 2.1 and must not be used"
     if name not in _good_names:
         if not _PROPERTY_NAME.match(name):
-            return f"property name {_show(name)} must be 3-250 characters of a-z, 0-9 and '_'"
+            return f"property name {_show(name)} must be {_FORMATS['property-name'][1]}"
         if len(_good_names) < 10_000:
             _good_names.add(name)
     if value is None or value == []:
@@ -545,13 +497,13 @@ def _validate(o: object) -> list[str]:
     if kind is None:
         return ["missing required property 'type'"]
     if not isinstance(kind, str) or not 3 <= len(kind) <= 250 or not _TYPE.match(kind):
-        return [
-            f"'type' must be 3-250 characters of a-z, 0-9 and single '-', starting with a letter, not {_show(kind)}"
-        ]
+        return [f"'type' must be {_FORMATS['type'][1]}, not {_show(kind)}"]
+    if kind == "bundle":
+        return ["a bundle is not a STIX object: validate each of its 'objects' on its own"]
     spec = _TYPES.get(kind) or _custom_spec(o, kind)
     if spec is None:
         return [
-            f"unknown object type {kind!r} (custom types must start with 'x-' or use a new-sdo/new-sco/new-sro extension)"
+            f"unknown object type {kind!r} (custom types start with 'x-' or use a new-sdo/sco/sro extension)"
         ]
     problems = []
     if not o.keys() >= spec.required_set:
