@@ -15,8 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gotong import __version__
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
+from gotong.orgs.routes import router as orgs_router
 from gotong.settings import Settings
 from gotong.sharing.receipts import ReceiptRecorder
+from gotong.sharing.routes import router as sharing_router
 from gotong.taxii.media import TAXII_MEDIA_TYPE
 from gotong.taxii.routes import router as taxii_router
 
@@ -42,6 +44,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.receipts = receipts
     app.include_router(taxii_router)
+    app.include_router(orgs_router)
+    app.include_router(sharing_router)
 
     def error_response(request: Request, status: int, title: str, description: str) -> Response:
         body: dict[str, Any] = {"title": title, "description": description, "http_status": str(status)}

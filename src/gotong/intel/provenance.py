@@ -1,0 +1,72 @@
+"""Who submitted a stored version — with anonymous submissions kept secret.
+
+An object submitted "through the hub" names the hub as its creator. The real submitter is shown
+only to the submitting organisation itself and to the hub organisation's admins; everyone else who
+may see the object learns only that it came through the hub.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from gotong.errors import NotFound
+from gotong.intel.models import stix_objects
+from gotong.intel.query import ObjectFilter, read_page, render_timestamp
+from gotong.orgs.models import OrgKind, Role, organisations
+from gotong.orgs.service import Principal, get_org
+from gotong.sharing.policy import Reader
+
+THROUGH_HUB = "(submitted through the hub)"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    stix_id: str
+    version: str
+    date_added: str
+    submitter: str
+    anonymous: bool
+
+
+def provenance(
+    conn: Connection, *, reader: Reader, principal: Principal, collection_id: str, stix_id: str
+) -> list[Provenance]:
+    """The submitter of every version of ``stix_id`` the reader may see."""
+    page = read_page(
+        conn,
+        reader=reader,
+        collection_id=collection_id,
+        filters=ObjectFilter(ids=(stix_id,), versions=("all",)),
+        limit=10_000,
+    )
+    if not page.items:
+        raise NotFound(f"no object {stix_id} in this collection is visible to you")
+    rows = conn.execute(
+        select(stix_objects.c.seq, stix_objects.c.anonymous, organisations.c.short_name)
+        .join(organisations, organisations.c.id == stix_objects.c.submitter_org_id)
+        .where(stix_objects.c.seq.in_([i.seq for i in page.items]))
+    ).all()
+    facts = {r.seq: r for r in rows}
+    hub_admin = _is_hub_admin(conn, principal)
+    result = []
+    for item in page.items:
+        fact = facts[item.seq]
+        may_know = not fact.anonymous or hub_admin or item.submitter_org_id == principal.org_id
+        result.append(
+            Provenance(
+                stix_id=item.stix_id,
+                version=render_timestamp(item.version),
+                date_added=item.date_added_text,
+                submitter=fact.short_name if may_know else THROUGH_HUB,
+                anonymous=bool(fact.anonymous),
+            )
+        )
+    return result
+
+
+def _is_hub_admin(conn: Connection, principal: Principal) -> bool:
+    if principal.org_id is None or principal.role != Role.ADMIN:
+        return False
+    return get_org(conn, org_id=principal.org_id).kind == OrgKind.HUB
