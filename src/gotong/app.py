@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gotong import __version__
+from gotong.correlation.routes import router as correlation_router
+from gotong.correlation.setup import configured_warninglists
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
 from gotong.orgs.routes import router as orgs_router
@@ -43,8 +45,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.receipts = receipts
+    app.state.warninglists = configured_warninglists(settings)
     app.include_router(taxii_router)
     app.include_router(orgs_router)
+    app.include_router(correlation_router)
     app.include_router(sharing_router)
 
     def error_response(request: Request, status: int, title: str, description: str) -> Response:

@@ -331,6 +331,7 @@ def import_(
     quiet: bool,
 ) -> None:
     """Import STIX 2.1 bundles or JSON files of objects, streamed."""
+    from gotong.correlation.setup import configured_warninglists
     from gotong.intel.bulk import import_files
 
     summary = import_files(
@@ -339,6 +340,7 @@ def import_(
         org=org_short,
         collection_id=collection_id,
         through_hub=through_hub,
+        warninglists=configured_warninglists(state.settings),
         progress=not quiet and sys.stderr.isatty(),
         on_rejected=lambda line: click.echo(line, err=True),
     )
@@ -353,6 +355,7 @@ def import_(
 @click.option("--type", "types", multiple=True, help="Only these STIX types (repeatable).")
 @click.option("--added-after", help="Only versions added after this timestamp.")
 @click.option("--all-versions", is_flag=True, help="Every version, not only the latest.")
+@click.option("--include-expired", is_flag=True, help="Keep indicators past their valid_until.")
 @pass_state
 def export(
     state: _State,
@@ -361,6 +364,7 @@ def export(
     types: tuple[str, ...],
     added_after: str | None,
     all_versions: bool,
+    include_expired: bool,
 ) -> None:
     """Write a STIX 2.1 bundle of what the organisation may see to stdout."""
     from gotong.intel.bulk import export_bundle
@@ -373,6 +377,7 @@ def export(
         types=list(types),
         added_after=added_after,
         all_versions=all_versions,
+        include_expired=include_expired,
     )
 
 
@@ -476,6 +481,44 @@ def receipts(
         coll = get_collection(conn, collection_id).id if collection_id else None
         rows = [vars(r) for r in list_receipts(conn, org_id=org_id, collection_id=coll, stix_id=stix_id)]
     _print_rows(rows, as_json, ["stix_id", "version", "reader", "first_retrieved", "last_retrieved", "times"])
+
+
+# ----------------------------------------------------------------- correlation
+@main.command()
+@click.argument("value")
+@click.option("--org", "org_short", required=True, help="Look up as this organisation sees it.")
+@click.option("--kind", help="Observable kind, e.g. ipv4-addr, domain-name, url, file:hashes.SHA-256.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def lookup(state: _State, value: str, org_short: str, kind: str | None, as_json: bool) -> None:
+    """Which objects share an observable, who reported it, first and last seen."""
+    from dataclasses import asdict
+
+    from gotong.correlation.lookup import lookup as correlate
+    from gotong.orgs.service import Principal, get_org
+    from gotong.sharing.service import load_reader
+
+    with read_connection(state.engine) as conn:
+        org = get_org(conn, short_name=org_short)
+        found = correlate(
+            conn,
+            reader=load_reader(conn, Principal(org_id=org.id, org_short=org.short_name)),
+            value=value,
+            kind=kind,
+        )
+    if as_json:
+        click.echo(json.dumps(asdict(found), indent=2))
+        return
+    names = ", ".join(f"{o.kind} {o.value}" for o in found.observables)
+    click.echo(f"{names}: {len(found.objects)} object(s) you may see")
+    if found.objects:
+        click.echo(f"reported by {', '.join(found.reporters)}; countries {', '.join(found.countries) or '-'}")
+        click.echo(f"first seen {found.first_seen}, last seen {found.last_seen}")
+    for hit in found.warninglists:
+        click.echo(f"on warninglist {hit['list']}: {hit['name']} (matched {hit['matched']})")
+    if found.objects:
+        columns = ["id", "type", "tlp", "reported_by", "country", "date_added"]
+        _print_rows([vars(o) for o in found.objects], False, columns)
 
 
 # ----------------------------------------------------------------- audit log

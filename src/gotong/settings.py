@@ -34,6 +34,15 @@ class Settings(BaseSettings):
         description="PEM file of the Ed25519 key that signs audit checkpoints; made (mode 0600) if absent",
     )
 
+    warninglists: str = Field(
+        default="",
+        description="Warninglists checked at ingest: empty for none, 'all', or list ids separated by commas",
+    )
+    warninglists_dir: str = Field(
+        default="",
+        description="Folder of MISP warninglists (lists/<id>/list.json); empty: pymispwarninglists' own",
+    )
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build the settings from the environment, with explicit overrides taking precedence."""

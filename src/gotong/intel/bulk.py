@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from typing import IO, Any
 import ijson
 from sqlalchemy import Engine
 
+from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid, NotFound
 from gotong.intel import query
@@ -45,6 +47,7 @@ def import_files(
     org: str,
     collection_id: str | None,
     through_hub: bool = False,
+    warninglists: Warninglists | None = None,
     progress: bool = False,
     on_rejected: Callable[[str], None] = lambda _line: None,
 ) -> ImportSummary:
@@ -66,12 +69,12 @@ def import_files(
                 for obj in _progress(_objects(handle, path), handle, path, enabled=progress):
                     batch.append(obj)
                     if len(batch) >= BATCH:
-                        _submit(engine, principal, target, batch, summary, path, on_rejected)
+                        _submit(engine, principal, target, batch, summary, path, on_rejected, warninglists)
                         batch = []
             finally:
                 # Whatever was read before a malformed stretch of the file is still kept.
                 if batch:
-                    _submit(engine, principal, target, batch, summary, path, on_rejected)
+                    _submit(engine, principal, target, batch, summary, path, on_rejected, warninglists)
     return summary
 
 
@@ -84,13 +87,19 @@ def export_bundle(
     types: list[str] | None = None,
     added_after: str | None = None,
     all_versions: bool = False,
+    include_expired: bool = False,
 ) -> int:
-    """Write a bundle of what ``org`` may see, page by page; returns the number of objects written."""
+    """Write a bundle of what ``org`` may see, page by page; returns the number of objects written.
+
+    Indicators past their ``valid_until`` are left out unless ``include_expired``.
+    """
     filters = query.ObjectFilter.parse(
         added_after=added_after,
         types=",".join(types or []) or None,
         versions="all" if all_versions else "last",
     )
+    if not include_expired:
+        filters = dataclasses.replace(filters, active_at=now_micros())
     with read_connection(engine) as conn:
         organisation = get_org(conn, short_name=org)
         principal = Principal(org_id=organisation.id, org_short=organisation.short_name)
@@ -195,8 +204,11 @@ def _submit(
     summary: ImportSummary,
     path: str,
     on_rejected: Callable[[str], None],
+    warninglists: Warninglists | None,
 ) -> None:
-    report = add_objects(engine, principal=principal, collection_id=collection_id, objects=batch)
+    report = add_objects(
+        engine, principal=principal, collection_id=collection_id, objects=batch, warninglists=warninglists
+    )
     for outcome in report.successes:
         if outcome.message == "already present":
             summary.already_present += 1

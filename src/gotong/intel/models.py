@@ -58,6 +58,8 @@ stix_objects = Table(
     Column("group_id", Integer, ForeignKey("sharing_groups.id"), nullable=True),
     # Submitted "through the hub": created_by_ref names the hub; submitter_org_id stays the real one.
     Column("anonymous", Boolean, nullable=False, default=False),
+    # An indicator's valid_until, so exports can leave expired indicators out in the database.
+    Column("valid_until", BigInteger, nullable=True),
     Column("body", Text, nullable=False),
     UniqueConstraint("collection_id", "stix_id", "version"),
     Index("ix_stix_objects_collection_added", "collection_id", "date_added"),

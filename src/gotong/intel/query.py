@@ -33,6 +33,8 @@ class ObjectFilter:
     types: tuple[str, ...] = ()
     versions: tuple[str | int, ...] = ("last",)
     spec_versions: tuple[str, ...] = ()
+    # When set, indicators whose valid_until is at or before this time are left out.
+    active_at: int | None = None
 
     @classmethod
     def parse(
@@ -234,6 +236,8 @@ def _conditions(
         clauses.append(o.c.type.in_(filters.types))
     if filters.spec_versions and SPEC_VERSION not in filters.spec_versions:
         clauses.append(false())
+    if filters.active_at is not None:
+        clauses.append(or_(o.c.valid_until.is_(None), o.c.valid_until > filters.active_at))
     clauses.append(_version_clause(reader, filters.versions, scope))
     return and_(*clauses)
 

@@ -15,6 +15,8 @@ import orjson
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from gotong.audit import Action, read_details, record
+from gotong.correlation.index import index_versions
+from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
 from gotong.intel.collections import require_write, view_for
@@ -84,6 +86,7 @@ class _Candidate:
     tlp: TLP
     group_id: int | None
     body: bytes
+    obj: Mapping[str, Any]
 
 
 def add_objects(
@@ -93,13 +96,16 @@ def add_objects(
     collection_id: str,
     objects: Iterable[Any],
     through_hub: bool | None = None,
+    warninglists: Warninglists | None = None,
 ) -> StatusReport:
     """Store the valid objects of an envelope and report on each one (TAXII's status resource).
 
     Invalid objects are reported as failures and never stored; the valid ones are stored in one
     transaction. Re-posting a version already stored is a success that changes nothing.
     ``through_hub`` (default: the principal's token setting) publishes the objects under the hub's
-    identity; the real submitter is recorded server-side only.
+    identity; the real submitter is recorded server-side only. Observables of stored versions are
+    indexed for correlation; those on a ``warninglists`` entry are flagged (stored and reported in
+    the status), not dropped.
     """
     if principal.org_id is None:
         raise Invalid("only an authenticated organisation can add objects")
@@ -128,6 +134,7 @@ def add_objects(
             org_id=org.id,
             anonymous=hub_identity is not None,
             report=report,
+            warninglists=warninglists,
         )
         conn.execute(
             insert(statuses).values(
@@ -192,6 +199,7 @@ def _prepare(
         tlp=strictest_tlp(refs) or default_tlp,
         group_id=next(iter(cited_groups), None),
         body=orjson.dumps(obj, option=orjson.OPT_SORT_KEYS),
+        obj=obj,
     )
 
 
@@ -210,11 +218,13 @@ def _store(
     org_id: int,
     anonymous: bool,
     report: StatusReport,
+    warninglists: Warninglists | None,
 ) -> None:
     existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates})
     last = conn.execute(select(func.max(stix_objects.c.date_added))).scalar() or 0
     clock = max(now_micros(), last + 1)
     rows: list[dict[str, Any]] = []
+    stored: list[tuple[int, _Candidate]] = []  # (position in report.successes, candidate)
     for cand in candidates:
         known = existing.setdefault(cand.stix_id, {})
         if cand.version is None:
@@ -250,13 +260,36 @@ def _store(
                 "tlp": int(cand.tlp),
                 "group_id": cand.group_id,
                 "anonymous": anonymous,
+                "valid_until": micros_of(cand.obj["valid_until"]) if "valid_until" in cand.obj else None,
                 "body": cand.body.decode(),
             }
         )
+        stored.append((len(report.successes), cand))
         report.successes.append(Outcome(cand.stix_id, cand.version_text or format_micros(version)))
         clock += 1
-    if rows:
-        conn.execute(insert(stix_objects), rows)
+    if not rows:
+        return
+    conn.execute(insert(stix_objects), rows)
+    # date_added is unique and this transaction holds the write lock: the range is exactly ours.
+    seqs = list(
+        conn.execute(
+            select(stix_objects.c.seq)
+            .where(stix_objects.c.date_added.between(rows[0]["date_added"], rows[-1]["date_added"]))
+            .order_by(stix_objects.c.date_added)
+        ).scalars()
+    )
+    hits = index_versions(
+        conn,
+        [(seq, cand.obj) for seq, (_, cand) in zip(seqs, stored, strict=True)],
+        warninglists=warninglists,
+    )
+    for seq, (position, _cand) in zip(seqs, stored, strict=True):
+        if seq in hits:
+            lists = sorted({f"{h.list_name} ({h.matched})" for h in hits[seq]})
+            outcome = report.successes[position]
+            report.successes[position] = Outcome(
+                outcome.id, outcome.version, "on warninglist: " + "; ".join(lists)
+            )
 
 
 def _existing_versions(conn: Connection, collection_id: str, ids: set[str]) -> dict[str, dict[int, bytes]]:

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from gotong.db.engine import read_connection, write_transaction
-from gotong.errors import Invalid, NotFound, TooLarge, Unauthorized
+from gotong.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
 from gotong.intel import query
 from gotong.intel.collections import CollectionView, require_read, view_for, views_for
 from gotong.intel.status import get_status
@@ -195,14 +196,13 @@ async def post_objects(
     unknown = sorted(set(envelope) - {"objects", "more", "next", "type", "id", "spec_version"})
     if unknown or envelope.get("type", "bundle") != "bundle":
         raise Invalid(f"not a TAXII envelope or STIX bundle: unexpected {', '.join(unknown) or 'type'}")
-    from starlette.concurrency import run_in_threadpool
-
     report = await run_in_threadpool(
         add_objects,
         engine,
         principal=principal,
         collection_id=collection_id,
         objects=envelope.get("objects", []),
+        warninglists=request.app.state.warninglists,
     )
     return taxii_response(report.taxii(), status_code=202)
 
@@ -265,8 +265,6 @@ def delete_object(
     with write_transaction(engine) as conn:
         view = _readable(conn, principal, collection_id)
         if not view.can_write:
-            from gotong.errors import Forbidden
-
             raise Forbidden(f"you may not delete from collection {view.collection.id}")
         query.delete_versions(
             conn,

@@ -1,0 +1,181 @@
+"""What every benchmark shares: run sizes, the result row, timing statistics, peak RSS, the machine.
+
+Not for data generation (:mod:`bench.data`), databases (:mod:`bench.databases`) or servers
+(:mod:`bench.servers`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Size:
+    """How much work one run does; ``full`` is what docs/benchmarks.md reports."""
+
+    name: str
+    ingest: int  # indicators POSTed over TAXII (and inserted raw, the baseline)
+    envelope: int  # objects per TAXII envelope
+    big: int  # indicators in the generated bundle imported from the CLI, then read over TAXII
+    attack: int | None  # ATT&CK objects imported (None: the whole bundle)
+    medallion_ingest: int  # medallion is quadratic in the collection size: capped
+    medallion_read: int
+    page: int  # TAXII limit per page
+
+
+SIZES = {
+    "smoke": Size("smoke", 300, 100, 400, 150, 200, 200, 100),
+    "full": Size("full", 100_000, 1000, 1_000_000, None, 5000, 2000, 1000),
+}
+
+
+@dataclass
+class Row:
+    """One line of the results table: a workload, its baseline measured in the same run, their ratio."""
+
+    benchmark: str
+    engine: str
+    workload: str
+    objects: int
+    seconds: float
+    rate: float  # objects per second
+    baseline: str
+    baseline_rate: float
+    ratio: float  # rate / baseline_rate, unless ``ratio_means`` says otherwise
+    ratio_means: str = "rate / baseline rate"
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    peak_rss_mb: float | None = None
+    target: str = ""
+    met: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def rate(objects: int, seconds: float) -> float:
+    return objects / seconds if seconds > 0 else math.inf
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else math.inf
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by the nearest-rank method; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class ProcessRun:
+    """A finished child process: wall time, peak RSS (from the kernel) and the RSS timeline we sampled."""
+
+    returncode: int
+    seconds: float
+    peak_rss_bytes: int
+    samples: list[tuple[float, int]]  # (seconds since start, VmRSS bytes)
+    output: str
+
+    def rss_at(self, fraction: float) -> int:
+        """RSS sampled closest after ``fraction`` of the run's wall time (0 if never sampled)."""
+        when = fraction * self.seconds
+        for at, rss in self.samples:
+            if at >= when:
+                return rss
+        return self.samples[-1][1] if self.samples else 0
+
+
+def run_measured(
+    cmd: list[str], *, env: dict[str, str], log: Path, timeout: float, interval: float = 0.2
+) -> ProcessRun:
+    """Run ``cmd`` to completion; peak RSS comes from ``wait4`` so it is this child's alone."""
+    samples: list[tuple[float, int]] = []
+    with log.open("wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(interval):
+                rss = _vm_rss(proc.pid)
+                if rss:
+                    samples.append((time.perf_counter() - start, rss))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        timer = threading.Timer(timeout, proc.kill)  # bounded: a stuck import cannot hang the run
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+            done.set()
+            sampler.join()
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return ProcessRun(
+        returncode=proc.returncode,
+        seconds=seconds,
+        peak_rss_bytes=usage.ru_maxrss * 1024,  # Linux reports kilobytes
+        samples=samples,
+        output=log.read_text("utf-8", errors="replace")[-2000:],
+    )
+
+
+def _vm_rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def machine(pg_version: str | None) -> dict[str, Any]:
+    """What the numbers were measured on, including how busy the machine was."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg_version,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def mib(value: int) -> float:
+    return round(value / 1024 / 1024, 1)

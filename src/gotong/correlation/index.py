@@ -1,0 +1,123 @@
+"""Building the observable index as versions are stored, and flagging warninglist hits.
+
+Runs inside the store's write transaction, so an object is never visible without its index rows
+and the index never names an object that was rolled back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from gotong.correlation.models import object_observables, observables, sighting_facts, warning_hits
+from gotong.correlation.observables import Observable, observables_of
+from gotong.correlation.warninglists import WarningHit, Warninglists
+from gotong.stix.timestamps import TimestampError, micros_of
+
+_CHUNK = 500
+FALSE_POSITIVE = "x_gotong_false_positive"  # a sighting that says "seen, and benign"
+
+
+def observable_key(kind: str, value: str) -> int:
+    """A 63-bit key for an observable (fits a signed BIGINT on every engine)."""
+    digest = hashlib.sha256(f"{kind}\x00{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def observable_ids(conn: Connection, wanted: Sequence[Observable], *, create: bool) -> dict[Observable, int]:
+    """Row ids of observables, creating the missing ones when ``create`` (caller holds the write lock)."""
+    distinct = list(dict.fromkeys(wanted))
+    keys = {o: observable_key(o.kind, o.value) for o in distinct}
+    found: dict[Observable, int] = {}
+    key_list = sorted(set(keys.values()))
+    for start in range(0, len(key_list), _CHUNK):
+        chunk = key_list[start : start + _CHUNK]
+        for row in conn.execute(
+            select(observables.c.id, observables.c.kind, observables.c.value).where(
+                observables.c.key.in_(chunk)
+            )
+        ):
+            candidate = Observable(row.kind, row.value)
+            if candidate in keys:
+                found[candidate] = row.id
+    missing = [o for o in distinct if o not in found]
+    if create and missing:
+        conn.execute(
+            insert(observables), [{"key": keys[o], "kind": o.kind, "value": o.value} for o in missing]
+        )
+        return observable_ids(conn, distinct, create=False)
+    return found
+
+
+def index_versions(
+    conn: Connection, versions: Sequence[tuple[int, Mapping[str, Any]]], *, warninglists: Warninglists | None
+) -> dict[int, list[WarningHit]]:
+    """Index the observables of stored versions ``(seq, object)``; returns warninglist hits per seq."""
+    _record_sighting_facts(conn, versions)
+    per_seq = {seq: observables_of(obj) for seq, obj in versions}
+    everything = [o for found in per_seq.values() for o in found]
+    if not everything:
+        return {}
+    ids = observable_ids(conn, everything, create=True)
+    links = [
+        {"observable_id": ids[o], "object_seq": seq}
+        for seq, found in per_seq.items()
+        for o in dict.fromkeys(found)
+    ]
+    conn.execute(insert(object_observables), links)
+    hits: dict[int, list[WarningHit]] = {}
+    if warninglists is not None and len(warninglists):
+        cache: dict[Observable, list[WarningHit]] = {}
+        rows = []
+        for seq, found in per_seq.items():
+            for obs in dict.fromkeys(found):
+                matched = cache.get(obs)
+                if matched is None:
+                    matched = cache[obs] = warninglists.check(obs.kind, obs.value)
+                for hit in matched:
+                    hits.setdefault(seq, []).append(hit)
+                    rows.append(
+                        {
+                            "object_seq": seq,
+                            "list_id": hit.list_id,
+                            "kind": obs.kind,
+                            "value": obs.value,
+                            "list_name": hit.list_name,
+                            "matched": hit.matched,
+                        }
+                    )
+        if rows:
+            conn.execute(insert(warning_hits), rows)
+    return hits
+
+
+def _record_sighting_facts(conn: Connection, versions: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    """Keep the facts of sighting objects (what, how often, when, false positive?) for aggregation."""
+    rows = []
+    for seq, obj in versions:
+        if obj.get("type") != "sighting":
+            continue
+        rows.append(
+            {
+                "object_seq": seq,
+                "sighting_of_ref": obj["sighting_of_ref"],
+                "count": int(obj.get("count", 1)),
+                "first_seen": _micros(obj.get("first_seen")),
+                "last_seen": _micros(obj.get("last_seen")),
+                "false_positive": obj.get(FALSE_POSITIVE) is True,
+            }
+        )
+    if rows:
+        conn.execute(insert(sighting_facts), rows)
+
+
+def _micros(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return micros_of(value)
+    except TimestampError:
+        return None

@@ -1,0 +1,58 @@
+"""Tables of the observable index: one row per distinct observable, one link per stored version.
+
+Storage grows linearly with the observables stored — there is no pairwise correlation table.
+Two versions correlate when they link to the same observable row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+
+from gotong.db.meta import metadata
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+observables = Table(
+    "observables",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    # 63 bits of SHA-256 over kind and value: a short, fixed-width key that indexes well even when
+    # the value is a long URL; the value is compared too, so a collision cannot mix observables.
+    Column("key", BigInteger, nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("value", Text, nullable=False),
+    Index("ix_observables_key", "key"),
+)
+
+object_observables = Table(
+    "object_observables",
+    metadata,
+    Column("observable_id", _ID, ForeignKey("observables.id"), primary_key=True),
+    Column("object_seq", _ID, ForeignKey("stix_objects.seq", ondelete="CASCADE"), primary_key=True),
+    Index("ix_object_observables_object_seq", "object_seq"),
+)
+
+# Observables of a stored version that a warninglist (known-benign values) matched at ingest.
+warning_hits = Table(
+    "warning_hits",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("object_seq", _ID, ForeignKey("stix_objects.seq", ondelete="CASCADE"), nullable=False, index=True),
+    Column("list_id", String(100), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("list_name", String(300), nullable=False),
+    Column("matched", Text, nullable=False),
+)
+
+# The facts of each stored sighting version, extracted at ingest so aggregation is one SQL query.
+sighting_facts = Table(
+    "sighting_facts",
+    metadata,
+    Column("object_seq", _ID, ForeignKey("stix_objects.seq", ondelete="CASCADE"), primary_key=True),
+    Column("sighting_of_ref", String(300), nullable=False, index=True),
+    Column("count", Integer, nullable=False),
+    Column("first_seen", BigInteger, nullable=True),
+    Column("last_seen", BigInteger, nullable=True),
+    Column("false_positive", Boolean, nullable=False),
+)

@@ -1,0 +1,72 @@
+"""REST: correlation lookups. Thin: one service call, visibility decided by the sharing policy."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from gotong.correlation.lookup import lookup
+from gotong.correlation.sightings import report_sighting, summarise
+from gotong.db.engine import read_connection
+from gotong.orgs.routes import require_member
+from gotong.sharing.service import load_reader
+from gotong.sharing.tlp import TLP
+from gotong.web import EngineDep, PrincipalDep
+
+router = APIRouter(prefix="/api/v1", tags=["correlation"])
+
+
+@router.get("/lookup")
+def lookup_value(
+    value: str, engine: EngineDep, principal: PrincipalDep, kind: str | None = None
+) -> dict[str, Any]:
+    """Objects you may see that share the observable ``value``, who reported it, first and last seen."""
+    require_member(principal)
+    with read_connection(engine) as conn:
+        found = lookup(conn, reader=load_reader(conn, principal), value=value, kind=kind)
+    return asdict(found)
+
+
+class SightingReport(BaseModel):
+    """'We saw VALUE COUNT times between FIRST_SEEN and LAST_SEEN' (or: it was a false positive)."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: str = Field(min_length=1)
+    collection: str
+    kind: str | None = None
+    count: int = Field(default=1, ge=0, le=999_999_999)
+    first_seen: str | None = None
+    last_seen: str | None = None
+    false_positive: bool = False
+    tlp: str = "green"
+
+
+@router.post("/sightings", status_code=201)
+def report(body: SightingReport, engine: EngineDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Record a sighting of every indicator you may see that carries ``value``."""
+    require_member(principal)
+    status = report_sighting(
+        engine,
+        principal=principal,
+        value=body.value,
+        kind=body.kind,
+        collection_id=body.collection,
+        count=body.count,
+        first_seen=body.first_seen,
+        last_seen=body.last_seen,
+        false_positive=body.false_positive,
+        tlp=TLP.parse(body.tlp),
+    )
+    return status.taxii()
+
+
+@router.get("/indicators/{indicator_id}/sightings")
+def sightings_of(indicator_id: str, engine: EngineDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Sightings of one indicator, per country — counting only sightings you may see."""
+    require_member(principal)
+    with read_connection(engine) as conn:
+        summary = summarise(conn, reader=load_reader(conn, principal), indicator_ids=[indicator_id])
+    return asdict(summary[indicator_id])
