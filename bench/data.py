@@ -109,14 +109,24 @@ class IndicatorFactory:
             out.append(orjson.dumps({"objects": batch}))
         return out
 
-    def write_bundle(self, path: Path, count: int) -> int:
-        """Stream a bundle of ``count`` indicators to ``path`` (memory stays flat); returns its size."""
-        with path.open("wb") as out:
-            out.write(b'{"type":"bundle","id":"bundle--' + str(uuid.uuid4()).encode() + b'","objects":[')
-            for n, obj in enumerate(self.indicators(count)):
-                out.write((b"," if n else b"") + orjson.dumps(obj))
-            out.write(b"]}\n")
-        return path.stat().st_size
+    def write_bundles(self, paths: dict[int, Path]) -> None:
+        """Stream bundles of the first ``count`` indicators to ``paths[count]``, all in one pass."""
+        handles = {count: path.open("wb") for count, path in paths.items()}
+        try:
+            for handle in handles.values():
+                handle.write(
+                    b'{"type":"bundle","id":"bundle--' + str(uuid.uuid4()).encode() + b'","objects":['
+                )
+            for n, obj in enumerate(self.indicators(max(paths, default=0))):
+                encoded = (b"," if n else b"") + orjson.dumps(obj)
+                for count, handle in handles.items():
+                    if n < count:
+                        handle.write(encoded)
+            for handle in handles.values():
+                handle.write(b"]}\n")
+        finally:
+            for handle in handles.values():
+                handle.close()
 
 
 def attack_objects() -> list[dict[str, Any]]:

@@ -22,8 +22,9 @@ from gotong.stix.timestamps import micros_of
 
 _COLUMNS = (
     "collection_id, stix_id, type, spec_version, version, date_added, submitter_org_id, tlp, group_id, "
-    "anonymous, body"
+    "anonymous, body, valid_until"
 )
+_WIDTH = _COLUMNS.count(",") + 1
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def rows_for(
         refs = marking_refs(obj)
         groups = [group_by_marking[r] for r in refs if r in group_by_marking]
         version_text = obj.get("modified") or obj.get("created")
+        marked = strictest_tlp(refs)
         yield (
             collection_id,
             obj["id"],
@@ -58,10 +60,11 @@ def rows_for(
             micros_of(version_text) if version_text else first_date_added + n,
             first_date_added + n,
             submitter_org_id,
-            int(strictest_tlp(refs) or TLP.AMBER),  # AMBER: an organisation's default marking
+            int(TLP.AMBER if marked is None else marked),  # AMBER: an organisation's default marking
             groups[0] if groups else None,
             False,
             orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode(),
+            micros_of(obj["valid_until"]) if "valid_until" in obj else None,
         )
 
 
@@ -70,7 +73,7 @@ def insert_rows(url: str, rows: list[tuple[Any, ...]], *, batch: int) -> float:
     engine = make_engine(url)
     raw = engine.raw_connection()
     sqlite = engine.dialect.name == "sqlite"
-    marks = ", ".join(["?" if sqlite else "%s"] * 11)
+    marks = ", ".join(["?" if sqlite else "%s"] * _WIDTH)
     sql = f"INSERT INTO stix_objects ({_COLUMNS}) VALUES ({marks})"
     try:
         cursor = raw.cursor()
@@ -97,7 +100,7 @@ def load_rows(url: str, rows: Iterable[tuple[Any, ...]], *, batch: int = 10_000)
     try:
         cursor = raw.cursor()
         if sqlite:
-            sql = f"INSERT INTO stix_objects ({_COLUMNS}) VALUES ({', '.join(['?'] * 11)})"
+            sql = f"INSERT INTO stix_objects ({_COLUMNS}) VALUES ({', '.join(['?'] * _WIDTH)})"
             pending: list[tuple[Any, ...]] = []
             for row in rows:
                 pending.append(row)

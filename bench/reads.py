@@ -30,6 +30,7 @@ def page_through(
     latencies: list[float] = []
     objects = 0
     cursor: str | None = None
+    client.get(url, params=dict(params, limit="1"), headers=headers).raise_for_status()  # warm, untimed
     start = time.perf_counter()
     for _ in range(max_pages):
         query = dict(params, next=cursor) if cursor else params
@@ -81,10 +82,10 @@ def read_row(
     taxii: PageStats,
     baseline: str,
     base: PageStats,
-    targets: bool,
-    notes: list[str] | None = None,
+    rate_target: bool = False,
+    p99_target: bool = False,
 ) -> Row:
-    """One read against its baseline; ``targets`` applies the paged-read targets (rate, p99)."""
+    """One read against its baseline, with the paged-read targets that apply to it."""
     got, floor = rate(taxii.objects, taxii.seconds), rate(base.objects, base.seconds)
     p99 = percentile(taxii.latencies_ms, 99)
     row = Row(
@@ -100,14 +101,16 @@ def read_row(
         p50_ms=percentile(taxii.latencies_ms, 50),
         p99_ms=p99,
         notes=[
-            *(notes or []),
             f"{taxii.pages} pages; baseline p50/p99 {percentile(base.latencies_ms, 50):.1f}/"
             f"{percentile(base.latencies_ms, 99):.1f} ms over {base.pages} pages",
         ],
     )
-    if targets:
-        row.target = f"≥ {READ_TARGET:,.0f}/s, p99 < {P99_TARGET_MS:.0f} ms"
-        row.met = got >= READ_TARGET and p99 < P99_TARGET_MS
+    if base.objects != taxii.objects and not baseline.startswith("medallion"):
+        row.notes.append(f"the baseline returned {base.objects:,} objects")
+    wanted = [f"≥ {READ_TARGET:,.0f}/s"] * rate_target + [f"p99 < {P99_TARGET_MS:.0f} ms"] * p99_target
+    if wanted:
+        row.target = ", ".join(wanted)
+        row.met = (not rate_target or got >= READ_TARGET) and (not p99_target or p99 < P99_TARGET_MS)
     return row
 
 
@@ -118,7 +121,6 @@ def medallion_row(engine: str, *, workload: str, taxii: PageStats, medallion: Pa
         taxii=taxii,
         baseline=f"medallion memory backend ({medallion.objects:,} objects)",
         base=medallion,
-        targets=False,
     )
     row.target = f"≥ {MEDALLION_TARGET:.0f}x medallion"
     row.met = row.ratio >= MEDALLION_TARGET

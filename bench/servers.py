@@ -103,10 +103,9 @@ class GotongServer(_Process):
 
     name = "gotong"
 
-    def __init__(self, workdir: Path, *, database_url: str, token: str, py_spy: str | None = None) -> None:
+    def __init__(self, workdir: Path, *, database_url: str, py_spy: str | None = None) -> None:
         super().__init__(workdir)
         self.database_url = database_url
-        self.token = token
         self.py_spy = py_spy
         self.profile: Path | None = None
         self.api_root = f"{self.url}/api1/"
@@ -121,8 +120,10 @@ class GotongServer(_Process):
             "record",
             "--format",
             "raw",
+            "--function",
+            "--nolineno",
             "--rate",
-            "200",
+            "100",
             "-o",
             str(self.profile),
             "--",

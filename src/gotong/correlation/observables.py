@@ -72,14 +72,15 @@ _SCO_PROPERTIES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # --- the fast path: lexer rules of STIXPattern.g4, restricted -----------------------------------------
-# Lower-case identifiers only (then only 'true'/'false' are keywords), '=' only, string and integer
-# literals only, single spaces/tabs/newlines around keywords: all of it certainly parses the same way.
+# Lower-case identifiers only (then only 'true'/'false' are keywords), quoted path steps without '.' or
+# escapes, '=' only, string and integer literals only, spaces/tabs/newlines around keywords: all of it
+# certainly parses, and the same way.
 _WS = r"[ \t\r\n]*"
 _WORD = r"(?!(?:true|false)[^a-z0-9_])[a-z_][a-z0-9_]*"
 _STRING = r"'((?:[^'\\]|\\['\\])*)'"
 _OPEN = re.compile(rf"{_WS}\[")
 _COMPARISON = re.compile(
-    rf"{_WS}((?!(?:true|false):)[a-z_][a-z0-9_-]*):({_WORD}(?:\.{_WORD})*){_WS}={_WS}"
+    rf"{_WS}((?!(?:true|false):)[a-z_][a-z0-9_-]*):({_WORD}(?:\.(?:{_WORD}|'[^'\\.]*'))*){_WS}={_WS}"
     rf"(?:{_STRING}|(0|[1-9][0-9]*))(?=[ \t\r\n\]])"
 )
 _JOIN = re.compile(r"[ \t\r\n]+(?:AND|OR)[ \t\r\n]+")
@@ -103,7 +104,7 @@ def _fast_comparisons(pattern: str) -> list[Comparison] | None:
                 return None
             object_type, path, string, integer = comparison.groups()
             text = integer if string is None else _ESCAPE.sub(r"\1", string)
-            found.append((object_type, tuple(path.split(".")), text))
+            found.append((object_type, tuple(step.strip("'") for step in path.split(".")), text))
             joined = _JOIN.match(pattern, pos := comparison.end())
             if joined is None:
                 break

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from gotong.correlation.lookup import lookup
+from gotong.correlation.search import SearchFilter, search
 from gotong.correlation.sightings import report_sighting, summarise
 from gotong.db.engine import read_connection
 from gotong.orgs.routes import require_member
@@ -70,3 +71,25 @@ def sightings_of(indicator_id: str, engine: EngineDep, principal: PrincipalDep) 
     with read_connection(engine) as conn:
         summary = summarise(conn, reader=load_reader(conn, principal), indicator_ids=[indicator_id])
     return asdict(summary[indicator_id])
+
+
+@router.get("/search")
+def search_objects(
+    engine: EngineDep,
+    principal: PrincipalDep,
+    q: str | None = None,
+    type: str | None = None,
+    tlp: str | None = None,
+    org: str | None = None,
+    country: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = Query(default=100, ge=1, le=1000),
+    next: str | None = None,
+) -> dict[str, Any]:
+    """Objects you may see matching an observable substring or id, type, TLP, reporter, country, dates."""
+    require_member(principal)
+    filters = SearchFilter.parse(q=q, type=type, tlp=tlp, org=org, country=country, since=since, until=until)
+    with read_connection(engine) as conn:
+        page = search(conn, reader=load_reader(conn, principal), filters=filters, limit=limit, cursor=next)
+    return asdict(page)

@@ -1,26 +1,24 @@
 """MISP warninglists: is an observable a known-benign value (a public resolver, an RFC 1918 address, a
 top site, the hash of an empty file)?  A hit is a flag shown next to the observable, never a verdict.
 
-Reads the MISP warninglists repository layout (``lists/<id>/list.json``) from a directory and matches
-like MISP does, per list type:
+Reads the MISP warninglists layout (``lists/<id>/list.json``) and matches like MISP, per list type:
 
-* ``cidr`` -- ipv4-addr/ipv6-addr values (an address, or a network contained in a listed one).  Each
-  network is stored as the integer of its prefix bits, in a dict per (IP version, prefix length); a
-  lookup shifts the address once per prefix length present (~30), so it costs the same for 3 networks
-  or 150,000.  Sorted ranges with ``bisect`` would need overlap handling for the same speed.
-* ``hostname`` -- the domain, or the host of a URL, or the domain of an e-mail address, equals a listed
-  hostname or is a subdomain of one: a dict probed once per label suffix, shortest first.
-* ``string`` -- exact match after lower-casing both sides (domains and hex hashes are case-blind).
-* ``substring`` -- the lower-cased value contains an entry: entries bucketed by their first few
-  characters, one dict probe per position (~100,000 checks a second against the 8,201-entry
-  disposable-email list, where one alternation regex does ~700 and a loop over entries ~1,000).
+* ``cidr`` -- ipv4-addr/ipv6-addr values (an address, or a network inside a listed one).  A network is
+  stored as the integer of its prefix bits in a dict per (IP version, prefix length); a lookup shifts
+  the address once per prefix length present (26 for IPv4, 51 for IPv6), whether 3 networks are listed
+  or 150,000.  Sorted ranges with ``bisect`` would need extra work for nested and overlapping networks.
+* ``hostname`` -- the domain, the host of a URL or the domain of an e-mail address equals a listed
+  hostname or is below one: one dict for all lists, probed once per label suffix.
+* ``string`` -- exact match, both sides lower-cased (domains and hex hashes are case-blind): one dict.
+* ``substring`` -- the lower-cased value contains an entry: entries bucketed by their first characters,
+  one dict probe per position (~100,000 values a second against the 8,201 disposable-email entries,
+  where one alternation regex managed ~700 and a loop over the entries ~1,000).
 * ``regex`` -- PCRE ``/pattern/flags`` entries compiled once with :mod:`re`, searched in list order.
 
 A list applies to the kinds its ``matching_attributes`` (MISP attribute types) map to, or to every
 kind when it has none.  At most one hit per list: the widest network, shortest hostname suffix,
-leftmost substring, first regex.  Lists that cannot be read and entries that cannot be used are
-skipped and described in ``problems``; loading never raises for bad data, only for a missing directory.
-Read-only once loaded, so one instance can serve every thread.
+leftmost substring, first regex.  Unreadable lists and unusable entries are skipped and described in
+``problems``: bad data never raises, only a missing directory does.  Read-only once loaded.
 """
 
 from __future__ import annotations
@@ -38,17 +36,10 @@ import orjson
 __all__ = ["KINDS", "MISP_TYPE_KINDS", "WarningHit", "Warninglists"]
 
 _IP_KINDS = ("ipv4-addr", "ipv6-addr")
-_HASHES = {
-    **{"md5": "MD5", "sha1": "SHA-1", "sha224": "SHA-224", "sha256": "SHA-256", "sha384": "SHA-384"},
-    **{
-        "sha512": "SHA-512",
-        "sha3-256": "SHA3-256",
-        "sha3-512": "SHA3-512",
-        "ssdeep": "SSDEEP",
-        "tlsh": "TLSH",
-    },
+_HASHES = {  # MISP hash type -> STIX hash name: sha256 -> SHA-256, sha3-256 -> SHA3-256
+    m: re.sub(r"^SHA(\d+)$", r"SHA-\1", m.upper())
+    for m in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3-256", "sha3-512", "ssdeep", "tlsh")
 }
-_X509 = ("md5", "sha1", "sha256")
 _EMAIL_TYPES = ("email", "email-src", "email-dst", "target-email", "whois-registrant-email", "dns-soa-email")
 
 # MISP attribute types -> Gotong observable kinds.  Types with no STIX observable (phone-number,
@@ -60,7 +51,9 @@ MISP_TYPE_KINDS: dict[str, tuple[str, ...]] = {
     "url": ("url",),
     **dict.fromkeys(_EMAIL_TYPES, ("email-addr",)),
     **{t: (f"file:hashes.{a}",) for m, a in _HASHES.items() for t in (m, f"filename|{m}")},
-    **{f"x509-fingerprint-{m}": (f"x509-certificate:hashes.{_HASHES[m]}",) for m in _X509},
+    **{
+        f"x509-fingerprint-{m}": (f"x509-certificate:hashes.{_HASHES[m]}",) for m in ("md5", "sha1", "sha256")
+    },
 }
 KINDS = frozenset(kind for kinds in MISP_TYPE_KINDS.values() for kind in kinds)
 
@@ -78,16 +71,19 @@ class WarningHit:
 
 
 class Warninglists:
-    """The loaded lists and their indexes; build with :meth:`load`."""
+    """The loaded lists and their indexes; build with :meth:`load`.  Lists are numbered in folder order
+    and a set of lists is an int with one bit per list, so one probe answers for every list at once."""
 
     def __init__(self) -> None:
         self.problems: list[str] = []
-        self._lists: list[tuple[str, str, str]] = []  # (name, list_id, type), numbered in folder order
-        self._applies: dict[str, set[int]] = {}  # kind -> numbers of the lists that apply to it
+        self._lists: list[tuple[str, str, str]] = []  # (name, list_id, type) by list number
+        self._applies: dict[str, int] = {}  # kind -> the lists that apply to it
         # bits -> prefix length -> prefix as an integer -> (list number, entry as written)
         self._networks: dict[int, dict[int, dict[int, list[tuple[int, str]]]]] = {32: {}, 128: {}}
         self._prefixes: dict[int, list[int]] = {32: [], 128: []}  # bits -> prefix lengths, widest first
-        self._names: list[tuple[int, bool, dict[str, str]]] = []  # (number, hostname list?, key -> entry)
+        self._hostnames: dict[str, int] = {}  # hostname -> the hostname lists that hold it
+        self._strings: dict[str, int] = {}  # lower-cased entry -> the string lists that hold it
+        self._entries: dict[int, dict[str, str]] = {}  # list number -> key -> entry as written
         self._substrings: list[tuple[int, _Substrings]] = []
         self._regexes: list[tuple[int, list[tuple[re.Pattern[str], str]]]] = []
 
@@ -115,32 +111,30 @@ class Warninglists:
 
     def check(self, kind: str, value: str) -> list[WarningHit]:
         """The lists that ``value`` (of ``kind``, already normalised) is on, in list-id order."""
-        applies = self._applies.get(kind)
+        applies = self._applies.get(kind, 0)
         if not applies:
             return []
         found: dict[int, str] = {}
         if kind in _IP_KINDS:
             self._check_network(value, applies, found)
-        host = _host_of(kind, value)
-        suffixes = list(_suffixes(host)) if host else []
+        if host := _host_of(kind, value):
+            for suffix in _suffixes(host):  # shortest first, so a list answers with its widest entry
+                for number in _numbers(self._hostnames.get(suffix, 0) & applies):
+                    found.setdefault(number, self._entries[number][suffix])
         lowered = value.lower()
-        for number, hostname, names in self._names:
-            if number in applies:
-                for key in suffixes if hostname else (lowered,):
-                    if (raw := names.get(key)) is not None:
-                        found[number] = raw
-                        break
+        for number in _numbers(self._strings.get(lowered, 0) & applies):
+            found[number] = self._entries[number][lowered]
         for number, substrings in self._substrings:
-            if number in applies and (raw := substrings.find(lowered)) is not None:
+            if applies >> number & 1 and (raw := substrings.find(lowered)) is not None:
                 found[number] = raw
         for number, patterns in self._regexes:
-            if number in applies:
+            if applies >> number & 1:
                 raw = next((raw for pattern, raw in patterns if pattern.search(value)), None)
                 if raw is not None:
                     found[number] = raw
         return [WarningHit(*self._lists[number], matched=found[number]) for number in sorted(found)]
 
-    def _check_network(self, value: str, applies: set[int], found: dict[int, str]) -> None:
+    def _check_network(self, value: str, applies: int, found: dict[int, str]) -> None:
         try:
             bits, length, key = _parse_network(value)
         except ValueError:
@@ -150,7 +144,7 @@ class Warninglists:
             if prefix > length:
                 break
             for number, raw in by_length[prefix].get(key >> (length - prefix), ()):
-                if number in applies:  # widest network first; listed twice in one list: first wins
+                if applies >> number & 1:  # widest network first
                     found.setdefault(number, raw)
 
     def _add(self, list_id: str, path: Path) -> None:
@@ -170,11 +164,16 @@ class Warninglists:
         attributes = data.get("matching_attributes") or ()
         kinds = {kind for attribute in attributes for kind in MISP_TYPE_KINDS.get(attribute, ())}
         for kind in kinds if attributes else KINDS:
-            self._applies.setdefault(kind, set()).add(number)
+            self._applies[kind] = self._applies.get(kind, 0) | 1 << number
         if list_type == "substring":
             self._substrings.append((number, _Substrings((raw.lower(), raw) for raw in entries)))
         elif list_type == "regex":
-            self._regexes.append((number, self._compile(list_id, entries)))
+            self._regexes.append((number, []))
+            for raw in entries:
+                try:
+                    self._regexes[-1][1].append((_compile_pcre(raw), raw))
+                except (re.error, ValueError, OverflowError, RecursionError) as exc:
+                    self.problems.append(f"{list_id}: skipped regex entry {raw!r}: {exc}")
         elif list_type == "cidr":
             for raw in entries:
                 try:
@@ -184,18 +183,15 @@ class Warninglists:
                     continue
                 self._networks[bits].setdefault(length, {}).setdefault(key, []).append((number, raw))
         elif list_type == "hostname":  # as MISP: lower-cased, dots trimmed (".bmw.de": bmw.de and below)
-            self._names.append((number, True, {raw.strip().strip(".").lower(): raw for raw in entries}))
+            self._index(number, self._hostnames, {raw.strip().strip(".").lower(): raw for raw in entries})
         else:
-            self._names.append((number, False, {raw.lower(): raw for raw in entries}))
+            self._index(number, self._strings, {raw.lower(): raw for raw in entries})
 
-    def _compile(self, list_id: str, entries: Iterable[str]) -> list[tuple[re.Pattern[str], str]]:
-        patterns = []
-        for raw in entries:
-            try:
-                patterns.append((_compile_pcre(raw), raw))
-            except (re.error, ValueError, OverflowError, RecursionError) as exc:
-                self.problems.append(f"{list_id}: skipped regex entry {raw!r}: {exc}")
-        return patterns
+    def _index(self, number: int, index: dict[str, int], entries: dict[str, str]) -> None:
+        self._entries[number] = entries
+        bit = 1 << number
+        for key in entries:
+            index[key] = index.get(key, 0) | bit
 
 
 class _Substrings:
@@ -219,6 +215,14 @@ class _Substrings:
         return None
 
 
+def _numbers(bits: int) -> Iterator[int]:
+    """The list numbers in a set of lists, lowest first."""
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
+
+
 def _shape_problem(data: Any) -> str | None:
     if not isinstance(data, dict):
         return "list.json is not a JSON object"
@@ -228,10 +232,8 @@ def _shape_problem(data: Any) -> str | None:
         return f"unknown type {data.get('type')!r}"
     if not isinstance(data.get("list"), list | dict):  # MISP also takes {entry: comment}
         return "no list of entries"
-    attributes = data.get("matching_attributes")
-    if attributes is not None and not (
-        isinstance(attributes, list) and all(isinstance(one, str) for one in attributes)
-    ):
+    attrs = data.get("matching_attributes")
+    if attrs is not None and not (isinstance(attrs, list) and all(isinstance(a, str) for a in attrs)):
         return "matching_attributes is not a list of strings"
     return None
 

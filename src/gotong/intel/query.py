@@ -238,7 +238,7 @@ def _conditions(
         clauses.append(false())
     if filters.active_at is not None:
         clauses.append(or_(o.c.valid_until.is_(None), o.c.valid_until > filters.active_at))
-    clauses.append(_version_clause(reader, filters.versions, scope))
+    clauses.append(version_clause(reader, filters.versions, scope))
     return and_(*clauses)
 
 
@@ -253,7 +253,7 @@ def _visible(reader: Reader, table: Any, scope: frozenset[str] | None) -> Column
     )
 
 
-def _version_clause(
+def version_clause(
     reader: Reader, versions: tuple[str | int, ...], scope: frozenset[str] | None
 ) -> ColumnElement[bool]:
     """``first``/``last`` are the earliest/latest version among those the reader may see."""

@@ -196,7 +196,7 @@ def _prepare(
         type=obj["type"],
         version=version,
         version_text=version_text,
-        tlp=strictest_tlp(refs) or default_tlp,
+        tlp=default_tlp if (marked := strictest_tlp(refs)) is None else marked,  # CLEAR is 0: no `or`
         group_id=next(iter(cited_groups), None),
         body=orjson.dumps(obj, option=orjson.OPT_SORT_KEYS),
         obj=obj,

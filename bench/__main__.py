@@ -1,0 +1,62 @@
+"""``python -m bench``: run every benchmark and write ``results.json`` and ``results.md``.
+
+.venv/bin/python -m bench [--size smoke|full] [--engines sqlite,postgresql] [--out bench/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.common import SIZES
+from bench.databases import ENGINES, default_pg_url
+from bench.report import markdown, write_results
+from bench.runner import Context, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: sqlite,postgresql")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--pg-url", default=default_pg_url(), help="PostgreSQL admin URL (default: tests')")
+    parser.add_argument(
+        "--workdir", type=Path, help="scratch space for databases and bundles (default: a temp dir)"
+    )
+    parser.add_argument(
+        "--py-spy", help="path to py-spy: profile every Gotong server (rates then not comparable)"
+    )
+    args = parser.parse_args(argv)
+    engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown or not engines:
+        parser.error(f"--engines: unknown {', '.join(unknown) or 'nothing'}; use {','.join(ENGINES)}")
+    workdir = Path(tempfile.mkdtemp(prefix="gotong-bench-", dir=args.workdir))
+    try:
+        ctx = Context(
+            size=SIZES[args.size],
+            engines=engines,
+            workdir=workdir,
+            out=args.out,
+            pg_url=args.pg_url,
+            py_spy=args.py_spy,
+            say=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+        meta, rows = run(ctx)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    meta["command"] = shlex.join(
+        [".venv/bin/python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)]
+    )
+    json_path, md_path = write_results(args.out, meta=meta, rows=rows)
+    print(markdown(meta=meta, rows=rows))
+    print(f"wrote {json_path} and {md_path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,329 @@
+"""One run of every benchmark, engine by engine, in the order that lets them share their data:
+
+1. medallion (once): ingest, then reads of a collection small enough for it to finish;
+2. per engine, a fresh database each: (A) ingest over TAXII, then reads of that collection and the
+   visibility comparison; (B) the raw engine inserting the same rows; (C) CLI imports of ATT&CK and of
+   the generated bundle, then reads of that big collection and the visibility comparison again.
+
+Every server and import is a separate process; databases are dropped as soon as a stage is done.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench import imports, ingest, reads, visibility
+from bench.common import Row, Size, machine, rate
+from bench.data import ATTACK_BUNDLE, IndicatorFactory, attack_objects
+from bench.databases import fresh_database, pg_version
+from bench.profile import summarise
+from bench.raw import PageStats, date_added_at, insert_rows, load_rows, rows_for, select_pages
+from bench.servers import GotongServer, MedallionServer
+from bench.world import FULL_READER, PARTIAL_READER, WRITER, World, build_world
+from gotong.stix.timestamps import format_micros, now_micros
+
+_IMPORT_TIMEOUT = 1800.0
+_ORDER = {"ingest": 0, "import": 1, "reads": 2, "visibility": 3}
+
+
+@dataclass
+class Context:
+    size: Size
+    engines: tuple[str, ...]
+    workdir: Path
+    out: Path
+    pg_url: str
+    py_spy: str | None = None
+    say: Callable[[str], None] = print
+    started: float = field(default_factory=time.perf_counter)
+
+    def log(self, message: str) -> None:
+        self.say(f"[{time.perf_counter() - self.started:7.1f} s] {message}")
+
+
+class Workload:
+    """The data of a run, generated once: envelopes, bundle files, the ATT&CK objects."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        size = ctx.size
+        with fresh_database("sqlite", workdir=ctx.workdir, name="probe", pg_url=ctx.pg_url) as url:
+            self.red_marking = build_world(url).red_marking  # the same in every world: named after the group
+        self.factory = IndicatorFactory(red_group_marking=self.red_marking)
+        ctx.log(f"generating {size.ingest:,} indicators in envelopes of {size.envelope:,}")
+        self.envelopes = self.factory.envelopes(size.ingest, size.envelope)
+        self.attack = attack_objects()[: size.attack] if size.attack is not None else attack_objects()
+        self.attack_bundle = (
+            ATTACK_BUNDLE
+            if size.attack is None
+            else imports.write_attack_slice(self.attack, ctx.workdir / "attack-slice.json")
+        )
+        self.empty_bundle = imports.write_empty_bundle(ctx.workdir / "empty.json")
+        counts = {size.big_import[e] for e in ctx.engines if size.big_import.get(e)}
+        self.bundles = {n: ctx.workdir / f"indicators-{n}.json" for n in counts}
+        ctx.log(f"writing bundles of {', '.join(f'{n:,}' for n in sorted(counts))} indicators")
+        self.factory.write_bundles(self.bundles)
+
+    def objects(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The indicators of the envelopes, parsed back, in order."""
+        parsed = (o for body in self.envelopes for o in orjson.loads(body)["objects"])
+        return itertools.islice(parsed, limit)
+
+
+def run(ctx: Context) -> tuple[dict[str, Any], list[Row]]:
+    load_start = list(os.getloadavg())
+    workload = Workload(ctx)
+    rows: list[Row] = []
+    taxii: dict[str, tuple[int, float, PageStats]] = {}
+    for engine in ctx.engines:
+        engine_rows, taxii[engine] = _engine(ctx, workload, engine)
+        rows += engine_rows
+    m_ingest, m_read = _medallion(ctx, workload)
+    for engine, (stored, seconds, big_read) in taxii.items():
+        rows.append(ingest.medallion_row(engine, stored=stored, seconds=seconds, medallion=m_ingest))
+        rows.append(
+            reads.medallion_row(
+                engine,
+                workload=f"paged read of the big collection ({big_read.objects:,}), limit {ctx.size.page}",
+                taxii=big_read,
+                medallion=m_read,
+            )
+        )
+    rows.sort(key=lambda r: (_ORDER[r.benchmark], ctx.engines.index(r.engine)))
+    meta = {
+        "command": "",
+        "size": asdict(ctx.size),
+        "engines": list(ctx.engines),
+        "machine": {**machine(pg_version(ctx.pg_url)), "load_average": load_start},
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "seconds": time.perf_counter() - ctx.started,
+        "git": _git_version(),
+        "profiled": bool(ctx.py_spy),
+    }
+    return meta, rows
+
+
+def _engine(ctx: Context, workload: Workload, engine: str) -> tuple[list[Row], tuple[int, float, PageStats]]:
+    size, rows = ctx.size, []
+    # (A) ingest over TAXII, then read that collection back
+    with _database(ctx, engine, "taxii") as (url, world):
+        ctx.log(f"{engine}: ingest of {size.ingest:,} indicators over TAXII")
+        with _server(ctx, url, f"{engine}-ingest") as server:
+            stored, seconds = ingest.ingest_gotong(
+                server,
+                collection_id=world.collection_id,
+                token=world.tokens[WRITER],
+                envelopes=workload.envelopes,
+            )
+        ctx.log(f"{engine}: {stored:,} stored at {rate(stored, seconds):,.0f}/s; reading them back")
+        rows += _reads(ctx, engine, url, world, collection=stored, types=("indicator",), after=0.5)[0]
+    # (B) the raw engine: the same rows, bare executemany
+    with _database(ctx, engine, "raw") as (url, world):
+        groups = {world.red_marking: world.red_group_id}
+        same = list(
+            rows_for(
+                workload.objects(), **_owner(world), group_by_marking=groups, first_date_added=now_micros()
+            )
+        )
+        raw_seconds = insert_rows(url, same, batch=size.envelope)
+        attack_rows = list(
+            rows_for(workload.attack, **_owner(world), group_by_marking={}, first_date_added=same[-1][5] + 1)
+        )
+        attack_raw_seconds = insert_rows(url, attack_rows, batch=size.envelope)
+    raw_rate = rate(len(same), raw_seconds)
+    ctx.log(f"{engine}: raw executemany {raw_rate:,.0f}/s")
+    rows.append(ingest.raw_row(engine, stored=stored, seconds=seconds, raw=(len(same), raw_seconds)))
+    # (C) CLI imports, then the big collection read back
+    with _database(ctx, engine, "big") as (url, world):
+        rows += _imports(
+            ctx, workload, engine, url, world, raw_rate, rate(len(attack_rows), attack_raw_seconds)
+        )
+        imported = size.big_import.get(engine, 0)
+        if size.big > imported:
+            ctx.log(f"{engine}: loading indicators {imported:,}..{size.big:,} with the raw engine")
+            rest = itertools.islice(workload.factory.indicators(size.big), imported, None)
+            groups = {world.red_marking: world.red_group_id}
+            load_rows(
+                url, rows_for(rest, **_owner(world), group_by_marking=groups, first_date_added=now_micros())
+            )
+        collection = len(workload.attack) + size.big
+        big_rows, big_read = _reads(
+            ctx, engine, url, world, collection=collection, types=("attack-pattern", "malware"), after=0.9
+        )
+        rows += big_rows
+    return rows, (stored, seconds, big_read)
+
+
+def _imports(
+    ctx: Context,
+    workload: Workload,
+    engine: str,
+    url: str,
+    world: World,
+    raw_rate: float,
+    attack_raw_rate: float,
+) -> list[Row]:
+    def run_import(bundle: Path) -> tuple[int, Any]:
+        return imports.gotong_import(
+            database_url=url,
+            bundle=bundle,
+            org=WRITER,
+            collection_id=world.collection_id,
+            workdir=ctx.workdir,
+            timeout=_IMPORT_TIMEOUT,
+        )
+
+    _n, fixed = run_import(workload.empty_bundle)
+    ctx.log(f"{engine}: import of ATT&CK ({len(workload.attack):,} objects)")
+    attack_n, attack_run = run_import(workload.attack_bundle)
+    rows = [
+        imports.import_row(
+            engine,
+            workload=f"gotong import, ATT&CK Enterprise bundle ({attack_n:,} objects)",
+            objects=attack_n,
+            run=attack_run,
+            fixed=fixed,
+            baseline=f"raw executemany of the same rows ({engine})",
+            baseline_rate=attack_raw_rate,
+            memory_target=False,
+        )
+    ]
+    count = ctx.size.big_import.get(engine, 0)
+    if count:
+        ctx.log(f"{engine}: import of {count:,} generated indicators")
+        big_n, big_run = run_import(workload.bundles[count])
+        rows.append(
+            imports.import_row(
+                engine,
+                workload=f"gotong import, generated bundle ({big_n:,} indicators)",
+                objects=big_n,
+                run=big_run,
+                fixed=fixed,
+                baseline=f"raw executemany of {ctx.size.ingest:,} indicator rows ({engine})",
+                baseline_rate=raw_rate,
+                memory_target=True,
+            )
+        )
+    return rows
+
+
+def _reads(
+    ctx: Context,
+    engine: str,
+    url: str,
+    world: World,
+    *,
+    collection: int,
+    types: tuple[str, ...],
+    after: float,
+) -> tuple[list[Row], PageStats]:
+    """Paged, filtered and partial-visibility reads of one collection, each against the raw SELECT."""
+    page, cid = ctx.size.page, world.collection_id
+    pages = collection // page + 10
+    params = {"limit": str(page)}
+    since = date_added_at(url, collection_id=cid, offset=int(collection * after))
+    since_text = format_micros(since)
+    ctx.log(f"{engine}: reading {collection:,} objects over TAXII")
+    with _server(ctx, url, f"{engine}-reads-{collection}") as server:
+
+        def read(org: str, extra: dict[str, str]) -> PageStats:
+            token = world.tokens[org]
+            return reads.read_gotong(
+                server, collection_id=cid, token=token, params={**params, **extra}, max_pages=pages
+            )
+
+        full = read(FULL_READER, {})
+        newer = read(FULL_READER, {"added_after": since_text})
+        typed = read(FULL_READER, {"match[type]": ",".join(types)})
+        partial = read(PARTIAL_READER, {})
+    raw_full = select_pages(url, collection_id=cid, limit=page, max_pages=pages)
+    raw_newer = select_pages(url, collection_id=cid, limit=page, max_pages=pages, added_after=since)
+    raw_typed = select_pages(url, collection_id=cid, limit=page, max_pages=pages, types=types)
+    big = collection >= ctx.size.big
+    baseline = f"raw SELECT, same rows ({engine})"
+    rows = [
+        reads.read_row(
+            engine,
+            workload=f"paged read of {collection:,} objects, limit {page}",
+            taxii=full,
+            baseline=baseline,
+            base=raw_full,
+            rate_target=True,
+            p99_target=big,
+        ),
+        reads.read_row(
+            engine,
+            workload=f"added_after (newest {1 - after:.0%}) of {collection:,}",
+            taxii=newer,
+            baseline=baseline,
+            base=raw_newer,
+        ),
+        reads.read_row(
+            engine,
+            workload=f"match[type]={','.join(types)} of {collection:,}",
+            taxii=typed,
+            baseline=baseline,
+            base=raw_typed,
+        ),
+        visibility.visibility_row(engine, collection=collection, full=full, partial=partial),
+    ]
+    return rows, full
+
+
+def _medallion(ctx: Context, workload: Workload) -> tuple[tuple[int, float], PageStats]:
+    size = ctx.size
+    per = size.envelope
+    ctx.log(f"medallion: ingest of {size.medallion_ingest:,} indicators")
+    with MedallionServer(ctx.workdir, page_limit=size.page) as server:
+        ingested = ingest.ingest_medallion(
+            server, envelopes=workload.envelopes[: size.medallion_ingest // per]
+        )
+    ctx.log(f"medallion: paged read of {size.medallion_read:,}")
+    with MedallionServer(ctx.workdir, page_limit=size.page) as server:
+        ingest.ingest_medallion(server, envelopes=workload.envelopes[: size.medallion_read // per])
+        read = reads.read_medallion(server, limit=size.page, max_pages=size.medallion_read // size.page + 10)
+    return ingested, read
+
+
+@contextmanager
+def _database(ctx: Context, engine: str, name: str) -> Iterator[tuple[str, World]]:
+    with fresh_database(engine, workdir=ctx.workdir, name=name, pg_url=ctx.pg_url) as url:
+        yield url, build_world(url)
+
+
+@contextmanager
+def _server(ctx: Context, url: str, label: str) -> Iterator[GotongServer]:
+    server = GotongServer(ctx.workdir, database_url=url, py_spy=ctx.py_spy)
+    with server:
+        yield server
+    if server.profile is not None and server.profile.exists():
+        summary = summarise(server.profile, title=f"gotong serve, {label}")
+        ctx.out.mkdir(parents=True, exist_ok=True)
+        (ctx.out / f"profile-{label}.txt").write_text(summary, encoding="utf-8")
+
+
+def _owner(world: World) -> dict[str, Any]:
+    return {"collection_id": world.collection_id, "submitter_org_id": world.writer_org_id}
+
+
+def _git_version() -> str:
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
