@@ -6,13 +6,14 @@ Not for data generation (:mod:`bench.data`), databases (:mod:`bench.databases`) 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
+import signal
 import sqlite3
 import subprocess
-import threading
-import time
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -124,52 +125,31 @@ class ProcessRun:
         return self.samples[-1][1] if self.samples else 0
 
 
-def run_measured(
-    cmd: list[str], *, env: dict[str, str], log: Path, timeout: float, interval: float = 0.2
-) -> ProcessRun:
-    """Run ``cmd`` to completion; peak RSS comes from ``wait4`` so it is this child's alone."""
-    samples: list[tuple[float, int]] = []
+def run_measured(cmd: list[str], *, env: dict[str, str], log: Path, timeout: float) -> ProcessRun:
+    """Run ``cmd`` to completion under :mod:`bench.rss`, so that its peak RSS is its own."""
+    report = log.with_suffix(".rss.json")
     with log.open("wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.wait(interval):
-                rss = _vm_rss(proc.pid)
-                if rss:
-                    samples.append((time.perf_counter() - start, rss))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        timer = threading.Timer(timeout, proc.kill)  # bounded: a stuck import cannot hang the run
-        timer.start()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.rss", str(report), "--", *cmd],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # so a timeout can stop the command with its parent
+        )
         try:
-            _pid, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-            done.set()
-            sampler.join()
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+            raise RuntimeError(f"{' '.join(cmd)}: still running after {timeout:.0f} s") from None
+    measured = json.loads(report.read_text("utf-8"))
     return ProcessRun(
-        returncode=proc.returncode,
-        seconds=seconds,
-        peak_rss_bytes=usage.ru_maxrss * 1024,  # Linux reports kilobytes
-        samples=samples,
+        returncode=measured["returncode"],
+        seconds=measured["seconds"],
+        peak_rss_bytes=measured["peak_rss_bytes"],
+        samples=[(at, rss) for at, rss in measured["samples"]],
         output=log.read_text("utf-8", errors="replace")[-2000:],
     )
-
-
-def _vm_rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return 0
 
 
 def machine(pg_version: str | None) -> dict[str, Any]:

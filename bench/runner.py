@@ -115,7 +115,8 @@ def run(ctx: Context) -> tuple[dict[str, Any], list[Row]]:
 
 def _engine(ctx: Context, workload: Workload, engine: str) -> tuple[list[Row], tuple[int, float, PageStats]]:
     size, rows = ctx.size, []
-    # (A) ingest over TAXII, then read that collection back
+    # (A) ingest over TAXII, then read that collection back (from a fresh server when profiling, so
+    # that the two profiles stay apart)
     with _database(ctx, engine, "taxii") as (url, world):
         ctx.log(f"{engine}: ingest of {size.ingest:,} indicators over TAXII")
         with _server(ctx, url, f"{engine}-ingest") as server:
@@ -125,8 +126,18 @@ def _engine(ctx: Context, workload: Workload, engine: str) -> tuple[list[Row], t
                 token=world.tokens[WRITER],
                 envelopes=workload.envelopes,
             )
-        ctx.log(f"{engine}: {stored:,} stored at {rate(stored, seconds):,.0f}/s; reading them back")
-        rows += _reads(ctx, engine, url, world, collection=stored, types=("indicator",), after=0.5)[0]
+            ctx.log(f"{engine}: {stored:,} stored at {rate(stored, seconds):,.0f}/s")
+
+            def read_back(server: GotongServer) -> _TaxiiReads:
+                return _taxii_reads(
+                    ctx, server, url, world, collection=stored, types=("indicator",), after=0.5
+                )
+
+            taxii = None if ctx.py_spy else read_back(server)
+        if taxii is None:
+            with _server(ctx, url, f"{engine}-reads-{stored}") as server:
+                taxii = read_back(server)
+        rows += _read_rows(ctx, engine, url, world, taxii, big=False)
     # (B) the raw engine: the same rows, bare executemany
     with _database(ctx, engine, "raw") as (url, world):
         groups = {world.red_marking: world.red_group_id}
@@ -157,11 +168,12 @@ def _engine(ctx: Context, workload: Workload, engine: str) -> tuple[list[Row], t
                 url, rows_for(rest, **_owner(world), group_by_marking=groups, first_date_added=now_micros())
             )
         collection = len(workload.attack) + size.big
-        big_rows, big_read = _reads(
-            ctx, engine, url, world, collection=collection, types=("attack-pattern", "malware"), after=0.9
-        )
-        rows += big_rows
-    return rows, (stored, seconds, big_read)
+        with _server(ctx, url, f"{engine}-reads-{collection}") as server:
+            taxii = _taxii_reads(
+                ctx, server, url, world, collection=collection, types=("attack-pattern", "malware"), after=0.9
+            )
+        rows += _read_rows(ctx, engine, url, world, taxii, big=True)
+    return rows, (stored, seconds, taxii.full)
 
 
 def _imports(
@@ -217,45 +229,71 @@ def _imports(
     return rows
 
 
-def _reads(
+@dataclass
+class _TaxiiReads:
+    """One collection read over TAXII four ways, and what the raw SELECTs need to repeat them."""
+
+    collection: int
+    types: tuple[str, ...]
+    after: float
+    since: int
+    full: PageStats
+    newer: PageStats
+    typed: PageStats
+    partial: PageStats
+
+
+def _taxii_reads(
     ctx: Context,
-    engine: str,
+    server: GotongServer,
     url: str,
     world: World,
     *,
     collection: int,
     types: tuple[str, ...],
     after: float,
-) -> tuple[list[Row], PageStats]:
-    """Paged, filtered and partial-visibility reads of one collection, each against the raw SELECT."""
+) -> _TaxiiReads:
+    """Paged, ``added_after``, ``match[type]`` and partial-visibility reads of one collection."""
     page, cid = ctx.size.page, world.collection_id
-    pages = collection // page + 10
-    params = {"limit": str(page)}
     since = date_added_at(url, collection_id=cid, offset=int(collection * after))
-    since_text = format_micros(since)
-    ctx.log(f"{engine}: reading {collection:,} objects over TAXII")
-    with _server(ctx, url, f"{engine}-reads-{collection}") as server:
+    ctx.log(f"reading {collection:,} objects over TAXII")
 
-        def read(org: str, extra: dict[str, str]) -> PageStats:
-            token = world.tokens[org]
-            return reads.read_gotong(
-                server, collection_id=cid, token=token, params={**params, **extra}, max_pages=pages
-            )
+    def read(org: str, extra: dict[str, str]) -> PageStats:
+        return reads.read_gotong(
+            server,
+            collection_id=cid,
+            token=world.tokens[org],
+            params={"limit": str(page), **extra},
+            max_pages=collection // page + 10,
+        )
 
-        full = read(FULL_READER, {})
-        newer = read(FULL_READER, {"added_after": since_text})
-        typed = read(FULL_READER, {"match[type]": ",".join(types)})
-        partial = read(PARTIAL_READER, {})
+    return _TaxiiReads(
+        collection=collection,
+        types=types,
+        after=after,
+        since=since,
+        full=read(FULL_READER, {}),
+        newer=read(FULL_READER, {"added_after": format_micros(since)}),
+        typed=read(FULL_READER, {"match[type]": ",".join(types)}),
+        partial=read(PARTIAL_READER, {}),
+    )
+
+
+def _read_rows(
+    ctx: Context, engine: str, url: str, world: World, taxii: _TaxiiReads, *, big: bool
+) -> list[Row]:
+    """The same reads as bare SELECTs (with the server stopped), and the rows comparing the two."""
+    page, cid, n = ctx.size.page, world.collection_id, taxii.collection
+    pages = n // page + 10
     raw_full = select_pages(url, collection_id=cid, limit=page, max_pages=pages)
-    raw_newer = select_pages(url, collection_id=cid, limit=page, max_pages=pages, added_after=since)
-    raw_typed = select_pages(url, collection_id=cid, limit=page, max_pages=pages, types=types)
-    big = collection >= ctx.size.big
+    raw_newer = select_pages(url, collection_id=cid, limit=page, max_pages=pages, added_after=taxii.since)
+    raw_typed = select_pages(url, collection_id=cid, limit=page, max_pages=pages, types=taxii.types)
     baseline = f"raw SELECT, same rows ({engine})"
-    rows = [
+    return [
         reads.read_row(
             engine,
-            workload=f"paged read of {collection:,} objects, limit {page}",
-            taxii=full,
+            workload=f"paged read of {n:,} objects, limit {page}",
+            taxii=taxii.full,
             baseline=baseline,
             base=raw_full,
             rate_target=True,
@@ -263,21 +301,20 @@ def _reads(
         ),
         reads.read_row(
             engine,
-            workload=f"added_after (newest {1 - after:.0%}) of {collection:,}",
-            taxii=newer,
+            workload=f"added_after (newest {1 - taxii.after:.0%}) of {n:,}",
+            taxii=taxii.newer,
             baseline=baseline,
             base=raw_newer,
         ),
         reads.read_row(
             engine,
-            workload=f"match[type]={','.join(types)} of {collection:,}",
-            taxii=typed,
+            workload=f"match[type]={','.join(taxii.types)} of {n:,}",
+            taxii=taxii.typed,
             baseline=baseline,
             base=raw_typed,
         ),
-        visibility.visibility_row(engine, collection=collection, full=full, partial=partial),
+        visibility.visibility_row(engine, collection=n, full=taxii.full, partial=taxii.partial),
     ]
-    return rows, full
 
 
 def _medallion(ctx: Context, workload: Workload) -> tuple[tuple[int, float], PageStats]:

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gotong import __version__
 from gotong.correlation.routes import router as correlation_router
 from gotong.correlation.setup import configured_warninglists
+from gotong.correlation.webhooks import AlertDispatcher
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
 from gotong.orgs.routes import router as orgs_router
@@ -31,8 +32,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        receipts.close()
+        dispatcher = AlertDispatcher(engine)
+        try:
+            yield
+        finally:
+            dispatcher.close()
+            receipts.close()
 
     app = FastAPI(
         title="Gotong",

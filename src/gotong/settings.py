@@ -43,6 +43,17 @@ class Settings(BaseSettings):
         description="Folder of MISP warninglists (lists/<id>/list.json); empty: pymispwarninglists' own",
     )
 
+    alert_window_hours: float = Field(
+        default=168.0,
+        gt=0,
+        description="An observable reported from two countries within this window raises an alert",
+    )
+
+
+def alert_window_micros(settings: Settings) -> int:
+    """The regional-alert window in microseconds."""
+    return int(settings.alert_window_hours * 3_600_000_000)
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build the settings from the environment, with explicit overrides taking precedence."""

@@ -594,8 +594,8 @@ def test_all_oasis_examples() -> None:
         for obj in _example(path.name):
             counts.update(found.kind for found in observables_of(obj))
     assert counts == {
-        "ipv4-addr": 47,
-        "domain-name": 31,
+        "ipv4-addr": 45,  # distinct per indicator, counted with a regular expression over the patterns
+        "domain-name": 27,  # the same, less 'domain autuo.xicp.net'
         "file:hashes.MD5": 4,
         "file:name": 3,
         "url": 2,
@@ -627,30 +627,27 @@ def test_fast_path_agrees_with_the_parser_on_real_patterns() -> None:
             assert found == _parsed_comparisons(pattern), pattern
 
 
-_TYPES = st.sampled_from(["ipv4-addr", "file", "x-acme-1", "true", "network-traffic", "Url", "a_b"])
-_PATHS = st.sampled_from(
-    [
-        "value",
-        "name",
-        "hashes.MD5",
-        "hashes.'SHA-256'",
-        "src_ref.value",
-        "to_refs[*].value",
-        "true",
-        "AND",
-        "a-b",
-    ]
+def _mostly(good: list[str], noise: list[str]) -> st.SearchStrategy[str]:
+    """Mostly well-formed pieces, so that many patterns take the fast path, with lexer traps mixed in."""
+    return st.sampled_from(good * (4 * len(noise) // len(good) + 1) + noise)
+
+
+_TYPES = _mostly(["ipv4-addr", "file", "x-acme-1", "network-traffic", "a_b"], ["true", "Url", "AND", "1a"])
+_PATHS = _mostly(
+    ["value", "name", "hashes.MD5", "hashes.'SHA-256'", "src_ref.value", "x_y"],
+    ["to_refs[*].value", "true", "AND", "a-b", "hashes.'a.b'", "'value'", "hashes.'\\''", "Value"],
 )
-_OPS = st.sampled_from(["=", "=", "=", "!=", "==", "NOT =", "IN", "LIKE", ">"])
+_OPS = _mostly(["="], ["!=", "==", "NOT =", "IN", "LIKE", ">", "= ="])
 _LITERALS = st.one_of(
-    st.text(alphabet="ab'\\ ]=.:", max_size=6).map(literal),
+    st.text(alphabet="ab'\\ ]=.:[", max_size=6).map(literal),
+    st.text(alphabet="ab'\\ ]=.:[", max_size=6).map(literal),
+    st.integers(0, 70_000).map(str),
     st.text(alphabet="ab'\\", max_size=4).map(lambda s: f"'{s}'"),  # maybe badly escaped
-    st.integers(-5, 70_000).map(str),
-    st.sampled_from(
-        ["0443", "1.5", "b'AA=='", "h'41'", "true", "t'2024-01-01T00:00:00Z'", "('a', 'b')", "''"]
+    _mostly(
+        ["''"], ["0443", "-1", "1.5", "b'AA=='", "h'41'", "true", "t'2024-01-01T00:00:00Z'", "('a', 'b')"]
     ),
 )
-_SPACE = st.sampled_from(["", " ", "  ", "\n", "\t", "\u00a0"])
+_SPACE = _mostly([" "], ["", "  ", "\n", "\t", "\r\n", "\u00a0", "\u000b"])
 
 
 @st.composite
@@ -661,7 +658,8 @@ def _patterns(draw: st.DrawFn) -> str:
 
     def observation() -> str:
         joins = [
-            f"{draw(_SPACE)}{draw(st.sampled_from(['AND', 'OR', 'and']))}{draw(_SPACE)}" for _ in range(3)
+            f"{draw(_SPACE)}{draw(_mostly(['AND', 'OR'], ['and', 'FOLLOWEDBY']))}{draw(_SPACE)}"
+            for _ in range(3)
         ]
         parts = [comparison() for _ in range(draw(st.integers(1, 3)))]
         body = parts[0] + "".join(j + p for j, p in zip(joins, parts[1:], strict=False))
@@ -669,11 +667,11 @@ def _patterns(draw: st.DrawFn) -> str:
 
     pattern = observation()
     for _ in range(draw(st.integers(0, 2))):
-        pattern += draw(st.sampled_from([" AND ", " OR ", " FOLLOWEDBY ", "AND", " XOR "])) + observation()
-    return pattern + draw(st.sampled_from(["", " ", " WITHIN 5 SECONDS", "]"]))
+        pattern += draw(_mostly([" AND ", " OR ", " FOLLOWEDBY "], ["AND", " XOR ", "\nOR"])) + observation()
+    return pattern + draw(_mostly(["", " "], [" WITHIN 5 SECONDS", "]", " //"]))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_patterns())
 def test_fast_path_agrees_with_the_parser(pattern: str) -> None:
     found = _fast_comparisons(pattern)
@@ -712,27 +710,28 @@ _OBJECTS = st.dictionaries(
 ).map(lambda d: {**d, "type": d.get("type", "indicator")})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_OBJECTS | _JSON)
 def test_never_raises_on_json_like_input(obj: Any) -> None:
     result = observables_of(obj)
     assert isinstance(result, list) and all(isinstance(o, Observable) for o in result)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.one_of(
-        st.text(max_size=80),
-        _patterns(),
-        st.builds(lambda n: "(" * n + "[a:b = 'c']" + ")" * n, st.integers(0, 3000)),
-    )
-)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=80), _patterns()))
 def test_never_raises_on_any_pattern(pattern: str) -> None:
     result = observables_of(indicator(pattern))
     assert len(result) == len(set(result))
 
 
-@settings(max_examples=200, deadline=None)
+@pytest.mark.parametrize("depth", [1, 100, 3000])
+def test_deeply_nested_patterns(depth: int) -> None:
+    """ANTLR recurses as deep as the nesting; past Python's recursion limit the pattern yields nothing."""
+    found = of("(" * depth + "[ipv4-addr:value = '1.2.3.4']" + ")" * depth)
+    assert found == ([("ipv4-addr", "1.2.3.4")] if depth < 1000 else [])
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.sampled_from(_OBJECT_TYPES[2:]), _JSON, st.dictionaries(st.text(max_size=8), _JSON, max_size=3))
 def test_observed_data_never_raises(sco_type: str, value: Any, hashes: dict[str, Any]) -> None:
     sco = {"type": sco_type, "value": value, "name": value, "key": value, "hashes": hashes, "dst_port": value}

@@ -33,14 +33,12 @@ TLP_IDS: Mapping[str, str] = {
 
 # Where Gotong is known to differ from the rules. Each deviation is pinned by a strict xfail test in
 # test_visibility_deviations.py; the oracle predicts it (only where it applies) so that the properties
-# keep checking everything else meanwhile. When a fix lands the pinned test passes, strict xfail turns
-# that into a failure, and the flag here must go to False with the xfail mark.
+# keep checking everything else meanwhile. When a fix lands, the pinned test passes, strict xfail turns
+# that into a failure, and the flag here goes to False together with the xfail mark.
 #
-# store.py decides the marking with ``strictest_tlp(refs) or default_tlp``; TLP.CLEAR is 0, so a
-# TLP:CLEAR (or TLP 1.0 WHITE) marking is replaced by the submitter's default TLP.
-CLEAR_MARKING_BECOMES_SUBMITTER_DEFAULT = True
-# store.py looks for a cited sharing group among object_marking_refs *and* granular marking_refs,
-# so a group named only in a granular marking becomes the audience of the whole object.
+# The rules take the audience from the group an object names in object_marking_refs; store.py looks
+# for it among granular marking_refs too, so a group named only in a granular marking (which marks a
+# single property) becomes the audience of the whole object.
 GRANULAR_GROUP_IS_AUDIENCE = True
 
 
@@ -96,13 +94,7 @@ class Rules:
         """The TLP level of a posted version: the strictest TLP marking it carries, else the default."""
         refs = [*_object_refs(posted.body), *_granular_refs(posted.body)]
         levels = [LEVELS.index(TLP_IDS[r]) for r in refs if r in TLP_IDS]
-        default = self.orgs[posted.submitter].default_tlp
-        if not levels:
-            return default
-        level = LEVELS[max(levels)]
-        if level == "clear" and CLEAR_MARKING_BECOMES_SUBMITTER_DEFAULT:
-            return default
-        return level
+        return LEVELS[max(levels)] if levels else self.orgs[posted.submitter].default_tlp
 
     def cited_group(self, posted: Posted) -> Group | None:
         refs = set(_object_refs(posted.body))

@@ -12,12 +12,15 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from gotong.correlation.alerts import detect, observables_of_sightings
 from gotong.correlation.models import object_observables, observables, sighting_facts, warning_hits
 from gotong.correlation.observables import Observable, observables_of
 from gotong.correlation.warninglists import WarningHit, Warninglists
-from gotong.stix.timestamps import TimestampError, micros_of
+from gotong.correlation.webhooks import enqueue
+from gotong.stix.timestamps import TimestampError, micros_of, now_micros
 
 _CHUNK = 500
+DEFAULT_ALERT_WINDOW = 7 * 86_400_000_000  # a week, in microseconds
 FALSE_POSITIVE = "x_gotong_false_positive"  # a sighting that says "seen, and benign"
 
 
@@ -53,15 +56,38 @@ def observable_ids(conn: Connection, wanted: Sequence[Observable], *, create: bo
 
 
 def index_versions(
-    conn: Connection, versions: Sequence[tuple[int, Mapping[str, Any]]], *, warninglists: Warninglists | None
+    conn: Connection,
+    versions: Sequence[tuple[int, Mapping[str, Any]]],
+    *,
+    warninglists: Warninglists | None,
+    alert_window: int | None = DEFAULT_ALERT_WINDOW,
 ) -> dict[int, list[WarningHit]]:
-    """Index the observables of stored versions ``(seq, object)``; returns warninglist hits per seq."""
+    """Index the observables of stored versions ``(seq, object)``; returns warninglist hits per seq.
+
+    With an ``alert_window`` (microseconds), observables now reported from two or more countries
+    within it raise regional alerts, queued for the webhooks of those who may know of them.
+    """
     _record_sighting_facts(conn, versions)
     per_seq = {seq: observables_of(obj) for seq, obj in versions}
     everything = [o for found in per_seq.values() for o in found]
-    if not everything:
-        return {}
-    ids = observable_ids(conn, everything, create=True)
+    ids = observable_ids(conn, everything, create=True) if everything else {}
+    hits = _link(conn, per_seq, ids, warninglists) if everything else {}
+    if alert_window is not None:
+        sighted = {str(obj["sighting_of_ref"]) for _, obj in versions if obj.get("type") == "sighting"}
+        touched = set(ids.values()) | observables_of_sightings(conn, sighted)
+        if touched:
+            now = now_micros()
+            raised = detect(conn, observable_ids=touched, since=now - alert_window, now=now)
+            enqueue(conn, alert_ids=raised, now=now)
+    return hits
+
+
+def _link(
+    conn: Connection,
+    per_seq: dict[int, list[Observable]],
+    ids: dict[Observable, int],
+    warninglists: Warninglists | None,
+) -> dict[int, list[WarningHit]]:
     links = [
         {"observable_id": ids[o], "object_seq": seq}
         for seq, found in per_seq.items()

@@ -56,3 +56,45 @@ sighting_facts = Table(
     Column("last_seen", BigInteger, nullable=True),
     Column("false_positive", Boolean, nullable=False),
 )
+
+# Regional alerts: one observable reported from two or more member countries within a window.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("observable_id", _ID, ForeignKey("observables.id"), nullable=False, index=True),
+    Column("raised_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("acknowledged_by", String(254), nullable=True),
+    Column("acknowledged_at", BigInteger, nullable=True),
+)
+
+alert_objects = Table(
+    "alert_objects",
+    metadata,
+    Column("alert_id", _ID, ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True),
+    Column("object_seq", _ID, ForeignKey("stix_objects.seq", ondelete="CASCADE"), primary_key=True),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("webhook_id", _ID, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("alert_id", _ID, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", BigInteger, nullable=False, index=True),
+    Column("delivered_at", BigInteger, nullable=True),
+    Column("last_error", Text, nullable=True),
+)

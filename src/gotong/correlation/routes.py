@@ -8,13 +8,18 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from gotong.correlation.alerts import acknowledge, alerts_for
 from gotong.correlation.lookup import lookup
 from gotong.correlation.search import SearchFilter, search
 from gotong.correlation.sightings import report_sighting, summarise
-from gotong.db.engine import read_connection
-from gotong.orgs.routes import require_member
+from gotong.correlation.webhooks import add_webhook
+from gotong.db.engine import read_connection, write_transaction
+from gotong.orgs.models import Role
+from gotong.orgs.routes import require_member, require_role
+from gotong.orgs.service import get_user_email
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
+from gotong.stix.timestamps import now_micros
 from gotong.web import EngineDep, PrincipalDep
 
 router = APIRouter(prefix="/api/v1", tags=["correlation"])
@@ -93,3 +98,40 @@ def search_objects(
     with read_connection(engine) as conn:
         page = search(conn, reader=load_reader(conn, principal), filters=filters, limit=limit, cursor=next)
     return asdict(page)
+
+
+@router.get("/alerts")
+def list_alerts(engine: EngineDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """Regional alerts you may know of, each showing only what you may see."""
+    require_member(principal)
+    with read_connection(engine) as conn:
+        return [asdict(a) for a in alerts_for(conn, reader=load_reader(conn, principal))]
+
+
+@router.post("/alerts/{alert_id}/ack")
+def acknowledge_alert(alert_id: int, engine: EngineDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Mark an alert as acknowledged by you."""
+    require_member(principal)
+    with write_transaction(engine) as conn:
+        who = get_user_email(conn, principal) or principal.org_short or "unknown"
+        view = acknowledge(
+            conn, reader=load_reader(conn, principal), alert_id=alert_id, by=who, now=now_micros()
+        )
+    return asdict(view)
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(min_length=8, max_length=2000)
+    secret: str | None = Field(default=None, min_length=16, max_length=128)
+
+
+@router.post("/webhooks", status_code=201)
+def create_webhook(body: WebhookCreate, engine: EngineDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Have your organisation's alerts POSTed to a URL, signed with HMAC-SHA256 (admins, coordinators)."""
+    require_role(principal, Role.ADMIN, Role.COORDINATOR)
+    with write_transaction(engine) as conn:
+        webhook_id, secret = add_webhook(
+            conn, org=principal.org_short or "", url=body.url, secret=body.secret
+        )
+    return {"id": webhook_id, "url": body.url, "secret": secret}

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from gotong.audit import Action, read_details, record
-from gotong.correlation.index import index_versions
+from gotong.correlation.index import DEFAULT_ALERT_WINDOW, index_versions
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
@@ -97,6 +97,7 @@ def add_objects(
     objects: Iterable[Any],
     through_hub: bool | None = None,
     warninglists: Warninglists | None = None,
+    alert_window: int | None = DEFAULT_ALERT_WINDOW,
 ) -> StatusReport:
     """Store the valid objects of an envelope and report on each one (TAXII's status resource).
 
@@ -135,6 +136,7 @@ def add_objects(
             anonymous=hub_identity is not None,
             report=report,
             warninglists=warninglists,
+            alert_window=alert_window,
         )
         conn.execute(
             insert(statuses).values(
@@ -219,6 +221,7 @@ def _store(
     anonymous: bool,
     report: StatusReport,
     warninglists: Warninglists | None,
+    alert_window: int | None,
 ) -> None:
     existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates})
     last = conn.execute(select(func.max(stix_objects.c.date_added))).scalar() or 0
@@ -282,6 +285,7 @@ def _store(
         conn,
         [(seq, cand.obj) for seq, (_, cand) in zip(seqs, stored, strict=True)],
         warninglists=warninglists,
+        alert_window=alert_window,
     )
     for seq, (position, _cand) in zip(seqs, stored, strict=True):
         if seq in hits:

@@ -283,5 +283,12 @@ def hub(conn: Connection) -> Organisation:
     return Organisation.from_row(row)
 
 
+def get_user_email(conn: Connection, principal: Principal) -> str | None:
+    """The e-mail of the user behind a principal, if the token belongs to a user."""
+    if principal.user_id is None:
+        return None
+    return conn.execute(select(users.c.email).where(users.c.id == principal.user_id)).scalar_one_or_none()
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -16,6 +16,7 @@ from gotong.intel.collections import CollectionView, require_read, view_for, vie
 from gotong.intel.status import get_status
 from gotong.intel.store import add_objects
 from gotong.orgs.service import Principal
+from gotong.settings import alert_window_micros
 from gotong.sharing.service import load_reader
 from gotong.taxii.media import TAXII_MEDIA_TYPE, check_accept, check_content_type
 from gotong.web import EngineDep, PrincipalDep, SettingsDep
@@ -203,6 +204,7 @@ async def post_objects(
         collection_id=collection_id,
         objects=envelope.get("objects", []),
         warninglists=request.app.state.warninglists,
+        alert_window=alert_window_micros(settings),
     )
     return taxii_response(report.taxii(), status_code=202)
 

@@ -1,8 +1,8 @@
-"""observable index, warninglist hits, sighting facts, valid_until
+"""correlation: observable index, warninglist hits, sightings, alerts, webhooks
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-23 18:37:55.207893
+Create Date: 2026-11-23 18:46:59.693927
 """
 
 from __future__ import annotations
@@ -31,6 +31,84 @@ def upgrade() -> None:
     with op.batch_alter_table("observables", schema=None) as batch_op:
         batch_op.create_index("ix_observables_key", ["key"], unique=False)
 
+    op.create_table(
+        "alerts",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("observable_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("raised_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.Column("acknowledged_by", sa.String(length=254), nullable=True),
+        sa.Column("acknowledged_at", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["observable_id"], ["observables.id"], name=op.f("fk_alerts_observable_id_observables")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
+    )
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alerts_observable_id"), ["observable_id"], unique=False)
+
+    op.create_table(
+        "webhooks",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("secret", sa.String(length=128), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisations.id"], name=op.f("fk_webhooks_org_id_organisations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhooks")),
+    )
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("webhook_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("alert_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.BigInteger(), nullable=False),
+        sa.Column("delivered_at", sa.BigInteger(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["alerts.id"],
+            name=op.f("fk_webhook_deliveries_alert_id_alerts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["webhook_id"],
+            ["webhooks.id"],
+            name=op.f("fk_webhook_deliveries_webhook_id_webhooks"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_deliveries_next_attempt_at"), ["next_attempt_at"], unique=False
+        )
+
+    op.create_table(
+        "alert_objects",
+        sa.Column("alert_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("object_seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alert_id"], ["alerts.id"], name=op.f("fk_alert_objects_alert_id_alerts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["object_seq"],
+            ["stix_objects.seq"],
+            name=op.f("fk_alert_objects_object_seq_stix_objects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("alert_id", "object_seq", name=op.f("pk_alert_objects")),
+    )
     op.create_table(
         "object_observables",
         sa.Column("observable_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -117,6 +195,16 @@ def downgrade() -> None:
         batch_op.drop_index("ix_object_observables_object_seq")
 
     op.drop_table("object_observables")
+    op.drop_table("alert_objects")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_deliveries_next_attempt_at"))
+
+    op.drop_table("webhook_deliveries")
+    op.drop_table("webhooks")
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alerts_observable_id"))
+
+    op.drop_table("alerts")
     with op.batch_alter_table("observables", schema=None) as batch_op:
         batch_op.drop_index("ix_observables_key")
 

@@ -1,0 +1,207 @@
+"""Regional alerts: the same observable reported from two or more member countries within a window.
+
+Detection runs in the store's write transaction, right after the new versions are indexed. Who
+sees an alert is decided with the sharing policy (:func:`gotong.sharing.policy.may_see`) on the
+versions involved:
+
+* an organisation that may see involved versions from two or more countries sees the alert, with
+  exactly those versions and countries;
+* an organisation whose own submission is involved sees the alert too, but only its own versions
+  and the countries of what it may see: it learns that its indicator matched elsewhere in the
+  region, not where or by whom;
+* anyone else does not learn that the alert exists.
+
+Anonymous submissions (through the hub) never count as a country, so an alert cannot betray where
+one came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, union_all, update
+
+from gotong.correlation.models import alert_objects, alerts, object_observables, observables, sighting_facts
+from gotong.errors import NotFound
+from gotong.intel.models import stix_objects
+from gotong.intel.query import render_timestamp
+from gotong.orgs.models import organisations
+from gotong.sharing.policy import Marked, Reader, may_see
+from gotong.sharing.tlp import TLP
+
+_CHUNK = 500
+
+
+@dataclass
+class AlertView:
+    """An alert as one organisation sees it."""
+
+    id: int
+    kind: str
+    value: str
+    raised_at: str
+    updated_at: str
+    countries: list[str] = field(default_factory=list)
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    acknowledged_by: str | None = None
+    acknowledged_at: str | None = None
+
+
+def detect(conn: Connection, *, observable_ids: Collection[int], since: int, now: int) -> list[int]:
+    """Raise or extend alerts for observables now reported from two or more countries; returns alert ids."""
+    touched: list[int] = []
+    ids = sorted(set(observable_ids))
+    countries = {r.id: r.country for r in conn.execute(select(organisations.c.id, organisations.c.country))}
+    for start in range(0, len(ids), _CHUNK):
+        reports: dict[int, list[Any]] = {}
+        for row in conn.execute(_reports(ids[start : start + _CHUNK], since)):
+            reports.setdefault(row.observable_id, []).append(row)
+        for observable_id, rows in reports.items():
+            seen_in = {countries.get(r.submitter_org_id) for r in rows if not r.anonymous} - {None}
+            if len(seen_in) >= 2:
+                touched.append(_raise(conn, observable_id, {r.seq for r in rows}, since=since, now=now))
+    return touched
+
+
+def observables_of_sightings(conn: Connection, sighted_ids: Collection[str]) -> set[int]:
+    """The observables of the indicators that new sightings refer to."""
+    if not sighted_ids:
+        return set()
+    o = stix_objects
+    query = (
+        select(object_observables.c.observable_id)
+        .join(o, o.c.seq == object_observables.c.object_seq)
+        .where(o.c.stix_id.in_(sorted(sighted_ids)))
+    )
+    return set(conn.execute(query).scalars())
+
+
+def alerts_for(
+    conn: Connection, *, reader: Reader, alert_ids: Collection[int] | None = None
+) -> list[AlertView]:
+    """The alerts ``reader`` may know of, each showing only what the reader may see."""
+    query = select(alerts, observables.c.kind, observables.c.value).join(
+        observables, observables.c.id == alerts.c.observable_id
+    )
+    if alert_ids is not None:
+        query = query.where(alerts.c.id.in_(sorted(alert_ids)))
+    views = []
+    for alert in conn.execute(query.order_by(alerts.c.raised_at)).all():
+        view = _view(conn, reader, alert)
+        if view is not None:
+            views.append(view)
+    return views
+
+
+def acknowledge(conn: Connection, *, reader: Reader, alert_id: int, by: str, now: int) -> AlertView:
+    """Mark an alert acknowledged by a user; only someone who may know of the alert can."""
+    found = alerts_for(conn, reader=reader, alert_ids=[alert_id])
+    if not found:
+        raise NotFound(f"no alert {alert_id} is visible to you")
+    conn.execute(
+        update(alerts).where(alerts.c.id == alert_id).values(acknowledged_by=by, acknowledged_at=now)
+    )
+    return alerts_for(conn, reader=reader, alert_ids=[alert_id])[0]
+
+
+def _reports(ids: list[int], since: int) -> Any:
+    o = stix_objects
+    carriers = (
+        select(object_observables.c.observable_id, o.c.seq, o.c.submitter_org_id, o.c.anonymous)
+        .join(o, o.c.seq == object_observables.c.object_seq)
+        .where(object_observables.c.observable_id.in_(ids), o.c.date_added >= since)
+    )
+    indicator = stix_objects.alias("indicator")
+    sighting = stix_objects.alias("sighting")
+    sightings = (
+        select(
+            object_observables.c.observable_id,
+            sighting.c.seq,
+            sighting.c.submitter_org_id,
+            sighting.c.anonymous,
+        )
+        .join(indicator, indicator.c.seq == object_observables.c.object_seq)
+        .join(sighting_facts, sighting_facts.c.sighting_of_ref == indicator.c.stix_id)
+        .join(sighting, sighting.c.seq == sighting_facts.c.object_seq)
+        .where(object_observables.c.observable_id.in_(ids), sighting.c.date_added >= since)
+    )
+    return union_all(carriers, sightings)
+
+
+def _raise(conn: Connection, observable_id: int, seqs: set[int], *, since: int, now: int) -> int:
+    open_alert = conn.execute(
+        select(alerts.c.id).where(alerts.c.observable_id == observable_id, alerts.c.updated_at >= since)
+    ).scalar()
+    if open_alert is None:
+        open_alert = conn.execute(
+            insert(alerts)
+            .values(observable_id=observable_id, raised_at=now, updated_at=now)
+            .returning(alerts.c.id)
+        ).scalar_one()
+    else:
+        conn.execute(update(alerts).where(alerts.c.id == open_alert).values(updated_at=now))
+    known = set(
+        conn.execute(
+            select(alert_objects.c.object_seq).where(alert_objects.c.alert_id == open_alert)
+        ).scalars()
+    )
+    new = sorted(seqs - known)
+    if new:
+        conn.execute(insert(alert_objects), [{"alert_id": open_alert, "object_seq": s} for s in new])
+    return int(open_alert)
+
+
+def _view(conn: Connection, reader: Reader, alert: Any) -> AlertView | None:
+    o = stix_objects
+    rows = conn.execute(
+        select(
+            o.c.seq,
+            o.c.stix_id,
+            o.c.type,
+            o.c.collection_id,
+            o.c.tlp,
+            o.c.group_id,
+            o.c.submitter_org_id,
+            o.c.anonymous,
+            o.c.date_added,
+            organisations.c.short_name,
+            organisations.c.country,
+        )
+        .join(alert_objects, alert_objects.c.object_seq == o.c.seq)
+        .join(organisations, organisations.c.id == o.c.submitter_org_id)
+        .where(alert_objects.c.alert_id == alert.id)
+        .order_by(o.c.date_added)
+    ).all()
+    visible = [
+        r
+        for r in rows
+        if may_see(reader, Marked(r.collection_id, TLP(r.tlp), r.group_id, r.submitter_org_id))
+    ]
+    countries = sorted({r.country for r in visible if r.country and not r.anonymous})
+    own = any(r.submitter_org_id == reader.org_id for r in rows)
+    if len(countries) < 2 and not own:
+        return None
+    return AlertView(
+        id=alert.id,
+        kind=alert.kind,
+        value=alert.value,
+        raised_at=render_timestamp(alert.raised_at),
+        updated_at=render_timestamp(alert.updated_at),
+        countries=countries,
+        objects=[
+            {
+                "id": r.stix_id,
+                "type": r.type,
+                "collection_id": r.collection_id,
+                "reported_by": "(through the hub)"
+                if r.anonymous and r.submitter_org_id != reader.org_id
+                else r.short_name,
+                "date_added": render_timestamp(r.date_added),
+            }
+            for r in visible
+        ],
+        acknowledged_by=alert.acknowledged_by,
+        acknowledged_at=render_timestamp(alert.acknowledged_at) if alert.acknowledged_at else None,
+    )

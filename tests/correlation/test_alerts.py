@@ -1,0 +1,188 @@
+"""Regional alerts: raised when one observable is reported from two countries, shown to each
+organisation as far as it may see, delivered to webhooks signed and retried."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from gotong.correlation.alerts import alerts_for
+from gotong.correlation.webhooks import MAX_ATTEMPTS, add_webhook, deliver_due
+from gotong.db.engine import read_connection, write_transaction
+from gotong.intel.store import add_objects
+from gotong.orgs.models import Role
+from gotong.orgs.service import Principal, get_org
+from gotong.sharing.service import load_reader
+from gotong.stix.timestamps import now_micros
+from tests.conftest import RunningServer, token_for
+from tests.helpers import REGIONAL_ID, indicator
+
+
+def _ip(ip: str, tlp: str = "green") -> dict[str, Any]:
+    obj = indicator(tlp=tlp)
+    obj["pattern"] = f"[ipv4-addr:value = '{ip}']"
+    return obj
+
+
+def _post(engine: Engine, org: str, objects: list[dict[str, Any]], **kwargs: Any) -> None:
+    with engine.connect() as conn:
+        who = get_org(conn, short_name=org)
+    report = add_objects(
+        engine,
+        principal=Principal(org_id=who.id, org_short=org),
+        collection_id=REGIONAL_ID,
+        objects=objects,
+        **kwargs,
+    )
+    assert not report.failures
+
+
+def _alerts(engine: Engine, org: str) -> list[Any]:
+    with read_connection(engine) as conn:
+        who = get_org(conn, short_name=org)
+        return alerts_for(conn, reader=load_reader(conn, Principal(org_id=who.id)))
+
+
+def test_two_countries_raise_one_alert_one_country_none(engine: Engine) -> None:
+    _post(engine, "ThaiCERT", [_ip("198.51.100.1")])
+    _post(engine, "ThaiCERT", [_ip("198.51.100.1")])
+    assert _alerts(engine, "ThaiCERT") == []
+    _post(engine, "MyCERT", [_ip("198.51.100.1")])
+    seen = _alerts(engine, "LaoCERT")
+    assert len(seen) == 1 and seen[0].value == "198.51.100.1" and seen[0].countries == ["MY", "TH"]
+    assert len(seen[0].objects) == 3
+    _post(engine, "SingCERT", [_ip("198.51.100.1")])
+    again = _alerts(engine, "LaoCERT")
+    assert [a.id for a in again] == [seen[0].id], "the open alert grows instead of a new one"
+    assert again[0].countries == ["MY", "SG", "TH"]
+
+
+def test_a_sighting_from_another_country_raises_an_alert(engine: Engine) -> None:
+    target = _ip("198.51.100.2")
+    _post(engine, "ThaiCERT", [target])
+    sighting = {
+        "type": "sighting",
+        "spec_version": "2.1",
+        "id": "sighting--6b0a4c4e-4e5f-4c2b-9d7e-1a2b3c4d5e6f",
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "sighting_of_ref": target["id"],
+        "count": 3,
+        "object_marking_refs": [target["object_marking_refs"][0]],
+    }
+    _post(engine, "VNCERT", [sighting])
+    found = _alerts(engine, "BruCERT")
+    assert len(found) == 1 and found[0].countries == ["TH", "VN"]
+
+
+def test_each_organisation_sees_only_what_it_may(engine: Engine) -> None:
+    _post(engine, "ThaiCERT", [_ip("198.51.100.3", tlp="red")])
+    _post(engine, "MyCERT", [_ip("198.51.100.3", tlp="green")])
+    assert _alerts(engine, "LaoCERT") == [], "Lao sees only the Malaysian half: no cross-border fact"
+    assert _alerts(engine, "ASEAN-CERT") == [], "the hub is not above the rules"
+    thai = _alerts(engine, "ThaiCERT")
+    assert len(thai) == 1 and thai[0].countries == ["MY", "TH"]
+    malaysia = _alerts(engine, "MyCERT")
+    assert len(malaysia) == 1 and malaysia[0].countries == ["MY"], "told of a match, not where"
+    assert [o["reported_by"] for o in malaysia[0].objects] == ["MyCERT"]
+
+
+def test_anonymous_submissions_do_not_count_as_a_country(engine: Engine) -> None:
+    _post(engine, "ThaiCERT", [_ip("198.51.100.4")], through_hub=True)
+    _post(engine, "MyCERT", [_ip("198.51.100.4")])
+    assert _alerts(engine, "LaoCERT") == []
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[tuple[str, dict[str, str], bytes]] = []
+    failures_left = 0
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        cls = type(self)
+        if cls.failures_left > 0:
+            cls.failures_left -= 1
+            self.send_response(503)
+        else:
+            cls.received.append((self.path, dict(self.headers), body))
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
+    handler = type("Receiver", (_Receiver,), {"received": [], "failures_left": 0})
+    http = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_address[1]}/hook", handler
+    http.shutdown()
+    http.server_close()
+
+
+def test_webhooks_are_signed_retried_and_filtered(
+    engine: Engine, receiver: tuple[str, type[_Receiver]]
+) -> None:
+    url, handler = receiver
+    with write_transaction(engine) as conn:
+        _, lao_secret = add_webhook(conn, org="LaoCERT", url=url)
+        add_webhook(conn, org="CamCERT", url=url + "/cam")
+    _post(engine, "ThaiCERT", [_ip("198.51.100.5", tlp="green")])
+    handler.failures_left = 2
+    _post(engine, "MyCERT", [_ip("198.51.100.5", tlp="green")])
+    with httpx.Client(timeout=5) as client:
+        start = now_micros()
+        assert deliver_due(engine, client, now=start) == 0  # two webhooks, both answered 503
+        assert deliver_due(engine, client, now=start) == 0, "not due again before the backoff"
+        assert deliver_due(engine, client, now=start + 60_000_000) == 2
+    assert sorted(path for path, _, _ in handler.received) == ["/hook", "/hook/cam"]
+    for _, _, body in handler.received:
+        alert = json.loads(body)["alert"]
+        assert alert["value"] == "198.51.100.5" and alert["countries"] == ["MY", "TH"]
+    _, lao_headers, lao_body = next(r for r in handler.received if r[0] == "/hook")
+    expected = "sha256=" + hmac.new(lao_secret.encode(), lao_body, hashlib.sha256).hexdigest()
+    assert lao_headers["X-Gotong-Signature"] == expected
+
+
+def test_a_dead_webhook_gives_up_after_the_last_attempt(engine: Engine) -> None:
+    with write_transaction(engine) as conn:
+        add_webhook(conn, org="LaoCERT", url="http://127.0.0.1:9/unreachable")
+    _post(engine, "ThaiCERT", [_ip("198.51.100.7")])
+    _post(engine, "MyCERT", [_ip("198.51.100.7")])
+    moment = now_micros()
+    with httpx.Client(timeout=2) as client:
+        for attempt in range(MAX_ATTEMPTS + 2):
+            assert deliver_due(engine, client, now=moment + attempt * 10**12) == 0
+    from sqlalchemy import select
+
+    from gotong.correlation.models import webhook_deliveries
+
+    with engine.connect() as conn:
+        job = conn.execute(select(webhook_deliveries)).one()
+    assert job.attempts == MAX_ATTEMPTS and job.delivered_at is None and "ConnectError" in job.last_error
+
+
+def test_alerts_over_rest_and_acknowledgement(server: RunningServer) -> None:
+    _post(server.engine, "ThaiCERT", [_ip("198.51.100.6")])
+    _post(server.engine, "MyCERT", [_ip("198.51.100.6")])
+    token = token_for(server.engine, "ASEAN-CERT", role=Role.COORDINATOR)
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as hub:
+        listed = hub.get("/api/v1/alerts").json()
+        assert [a["value"] for a in listed] == ["198.51.100.6"]
+        acked = hub.post(f"/api/v1/alerts/{listed[0]['id']}/ack").json()
+        assert acked["acknowledged_by"] == "ASEAN-CERT" and acked["acknowledged_at"]
+        assert hub.post("/api/v1/alerts/999999/ack").status_code == 404
+        hook = hub.post("/api/v1/webhooks", json={"url": "ftp://nowhere.example/x"})
+        assert hook.status_code == 400 and "http" in hook.json()["description"]
