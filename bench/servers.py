@@ -121,7 +121,6 @@ class GotongServer(_Process):
             "--format",
             "raw",
             "--function",
-            "--nolineno",
             "--rate",
             "100",
             "-o",

@@ -634,8 +634,8 @@ def _mostly(good: list[str], noise: list[str]) -> st.SearchStrategy[str]:
 
 _TYPES = _mostly(["ipv4-addr", "file", "x-acme-1", "network-traffic", "a_b"], ["true", "Url", "AND", "1a"])
 _PATHS = _mostly(
-    ["value", "name", "hashes.MD5", "hashes.'SHA-256'", "src_ref.value", "x_y"],
-    ["to_refs[*].value", "true", "AND", "a-b", "hashes.'a.b'", "'value'", "hashes.'\\''", "Value"],
+    ["value", "name", "hashes.MD5", "hashes.'SHA-256'", "src_ref.value", "x_y", "Value", "hashes.INx"],
+    ["to_refs[*].value", "true", "AND", "a-b", "hashes.'a.b'", "'value'", "hashes.'\\''", "hashes.IN"],
 )
 _OPS = _mostly(["="], ["!=", "==", "NOT =", "IN", "LIKE", ">", "= ="])
 _LITERALS = st.one_of(

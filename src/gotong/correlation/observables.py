@@ -40,7 +40,7 @@ class Observable:
     value: str
 
 
-Comparison = tuple[str, tuple[str, ...], str]  # (object type, property path, literal as text)
+_Comparison = tuple[str, tuple[str, ...], str]  # (object type, property path, literal as text)
 
 _CACHE_SIZE = 65_536
 _CACHEABLE_LENGTH = 2048
@@ -72,11 +72,13 @@ _SCO_PROPERTIES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # --- the fast path: lexer rules of STIXPattern.g4, restricted -----------------------------------------
-# Lower-case identifiers only (then only 'true'/'false' are keywords), quoted path steps without '.' or
-# escapes, '=' only, string and integer literals only, spaces/tabs/newlines around keywords: all of it
-# certainly parses, and the same way.
+# Lower-case object types, path steps that are identifiers other than keywords or quoted without '.' and
+# escapes, '=' only, string and integer literals only, white space around keywords: all of it certainly
+# parses, and the same way.  (Keywords win over identifiers of the same length; identifiers are maximal
+# munch, so a word must end where the lexer would end it.)
+_KEYWORDS = "AND|OR|NOT|FOLLOWEDBY|LIKE|MATCHES|ISSUPERSET|ISSUBSET|EXISTS|LAST|IN|START|STOP|SECONDS|true|false|WITHIN|REPEATS|TIMES"  # noqa: E501
 _WS = r"[ \t\r\n]*"
-_WORD = r"(?!(?:true|false)[^a-z0-9_])[a-z_][a-z0-9_]*"
+_WORD = rf"(?!(?:{_KEYWORDS})(?![A-Za-z0-9_]))[A-Za-z_][A-Za-z0-9_]*"
 _STRING = r"'((?:[^'\\]|\\['\\])*)'"
 _OPEN = re.compile(rf"{_WS}\[")
 _COMPARISON = re.compile(
@@ -89,9 +91,9 @@ _NEXT = re.compile(rf"[ \t\r\n]+(?:AND|OR|FOLLOWEDBY)[ \t\r\n]+(?=\[)|{_WS}\Z")
 _ESCAPE = re.compile(r"\\(['\\])")
 
 
-def _fast_comparisons(pattern: str) -> list[Comparison] | None:
+def _fast_comparisons(pattern: str) -> list[_Comparison] | None:
     """The equality comparisons of a pattern in the simple subset, or None if it is not in it."""
-    found: list[Comparison] = []
+    found: list[_Comparison] = []
     pos = 0
     while True:
         opened = _OPEN.match(pattern, pos)
@@ -125,7 +127,7 @@ class _Equalities(STIXPatternListener):  # type: ignore[misc]  # stix2-patterns 
     """Collects the equality comparisons while walking a parse tree."""
 
     def __init__(self) -> None:
-        self.found: list[Comparison] = []
+        self.found: list[_Comparison] = []
         self._type = ""
         self._path: list[str] = []
 
@@ -170,7 +172,7 @@ def _name(ctx: Any) -> str:
     return _ESCAPE.sub(r"\1", string.getText()[1:-1])
 
 
-def _parsed_comparisons(pattern: str) -> list[Comparison]:
+def _parsed_comparisons(pattern: str) -> list[_Comparison]:
     """The equality comparisons the STIX 2.1 grammar reads in a pattern; [] if it does not parse."""
     try:
         tree = Pattern(pattern)
