@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or not engines:
         parser.error(f"--engines: unknown {', '.join(unknown) or 'nothing'}; use {','.join(ENGINES)}")
     workdir = Path(tempfile.mkdtemp(prefix="gotong-bench-", dir=args.workdir))
+    # SIGTERM unwinds like Ctrl-C, so servers stop, schemas are dropped and scratch files go.
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         ctx = Context(
             size=SIZES[args.size],
@@ -48,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         meta, rows = run(ctx)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(workdir, ignore_errors=True)
     meta["command"] = shlex.join(
         [".venv/bin/python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)]
@@ -56,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(meta=meta, rows=rows))
     print(f"wrote {json_path} and {md_path}", file=sys.stderr)
     return 0
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import orjson
@@ -52,7 +52,7 @@ class _Process:
     def auth(self) -> Any:
         raise NotImplementedError
 
-    def __enter__(self) -> _Process:
+    def __enter__(self) -> Self:
         with self._log.open("wb") as log:
             # A session of its own: SIGINT reaches the server and, when profiling, py-spy too.
             self._proc = subprocess.Popen(

@@ -19,6 +19,7 @@ from gotong.sharing.definitions import publish_definitions
 from gotong.sharing.models import GroupKind
 from gotong.sharing.service import add_group
 
+COLLECTION_ID = "b3e7c1d2-5a4f-4e8b-9c6d-0f1e2d3c4b5a"  # fixed, so rows can be built once for every engine
 WRITER = "ThaiCERT"
 FULL_READER = "MyCERT"
 PARTIAL_READER = "VNCERT"
@@ -59,6 +60,7 @@ def build_world(url: str) -> World:
                 conn,
                 title="Benchmark intelligence",
                 alias="bench",
+                collection_id=COLLECTION_ID,
                 default_group="bench-audience",
             )
             tokens = {org: create_token(conn, org=org) for org in (WRITER, FULL_READER, PARTIAL_READER)}

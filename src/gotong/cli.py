@@ -11,13 +11,14 @@ import sys
 from typing import Any
 
 import click
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gotong.db.engine import make_engine, read_connection, write_transaction
 from gotong.errors import GotongError, Invalid
 from gotong.orgs.models import OrgKind, Role
-from gotong.settings import Settings, load_settings
+from gotong.settings import Settings, alert_window_micros, load_settings
 from gotong.sharing.definitions import publish_definitions
 
 
@@ -42,8 +43,11 @@ class _State:
         overrides: dict[str, Any] = {"database_url": database} if database else {}
         try:
             self.settings: Settings = load_settings(**overrides)
-        except Exception as exc:  # pydantic's ValidationError: say which setting is wrong
-            raise click.ClickException(f"configuration: {str(exc).splitlines()[0]}") from None
+        except ValidationError as exc:  # say which setting is wrong and why, in one line
+            problems = "; ".join(
+                f"GOTONG_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+            )
+            raise click.ClickException(f"configuration: {problems}") from None
         self._engine: Engine | None = None
 
     @property
@@ -174,7 +178,7 @@ def org_set_default_tlp(state: _State, short: str, tlp: str) -> None:
     from gotong.sharing.tlp import TLP
 
     with write_transaction(state.engine) as conn:
-        updated = set_default_tlp(conn, short_name=short, tlp=TLP.parse(tlp))
+        updated = set_default_tlp(conn, short_name=short, tlp=TLP.parse(tlp), actor="cli")
     click.echo(f"{updated.short_name} default marking {updated.default_tlp.label}")
 
 
@@ -193,7 +197,7 @@ def user_add(state: _State, email: str, org_short: str, role: str) -> None:
     from gotong.orgs.service import add_user
 
     with write_transaction(state.engine) as conn:
-        add_user(conn, email=email, org=org_short, role=Role(role))
+        add_user(conn, email=email, org=org_short, role=Role(role), actor="cli")
     click.echo(f"{email.lower()} {org_short} {role}")
 
 
@@ -237,16 +241,40 @@ def token_create(
     click.echo(secret)
 
 
-@token.command("revoke")
-@click.argument("prefix")
+@token.command("list")
+@click.option("--org", "org_short", help="Only this organisation's tokens.")
+@click.option("--json", "as_json", is_flag=True)
 @pass_state
-def token_revoke(state: _State, prefix: str) -> None:
-    """Revoke tokens by their first characters."""
+def token_list(state: _State, org_short: str | None, as_json: bool) -> None:
+    """List tokens (their ids and first characters, never the secrets)."""
+    from dataclasses import asdict
+
+    from gotong.orgs.service import list_tokens
+    from gotong.stix.timestamps import format_micros
+
+    with read_connection(state.engine) as conn:
+        tokens = list_tokens(conn, org=org_short)
+    rows = []
+    for t in tokens:
+        row = asdict(t)
+        for key in ("created_at", "expires_at", "revoked_at"):
+            row[key] = format_micros(row[key], digits=0) if row[key] else None
+        rows.append(row)
+    _print_rows(
+        rows, as_json, ["id", "prefix", "org", "user", "role", "through_hub", "expires_at", "revoked_at"]
+    )
+
+
+@token.command("revoke")
+@click.argument("token_or_id")
+@pass_state
+def token_revoke(state: _State, token_or_id: str) -> None:
+    """Revoke one token, by its id (see 'token list') or the whole token."""
     from gotong.orgs.service import revoke_token
 
     with write_transaction(state.engine) as conn:
-        count = revoke_token(conn, token_prefix=prefix, actor="cli")
-    click.echo(f"revoked {count} token(s)")
+        revoked = revoke_token(conn, token=token_or_id, actor="cli")
+    click.echo(f"revoked token {revoked.id} ({revoked.prefix}…) of {revoked.org}")
 
 
 # ----------------------------------------------------------------- collections
@@ -341,6 +369,7 @@ def import_(
         collection_id=collection_id,
         through_hub=through_hub,
         warninglists=configured_warninglists(state.settings),
+        alert_window=alert_window_micros(state.settings),
         progress=not quiet and sys.stderr.isatty(),
         on_rejected=lambda line: click.echo(line, err=True),
     )

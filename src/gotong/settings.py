@@ -6,7 +6,7 @@ result along.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         gt=0,
         description="An observable reported from two countries within this window raises an alert",
     )
+
+    @field_validator("api_root")
+    @classmethod
+    def _not_the_rest_prefix(cls, value: str) -> str:
+        if value == "api":
+            raise ValueError("'api' is taken by the REST API (/api/v1); choose another name")
+        return value
 
 
 def alert_window_micros(settings: Settings) -> int:

@@ -44,7 +44,7 @@ def test_every_kind_of_change_is_chained_and_verifies(node: Engine) -> None:
         token = create_token(conn, org="ThaiCERT", actor="cli")
         add_group(conn, name="th-my", members=["ThaiCERT"], owner="ThaiCERT", actor="cli")
         set_members(conn, name="th-my", add=["MyCERT"], actor="cli")
-        revoke_token(conn, token_prefix=token[:12], actor="cli")
+        revoke_token(conn, token=token, actor="cli")
 
     srv, thread, running = start_server(node)
     try:

@@ -3,6 +3,8 @@ rate against a baseline measured in the same run. No timing is asserted; the ful
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 from bench.__main__ import main
@@ -13,23 +15,22 @@ BENCHMARKS = {"ingest", "import", "reads", "visibility"}
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("bench-results")
     work = tmp_path_factory.mktemp("bench-work")
     args = ["--size", "smoke", "--engines", ENGINE_KIND, "--out", str(out), "--workdir", str(work)]
     assert main([*args, "--pg-url", PG_ADMIN_URL]) == 0
     assert (out / "results.md").read_text("utf-8").count(f"| {ENGINE_KIND} |") > len(BENCHMARKS)
-    loaded: dict[str, object] = orjson.loads((out / "results.json").read_bytes())
+    loaded: dict[str, Any] = orjson.loads((out / "results.json").read_bytes())
     return loaded
 
 
-def _rows(results: dict[str, object]) -> list[dict[str, object]]:
-    rows = results["results"]
-    assert isinstance(rows, list)
+def _rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = results["results"]
     return rows
 
 
-def test_every_benchmark_reports_a_positive_rate_against_a_baseline(results: dict[str, object]) -> None:
+def test_every_benchmark_reports_a_positive_rate_against_a_baseline(results: dict[str, Any]) -> None:
     rows = _rows(results)
     assert {r["benchmark"] for r in rows} == BENCHMARKS
     for row in rows:
@@ -39,25 +40,25 @@ def test_every_benchmark_reports_a_positive_rate_against_a_baseline(results: dic
         assert row["baseline"], row
 
 
-def test_each_workload_is_measured_against_the_baselines_the_issue_names(results: dict[str, object]) -> None:
+def test_each_workload_is_measured_against_the_baselines_the_issue_names(results: dict[str, Any]) -> None:
     baselines = {(r["benchmark"], str(r["baseline"]).split(" ")[0]) for r in _rows(results)}
     assert {("ingest", "raw"), ("ingest", "medallion"), ("reads", "raw"), ("reads", "medallion")} <= baselines
     assert ("import", "raw") in baselines
     assert ("visibility", "the") in baselines  # the same read as the organisation that may see all
 
 
-def test_imports_report_peak_memory_and_reads_report_latency(results: dict[str, object]) -> None:
+def test_imports_report_peak_memory_and_reads_report_latency(results: dict[str, Any]) -> None:
     rows = _rows(results)
     assert all(r["peak_rss_mb"] > 0 for r in rows if r["benchmark"] == "import")
     assert all(r["p99_ms"] >= r["p50_ms"] > 0 for r in rows if r["benchmark"] == "reads")
 
 
-def test_the_partial_reader_sees_only_the_clear_tenth(results: dict[str, object]) -> None:
+def test_the_partial_reader_sees_only_the_clear_tenth(results: dict[str, Any]) -> None:
     first = next(r for r in _rows(results) if r["benchmark"] == "visibility")
     assert "may see 10% (30)" in str(first["workload"])  # 300 indicators, one in ten TLP:CLEAR
 
 
-def test_the_run_is_described(results: dict[str, object]) -> None:
+def test_the_run_is_described(results: dict[str, Any]) -> None:
     machine = results["machine"]
     assert isinstance(machine, dict)
     assert machine["nproc"] and machine["python"] and machine["sqlite"] and machine["load_average"]

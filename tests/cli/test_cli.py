@@ -81,7 +81,18 @@ def test_org_user_and_token_commands(node: str) -> None:
     ok(node, "user", "add", "analyst@thaicert.example", "--org", "ThaiCERT", "--role", "analyst")
     token = ok(node, "token", "create", "--org", "ThaiCERT", "--user", "analyst@thaicert.example")
     assert token.strip().startswith("gtg_") and token.count("\n") == 1 and len(token.strip()) > 40
-    assert "revoked 1 token" in ok(node, "token", "revoke", token.strip()[:14])
+    listed = json.loads(ok(node, "token", "list", "--org", "ThaiCERT", "--json"))
+    assert [(t["user"], t["role"], t["revoked_at"]) for t in listed] == [
+        ("analyst@thaicert.example", "analyst", None)
+    ]
+    assert token.strip() not in json.dumps(listed), "a token list never shows the secret"
+    assert "revoked token" in ok(node, "token", "revoke", token.strip())
+    assert json.loads(ok(node, "token", "list", "--org", "ThaiCERT", "--json"))[0]["revoked_at"]
+    assert "no such token" in fails(node, "token", "revoke", "gtg_not-a-token")
+    too_much = fails(
+        node, "token", "create", "--org", "ThaiCERT", "--user", "analyst@thaicert.example", "--role", "admin"
+    )
+    assert "more rights" in too_much
 
 
 @pytest.mark.parametrize(

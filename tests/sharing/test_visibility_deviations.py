@@ -12,6 +12,7 @@ import io
 import orjson
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.bulk import export_bundle
@@ -44,6 +45,7 @@ def _visible_ids(engine: Engine, org: str, collection_id: str) -> set[str]:
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="store.py takes the audience from granular marking_refs too (marking_refs() feeds cited_groups), "
     "so a group named in a granular marking of one property becomes the audience of the whole object",
 )
@@ -74,13 +76,14 @@ def test_a_group_named_only_in_a_granular_marking_is_not_the_audience(engine: En
 @pytest.mark.xfail(
     ENGINE_KIND == "sqlite",
     strict=True,
+    raises=OperationalError,
     reason="visibility_clause ORs one term per readable collection (twice with match[version] last); past "
     "~450 collections SQLite refuses the query: 'Expression tree is too large (maximum depth 1000)'",
 )
 def test_exports_work_with_many_readable_collections(engine: Engine) -> None:
     """Reads across collections (exports, read_page_all_collections) must not depend on how many exist."""
     with write_transaction(engine) as conn:
-        ids = [add_collection(conn, title=f"feed {n}").id for n in range(600)]
+        ids = [add_collection(conn, title=f"feed {n}").id for n in range(500)]
     obj = indicator(tlp="green")
     add_objects(engine, principal=_principal(engine, "ThaiCERT"), collection_id=ids[-1], objects=[obj])
 

@@ -42,7 +42,7 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine
 
@@ -235,6 +235,20 @@ def _check_export(engine: Engine, world: World, org: str) -> None:
         assert got == Counter(r.body for r in expected), f"export by {org} of {collection_id or 'everything'}"
 
 
+def _note_events(world: World) -> None:
+    """What the world exercises, for ``--hypothesis-show-statistics``: levels, audiences, partial views."""
+    for row in world.rows:
+        rules, posted = world.rules, row.posted
+        cited = rules.cited_group(posted)
+        default = rules.collections[row.collection_id].default_group
+        audience = f"cited {cited.kind} group" if cited else "collection default" if default else "community"
+        seen = sum(rules.sees(org, posted) for org in world.orgs)
+        event(f"marking {rules.marking(posted)}, audience {audience}")
+        event(
+            "version seen by " + ("nobody else" if seen <= 1 else "some" if seen < len(world.orgs) else "all")
+        )
+
+
 # --- the properties ---------------------------------------------------------------------------------
 
 
@@ -250,6 +264,7 @@ def test_policy_reads_and_exports_agree_with_the_rules(
 ) -> None:
     """may_see, read_page and read_page_all_collections for every reader; exports for a few."""
     with world_in(engine, draw) as world:
+        _note_events(world)
         with read_connection(engine) as conn:
             for reader in world.readers:
                 policy_reader = load_reader(conn, world.principal(reader))

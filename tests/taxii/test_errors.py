@@ -210,3 +210,28 @@ def test_deleting_another_organisations_object_is_403(server: RunningServer, cli
     response = httpx.delete(f"{server.url}{_objects_url(server)}{obj['id']}/", headers=lao)
     _assert_error(response, 403, "submitted")
     assert _stored(server) == 1
+
+
+def test_a_readonly_token_cannot_write_or_delete(server: RunningServer, client: httpx.Client) -> None:
+    from gotong.orgs.models import Role
+
+    obj = indicator(tlp="clear")
+    client.post(
+        _objects_url(server), content=orjson.dumps({"objects": [obj]}), headers={"Content-Type": TAXII}
+    )
+    readonly = {
+        "Authorization": f"Bearer {token_for(server.engine, 'ThaiCERT', role=Role.READONLY)}",
+        "Accept": TAXII,
+    }
+    collection = httpx.get(
+        f"{server.url}/{server.settings.api_root}/collections/{REGIONAL_ID}/", headers=readonly
+    )
+    assert collection.json()["can_read"] is True and collection.json()["can_write"] is False
+    posted = httpx.post(
+        f"{server.url}{_objects_url(server)}",
+        content=orjson.dumps({"objects": [indicator()]}),
+        headers={**readonly, "Content-Type": TAXII},
+    )
+    _assert_error(posted, 403, "may not write")
+    _assert_error(httpx.delete(f"{server.url}{_objects_url(server)}{obj['id']}/", headers=readonly), 403)
+    assert _stored(server) == 1

@@ -24,6 +24,8 @@ class Action(StrEnum):
     GROUP_CREATE = "group.create"
     GROUP_MEMBERS = "group.members"
     ORG_CREATE = "org.create"
+    ORG_DEFAULT_TLP = "org.default-tlp"
+    USER_CREATE = "user.create"
     COLLECTION_CREATE = "collection.create"
 
 

@@ -12,12 +12,13 @@ from typing import IO, Any
 import ijson
 from sqlalchemy import Engine
 
+from gotong.correlation.index import DEFAULT_ALERT_WINDOW
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid, NotFound
 from gotong.intel import query
 from gotong.intel.collections import list_collections, views_for
-from gotong.intel.store import add_objects
+from gotong.intel.store import StatusReport, add_objects
 from gotong.orgs.service import Principal, get_org
 from gotong.sharing.receipts import Retrieval, write_retrievals
 from gotong.sharing.service import load_reader
@@ -32,6 +33,18 @@ class ImportSummary:
     already_present: int = 0
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+
+    def count(self, report: StatusReport, path: str, on_rejected: Callable[[str], None]) -> None:
+        for outcome in report.successes:
+            if outcome.message == "already present":
+                self.already_present += 1
+            else:
+                self.accepted += 1
+        for outcome in report.failures:
+            self.rejected += 1
+            reason = outcome.message or "rejected"
+            self.reasons[reason] = self.reasons.get(reason, 0) + 1
+            on_rejected(f"{path}: rejected {outcome.id}: {reason}")
 
     def line(self) -> str:
         return (
@@ -48,6 +61,7 @@ def import_files(
     collection_id: str | None,
     through_hub: bool = False,
     warninglists: Warninglists | None = None,
+    alert_window: int | None = DEFAULT_ALERT_WINDOW,
     progress: bool = False,
     on_rejected: Callable[[str], None] = lambda _line: None,
 ) -> ImportSummary:
@@ -62,6 +76,18 @@ def import_files(
         if not os.path.isfile(path):
             raise Invalid(f"{path}: no such file")
     summary = ImportSummary()
+
+    def submit(batch: list[Any], path: str) -> None:
+        report = add_objects(
+            engine,
+            principal=principal,
+            collection_id=target,
+            objects=batch,
+            warninglists=warninglists,
+            alert_window=alert_window,
+        )
+        summary.count(report, path, on_rejected)
+
     for path in files:
         with open(path, "rb") as handle:
             batch: list[Any] = []
@@ -69,12 +95,12 @@ def import_files(
                 for obj in _progress(_objects(handle, path), handle, path, enabled=progress):
                     batch.append(obj)
                     if len(batch) >= BATCH:
-                        _submit(engine, principal, target, batch, summary, path, on_rejected, warninglists)
+                        submit(batch, path)
                         batch = []
             finally:
                 # Whatever was read before a malformed stretch of the file is still kept.
                 if batch:
-                    _submit(engine, principal, target, batch, summary, path, on_rejected, warninglists)
+                    submit(batch, path)
     return summary
 
 
@@ -104,7 +130,7 @@ def export_bundle(
         organisation = get_org(conn, short_name=org)
         principal = Principal(org_id=organisation.id, org_short=organisation.short_name)
         reader = load_reader(conn, principal)
-        coll = _target_collection(conn, principal, collection_id) if collection_id else None
+        coll = _readable_collection(conn, principal, collection_id) if collection_id else None
         out.write(f'{{"type":"bundle","id":"bundle--{uuid.uuid4()}","objects":[')
         written = 0
         cursor: str | None = None
@@ -147,6 +173,13 @@ def _target_collection(conn: Any, principal: Principal, collection_id: str | Non
         if collection_id in {coll.id, coll.alias}:
             return coll.id
     raise NotFound(f"no collection {collection_id!r}")
+
+
+def _readable_collection(conn: Any, principal: Principal, collection_id: str) -> str:
+    for view in views_for(conn, principal):
+        if collection_id in {view.collection.id, view.collection.alias} and view.can_read:
+            return view.collection.id
+    raise NotFound(f"no collection {collection_id!r} that {principal.org_short} may read")
 
 
 def _objects(handle: IO[bytes], path: str) -> Iterator[Any]:
@@ -194,28 +227,3 @@ def _progress(items: Iterator[Any], handle: IO[bytes], path: str, *, enabled: bo
             if count % 500 == 0:
                 bar.update(task, completed=min(handle.tell(), size))
             yield item
-
-
-def _submit(
-    engine: Engine,
-    principal: Principal,
-    collection_id: str,
-    batch: list[Any],
-    summary: ImportSummary,
-    path: str,
-    on_rejected: Callable[[str], None],
-    warninglists: Warninglists | None,
-) -> None:
-    report = add_objects(
-        engine, principal=principal, collection_id=collection_id, objects=batch, warninglists=warninglists
-    )
-    for outcome in report.successes:
-        if outcome.message == "already present":
-            summary.already_present += 1
-        else:
-            summary.accepted += 1
-    for outcome in report.failures:
-        summary.rejected += 1
-        reason = outcome.message or "rejected"
-        summary.reasons[reason] = summary.reasons.get(reason, 0) + 1
-        on_rejected(f"{path}: rejected {outcome.id}: {reason}")

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from gotong.audit import Action, record
 from gotong.errors import Conflict, Forbidden, Invalid, NotFound
 from gotong.intel.models import collection_access, collections
+from gotong.orgs.models import Role
 from gotong.orgs.service import Principal, get_org
 from gotong.sharing.service import get_group
 from gotong.stix.timestamps import now_micros
@@ -202,7 +203,8 @@ def _view(coll: Collection, principal: Principal, grant: Any) -> CollectionView:
     if not principal.authenticated:
         return CollectionView(coll, can_read=coll.public, can_write=False)
     can_read = coll.public or coll.readers_all or bool(grant and grant.can_read)
-    can_write = coll.writers_all or bool(grant and grant.can_write)
+    # A read-only token writes nowhere, whatever its organisation may.
+    can_write = (coll.writers_all or bool(grant and grant.can_write)) and principal.role != Role.READONLY
     return CollectionView(coll, can_read=can_read, can_write=can_write)
 
 

@@ -22,6 +22,11 @@ class Role(StrEnum):
     ANALYST = "analyst"
     READONLY = "readonly"
 
+    @property
+    def rank(self) -> int:
+        """Higher ranks may do more: readonly < analyst < coordinator < admin."""
+        return [Role.READONLY, Role.ANALYST, Role.COORDINATOR, Role.ADMIN].index(self)
+
 
 organisations = Table(
     "organisations",

@@ -144,33 +144,44 @@ def list_orgs(conn: Connection) -> list[Organisation]:
     ]
 
 
-def set_default_tlp(conn: Connection, *, short_name: str, tlp: TLP) -> Organisation:
+def set_default_tlp(conn: Connection, *, short_name: str, tlp: TLP, actor: str = "system") -> Organisation:
     """Set the marking assumed for this organisation's unmarked submissions."""
     org = get_org(conn, short_name=short_name)
     conn.execute(update(organisations).where(organisations.c.id == org.id).values(default_tlp=tlp.slug))
+    record(
+        conn,
+        action=Action.ORG_DEFAULT_TLP,
+        actor=actor,
+        actor_org_id=org.id,
+        subject=org.short_name,
+        details={"from": org.default_tlp.label, "to": tlp.label},
+    )
     return get_org(conn, org_id=org.id)
 
 
-def add_user(conn: Connection, *, email: str, org: str, role: Role) -> int:
+def add_user(conn: Connection, *, email: str, org: str, role: Role, actor: str = "system") -> int:
     """Create a user of an organisation with one role; returns the user's id."""
     if not _EMAIL.match(email):
         raise Invalid(f"{email!r} is not an e-mail address")
     organisation = get_org(conn, short_name=org)
     if conn.execute(select(users.c.id).where(users.c.email == email.lower())).first():
         raise Conflict(f"user {email!r} already exists")
-    return int(
-        conn.execute(
-            insert(users)
-            .values(
-                email=email.lower(),
-                org_id=organisation.id,
-                role=str(role),
-                active=True,
-                created_at=now_micros(),
-            )
-            .returning(users.c.id)
-        ).scalar_one()
+    user_id = conn.execute(
+        insert(users)
+        .values(
+            email=email.lower(), org_id=organisation.id, role=str(role), active=True, created_at=now_micros()
+        )
+        .returning(users.c.id)
+    ).scalar_one()
+    record(
+        conn,
+        action=Action.USER_CREATE,
+        actor=actor,
+        actor_org_id=None,
+        subject=email.lower(),
+        details={"org": organisation.short_name, "role": str(role)},
     )
+    return int(user_id)
 
 
 def create_token(
@@ -197,6 +208,8 @@ def create_token(
         if user.org_id != organisation.id:
             raise Invalid(f"user {user_email!r} does not belong to {organisation.short_name}")
         user_id = user.id
+        if role is not None and role.rank > Role(user.role).rank:
+            raise Invalid(f"a token cannot have more rights ({role}) than its user ({user.role})")
         role = role or Role(user.role)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     conn.execute(
@@ -228,26 +241,55 @@ def create_token(
     return token
 
 
-def revoke_token(conn: Connection, *, token_prefix: str, actor: str = "system") -> int:
-    """Revoke every live token starting with ``token_prefix`` (at least 8 characters); returns how many."""
-    if len(token_prefix) < 8:
-        raise Invalid("give at least the first 8 characters of the token")
-    rows = conn.execute(
-        select(api_tokens.c.id, api_tokens.c.prefix).where(api_tokens.c.revoked_at.is_(None))
-    ).all()
-    hits = [r.id for r in rows if r.prefix.startswith(token_prefix[:10]) or token_prefix.startswith(r.prefix)]
-    if not hits:
-        raise NotFound(f"no live token starts with {token_prefix!r}")
-    conn.execute(update(api_tokens).where(api_tokens.c.id.in_(hits)).values(revoked_at=now_micros()))
-    record(
-        conn,
-        action=Action.TOKEN_REVOKE,
-        actor=actor,
-        actor_org_id=None,
-        subject=token_prefix[:10],
-        details={"revoked": len(hits)},
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    prefix: str
+    org: str
+    user: str | None
+    role: str
+    through_hub: bool
+    created_at: int
+    expires_at: int | None
+    revoked_at: int | None
+
+
+def list_tokens(conn: Connection, *, org: str | None = None) -> list[TokenInfo]:
+    """Tokens (never their secrets), optionally of one organisation."""
+    query = (
+        select(api_tokens, organisations.c.short_name, users.c.email)
+        .join(organisations, organisations.c.id == api_tokens.c.org_id)
+        .outerjoin(users, users.c.id == api_tokens.c.user_id)
+        .order_by(api_tokens.c.id)
     )
-    return len(hits)
+    if org is not None:
+        query = query.where(api_tokens.c.org_id == get_org(conn, short_name=org).id)
+    return [
+        TokenInfo(
+            id=r.id,
+            prefix=r.prefix,
+            org=r.short_name,
+            user=r.email,
+            role=r.role,
+            through_hub=bool(r.through_hub),
+            created_at=r.created_at,
+            expires_at=r.expires_at,
+            revoked_at=r.revoked_at,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def revoke_token(conn: Connection, *, token: str, actor: str = "system") -> TokenInfo:
+    """Revoke one token, named by its id (see ``list_tokens``) or by the whole secret."""
+    condition = api_tokens.c.id == int(token) if token.isdigit() else api_tokens.c.token_hash == _hash(token)
+    row = conn.execute(select(api_tokens.c.id, api_tokens.c.revoked_at).where(condition)).first()
+    if row is None:
+        raise NotFound("no such token (give its id from 'gotong token list', or the whole token)")
+    if row.revoked_at is None:
+        conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(revoked_at=now_micros()))
+        record(conn, action=Action.TOKEN_REVOKE, actor=actor, actor_org_id=None, subject=str(row.id))
+    return next(t for t in list_tokens(conn) if t.id == row.id)
 
 
 def authenticate(conn: Connection, *, token: str, username: str | None = None) -> Principal:

@@ -51,6 +51,5 @@ def check_content_type(content_type: str | None) -> None:
         kind, params = _parse(content_type)
         if _is_taxii(kind, params):
             return
-    raise UnsupportedMediaType(
-        f"send the envelope as {TAXII_MEDIA_TYPE}, not {content_type or 'no Content-Type'!r}"
-    )
+    sent = f"not {content_type!r}" if content_type else "the request had no Content-Type"
+    raise UnsupportedMediaType(f"send the envelope as {TAXII_MEDIA_TYPE}; {sent}")
