@@ -189,7 +189,10 @@ def _prepare(
         report.failures.append(Outcome(stix_id, version_text, str(exc)))
         return None
     refs = marking_refs(obj)
-    cited_groups = {groups[r] for r in refs if r in groups}
+    # The audience is named at object level; a group in a granular marking does not redirect the object.
+    cited_groups = {
+        groups[r] for r in obj.get("object_marking_refs") or () if isinstance(r, str) and r in groups
+    }
     if len(cited_groups) > 1:
         report.failures.append(Outcome(stix_id, version_text, "an object may cite at most one sharing group"))
         return None

@@ -88,16 +88,23 @@ def visibility_clause(
     wanted = reader.readable if collection_ids is None else reader.readable & collection_ids
     if not wanted:
         return false()
-    per_collection = [
-        and_(
-            collection_col == cid, _marking_clause(reader, reader.default_groups.get(cid), tlp_col, group_col)
-        )
-        for cid in sorted(wanted)
+    # One term per distinct default audience, not per collection: a node may have hundreds of
+    # collections but few default groups, and SQLite limits how deep an expression may be.
+    by_default: dict[int | None, list[str]] = {}
+    for cid in sorted(wanted):
+        by_default.setdefault(reader.default_groups.get(cid), []).append(cid)
+    per_audience = [
+        and_(_in(collection_col, cids), _marking_clause(reader, default, tlp_col, group_col))
+        for default, cids in by_default.items()
     ]
-    clause = or_(*per_collection) if len(per_collection) > 1 else per_collection[0]
+    clause = or_(*per_audience) if len(per_audience) > 1 else per_audience[0]
     if reader.org_id is not None:
         clause = or_(and_(collection_col.in_(sorted(wanted)), submitter_col == reader.org_id), clause)
     return clause
+
+
+def _in(column: KeyedColumnElement[str] | ColumnClause[str], values: list[str]) -> ColumnElement[bool]:
+    return column == values[0] if len(values) == 1 else column.in_(values)
 
 
 def _marking_clause(
