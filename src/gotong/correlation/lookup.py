@@ -17,9 +17,9 @@ from gotong.correlation.observables import Observable, normalise
 from gotong.correlation.scores import indicator_score
 from gotong.errors import Invalid
 from gotong.intel.models import stix_objects
-from gotong.intel.query import render_timestamp
+from gotong.intel.query import render_timestamp, visible_versions
 from gotong.orgs.models import organisations
-from gotong.sharing.policy import Reader, visibility_clause
+from gotong.sharing.policy import Reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import now_micros
 
@@ -81,13 +81,7 @@ def lookup(conn: Connection, *, reader: Reader, value: str, kind: str | None = N
     if not ids:
         return result
     o = stix_objects
-    visible = visibility_clause(
-        reader,
-        collection_col=o.c.collection_id,
-        tlp_col=o.c.tlp,
-        group_col=o.c.group_id,
-        submitter_col=o.c.submitter_org_id,
-    )
+    visible = visible_versions(reader)
     rows = conn.execute(
         select(
             o.c.seq,

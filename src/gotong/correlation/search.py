@@ -15,9 +15,16 @@ from sqlalchemy import Connection, and_, or_, select
 from gotong.correlation.models import object_observables, observables
 from gotong.errors import Invalid
 from gotong.intel.models import stix_objects
-from gotong.intel.query import ObjectFilter, decode_cursor, encode_cursor, render_timestamp, version_clause
+from gotong.intel.query import (
+    ObjectFilter,
+    decode_cursor,
+    encode_cursor,
+    render_timestamp,
+    version_clause,
+    visible_versions,
+)
 from gotong.orgs.models import organisations
-from gotong.sharing.policy import Reader, visibility_clause
+from gotong.sharing.policy import Reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import TimestampError, micros_of
 
@@ -72,15 +79,7 @@ def search(
 ) -> SearchPage:
     """One page of the latest visible version of each matching object, oldest first."""
     o = stix_objects
-    clauses = [
-        visibility_clause(
-            reader,
-            collection_col=o.c.collection_id,
-            tlp_col=o.c.tlp,
-            group_col=o.c.group_id,
-            submitter_col=o.c.submitter_org_id,
-        )
-    ]
+    clauses = [visible_versions(reader)]
     if filters.text:
         needle = f"%{filters.text.lower()}%"
         matching = (

@@ -21,10 +21,11 @@ from gotong.correlation.models import sighting_facts
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid, NotFound
 from gotong.intel.models import stix_objects
+from gotong.intel.query import visible_versions
 from gotong.intel.store import StatusReport, add_objects
 from gotong.orgs.models import organisations
 from gotong.orgs.service import Principal, get_org
-from gotong.sharing.policy import Reader, visibility_clause
+from gotong.sharing.policy import Reader
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros, now_micros
@@ -45,13 +46,7 @@ def summarise(
 ) -> dict[str, SightingSummary]:
     """Sightings of each indicator, counting only sightings the reader may see."""
     o = stix_objects
-    visible = visibility_clause(
-        reader,
-        collection_col=o.c.collection_id,
-        tlp_col=o.c.tlp,
-        group_col=o.c.group_id,
-        submitter_col=o.c.submitter_org_id,
-    )
+    visible = visible_versions(reader)
     rows = conn.execute(
         select(
             sighting_facts.c.sighting_of_ref,

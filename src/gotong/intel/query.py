@@ -224,7 +224,7 @@ def _conditions(
 ) -> ColumnElement[bool]:
     o = stix_objects
     scope = frozenset({collection_id}) if collection_id is not None else None
-    clauses: list[ColumnElement[bool]] = [_visible(reader, o, scope)]
+    clauses: list[ColumnElement[bool]] = [visible_versions(reader, o, scope)]
     if collection_id is not None:
         clauses.append(o.c.collection_id == collection_id)
     floor = max(filters.added_after or 0, decode_cursor(cursor) if cursor else 0)
@@ -242,7 +242,10 @@ def _conditions(
     return and_(*clauses)
 
 
-def _visible(reader: Reader, table: Any, scope: frozenset[str] | None) -> ColumnElement[bool]:
+def visible_versions(
+    reader: Reader, table: Any = stix_objects, scope: frozenset[str] | None = None
+) -> ColumnElement[bool]:
+    """The sharing policy's SQL filter over a table (or alias) of stored versions."""
     return visibility_clause(
         reader,
         collection_col=table.c.collection_id,
@@ -272,7 +275,7 @@ def version_clause(
                 other.c.collection_id == o.c.collection_id,
                 other.c.stix_id == o.c.stix_id,
                 newer,
-                _visible(reader, other, scope),
+                visible_versions(reader, other, scope),
             )
         )
     return or_(*parts)

@@ -102,6 +102,28 @@ def _date_headers(page: query.Page) -> dict[str, str]:
     }
 
 
+def _page(
+    request: Request,
+    engine: EngineDep,
+    principal: Principal,
+    collection_id: str,
+    filters: query.ObjectFilter,
+    limit: int,
+) -> tuple[str, query.Page]:
+    """One page of a readable collection as the principal may see it; returns (collection id, page)."""
+    with read_connection(engine) as conn:
+        view = _readable(conn, principal, collection_id)
+        page = query.read_page(
+            conn,
+            reader=load_reader(conn, principal),
+            collection_id=view.collection.id,
+            filters=filters,
+            limit=limit,
+            cursor=request.query_params.get("next"),
+        )
+    return view.collection.id, page
+
+
 @router.get("/taxii2/")
 def discovery(request: Request, settings: SettingsDep) -> Response:
     base = settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
@@ -160,17 +182,8 @@ def get_objects(
     limit: LimitDep,
 ) -> Response:
     filters = _filters(request)
-    with read_connection(engine) as conn:
-        view = _readable(conn, principal, collection_id)
-        page = query.read_page(
-            conn,
-            reader=load_reader(conn, principal),
-            collection_id=view.collection.id,
-            filters=filters,
-            limit=limit,
-            cursor=request.query_params.get("next"),
-        )
-    _note_retrieval(request, principal, view.collection.id, page)
+    collection, page = _page(request, engine, principal, collection_id, filters, limit)
+    _note_retrieval(request, principal, collection, page)
     return taxii_response(_envelope(page), headers=_date_headers(page))
 
 
@@ -222,25 +235,23 @@ def get_object(
     filters = _filters(request)
     if filters.ids:
         raise Invalid("match[id] is not allowed on an object's own endpoint")
-    with read_connection(engine) as conn:
-        view = _readable(conn, principal, collection_id)
-        page = query.read_page(
-            conn,
-            reader=load_reader(conn, principal),
-            collection_id=view.collection.id,
-            filters=query.ObjectFilter(
-                added_after=filters.added_after,
-                ids=(object_id,),
-                types=filters.types,
-                versions=filters.versions,
-                spec_versions=filters.spec_versions,
-            ),
-            limit=limit,
-            cursor=request.query_params.get("next"),
-        )
+    collection, page = _page(
+        request,
+        engine,
+        principal,
+        collection_id,
+        query.ObjectFilter(
+            added_after=filters.added_after,
+            ids=(object_id,),
+            types=filters.types,
+            versions=filters.versions,
+            spec_versions=filters.spec_versions,
+        ),
+        limit,
+    )
     if not page.items and not request.query_params.get("next"):
         raise NotFound(f"no object {object_id} in this collection is visible to you")
-    _note_retrieval(request, principal, view.collection.id, page)
+    _note_retrieval(request, principal, collection, page)
     return taxii_response(_envelope(page), headers=_date_headers(page))
 
 
@@ -299,16 +310,7 @@ def versions(
         spec_versions=params.get("match[spec_version]"),
         default_version="all",
     )
-    with read_connection(engine) as conn:
-        view = _readable(conn, principal, collection_id)
-        page = query.read_page(
-            conn,
-            reader=load_reader(conn, principal),
-            collection_id=view.collection.id,
-            filters=filters,
-            limit=limit,
-            cursor=params.get("next"),
-        )
+    page = _page(request, engine, principal, collection_id, filters, limit)[1]
     if not page.items and not params.get("next"):
         raise NotFound(f"no object {object_id} in this collection is visible to you")
     resource: dict[str, Any] = {"more": page.more, "versions": [i.version_text for i in page.items]}
@@ -327,16 +329,7 @@ def manifest(
     limit: LimitDep,
 ) -> Response:
     filters = _filters(request)
-    with read_connection(engine) as conn:
-        view = _readable(conn, principal, collection_id)
-        page = query.read_page(
-            conn,
-            reader=load_reader(conn, principal),
-            collection_id=view.collection.id,
-            filters=filters,
-            limit=limit,
-            cursor=request.query_params.get("next"),
-        )
+    page = _page(request, engine, principal, collection_id, filters, limit)[1]
     resource: dict[str, Any] = {"more": page.more}
     if page.next:
         resource["next"] = page.next
