@@ -1,0 +1,74 @@
+"""The one place that calls MISP's own converter, misp-stix, in both directions.
+
+misp-stix knows MISP's ~190 attribute types and ~300 object templates, and its STIX output carries what
+it needs to rebuild the MISP event (``misp:type=...`` labels, ``x-misp-*`` objects), which is why Gotong
+uses it rather than a mapping of its own. This module only hands it plain JSON and returns plain JSON with
+the errors it recorded; checking its input and output is the job of ``misp_input`` and ``misp_event``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+with warnings.catch_warnings():
+    # Loading misp-stix loads its STIX 1 stack (mixbox, cybox, lxml through six), whose import-time
+    # ImportWarnings and DeprecationWarnings are not ours to fix; silenced for this import only.
+    warnings.simplefilter("ignore")
+    import stix2
+    from misp_stix_converter import (  # type: ignore[import-untyped]
+        ExternalSTIX2toMISPParser,
+        InternalSTIX2toMISPParser,
+        MISPtoSTIX21Parser,
+    )
+
+__all__ = ["MISP_PRODUCER_LABEL", "event_of_stix21", "stix21_of_event"]
+
+# misp-stix labels the report or grouping it makes of an event with this; its own STIX -> MISP parser
+# (the one that restores MISP attributes exactly) is the right one for content carrying it.
+MISP_PRODUCER_LABEL = 'misp:tool="MISP-STIX-Converter"'
+_BUNDLE_NAMESPACE = uuid.UUID("0e3c8a51-9f4d-5b62-8a7e-3d1c5b9f2a46")
+
+
+def stix21_of_event(event: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """misp-stix's STIX 2.1 objects for one (checked) MISP event, and the errors and warnings it recorded
+    on the way (most name the uuid of the attribute or object they are about)."""
+    parser = MISPtoSTIX21Parser()
+    parser.parse_misp_event({"Event": dict(event)})
+    objects: list[dict[str, Any]] = json.loads(parser.bundle.serialize())["objects"]
+    return objects, _messages(parser.errors) + _messages(parser.warnings)
+
+
+def event_of_stix21(objects: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+    """One MISP event (the inner dict) rebuilt from STIX 2.1 objects, and the errors misp-stix recorded."""
+    ids = sorted(str(o.get("id")) for o in objects)
+    bundle = stix2.parse(
+        {
+            "type": "bundle",
+            "id": f"bundle--{uuid.uuid5(_BUNDLE_NAMESPACE, '|'.join(ids))}",
+            "objects": [dict(o) for o in objects],
+        },
+        allow_custom=True,
+    )
+    from_misp = any(MISP_PRODUCER_LABEL in (o.get("labels") or ()) for o in objects)
+    parser = InternalSTIX2toMISPParser() if from_misp else ExternalSTIX2toMISPParser()
+    parser.load_stix_bundle(bundle)
+    parser.parse_stix_bundle(single_event=True)
+    event: dict[str, Any] = json.loads(parser.misp_event.to_json())
+    return event, _messages(parser.errors)
+
+
+def _messages(recorded: Mapping[str, Sequence[str]]) -> list[str]:
+    """Each message on one line; of one with a traceback, its first and last lines."""
+    out = []
+    for messages in recorded.values():
+        for message in messages:
+            lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+            if any(line.startswith('File "') for line in lines):
+                lines = [lines[0], lines[-1]]
+            if lines:
+                out.append(" ".join(lines))
+    return out
