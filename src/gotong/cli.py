@@ -385,6 +385,17 @@ def import_(
 @click.option("--added-after", help="Only versions added after this timestamp.")
 @click.option("--all-versions", is_flag=True, help="Every version, not only the latest.")
 @click.option("--include-expired", is_flag=True, help="Keep indicators past their valid_until.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["stix", "misp", "csv", "ip", "domain", "url", "suricata", "snort"]),
+    default="stix",
+    show_default=True,
+    help="stix streams a bundle; the others render the latest versions.",
+)
+@click.option(
+    "--ceiling", help="Leave out anything marked above this TLP, e.g. clear for a public blocklist."
+)
 @pass_state
 def export(
     state: _State,
@@ -394,8 +405,23 @@ def export(
     added_after: str | None,
     all_versions: bool,
     include_expired: bool,
+    fmt: str,
+    ceiling: str | None,
 ) -> None:
-    """Write a STIX 2.1 bundle of what the organisation may see to stdout."""
+    """Write what the organisation may see to stdout: a STIX bundle, MISP, CSV, blocklists or IDS rules."""
+    if fmt != "stix" or ceiling:
+        from gotong.feeds.service import export_feed
+        from gotong.sharing.tlp import TLP
+
+        if types or added_after or all_versions or include_expired:
+            raise Invalid(
+                "--type, --added-after, --all-versions and --include-expired go with --format stix only"
+            )
+        limit = TLP.parse(ceiling) if ceiling else TLP.RED
+        sys.stdout.write(
+            export_feed(state.engine, org=org_short, collection_id=collection_id, fmt=fmt, ceiling=limit)
+        )
+        return
     from gotong.intel.bulk import export_bundle
 
     export_bundle(
@@ -408,6 +434,79 @@ def export(
         all_versions=all_versions,
         include_expired=include_expired,
     )
+
+
+@main.group()
+def feed() -> None:
+    """Feeds in the formats CERTs already use: MISP, abuse.ch, Shadowserver, plain lists."""
+
+
+@feed.command("formats")
+def feed_formats_command() -> None:
+    """List the formats 'feed import' understands."""
+    from gotong.feeds.service import import_formats
+
+    for name in import_formats():
+        click.echo(name)
+
+
+@feed.command("import")
+@click.argument("source")
+@click.option(
+    "--format", "fmt", required=True, help="misp-feed, misp-event, or a line format ('feed formats')."
+)
+@click.option("--org", "org_short", required=True, help="Submitting organisation.")
+@click.option("--collection", "collection_id", help="Collection id or alias.")
+@click.option("--name", help="Feed name (ids are derived from it; default: the file name).")
+@click.option("--classification", help="RSIT class/type for line feeds, e.g. malicious-code/c2-server.")
+@click.option("--tlp", default="clear", show_default=True, help="Marking of line-feed indicators.")
+@click.option("--valid-days", type=click.IntRange(min=1), default=30, show_default=True)
+@pass_state
+def feed_import(
+    state: _State,
+    source: str,
+    fmt: str,
+    org_short: str,
+    collection_id: str | None,
+    name: str | None,
+    classification: str | None,
+    tlp: str,
+    valid_days: int,
+) -> None:
+    """Convert a feed to STIX and store it; each skipped line or attribute is reported."""
+    from gotong.correlation.setup import configured_warninglists
+    from gotong.feeds.service import converted_batches, import_feed
+    from gotong.intel.bulk import _target_collection
+    from gotong.intel.store import add_objects
+    from gotong.orgs.service import Principal, get_org
+    from gotong.sharing.tlp import TLP
+
+    with read_connection(state.engine) as conn:
+        org = get_org(conn, short_name=org_short)
+        principal = Principal(org_id=org.id, org_short=org.short_name)
+        target = _target_collection(conn, principal, collection_id)
+    warninglists = configured_warninglists(state.settings)
+    window = alert_window_micros(state.settings)
+    batches = converted_batches(
+        source, fmt=fmt, name=name, classification=classification, tlp=TLP.parse(tlp), valid_days=valid_days
+    )
+    result = import_feed(
+        state.engine,
+        batches=batches,
+        store=lambda objects: add_objects(
+            state.engine,
+            principal=principal,
+            collection_id=target,
+            objects=objects,
+            warninglists=warninglists,
+            alert_window=window,
+        ),
+    )
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    click.echo(result.line(), err=True)
+    if result.problems:
+        sys.exit(1)
 
 
 # ----------------------------------------------------------------- sharing groups and receipts

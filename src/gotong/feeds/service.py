@@ -1,0 +1,143 @@
+"""Feeds in and out through the store: the verbs the CLI (and later the scheduler and REST) call.
+
+Importing turns a source into STIX with the format's converter, then stores it like any
+submission (validation, markings, audience, index, alerts). Exporting reads what an organisation
+may see — the sharing rules decide — and renders it, with a TLP ceiling chosen at export time.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from gotong.errors import Invalid
+from gotong.feeds.exporters import export_blocklist, export_csv, export_snort, export_suricata, tlp_of
+from gotong.feeds.lines import FeedConfig, feed_formats, parse_feed
+from gotong.feeds.misp import misp_event_to_stix, read_misp_feed, stix_to_misp_event
+from gotong.intel.bulk import export_bundle
+from gotong.intel.store import StatusReport
+from gotong.sharing.tlp import TLP
+
+MISP_FORMATS = ("misp-feed", "misp-event")
+EXPORT_FORMATS = ("stix", "misp", "csv", "ip", "domain", "url", "suricata", "snort")
+
+
+@dataclass
+class FeedImport:
+    """What a feed import did: the store's verdicts and the converter's complaints."""
+
+    accepted: int = 0
+    already_present: int = 0
+    rejected: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, report: StatusReport) -> None:
+        for outcome in report.successes:
+            if outcome.message == "already present":
+                self.already_present += 1
+            else:
+                self.accepted += 1
+        for outcome in report.failures:
+            self.rejected += 1
+            self.problems.append(f"rejected {outcome.id}: {outcome.message}")
+
+    def line(self) -> str:
+        return (
+            f"feed import: {self.accepted} accepted, {self.already_present} already present, "
+            f"{self.rejected} rejected, {len(self.problems) - self.rejected} skipped by the converter"
+        )
+
+
+def import_formats() -> list[str]:
+    return [*MISP_FORMATS, *sorted(feed_formats())]
+
+
+def converted_batches(
+    source: str,
+    *,
+    fmt: str,
+    name: str | None = None,
+    classification: str | None = None,
+    tlp: TLP = TLP.CLEAR,
+    valid_days: int | None = 30,
+    fetched_at: datetime | None = None,
+) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
+    """STIX objects and problems from a source, in batches (one MISP event, or one whole line feed)."""
+    path = Path(source)
+    if fmt == "misp-feed":
+        if not path.is_dir():
+            raise Invalid(f"{source}: a MISP feed is a folder with manifest.json")
+        for _uuid, converted in read_misp_feed(path):
+            yield converted.objects, converted.problems
+    elif fmt == "misp-event":
+        event = _json(path)
+        converted = misp_event_to_stix(event)
+        yield converted.objects, converted.problems
+    elif fmt in feed_formats():
+        if classification is None:
+            raise Invalid(
+                f"format {fmt} needs --classification CLASS/TYPE (RSIT), e.g. malicious-code/c2-server"
+            )
+        feed = FeedConfig(
+            name=name or path.name, format=fmt, classification=classification, tlp=tlp, valid_days=valid_days
+        )
+        if not path.is_file():
+            raise Invalid(f"{source}: no such file")
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            parsed = parse_feed(handle, feed=feed, source=source, fetched_at=fetched_at or datetime.now(UTC))
+        yield parsed.objects, parsed.problems
+    else:
+        raise Invalid(f"unknown feed format {fmt!r}; use one of: {', '.join(import_formats())}")
+
+
+def import_feed(
+    engine: Engine,
+    *,
+    batches: Iterator[tuple[list[dict[str, Any]], list[str]]],
+    store: Callable[[list[dict[str, Any]]], StatusReport],
+) -> FeedImport:
+    """Store every batch with ``store`` (the caller binds org, collection, warninglists, alerts)."""
+    result = FeedImport()
+    for objects, problems in batches:
+        result.problems.extend(problems)
+        for start in range(0, len(objects), 1000):
+            result.add(store(objects[start : start + 1000]))
+    return result
+
+
+def export_feed(engine: Engine, *, org: str, collection_id: str | None, fmt: str, ceiling: TLP) -> str:
+    """What ``org`` may see, rendered as ``fmt`` and capped at ``ceiling``."""
+    if fmt not in EXPORT_FORMATS:
+        raise Invalid(f"unknown export format {fmt!r}; use one of: {', '.join(EXPORT_FORMATS)}")
+    buffer = io.StringIO()
+    export_bundle(engine, out=buffer, org=org, collection_id=collection_id)
+    objects: list[Mapping[str, Any]] = [
+        o for o in json.loads(buffer.getvalue())["objects"] if tlp_of(o) <= ceiling
+    ]
+    if fmt == "stix":
+        return json.dumps({"type": "bundle", "id": json.loads(buffer.getvalue())["id"], "objects": objects})
+    if fmt == "misp":
+        return json.dumps(stix_to_misp_event(objects), indent=1)
+    if fmt == "csv":
+        return export_csv(objects, ceiling=ceiling)
+    if fmt in ("ip", "domain", "url"):
+        return export_blocklist(objects, kind=fmt, ceiling=ceiling)
+    if fmt == "suricata":
+        return export_suricata(objects, ceiling=ceiling)
+    return export_snort(objects, ceiling=ceiling)
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise Invalid(f"{path}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Invalid(f"{path}: not JSON ({exc})") from None
