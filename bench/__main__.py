@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import SIZES
-from bench.databases import ENGINES, default_pg_url
+from bench.databases import ENGINES, default_pg_url, pg_setting
 from bench.report import markdown, write_results
 from bench.runner import Context, run
 
@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             out=args.out,
             pg_url=args.pg_url,
             py_spy=args.py_spy,
+            autovacuum_off="postgresql" in engines and pg_setting(args.pg_url, "autovacuum") == "off",
             say=lambda line: print(line, file=sys.stderr, flush=True),
         )
         meta, rows = run(ctx)

@@ -49,13 +49,13 @@ def fresh_database(kind: str, *, workdir: Path, name: str, pg_url: str) -> Itera
         admin.dispose()
 
 
-def pg_version(pg_url: str) -> str | None:
-    """The PostgreSQL server's version, or None when it cannot be reached."""
+def pg_setting(pg_url: str, name: str) -> str | None:
+    """A setting of the PostgreSQL server (``server_version``, ``autovacuum``), None if unreachable."""
     try:
         engine = create_engine(pg_url)
         try:
             with engine.connect() as conn:
-                return str(conn.execute(text("SHOW server_version")).scalar())
+                return str(conn.execute(text(f"SHOW {name}")).scalar())
         finally:
             engine.dispose()
     except Exception:  # a missing server only means PostgreSQL is not benchmarked

@@ -8,6 +8,7 @@ reference TAXII 2.1 server, taking the same envelopes (capped: its memory backen
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import httpx
 import orjson
@@ -17,6 +18,7 @@ from bench.servers import GotongServer, MedallionServer
 
 _POLLS = 600  # per envelope; Gotong stores an envelope before it answers, so one poll is the norm
 _POLL_PAUSE = 0.05
+MAINTENANCE_EVERY = 10
 INGEST_TARGET = 10_000.0
 RAW_SHARE_TARGET = 0.5
 
@@ -28,11 +30,17 @@ def post_envelopes(
     status_url: str,
     headers: dict[str, str],
     envelopes: list[bytes],
+    maintenance: Callable[[], object] | None = None,
 ) -> tuple[int, float]:
-    """POST every envelope and poll its status until complete; (objects stored, seconds)."""
+    """POST every envelope and poll its status until complete; (objects stored, seconds).
+
+    ``maintenance`` runs (and is timed) after every ``MAINTENANCE_EVERY`` envelopes.
+    """
     stored = 0
     start = time.perf_counter()
-    for body in envelopes:
+    for n, body in enumerate(envelopes, 1):
+        if maintenance is not None and n % MAINTENANCE_EVERY == 0:
+            maintenance()
         answer = client.post(objects_url, content=body, headers=headers)
         if answer.status_code != 202:
             raise RuntimeError(f"POST {objects_url}: {answer.status_code} {answer.text[:300]}")
@@ -53,7 +61,12 @@ def post_envelopes(
 
 
 def ingest_gotong(
-    server: GotongServer, *, collection_id: str, token: str, envelopes: list[bytes]
+    server: GotongServer,
+    *,
+    collection_id: str,
+    token: str,
+    envelopes: list[bytes],
+    maintenance: Callable[[], object] | None = None,
 ) -> tuple[int, float]:
     with httpx.Client(timeout=300) as client:
         return post_envelopes(
@@ -62,6 +75,7 @@ def ingest_gotong(
             status_url=server.api_root + "status/",
             headers=server.headers(token),
             envelopes=envelopes,
+            maintenance=maintenance,
         )
 
 

@@ -10,6 +10,9 @@ from collections import Counter
 from pathlib import Path
 
 _TOP = 30
+# Leaf frames of threads that wait (idle workers, the event loop's poll, background threads' sleeps):
+# py-spy still samples some of them, and they are not where CPU time goes.
+_IDLE = ("Condition.wait ", "EpollSelector.select ", "Event.wait ", "Queue.get ", "Thread.join ")
 
 
 def summarise(raw: Path, *, title: str) -> str:
@@ -23,13 +26,13 @@ def summarise(raw: Path, *, title: str) -> str:
             continue
         count = int(count_text)
         frames = [_short(f) for f in stack.split(";") if f]
-        if not frames:
+        if not frames or frames[-1].startswith(_IDLE):
             continue
         total += count
         own[frames[-1]] += count
         for frame in set(frames):
             inclusive[frame] += count
-    lines = [f"# {title}: {total} samples (active threads only)", "", "## self", ""]
+    lines = [f"# {title}: {total} samples of busy threads (waiting ones left out)", "", "## self", ""]
     lines += [f"{100 * n / total:5.1f}%  {name}" for name, n in own.most_common(_TOP)] if total else []
     lines += ["", "## inclusive", ""]
     lines += [f"{100 * n / total:5.1f}%  {name}" for name, n in inclusive.most_common(_TOP)] if total else []

@@ -100,6 +100,8 @@ def load_rows(url: str, rows: Iterable[tuple[Any, ...]], *, batch: int = 10_000)
     try:
         cursor = raw.cursor()
         if sqlite:
+            # Loading only: a page cache big enough for the random inserts into the stix_id index.
+            cursor.execute("PRAGMA cache_size = -262144")
             sql = f"INSERT INTO stix_objects ({_COLUMNS}) VALUES ({', '.join(['?'] * _WIDTH)})"
             pending: list[tuple[Any, ...]] = []
             for row in rows:
@@ -126,6 +128,29 @@ def load_rows(url: str, rows: Iterable[tuple[Any, ...]], *, batch: int = 10_000)
         raw.close()
         engine.dispose()
     return count
+
+
+def analyze(url: str) -> bool:
+    """Refresh PostgreSQL's planner statistics of every table of the node; False on SQLite (nothing to do).
+
+    Autovacuum does this some time after a bulk change, but it is switched off on the test server. Without
+    it the planner keeps believing the tables empty, and both the write path and paging degrade as they
+    grow (docs/benchmarks.md, findings).
+    """
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return False
+        with engine.connect() as conn:
+            tables = conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+            ).scalars()
+            for table in list(tables):
+                conn.execute(text(f'ANALYZE "{table}"'))
+            conn.commit()
+        return True
+    finally:
+        engine.dispose()
 
 
 def date_added_at(url: str, *, collection_id: str, offset: int) -> int:

@@ -86,6 +86,8 @@ def read_row(
     p99_target: bool = False,
 ) -> Row:
     """One read against its baseline, with the paged-read targets that apply to it."""
+    if not (taxii.objects and base.objects):
+        raise RuntimeError(f"{workload}: nothing was read ({taxii.objects} vs {base.objects} for {baseline})")
     got, floor = rate(taxii.objects, taxii.seconds), rate(base.objects, base.seconds)
     p99 = percentile(taxii.latencies_ms, 99)
     row = Row(

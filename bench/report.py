@@ -30,8 +30,15 @@ def markdown(*, meta: dict[str, Any], rows: list[Row]) -> str:
         f"wall time {meta['seconds']:.0f} s; git {meta.get('git', '?')}  ",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB RAM, Linux {m['kernel']}, "
         f"Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m['postgresql'] or 'n/a'}  ",
+        *(
+            [f"PostgreSQL settings: {', '.join(f'{k}={v}' for k, v in m['postgresql_settings'].items())}  "]
+            if m.get("postgresql_settings")
+            else []
+        ),
         f"Load average (1/5/15 min) at start {_load(m['load_average'])}, "
         f"at end {_load(meta.get('load_average_end', []))}",
+        "",
+        *(f"- {note}" for note in meta.get("notes", [])),
         "",
         "| # | benchmark | engine | workload | objects | obj/s | baseline | baseline obj/s | ratio "
         "| p50 / p99 ms | peak RSS MiB | target | |",

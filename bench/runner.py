@@ -25,9 +25,9 @@ import orjson
 from bench import imports, ingest, reads, visibility
 from bench.common import Row, Size, machine, rate
 from bench.data import ATTACK_BUNDLE, IndicatorFactory, attack_objects
-from bench.databases import fresh_database, pg_version
+from bench.databases import fresh_database, pg_setting
 from bench.profile import summarise
-from bench.raw import PageStats, date_added_at, insert_rows, load_rows, rows_for, select_pages
+from bench.raw import PageStats, analyze, date_added_at, insert_rows, load_rows, rows_for, select_pages
 from bench.servers import GotongServer, MedallionServer
 from bench.world import FULL_READER, PARTIAL_READER, WRITER, World, build_world
 from gotong.stix.timestamps import format_micros, now_micros
@@ -45,6 +45,7 @@ class Context:
     out: Path
     pg_url: str
     py_spy: str | None = None
+    autovacuum_off: bool = False
     say: Callable[[str], None] = print
     started: float = field(default_factory=time.perf_counter)
 
@@ -81,6 +82,12 @@ class Workload:
         """The indicators of the envelopes, parsed back, in order."""
         parsed = (o for body in self.envelopes for o in orjson.loads(body)["objects"])
         return itertools.islice(parsed, limit)
+
+    def first_envelopes(self, count: int) -> list[bytes]:
+        """Envelopes holding exactly the first ``count`` indicators (the last one cut short)."""
+        objects = list(self.objects(count))
+        per = self.ctx.size.envelope
+        return [orjson.dumps({"objects": objects[i : i + per]}) for i in range(0, len(objects), per)]
 
     def big_rows(self, world: World, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
         """Rows of indicators ``start..stop`` for the raw engine, built once for every engine."""
@@ -129,11 +136,21 @@ def run(ctx: Context) -> tuple[dict[str, Any], list[Row]]:
         "command": "",
         "size": asdict(ctx.size),
         "engines": list(ctx.engines),
-        "machine": {**machine(pg_version(ctx.pg_url)), "load_average": load_start},
+        "machine": {
+            **machine(pg_setting(ctx.pg_url, "server_version")),
+            "load_average": load_start,
+            "postgresql_settings": {
+                name: pg_setting(ctx.pg_url, name)
+                for name in ("autovacuum", "shared_buffers", "synchronous_commit")
+            }
+            if "postgresql" in ctx.engines
+            else {},
+        },
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "seconds": time.perf_counter() - ctx.started,
         "git": _git_version(),
         "profiled": bool(ctx.py_spy),
+        "notes": _notes(ctx, len(workload.attack)),
     }
     return meta, rows
 
@@ -150,13 +167,13 @@ def _engine(ctx: Context, workload: Workload, engine: str) -> tuple[list[Row], t
                 collection_id=world.collection_id,
                 token=world.tokens[WRITER],
                 envelopes=workload.envelopes,
+                # autovacuum's ANALYZE, which the test server has switched off (timed, conservatively)
+                maintenance=(lambda: analyze(url)) if engine == "postgresql" and ctx.autovacuum_off else None,
             )
             ctx.log(f"{engine}: {stored:,} stored at {rate(stored, seconds):,.0f}/s")
 
             def read_back(server: GotongServer) -> _TaxiiReads:
-                return _taxii_reads(
-                    ctx, server, url, world, collection=stored, types=("indicator",), after=0.5
-                )
+                return _taxii_reads(ctx, server, url, world, collection=stored, types=(), after=0.5)
 
             taxii = None if ctx.py_spy else read_back(server)
         if taxii is None:
@@ -277,6 +294,8 @@ def _taxii_reads(
 ) -> _TaxiiReads:
     """Paged, ``added_after``, ``match[type]`` and partial-visibility reads of one collection."""
     page, cid = ctx.size.page, world.collection_id
+    if analyze(url):
+        ctx.log("ANALYZE (PostgreSQL), as autovacuum would after a bulk change")
     since = date_added_at(url, collection_id=cid, offset=int(collection * after))
     ctx.log(f"reading {collection:,} objects over TAXII")
 
@@ -346,17 +365,20 @@ def _read_rows(
 
 def _medallion(ctx: Context, workload: Workload) -> tuple[tuple[int, float], PageStats]:
     size = ctx.size
-    per = size.envelope
     ctx.log(f"medallion: ingest of {size.medallion_ingest:,} indicators")
     with MedallionServer(ctx.workdir, page_limit=size.page) as server:
-        ingested = ingest.ingest_medallion(
-            server, envelopes=workload.envelopes[: size.medallion_ingest // per]
-        )
+        ingested = ingest.ingest_medallion(server, envelopes=workload.first_envelopes(size.medallion_ingest))
+        if size.medallion_read == size.medallion_ingest:
+            return ingested, _medallion_read(ctx, server)
+    with MedallionServer(ctx.workdir, page_limit=size.page) as server:  # a collection it can page through
+        ingest.ingest_medallion(server, envelopes=workload.first_envelopes(size.medallion_read))
+        return ingested, _medallion_read(ctx, server)
+
+
+def _medallion_read(ctx: Context, server: MedallionServer) -> PageStats:
+    size = ctx.size
     ctx.log(f"medallion: paged read of {size.medallion_read:,}")
-    with MedallionServer(ctx.workdir, page_limit=size.page) as server:
-        ingest.ingest_medallion(server, envelopes=workload.envelopes[: size.medallion_read // per])
-        read = reads.read_medallion(server, limit=size.page, max_pages=size.medallion_read // size.page + 10)
-    return ingested, read
+    return reads.read_medallion(server, limit=size.page, max_pages=size.medallion_read // size.page + 10)
 
 
 @contextmanager
@@ -374,6 +396,30 @@ def _server(ctx: Context, url: str, label: str) -> Iterator[GotongServer]:
         summary = summarise(server.profile, title=f"gotong serve, {label}")
         ctx.out.mkdir(parents=True, exist_ok=True)
         (ctx.out / f"profile-{label}.txt").write_text(summary, encoding="utf-8")
+
+
+def _notes(ctx: Context, attack: int) -> list[str]:
+    size = ctx.size
+    notes = [
+        f"big collection, {engine}: {attack:,} ATT&CK objects (gotong import) + {size.big[engine]:,} "
+        f"indicators, {size.big_import.get(engine, 0):,} of them through gotong import and the rest loaded "
+        "with the raw engine (the same rows)"
+        for engine in ctx.engines
+    ]
+    notes.append(
+        f"medallion is capped at {size.medallion_ingest:,} objects for ingest and {size.medallion_read:,} "
+        "for reads: its memory backend is quadratic in the collection size; ratios compare rates"
+    )
+    if "postgresql" in ctx.engines:
+        notes.append(
+            "PostgreSQL: ANALYZE before each read stage, and, if autovacuum is off on the server, every "
+            f"{ingest.MAINTENANCE_EVERY} envelopes of the TAXII ingest (timed): docs/benchmarks.md, findings"
+        )
+    if ctx.py_spy:
+        notes.append(
+            "profiled with py-spy: the servers were paused to sample, so these rates are not comparable"
+        )
+    return notes
 
 
 def _owner(world: World) -> dict[str, Any]:

@@ -31,16 +31,6 @@ TLP_IDS: Mapping[str, str] = {
     "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "red",  # TLP 1.0 RED
 }
 
-# Where Gotong is known to differ from the rules. Each deviation is pinned by a strict xfail test in
-# test_visibility_deviations.py; the oracle predicts it (only where it applies) so that the properties
-# keep checking everything else meanwhile. When a fix lands, the pinned test passes, strict xfail turns
-# that into a failure, and the flag here goes to False together with the xfail mark.
-#
-# The rules take the audience from the group an object names in object_marking_refs; store.py looks
-# for it among granular marking_refs too, so a group named only in a granular marking (which marks a
-# single property) becomes the audience of the whole object.
-GRANULAR_GROUP_IS_AUDIENCE = True
-
 
 @dataclass(frozen=True)
 class Org:
@@ -97,9 +87,8 @@ class Rules:
         return LEVELS[max(levels)] if levels else self.orgs[posted.submitter].default_tlp
 
     def cited_group(self, posted: Posted) -> Group | None:
+        """The group the object names in object_marking_refs (a group in a granular marking is not one)."""
         refs = set(_object_refs(posted.body))
-        if GRANULAR_GROUP_IS_AUDIENCE:
-            refs |= set(_granular_refs(posted.body))
         cited = [g for g in self.groups.values() if g.marking_id in refs]
         assert len(cited) <= 1, "the world generator cites at most one group per object"
         return cited[0] if cited else None

@@ -191,10 +191,8 @@ class World:
     rules: Rules
     org_ids: dict[str, int]
     collection_ids: list[str]
-    group_names: dict[str, str]  # draw key -> name
     rows: list[StoredRow]
     envelopes: list[Envelope]
-    constituents: list[str]
     stix_ids_by_collection: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -285,20 +283,20 @@ def _build(engine: Engine, draw: WorldDraw, created: _Created, post: Poster) -> 
             )
         coll_ids: dict[str, str] = {}
         colls: dict[str, Collection] = {}
-        for c in draw.collections:
+        for cd in draw.collections:
             made_coll = add_collection(
                 conn,
-                title=f"sharing world {c.key}",
-                readers="all" if c.readers is None else [names[r] for r in sorted(c.readers)],
+                title=f"sharing world {cd.key}",
+                readers="all" if cd.readers is None else [names[r] for r in sorted(cd.readers)],
                 writers="all",
-                public=c.public,
-                default_group=group_names[c.default_group] if c.default_group else None,
+                public=cd.public,
+                default_group=group_names[cd.default_group] if cd.default_group else None,
             )
             created.collections.append(made_coll.id)
-            coll_ids[c.key] = made_coll.id
-            readers = None if c.readers is None else frozenset(names[r] for r in c.readers)
-            default = group_names[c.default_group] if c.default_group else None
-            colls[made_coll.id] = Collection(made_coll.id, readers, c.public, default)
+            coll_ids[cd.key] = made_coll.id
+            readers = None if cd.readers is None else frozenset(names[r] for r in cd.readers)
+            default = group_names[cd.default_group] if cd.default_group else None
+            colls[made_coll.id] = Collection(made_coll.id, readers, cd.public, default)
         org_ids = {names[k]: get_org(conn, short_name=names[k]).id for k in draw.org_keys}
         orgs = {
             name: Org(name, _parent_name(draw, key, names), _default(draw, key))
@@ -330,10 +328,8 @@ def _build(engine: Engine, draw: WorldDraw, created: _Created, post: Poster) -> 
         rules=rules,
         org_ids=org_ids,
         collection_ids=list(coll_ids.values()),
-        group_names=group_names,
         rows=rows,
         envelopes=envelopes,
-        constituents=[names[c.key] for c in draw.constituents],
         stix_ids_by_collection=by_collection,
     )
 

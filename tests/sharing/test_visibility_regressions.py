@@ -1,8 +1,7 @@
-"""Where Gotong's reads differ from the sharing rules (docs/sharing.md), each pinned by a strict xfail.
+"""Read-path bugs the sharing properties turned up, each pinned by a small, readable case.
 
-A test here states the rule and fails today. When the code is fixed it passes, strict xfail reports
-that as a failure, and the mark goes (with, for the first one, the matching flag in
-``tests/sharing/oracle.py``, which lets the property tests predict the deviation meanwhile).
+The first three were pinned as strict xfails and have since been fixed; these tests keep them fixed.
+The last is still open: a strict xfail, so that the fix shows up as a failure to remove the mark.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import io
 import orjson
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.bulk import export_bundle
@@ -43,17 +42,28 @@ def _visible_ids(engine: Engine, org: str, collection_id: str) -> set[str]:
     return {item.stix_id for item in page.items}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="store.py takes the audience from granular marking_refs too (marking_refs() feeds cited_groups), "
-    "so a group named in a granular marking of one property becomes the audience of the whole object",
-)
+def test_a_clear_marking_is_not_replaced_by_the_submitters_default(engine: Engine) -> None:
+    """TLP:CLEAR is level 0: ``strictest_tlp(refs) or default`` once stored it as the default (AMBER)."""
+    with write_transaction(engine) as conn:
+        coll = add_collection(conn, title="public feed", public=True)
+    clear = indicator(tlp="clear")
+    white = indicator(tlp=None, markings=["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"])
+    add_objects(
+        engine, principal=_principal(engine, "ThaiCERT"), collection_id=coll.id, objects=[clear, white]
+    )
+
+    with read_connection(engine) as conn:
+        anonymous = load_reader(conn, Principal(org_id=None))
+        page = read_page(conn, reader=anonymous, collection_id=coll.id, filters=ObjectFilter(), limit=10)
+    assert {item.stix_id for item in page.items} == {clear["id"], white["id"]}
+
+
 def test_a_group_named_only_in_a_granular_marking_is_not_the_audience(engine: Engine) -> None:
     """The audience is the group named in object_marking_refs, else the collection's default group.
 
     A granular marking marks one property; the TLP level it carries counts (the strictest wins),
-    but naming a group there must not redirect the whole object to that group's members.
+    but naming a group there must not hand the whole object to that group's members instead of
+    the collection's default audience.
     """
     with write_transaction(engine) as conn:
         add_group(conn, name="regional-default", members=["MyCERT"], owner="ASEAN-CERT")
@@ -73,15 +83,9 @@ def test_a_group_named_only_in_a_granular_marking_is_not_the_audience(engine: En
     assert obj["id"] not in _visible_ids(engine, "LaoCERT", coll.id), "LaoCERT is outside the audience"
 
 
-@pytest.mark.xfail(
-    ENGINE_KIND == "sqlite",
-    strict=True,
-    raises=OperationalError,
-    reason="visibility_clause ORs one term per readable collection (twice with match[version] last); past "
-    "~450 collections SQLite refuses the query: 'Expression tree is too large (maximum depth 1000)'",
-)
-def test_exports_work_with_many_readable_collections(engine: Engine) -> None:
-    """Reads across collections (exports, read_page_all_collections) must not depend on how many exist."""
+def test_reads_across_many_readable_collections(engine: Engine) -> None:
+    """Exports and read_page_all_collections once built one OR term per readable collection; past
+    ~450 collections SQLite refused them ("Expression tree is too large (maximum depth 1000)")."""
     with write_transaction(engine) as conn:
         ids = [add_collection(conn, title=f"feed {n}").id for n in range(500)]
     obj = indicator(tlp="green")
@@ -94,3 +98,29 @@ def test_exports_work_with_many_readable_collections(engine: Engine) -> None:
     out = io.StringIO()
     export_bundle(engine, out=out, org="LaoCERT")
     assert obj["id"] in {o["id"] for o in orjson.loads(out.getvalue())["objects"]}
+
+
+@pytest.mark.skipif(
+    ENGINE_KIND != "sqlite",
+    reason="fails the same way on PostgreSQL (65,535 parameters) but takes ~13 s there to set up",
+)
+@pytest.mark.xfail(
+    strict=True,
+    raises=DBAPIError,
+    reason="visibility_clause repeats the reader's group ids in every per-default-audience term (and "
+    "version_clause repeats it all): bound parameters grow as collections-with-distinct-default-groups x "
+    "groups of the reader; ~230 of each exceed SQLite's 32,766 ('too many SQL variables')",
+)
+def test_reads_across_many_collections_with_their_own_default_groups(engine: Engine) -> None:
+    """An organisation in many sharing groups, each the default audience of its own collection."""
+    with write_transaction(engine) as conn:
+        for n in range(250):
+            add_group(conn, name=f"incident-{n}", members=["LaoCERT"], owner="ASEAN-CERT")
+            last = add_collection(conn, title=f"incident {n}", default_group=f"incident-{n}")
+    obj = indicator(tlp="green")
+    add_objects(engine, principal=_principal(engine, "ThaiCERT"), collection_id=last.id, objects=[obj])
+
+    with read_connection(engine) as conn:
+        reader = load_reader(conn, _principal(engine, "LaoCERT"))
+        page = read_page_all_collections(conn, reader=reader, filters=ObjectFilter(), limit=1000)
+    assert obj["id"] in {item.stix_id for item in page.items}
