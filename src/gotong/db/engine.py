@@ -16,7 +16,9 @@ from gotong.errors import Invalid
 # reserved lock, PostgreSQL's advisory lock) serialises writers. Serialised writers are what
 # make ``date_added`` strictly increasing in commit order, so paging never skips an object.
 _WRITE_LOCK = threading.RLock()
-_PG_WRITE_LOCK_KEY = 0x60706F6E67  # "gotong"-ish; any constant shared by all writers works
+# Advisory locks are per database, not per schema: the key is made from the node's schema so two
+# nodes in one PostgreSQL database (schemas of their own) do not queue behind each other.
+_PG_WRITE_LOCK = "SELECT pg_advisory_xact_lock(1195725658, hashtext(current_schema()))"
 
 
 def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
@@ -67,7 +69,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that holds the node's single write lock until it commits or rolls back."""
     with _WRITE_LOCK, engine.connect() as conn, conn.begin():
         if not is_sqlite(engine):
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK_KEY})
+            conn.execute(text(_PG_WRITE_LOCK))
         yield conn
 
 
