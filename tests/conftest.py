@@ -81,25 +81,24 @@ class RunningServer:
         return f"{self.api_root}collections/{collection_id}/"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(
     engine: Engine, **settings: object
 ) -> tuple[uvicorn.Server, threading.Thread, RunningServer]:
-    port = free_port()
+    # The socket is bound here and handed to uvicorn, so no other process can take the port between
+    # choosing it and listening on it (several suites and benchmarks may run on one machine).
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
     config = Settings(database_url=str(engine.url), port=port, **settings)  # type: ignore[arg-type]
     server = uvicorn.Server(
         uvicorn.Config(create_app(config, engine=engine), host="127.0.0.1", port=port, log_level="warning")
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60
     while not server.started:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     return server, thread, RunningServer(url=f"http://127.0.0.1:{port}", engine=engine, settings=config)
@@ -111,4 +110,4 @@ def server(engine: Engine) -> Iterator[RunningServer]:
     srv, thread, running = start_server(engine)
     yield running
     srv.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=60)
