@@ -150,10 +150,12 @@ def run_measured(cmd: list[str], *, env: dict[str, str], log: Path, timeout: flo
         )
         try:
             proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except BaseException as exc:  # too slow, or Ctrl-C/SIGTERM: the command goes with us
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
-            raise RuntimeError(f"{' '.join(cmd)}: still running after {timeout:.0f} s") from None
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise RuntimeError(f"{' '.join(cmd)}: still running after {timeout:.0f} s") from None
+            raise
     measured = json.loads(report.read_text("utf-8"))
     return ProcessRun(
         returncode=measured["returncode"],

@@ -62,6 +62,15 @@ class _Process:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        try:
+            self._wait_until_up()
+        except BaseException:  # a timeout, a crash, or Ctrl-C/SIGTERM while waiting: never leave it running
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _wait_until_up(self) -> None:
+        assert self._proc is not None
         deadline = time.monotonic() + _START_TIMEOUT
         while True:
             if self._proc.poll() is not None:
@@ -71,11 +80,10 @@ class _Process:
                     f"{self.url}/taxii2/", headers={"Accept": TAXII}, auth=self.auth(), timeout=2
                 )
                 if answer.status_code == 200:
-                    return self
+                    return
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                self.__exit__(None, None, None)
                 raise RuntimeError(f"{self.name} did not start in {_START_TIMEOUT:.0f} s:\n{self.log_tail()}")
             time.sleep(0.1)
 
