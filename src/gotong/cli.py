@@ -476,7 +476,7 @@ def feed_import(
     """Convert a feed to STIX and store it; each skipped line or attribute is reported."""
     from gotong.correlation.setup import configured_warninglists
     from gotong.feeds.service import converted_batches, import_feed
-    from gotong.intel.bulk import _target_collection
+    from gotong.intel.bulk import writable_collection
     from gotong.intel.store import add_objects
     from gotong.orgs.service import Principal, get_org
     from gotong.sharing.tlp import TLP
@@ -484,14 +484,13 @@ def feed_import(
     with read_connection(state.engine) as conn:
         org = get_org(conn, short_name=org_short)
         principal = Principal(org_id=org.id, org_short=org.short_name)
-        target = _target_collection(conn, principal, collection_id)
+        target = writable_collection(conn, principal, collection_id)
     warninglists = configured_warninglists(state.settings)
     window = alert_window_micros(state.settings)
     batches = converted_batches(
         source, fmt=fmt, name=name, classification=classification, tlp=TLP.parse(tlp), valid_days=valid_days
     )
     result = import_feed(
-        state.engine,
         batches=batches,
         store=lambda objects: add_objects(
             state.engine,

@@ -104,9 +104,10 @@ def lookup(conn: Connection, *, reader: Reader, value: str, kind: str | None = N
     for row in rows:
         latest[(row.collection_id, row.stix_id)] = row  # ordered by date_added: the last one wins
     me = _reader_short(conn, reader)
+    bodies: dict[str, Any] = {}
     for row in latest.values():
         hidden = bool(row.anonymous) and row.short_name != me
-        body = orjson.loads(row.body)
+        body = bodies[row.stix_id] = orjson.loads(row.body)
         result.objects.append(
             Sharer(
                 id=row.stix_id,
@@ -119,12 +120,7 @@ def lookup(conn: Connection, *, reader: Reader, value: str, kind: str | None = N
                 date_added=render_timestamp(row.date_added),
             )
         )
-    _add_scores(
-        conn,
-        reader,
-        result,
-        {s.id: orjson.loads(latest[(s.collection_id, s.id)].body) for s in result.objects},
-    )
+    _add_scores(conn, reader, result, bodies)
     result.countries = sorted({s.country for s in result.objects if s.country})
     result.reporters = sorted({s.reported_by for s in result.objects})
     if rows:

@@ -98,7 +98,6 @@ def converted_batches(
 
 
 def import_feed(
-    engine: Engine,
     *,
     batches: Iterator[tuple[list[dict[str, Any]], list[str]]],
     store: Callable[[list[dict[str, Any]]], StatusReport],
@@ -118,11 +117,10 @@ def export_feed(engine: Engine, *, org: str, collection_id: str | None, fmt: str
         raise Invalid(f"unknown export format {fmt!r}; use one of: {', '.join(EXPORT_FORMATS)}")
     buffer = io.StringIO()
     export_bundle(engine, out=buffer, org=org, collection_id=collection_id)
-    objects: list[Mapping[str, Any]] = [
-        o for o in json.loads(buffer.getvalue())["objects"] if tlp_of(o) <= ceiling
-    ]
+    bundle = json.loads(buffer.getvalue())
+    objects: list[Mapping[str, Any]] = [o for o in bundle["objects"] if tlp_of(o) <= ceiling]
     if fmt == "stix":
-        return json.dumps({"type": "bundle", "id": json.loads(buffer.getvalue())["id"], "objects": objects})
+        return json.dumps({"type": "bundle", "id": bundle["id"], "objects": objects})
     if fmt == "misp":
         return json.dumps(stix_to_misp_event(objects), indent=1)
     if fmt == "csv":

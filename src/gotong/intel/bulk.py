@@ -71,7 +71,7 @@ def import_files(
         principal = Principal(
             org_id=organisation.id, org_short=organisation.short_name, through_hub=through_hub
         )
-        target = _target_collection(conn, principal, collection_id)
+        target = writable_collection(conn, principal, collection_id)
     for path in files:
         if not os.path.isfile(path):
             raise Invalid(f"{path}: no such file")
@@ -160,7 +160,8 @@ def export_bundle(
     return written
 
 
-def _target_collection(conn: Any, principal: Principal, collection_id: str | None) -> str:
+def writable_collection(conn: Any, principal: Principal, collection_id: str | None) -> str:
+    """The collection ``principal`` imports into: the one named, or its first writable one."""
     views = views_for(conn, principal)
     if collection_id is None:
         writable = [v for v in views if v.can_write]
