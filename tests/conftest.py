@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +60,36 @@ def engine(database_url: str) -> Iterator[Engine]:
     init_node(eng, preset="asean")
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def other_node(tmp_path: Path) -> Iterator[Callable[[str], Engine]]:
+    """Make more nodes' databases (ASEAN preset applied) of the engine under test: ``other_node("b")``."""
+    made: list[tuple[Engine, str | None]] = []
+    admin = None if ENGINE_KIND == "sqlite" else create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+    def make(name: str) -> Engine:
+        schema = None
+        if admin is None:
+            url = f"sqlite:///{tmp_path / f'node-{name}.db'}"
+        else:
+            schema = f"t_{uuid.uuid4().hex[:12]}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+        eng = make_engine(url)
+        made.append((eng, schema))
+        init_node(eng, preset="asean")
+        return eng
+
+    yield make
+    for eng, schema in made:
+        eng.dispose()
+        if admin is not None and schema is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    if admin is not None:
+        admin.dispose()
 
 
 def token_for(engine: Engine, org: str, **kwargs: object) -> str:

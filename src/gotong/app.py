@@ -18,8 +18,10 @@ from gotong.correlation.setup import configured_warninglists
 from gotong.correlation.webhooks import AlertDispatcher
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
+from gotong.feeds.registry import FeedScheduler
+from gotong.feeds.routes import router as feeds_router
 from gotong.orgs.routes import router as orgs_router
-from gotong.settings import Settings
+from gotong.settings import Settings, alert_window_micros
 from gotong.sharing.receipts import ReceiptRecorder
 from gotong.sharing.routes import router as sharing_router
 from gotong.taxii.media import TAXII_MEDIA_TYPE
@@ -33,9 +35,21 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         dispatcher = AlertDispatcher(engine)
+        scheduler = (
+            FeedScheduler(
+                engine,
+                warninglists=app.state.warninglists,
+                alert_window=alert_window_micros(settings),
+                interval=settings.feed_poll_seconds,
+            )
+            if settings.feed_scheduler
+            else None
+        )
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.close()
             dispatcher.close()
             receipts.close()
 
@@ -55,6 +69,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(orgs_router)
     app.include_router(correlation_router)
     app.include_router(sharing_router)
+    app.include_router(feeds_router)
 
     def error_response(request: Request, status: int, title: str, description: str) -> Response:
         body: dict[str, Any] = {"title": title, "description": description, "http_status": str(status)}

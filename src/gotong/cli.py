@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -453,7 +455,10 @@ def feed_formats_command() -> None:
 @feed.command("import")
 @click.argument("source")
 @click.option(
-    "--format", "fmt", required=True, help="misp-feed, misp-event, or a line format ('feed formats')."
+    "--format",
+    "fmt",
+    required=True,
+    help="stix, misp-feed, misp-event, or a line format ('feed formats').",
 )
 @click.option("--org", "org_short", required=True, help="Submitting organisation.")
 @click.option("--collection", "collection_id", help="Collection id or alias.")
@@ -461,6 +466,7 @@ def feed_formats_command() -> None:
 @click.option("--classification", help="RSIT class/type for line feeds, e.g. malicious-code/c2-server.")
 @click.option("--tlp", default="clear", show_default=True, help="Marking of line-feed indicators.")
 @click.option("--valid-days", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress display.")
 @pass_state
 def feed_import(
     state: _State,
@@ -472,8 +478,9 @@ def feed_import(
     classification: str | None,
     tlp: str,
     valid_days: int,
+    quiet: bool,
 ) -> None:
-    """Convert a feed to STIX and store it; each skipped line or attribute is reported."""
+    """Convert a feed file once and store it; each skipped line or attribute is reported."""
     from gotong.correlation.setup import configured_warninglists
     from gotong.feeds.service import converted_batches, import_feed
     from gotong.intel.bulk import writable_collection
@@ -490,22 +497,191 @@ def feed_import(
     batches = converted_batches(
         source, fmt=fmt, name=name, classification=classification, tlp=TLP.parse(tlp), valid_days=valid_days
     )
-    result = import_feed(
-        batches=batches,
-        store=lambda objects: add_objects(
-            state.engine,
-            principal=principal,
-            collection_id=target,
-            objects=objects,
-            warninglists=warninglists,
-            alert_window=window,
-        ),
-    )
+    with _counter("storing", enabled=not quiet) as advance:
+
+        def store(objects: list[dict[str, Any]]) -> Any:
+            report = add_objects(
+                state.engine,
+                principal=principal,
+                collection_id=target,
+                objects=objects,
+                warninglists=warninglists,
+                alert_window=window,
+            )
+            advance(len(objects))
+            return report
+
+        result = import_feed(batches=batches, store=store)
     for problem in result.problems:
         click.echo(problem, err=True)
     click.echo(result.line(), err=True)
     if result.problems:
         sys.exit(1)
+
+
+@feed.command("add")
+@click.argument("name")
+@click.option("--source", required=True, help="http(s) URL, file or folder; for taxii a collection URL.")
+@click.option("--format", "fmt", required=True, help="A format of 'feed formats', or taxii.")
+@click.option("--org", "org_short", required=True, help="Organisation that vouches for the feed.")
+@click.option("--collection", "collection_id", help="Collection id or alias it lands in.")
+@click.option("--classification", help="RSIT class/type (line formats), e.g. malicious-code/c2-server.")
+@click.option("--tlp", help="TLP for objects that carry none (default: the organisation's).")
+@click.option("--group", "group_name", help="Sharing group every object of the feed addresses.")
+@click.option("--valid-days", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--every", help="Poll interval, e.g. 15m, 6h, 1d (default: run by hand only).")
+@click.option("--token", help="Bearer token for the source (stored in the node's database).")
+@click.option("--user", help="user:password for HTTP Basic (stored in the node's database).")
+@pass_state
+def feed_add(
+    state: _State,
+    name: str,
+    source: str,
+    fmt: str,
+    org_short: str,
+    collection_id: str | None,
+    classification: str | None,
+    tlp: str | None,
+    group_name: str | None,
+    valid_days: int,
+    every: str | None,
+    token: str | None,
+    user: str | None,
+) -> None:
+    """Register a feed (a row of configuration) that 'feed run' or the server's scheduler runs."""
+    import base64
+
+    from gotong.feeds.registry import add_feed, parse_interval
+
+    if token and user:
+        raise Invalid("give --token or --user, not both")
+    credentials = None
+    if token:
+        credentials = f"Bearer {token}"
+    elif user:
+        if ":" not in user:
+            raise Invalid("--user takes user:password")
+        credentials = "Basic " + base64.b64encode(user.encode()).decode()
+    with write_transaction(state.engine) as conn:
+        status = add_feed(
+            conn,
+            name=name,
+            source=source,
+            fmt=fmt,
+            org=org_short,
+            collection_id=collection_id,
+            classification=classification,
+            tlp=tlp,
+            group=group_name,
+            valid_days=valid_days,
+            interval=parse_interval(every) if every else None,
+            credentials=credentials,
+        )
+    click.echo(f"feed {status.name} added ({status.format}, every {status.every})")
+
+
+@feed.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the full status as JSON.")
+@pass_state
+def feed_list(state: _State, as_json: bool) -> None:
+    """Configured feeds and the outcome of each one's last run."""
+    from dataclasses import asdict
+
+    from gotong.feeds.registry import list_feeds
+
+    with read_connection(state.engine) as conn:
+        statuses = list_feeds(conn)
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in statuses], indent=2))
+        return
+    _print_rows(
+        [s.row() for s in statuses],
+        False,
+        ["name", "format", "every", "last run", "outcome", "added", "problems", "error"],
+    )
+
+
+@feed.command("show")
+@click.argument("name")
+@pass_state
+def feed_show(state: _State, name: str) -> None:
+    """One feed's configuration, last run and the problems it reported."""
+    from dataclasses import asdict
+
+    from gotong.feeds.registry import get_feed
+
+    with read_connection(state.engine) as conn:
+        status = get_feed(conn, name)
+    click.echo(json.dumps(asdict(status), indent=2))
+
+
+@feed.command("run")
+@click.argument("names", nargs=-1)
+@click.option("--due", is_flag=True, help="Run every feed whose scheduled time has come (for cron).")
+@click.option("--quiet", is_flag=True, help="No progress display.")
+@pass_state
+def feed_run(state: _State, names: tuple[str, ...], due: bool, quiet: bool) -> None:
+    """Run feeds now; exits non-zero if any failed or reported problems."""
+    from gotong.correlation.setup import configured_warninglists
+    from gotong.feeds.registry import FeedRun, claim_due, run_feed
+
+    if bool(names) == due:
+        raise Invalid("name the feeds to run, or give --due")
+    warninglists = configured_warninglists(state.settings)
+    window = alert_window_micros(state.settings)
+    runs: list[FeedRun] = []
+    for name in claim_due(state.engine) if due else list(names):
+        with _counter(f"feed {name}", enabled=not quiet) as advance:
+            run = run_feed(
+                state.engine,
+                name,
+                warninglists=warninglists,
+                alert_window=window,
+                on_batch=advance,
+                claimed=due,
+            )
+        for problem in run.result.problems:
+            click.echo(f"{name}: {problem}", err=True)
+        click.echo(run.line(), err=True)
+        runs.append(run)
+    if any(r.outcome == "failed" or r.result.problems or r.result.rejected for r in runs):
+        sys.exit(1)
+
+
+@feed.command("enable")
+@click.argument("name")
+@pass_state
+def feed_enable(state: _State, name: str) -> None:
+    """Resume a feed's schedule (it runs at the next scheduler round)."""
+    from gotong.feeds.registry import set_enabled
+
+    with write_transaction(state.engine) as conn:
+        set_enabled(conn, name, True)
+    click.echo(f"feed {name} enabled")
+
+
+@feed.command("disable")
+@click.argument("name")
+@pass_state
+def feed_disable(state: _State, name: str) -> None:
+    """Stop a feed's schedule; it can still be run by hand."""
+    from gotong.feeds.registry import set_enabled
+
+    with write_transaction(state.engine) as conn:
+        set_enabled(conn, name, False)
+    click.echo(f"feed {name} disabled")
+
+
+@feed.command("remove")
+@click.argument("name")
+@pass_state
+def feed_remove(state: _State, name: str) -> None:
+    """Forget a feed's configuration; what it imported stays."""
+    from gotong.feeds.registry import remove_feed
+
+    with write_transaction(state.engine) as conn:
+        remove_feed(conn, name)
+    click.echo(f"feed {name} removed")
 
 
 # ----------------------------------------------------------------- sharing groups and receipts
@@ -694,6 +870,28 @@ def audit_verify_checkpoint(state: _State, file: Any, public_key: str | None) ->
             f"checkpoint does not match the log at record {result.first_bad_seq}: {result.reason}"
         )
     click.echo(f"checkpoint verified ({result.trusted_key}); log intact with {result.records} records")
+
+
+@contextmanager
+def _counter(description: str, *, enabled: bool) -> Iterator[Callable[[int], None]]:
+    """A live count of stored objects on a terminal's stderr; silent when not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _n: None
+        return
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        MofNCompleteColumn(),
+        TextColumn("objects"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda n: bar.advance(task, n)
 
 
 def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:

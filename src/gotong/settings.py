@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         description="An observable reported from two countries within this window raises an alert",
     )
 
+    feed_scheduler: bool = Field(
+        default=True, description="Run configured feeds on their schedule while serving"
+    )
+    feed_poll_seconds: float = Field(
+        default=5.0, gt=0, description="How often the scheduler looks for due feeds"
+    )
+
     @field_validator("api_root")
     @classmethod
     def _not_the_rest_prefix(cls, value: str) -> str:

@@ -105,3 +105,86 @@ def test_misp_feed_in_and_blocklists_out_under_a_ceiling(node: str, tmp_path: Pa
     assert all(o.get("object_marking_refs") == [clear_id] for o in clear["objects"])
     rules = ok(node, "export", "--org", "LaoCERT", "--collection", REGIONAL, "--format", "suricata")
     assert rules.count("sid:") == len([line for line in rules.splitlines() if line.startswith("alert ")]) > 0
+
+
+def test_a_configured_feed_runs_by_name_and_lists_its_status(node: str) -> None:
+    added = ok(
+        node,
+        "feed",
+        "add",
+        "feodo",
+        "--source",
+        str(FEODO),
+        "--format",
+        "abusech-feodo",
+        "--org",
+        "MyCERT",
+        "--collection",
+        REGIONAL,
+        "--classification",
+        "malicious-code/c2-server",
+        "--every",
+        "6h",
+    )
+    assert "feed feodo added (abusech-feodo, every 6h)" in added
+    ran = gotong(node, "feed", "run", "feodo")
+    assert ran.returncode == 1, "a skipped line is reported with a non-zero status"
+    assert "feodoips.txt:10: 10.213.75.205 is a local or reserved network" in ran.stderr
+    assert "feed feodo: 1 accepted, 0 already present, 0 rejected" in ran.stderr
+    listed = ok(node, "feed", "list").splitlines()
+    assert listed[0].split()[:3] == ["NAME", "FORMAT", "EVERY"]
+    assert listed[1].split()[:3] == ["feodo", "abusech-feodo", "6h"]
+    shown = json.loads(ok(node, "feed", "show", "feodo"))
+    assert (shown["outcome"], shown["accepted"], shown["problem_count"]) == ("imported", 1, 1)
+    ok(node, "feed", "disable", "feodo")
+    assert json.loads(ok(node, "feed", "list", "--json"))[0]["enabled"] is False
+    ok(node, "feed", "remove", "feodo")
+    assert json.loads(ok(node, "feed", "list", "--json")) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("feed", "run"), "name the feeds to run, or give --due"),
+        (("feed", "run", "nope"), "no feed named 'nope'"),
+        (("feed", "show", "nope"), "no feed named 'nope'"),
+        (
+            ("feed", "add", "x", "--source", str(FEODO), "--format", "abusech-feodo", "--org", "MyCERT"),
+            "needs a classification",
+        ),
+        (
+            (
+                "feed",
+                "add",
+                "x",
+                "--source",
+                str(MISP_FEED),
+                "--format",
+                "misp-feed",
+                "--org",
+                "MyCERT",
+                "--every",
+                "often",
+            ),
+            "interval 'often' is not like 15m, 6h or 1d",
+        ),
+        (
+            (
+                "feed",
+                "add",
+                "x",
+                "--source",
+                "http://127.0.0.1:9/",
+                "--format",
+                "stix",
+                "--org",
+                "MyCERT",
+                "--user",
+                "nopassword",
+            ),
+            "--user takes user:password",
+        ),
+    ],
+)
+def test_feed_commands_say_what_is_wrong_in_one_line(node: str, args: tuple[str, ...], message: str) -> None:
+    assert message in fails(node, *args)

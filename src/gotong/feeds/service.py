@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import ijson
 from sqlalchemy import Engine
 
 from gotong.errors import Invalid
@@ -26,6 +27,7 @@ from gotong.intel.store import StatusReport
 from gotong.sharing.tlp import TLP
 
 MISP_FORMATS = ("misp-feed", "misp-event")
+STIX_FORMAT = "stix"
 EXPORT_FORMATS = ("stix", "misp", "csv", "ip", "domain", "url", "suricata", "snort")
 
 
@@ -56,7 +58,7 @@ class FeedImport:
 
 
 def import_formats() -> list[str]:
-    return [*MISP_FORMATS, *sorted(feed_formats())]
+    return [STIX_FORMAT, *MISP_FORMATS, *sorted(feed_formats())]
 
 
 def converted_batches(
@@ -71,7 +73,9 @@ def converted_batches(
 ) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
     """STIX objects and problems from a source, in batches (one MISP event, or one whole line feed)."""
     path = Path(source)
-    if fmt == "misp-feed":
+    if fmt == STIX_FORMAT:
+        yield from _stix_batches(path)
+    elif fmt == "misp-feed":
         if not path.is_dir():
             raise Invalid(f"{source}: a MISP feed is a folder with manifest.json")
         for _uuid, converted in read_misp_feed(path):
@@ -130,6 +134,32 @@ def export_feed(engine: Engine, *, org: str, collection_id: str | None, fmt: str
     if fmt == "suricata":
         return export_suricata(objects, ceiling=ceiling)
     return export_snort(objects, ceiling=ceiling)
+
+
+def _stix_batches(path: Path, size: int = 1000) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
+    """A STIX bundle (or a JSON list of objects) in batches, streamed from disk."""
+    if not path.is_file():
+        raise Invalid(f"{path}: no such file")
+    with path.open("rb") as handle:
+        first = handle.read(1)
+        while first and first.isspace():
+            first = handle.read(1)
+        handle.seek(0)
+        prefix = "item" if first == b"[" else "objects.item"
+        batch: list[dict[str, Any]] = []
+        problems: list[str] = []
+        try:
+            for number, obj in enumerate(ijson.items(handle, prefix, use_float=True), 1):
+                if isinstance(obj, dict):
+                    batch.append(obj)
+                else:
+                    problems.append(f"{path.name}: entry {number} is not a JSON object; skipped")
+                if len(batch) >= size:
+                    yield batch, problems
+                    batch, problems = [], []
+        except ijson.JSONError as exc:
+            problems.append(f"{path.name}: not a STIX bundle from here on ({exc}); the rest is skipped")
+        yield batch, problems
 
 
 def _json(path: Path) -> Any:
