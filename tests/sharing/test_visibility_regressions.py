@@ -1,7 +1,6 @@
 """Read-path bugs the sharing properties turned up, each pinned by a small, readable case.
 
-The first three were pinned as strict xfails and have since been fixed; these tests keep them fixed.
-The last is still open: a strict xfail, so that the fix shows up as a failure to remove the mark.
+Each was first pinned as a strict xfail and has since been fixed; these tests keep it fixed.
 """
 
 from __future__ import annotations
@@ -9,9 +8,7 @@ from __future__ import annotations
 import io
 
 import orjson
-import pytest
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.bulk import export_bundle
@@ -20,7 +17,6 @@ from gotong.intel.query import ObjectFilter, read_page, read_page_all_collection
 from gotong.intel.store import add_objects
 from gotong.orgs.service import Principal, get_org
 from gotong.sharing.service import add_group, load_reader
-from tests.conftest import ENGINE_KIND
 from tests.helpers import indicator
 
 
@@ -100,19 +96,14 @@ def test_reads_across_many_readable_collections(engine: Engine) -> None:
     assert obj["id"] in {o["id"] for o in orjson.loads(out.getvalue())["objects"]}
 
 
-@pytest.mark.skipif(
-    ENGINE_KIND != "sqlite",
-    reason="fails the same way on PostgreSQL (65,535 parameters) but takes ~13 s there to set up",
-)
-@pytest.mark.xfail(
-    strict=True,
-    raises=DBAPIError,
-    reason="visibility_clause repeats the reader's group ids in every per-default-audience term (and "
-    "version_clause repeats it all): bound parameters grow as collections-with-distinct-default-groups x "
-    "groups of the reader; ~230 of each exceed SQLite's 32,766 ('too many SQL variables')",
-)
 def test_reads_across_many_collections_with_their_own_default_groups(engine: Engine) -> None:
-    """An organisation in many sharing groups, each the default audience of its own collection."""
+    """An organisation in many sharing groups, each the default audience of its own collection.
+
+    visibility_clause once repeated the reader's group ids in a term per distinct default audience
+    (and version_clause repeats the whole clause): bound parameters grew as collections-with-their-own-
+    default-group x groups of the reader, and 250 of each exceeded SQLite's 32,766 and PostgreSQL's
+    65,535 ("too many SQL variables"). Each list of ids is now bound once.
+    """
     with write_transaction(engine) as conn:
         for n in range(250):
             add_group(conn, name=f"incident-{n}", members=["LaoCERT"], owner="ASEAN-CERT")

@@ -17,12 +17,16 @@ The hub is an organisation like any other here: nothing in this module looks at 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.sql.elements import ColumnClause, KeyedColumnElement
 
 from gotong.sharing.tlp import TLP
+
+_Id = TypeVar("_Id", str, int)
 
 
 @dataclass(frozen=True)
@@ -88,47 +92,47 @@ def visibility_clause(
     wanted = reader.readable if collection_ids is None else reader.readable & collection_ids
     if not wanted:
         return false()
-    # One term per distinct default audience, not per collection: a node may have hundreds of
-    # collections but few default groups, and SQLite limits how deep an expression may be.
-    by_default: dict[int | None, list[str]] = {}
-    for cid in sorted(wanted):
-        by_default.setdefault(reader.default_groups.get(cid), []).append(cid)
-    per_audience = [
-        and_(_in(collection_col, cids), _marking_clause(reader, default, tlp_col, group_col))
-        for default, cids in by_default.items()
-    ]
-    clause = or_(*per_audience) if len(per_audience) > 1 else per_audience[0]
-    if reader.org_id is not None:
-        clause = or_(and_(collection_col.in_(sorted(wanted)), submitter_col == reader.org_id), clause)
-    return clause
-
-
-def _in(column: KeyedColumnElement[str] | ColumnClause[str], values: list[str]) -> ColumnElement[bool]:
-    return column == values[0] if len(values) == 1 else column.in_(values)
-
-
-def _marking_clause(
-    reader: Reader,
-    default_group: int | None,
-    tlp_col: KeyedColumnElement[int] | ColumnClause[int],
-    group_col: KeyedColumnElement[int] | ColumnClause[int],
-) -> ColumnElement[bool]:
+    readable = _among(collection_col, wanted)
     if reader.org_id is None:
-        return tlp_col == int(TLP.CLEAR)
-
-    def audience_in(groups: frozenset[int]) -> ColumnElement[bool]:
-        explicit = group_col.in_(sorted(groups)) if groups else false()
-        if default_group is None:
-            fallback: ColumnElement[bool] = group_col.is_(None)
-        else:
-            fallback = and_(group_col.is_(None), true() if default_group in groups else false())
-        return or_(explicit, fallback)
-
-    return or_(
-        tlp_col == int(TLP.CLEAR),
-        and_(tlp_col.in_([int(TLP.GREEN), int(TLP.AMBER_STRICT)]), audience_in(reader.member_groups)),
-        and_(tlp_col == int(TLP.AMBER), audience_in(reader.amber_groups)),
-        and_(tlp_col == int(TLP.RED), group_col.in_(sorted(reader.named_groups)))
-        if reader.named_groups
-        else false(),
+        return and_(readable, tlp_col == int(TLP.CLEAR))
+    # The size of the clause is linear in collections plus groups: each list of ids is bound once.
+    # A version without a group falls back to its collection's default audience, which is known here,
+    # so the collections are sorted by what that audience lets the reader see instead of repeating the
+    # reader's groups for each audience (bound parameters would grow as their product).
+    community = {c for c in wanted if reader.default_groups.get(c) is None}
+    member_default = {c for c in wanted if reader.default_groups.get(c) in reader.member_groups}
+    amber_default = {c for c in wanted if reader.default_groups.get(c) in reader.amber_groups}
+    green_or_strict = tlp_col.in_([int(TLP.GREEN), int(TLP.AMBER_STRICT)])
+    amber = tlp_col == int(TLP.AMBER)
+    cited_group = or_(
+        and_(green_or_strict, _among(group_col, reader.member_groups)),
+        and_(amber, _among(group_col, reader.amber_groups)),
+        and_(tlp_col == int(TLP.RED), _among(group_col, reader.named_groups)),
     )
+    default_audience = and_(
+        group_col.is_(None),
+        or_(
+            and_(_among(collection_col, community, wanted), or_(green_or_strict, amber)),
+            and_(_among(collection_col, member_default, wanted), green_or_strict),
+            and_(_among(collection_col, amber_default, wanted), amber),
+        ),
+    )
+    return and_(
+        readable,
+        or_(submitter_col == reader.org_id, tlp_col == int(TLP.CLEAR), cited_group, default_audience),
+    )
+
+
+def _among(
+    column: KeyedColumnElement[_Id] | ColumnClause[_Id],
+    values: Collection[_Id],
+    everything: Collection[_Id] = (),
+) -> ColumnElement[bool]:
+    """``column IN values``, short when ``values`` is empty, one value, or all the query may hold."""
+    if not values:
+        return false()
+    if everything and len(values) == len(everything):  # values is a subset of everything
+        return true()
+    if len(values) == 1:
+        return column == next(iter(values))
+    return column.in_(sorted(values))
