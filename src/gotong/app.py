@@ -18,6 +18,7 @@ from gotong.correlation.setup import configured_warninglists
 from gotong.correlation.webhooks import AlertDispatcher
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
+from gotong.federation.sync import PeerSync
 from gotong.feeds.registry import FeedScheduler
 from gotong.feeds.routes import router as feeds_router
 from gotong.orgs.routes import router as orgs_router
@@ -45,9 +46,18 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             if settings.feed_scheduler
             else None
         )
+        sync = (
+            PeerSync(
+                engine, poll=settings.federation_poll_seconds, pull_every=settings.federation_poll_seconds
+            )
+            if settings.federation
+            else None
+        )
         try:
             yield
         finally:
+            if sync is not None:
+                sync.close()
             if scheduler is not None:
                 scheduler.close()
             dispatcher.close()

@@ -56,6 +56,15 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often the scheduler looks for due feeds"
     )
 
+    node_org: str = Field(
+        default="",
+        description="Short name of the organisation that runs this node; empty: the preset's hub",
+    )
+    federation: bool = Field(default=True, description="Sync with configured peers while serving")
+    federation_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Fallback poll for changes made by other processes, and pull interval"
+    )
+
     @field_validator("api_root")
     @classmethod
     def _not_the_rest_prefix(cls, value: str) -> str:

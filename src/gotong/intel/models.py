@@ -61,6 +61,8 @@ stix_objects = Table(
     # An indicator's valid_until, so exports can leave expired indicators out in the database.
     Column("valid_until", BigInteger, nullable=True),
     Column("body", Text, nullable=False),
+    # The federation peer this version arrived from (None: submitted here). Never sent back to it.
+    Column("via_peer_id", Integer, nullable=True),
     UniqueConstraint("collection_id", "stix_id", "version"),
     Index("ix_stix_objects_collection_added", "collection_id", "date_added"),
     Index("ix_stix_objects_date_added", "date_added", unique=True),

@@ -11,14 +11,16 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, false, insert, or_, select, true
 from sqlalchemy.sql import Select
 
 from gotong.audit import Action, record
 from gotong.errors import Forbidden, Invalid, NotFound
+from gotong.federation.models import tombstones
+from gotong.federation.origin import peer_for_org
 from gotong.intel.models import stix_objects
 from gotong.sharing.policy import Reader, visibility_clause
-from gotong.stix.timestamps import TimestampError, format_micros, micros_of
+from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
 
 SPEC_VERSION = "2.1"
 MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -191,13 +193,34 @@ def delete_versions(
         ids=(stix_id,), versions=filters.versions or ("all",), spec_versions=filters.spec_versions
     )
     rows = conn.execute(
-        select(o.c.seq, o.c.submitter_org_id).where(_conditions(reader, collection_id, narrowed, None))
+        select(o.c.seq, o.c.submitter_org_id, o.c.version, o.c.tlp, o.c.group_id).where(
+            _conditions(reader, collection_id, narrowed, None)
+        )
     ).all()
     if not rows:
         raise NotFound(f"no object {stix_id} in this collection is visible to you")
     if any(r.submitter_org_id != reader.org_id for r in rows):
         raise Forbidden(f"only the organisation that submitted {stix_id} may delete it")
     conn.execute(delete(o).where(o.c.seq.in_([r.seq for r in rows])))
+    # A tombstone per version, so federation carries the deletion to the peers that got the version.
+    via_peer = peer_for_org(conn, reader.org_id)
+    deleted_at = now_micros()
+    conn.execute(
+        insert(tombstones),
+        [
+            {
+                "collection_id": collection_id,
+                "stix_id": stix_id,
+                "version": r.version,
+                "tlp": r.tlp,
+                "group_id": r.group_id,
+                "submitter_org_id": r.submitter_org_id,
+                "via_peer_id": via_peer,
+                "deleted_at": deleted_at,
+            }
+            for r in rows
+        ],
+    )
     record(
         conn,
         action=Action.OBJECTS_DELETE,

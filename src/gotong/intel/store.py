@@ -19,6 +19,7 @@ from gotong.correlation.index import DEFAULT_ALERT_WINDOW, index_versions
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
+from gotong.federation.origin import notify_change, peer_for_org
 from gotong.intel.collections import require_write, view_for
 from gotong.intel.models import statuses, stix_objects
 from gotong.orgs.service import Principal, get_org, hub
@@ -117,6 +118,7 @@ def add_objects(
         groups = group_ids_by_marking(conn)
         anonymous = principal.through_hub if through_hub is None else through_hub
         hub_identity = hub(conn).identity_id if anonymous else None
+        via_peer = peer_for_org(conn, org.id)
     report = StatusReport(
         id=str(uuid.uuid4()), collection_id=view.collection.id, request_timestamp=now_micros()
     )
@@ -137,6 +139,7 @@ def add_objects(
             report=report,
             warninglists=warninglists,
             alert_window=alert_window,
+            via_peer=via_peer,
         )
         conn.execute(
             insert(statuses).values(
@@ -171,6 +174,7 @@ def add_objects(
                 **read_details([o.id for o in report.successes]),
             },
         )
+    notify_change()
     return report
 
 
@@ -225,6 +229,7 @@ def _store(
     report: StatusReport,
     warninglists: Warninglists | None,
     alert_window: int | None,
+    via_peer: int | None = None,
 ) -> None:
     existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates})
     last = conn.execute(select(func.max(stix_objects.c.date_added))).scalar() or 0
@@ -268,6 +273,7 @@ def _store(
                 "anonymous": anonymous,
                 "valid_until": micros_of(cand.obj["valid_until"]) if "valid_until" in cand.obj else None,
                 "body": cand.body.decode(),
+                "via_peer_id": via_peer,
             }
         )
         stored.append((len(report.successes), cand))

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
+from gotong.federation.origin import notify_change
 from gotong.intel import query
 from gotong.intel.collections import CollectionView, require_read, view_for, views_for
 from gotong.intel.status import get_status
@@ -287,6 +288,7 @@ def delete_object(
             filters=filters,
             actor=principal.org_short or "unknown",
         )
+    notify_change()
     return Response(status_code=200, media_type=TAXII_MEDIA_TYPE)
 
 

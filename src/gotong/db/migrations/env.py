@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 import gotong.audit.models
 import gotong.correlation.models
+import gotong.federation.models
 import gotong.feeds.models
 import gotong.intel.models
 import gotong.orgs.models

@@ -1,0 +1,351 @@
+"""Moving intelligence between peers: push over TAXII POST, pull from the ``added_after`` cursor.
+
+The sender decides. Before a version leaves this node, :func:`sendable` asks the sharing policy
+whether the peer's organisation may see it here, then applies the peer's limits:
+
+* a version goes only to a peer whose organisation may see it (``may_see``: TLP, sharing groups,
+  TLP:RED only to members of a named-recipients group on the object);
+* nothing above the peer's ``max_tlp``; if the peer lists groups, objects addressed to another
+  group stay here;
+* nothing goes back to the peer it came from (no echo), and a TLP:AMBER+STRICT version that
+  arrived from a peer is never forwarded onward.
+
+Cursors are durable: a push cursor moves only after the peer has acknowledged the batch, so a
+crash or a partition re-sends at most one batch, which the peer stores once (idempotent by id and
+``modified``). Deletions travel as TAXII DELETEs from the tombstone log. Each peer has its own
+thread: a slow or dead peer only delays itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+from sqlalchemy import Engine, select, update
+
+from gotong.db.engine import read_connection, write_transaction
+from gotong.federation.models import peers, tombstones
+from gotong.federation.origin import generation, notify_change, wait_for_change
+from gotong.federation.service import Peer, get_peer, list_peers
+from gotong.feeds.fetch import FetchError, taxii_pages
+from gotong.intel.models import stix_objects
+from gotong.intel.store import add_objects
+from gotong.orgs.service import Principal
+from gotong.sharing.policy import Marked, Reader, may_see
+from gotong.sharing.service import load_reader
+from gotong.sharing.tlp import TLP
+from gotong.stix.timestamps import format_micros, now_micros
+
+TAXII = "application/taxii+json;version=2.1"
+BATCH = 500
+_log = logging.getLogger("gotong.federation")
+
+
+class SyncError(Exception):
+    """A peer could not be reached or refused a request; the cursor did not move."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the sending rules look at for one stored version or deletion."""
+
+    collection_id: str
+    tlp: int
+    group_id: int | None
+    submitter_org_id: int
+    via_peer_id: int | None
+
+
+def sendable(reader: Reader, peer: Peer, item: Facts) -> bool:
+    """Whether ``item`` may leave this node for ``peer`` (whose organisation ``reader`` describes)."""
+    if item.via_peer_id == peer.id:
+        return False  # it came from there
+    tlp = TLP(item.tlp)
+    if item.via_peer_id is not None and tlp == TLP.AMBER_STRICT:
+        return False  # a recipient never forwards AMBER+STRICT
+    if tlp > peer.max_tlp:
+        return False
+    if peer.groups and item.group_id is not None and item.group_id not in peer.groups:
+        return False
+    return may_see(reader, Marked(item.collection_id, tlp, item.group_id, item.submitter_org_id))
+
+
+def _headers(peer: Peer) -> dict[str, str]:
+    return {"Authorization": f"Bearer {peer.token}", "Accept": TAXII, "User-Agent": "gotong-federation"}
+
+
+def _fail(action: str, exc: Exception | None = None, response: httpx.Response | None = None) -> SyncError:
+    if response is not None:
+        detail = response.text[:300].strip()
+        return SyncError(f"{action}: HTTP {response.status_code} {detail}")
+    return SyncError(f"{action}: {type(exc).__name__}: {exc}")
+
+
+def push_once(engine: Engine, peer: Peer, client: httpx.Client) -> int:
+    """Send the next batch of versions and deletions; how many were handled (0: nothing pending)."""
+    o = stix_objects
+    with read_connection(engine) as conn:
+        reader = load_reader(conn, Principal(org_id=peer.org_id))
+        rows = conn.execute(
+            select(
+                o.c.collection_id,
+                o.c.tlp,
+                o.c.group_id,
+                o.c.submitter_org_id,
+                o.c.via_peer_id,
+                o.c.date_added,
+                o.c.body,
+            )
+            .where(o.c.collection_id.in_(peer.collections), o.c.date_added > peer.push_cursor)
+            .order_by(o.c.date_added)
+            .limit(BATCH)
+        ).all()
+        graves = conn.execute(
+            select(tombstones)
+            .where(tombstones.c.collection_id.in_(peer.collections), tombstones.c.seq > peer.tombstone_cursor)
+            .order_by(tombstones.c.seq)
+            .limit(BATCH)
+        ).all()
+    handled = 0
+    if rows:
+        handled += _push_versions(engine, peer, client, reader, rows)
+    if graves:
+        handled += _push_deletions(engine, peer, client, reader, graves)
+    return handled
+
+
+def _push_versions(
+    engine: Engine, peer: Peer, client: httpx.Client, reader: Reader, rows: Sequence[Any]
+) -> int:
+    batches: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        facts = Facts(row.collection_id, row.tlp, row.group_id, row.submitter_org_id, row.via_peer_id)
+        if sendable(reader, peer, facts):
+            batches[row.collection_id].append(row.body)
+    refused: list[str] = []
+    for collection_id, bodies in batches.items():
+        url = f"{peer.url}collections/{collection_id}/objects/"
+        content = b'{"objects":[' + ",".join(bodies).encode() + b"]}"
+        try:
+            response = client.post(url, content=content, headers={**_headers(peer), "Content-Type": TAXII})
+        except httpx.HTTPError as exc:
+            raise _fail(f"POST {url}", exc) from None
+        if response.status_code != 202:
+            raise _fail(f"POST {url}", response=response)
+        status = orjson.loads(response.content)
+        refused += [f"{f.get('id')}: {f.get('message')}" for f in status.get("failures", [])]
+    sent = sum(len(b) for b in batches.values())
+    values: dict[str, Any] = {
+        "push_cursor": rows[-1].date_added,
+        "sent": peers.c.sent + sent,
+        "withheld": peers.c.withheld + (len(rows) - sent),
+        "last_push_at": now_micros(),
+        "last_success_at": now_micros(),
+    }
+    if refused:
+        # The peer judged these invalid; re-sending cannot help. Say so, and move on.
+        values["last_error"] = f"peer refused {len(refused)}: " + "; ".join(refused[:3])
+        values["last_error_at"] = now_micros()
+    with write_transaction(engine) as conn:
+        conn.execute(update(peers).where(peers.c.id == peer.id).values(**values))
+    return len(rows)
+
+
+def _push_deletions(
+    engine: Engine, peer: Peer, client: httpx.Client, reader: Reader, graves: Sequence[Any]
+) -> int:
+    sent = 0
+    for grave in graves:
+        facts = Facts(
+            grave.collection_id, grave.tlp, grave.group_id, grave.submitter_org_id, grave.via_peer_id
+        )
+        if not sendable(reader, peer, facts):
+            continue
+        url = f"{peer.url}collections/{grave.collection_id}/objects/{quote(grave.stix_id)}/"
+        try:
+            response = client.delete(
+                url, params={"match[version]": format_micros(grave.version)}, headers=_headers(peer)
+            )
+        except httpx.HTTPError as exc:
+            raise _fail(f"DELETE {url}", exc) from None
+        # 404: never arrived there or already gone; 403: stored there under another sender, who
+        # deletes it in turn. Either way there is nothing more this node can do.
+        if response.status_code not in (200, 204, 403, 404):
+            raise _fail(f"DELETE {url}", response=response)
+        sent += 1
+    with write_transaction(engine) as conn:
+        conn.execute(
+            update(peers)
+            .where(peers.c.id == peer.id)
+            .values(
+                tombstone_cursor=graves[-1].seq,
+                deletions_sent=peers.c.deletions_sent + sent,
+                last_push_at=now_micros(),
+                last_success_at=now_micros(),
+            )
+        )
+    return len(graves)
+
+
+def pull_once(engine: Engine, peer: Peer, client: httpx.Client) -> int:
+    """Fetch what the peer added since the cursors; store it as the peer's organisation."""
+    principal = Principal(org_id=peer.org_id, org_short=peer.org)
+    received = 0
+    for collection_id in peer.collections:
+        url = f"{peer.url}collections/{collection_id}/"
+        cursor = peer.pull_cursors.get(collection_id)
+        try:
+            for page in taxii_pages(client, url, added_after=cursor, credentials=f"Bearer {peer.token}"):
+                objects = [o for o in page.objects if isinstance(o, dict)]
+                report = add_objects(
+                    engine,
+                    principal=principal,
+                    collection_id=collection_id,
+                    objects=objects,
+                    through_hub=False,
+                )
+                new = sum(1 for s in report.successes if s.message != "already present")
+                received += new
+                if page.date_added_last:
+                    cursor = page.date_added_last
+                    _save_pull_cursor(engine, peer.id, collection_id, cursor, new)
+        except FetchError as exc:
+            raise SyncError(str(exc)) from None
+    with write_transaction(engine) as conn:
+        conn.execute(
+            update(peers)
+            .where(peers.c.id == peer.id)
+            .values(last_pull_at=now_micros(), last_success_at=now_micros())
+        )
+    return received
+
+
+def _save_pull_cursor(engine: Engine, peer_id: int, collection_id: str, cursor: str, received: int) -> None:
+    with write_transaction(engine) as conn:
+        row = conn.execute(select(peers.c.pull_cursors).where(peers.c.id == peer_id)).one()
+        cursors = {**json.loads(row.pull_cursors), collection_id: cursor}
+        conn.execute(
+            update(peers)
+            .where(peers.c.id == peer_id)
+            .values(pull_cursors=json.dumps(cursors), received=peers.c.received + received)
+        )
+
+
+def _record_error(engine: Engine, peer_id: int, message: str) -> None:
+    with write_transaction(engine) as conn:
+        conn.execute(
+            update(peers)
+            .where(peers.c.id == peer_id)
+            .values(last_error=message[:2000], last_error_at=now_micros())
+        )
+
+
+def sync_peer_once(engine: Engine, name: str, client: httpx.Client) -> int:
+    """One round for one peer: push until nothing is pending, then one pull. Errors are recorded."""
+    with read_connection(engine) as conn:
+        peer = get_peer(conn, name)
+    moved = 0
+    try:
+        if peer.push:
+            while True:
+                handled = push_once(engine, peer, client)
+                if not handled:
+                    break
+                moved += handled
+                with read_connection(engine) as conn:
+                    peer = get_peer(conn, name)
+        if peer.pull:
+            moved += pull_once(engine, peer, client)
+    except SyncError as exc:
+        _record_error(engine, peer.id, str(exc))
+        raise
+    return moved
+
+
+class PeerSync:
+    """One thread per peer. It wakes when this process commits a change, or every ``poll`` seconds.
+
+    After a failure the thread waits 0.5 s, 1 s, 2 s … (at most ``max_backoff``) before trying again;
+    the backlog stays in the database and goes out, in order, once the peer answers.
+    """
+
+    def __init__(
+        self, engine: Engine, *, poll: float = 1.0, pull_every: float = 1.0, max_backoff: float = 30.0
+    ):
+        self._engine = engine
+        self._poll = poll
+        self._pull_every = pull_every
+        self._max_backoff = max_backoff
+        self._stop = threading.Event()
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+        self._watcher = threading.Thread(target=self._watch, name="gotong-peers", daemon=True)
+        self._watcher.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        notify_change()  # wake the waiting threads
+        self._watcher.join(timeout=10)
+        for thread in list(self._threads.values()):
+            thread.join(timeout=10)
+
+    def _watch(self) -> None:
+        """Start a thread for each configured peer (peers added later are picked up)."""
+        while not self._stop.is_set():
+            try:
+                with read_connection(self._engine) as conn:
+                    names = [p.name for p in list_peers(conn)]
+            except Exception:  # the schema may be missing on a node not yet initialised
+                _log.exception("listing peers failed")
+                names = []
+            with self._lock:
+                for name in names:
+                    if name not in self._threads or not self._threads[name].is_alive():
+                        thread = threading.Thread(
+                            target=self._serve, args=(name,), name=f"peer-{name}", daemon=True
+                        )
+                        self._threads[name] = thread
+                        thread.start()
+            self._stop.wait(5.0)
+
+    def _serve(self, name: str) -> None:
+        backoff = 0.5
+        with httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
+            seen = generation()
+            last_pull = 0.0
+            while not self._stop.is_set():
+                try:
+                    with read_connection(self._engine) as conn:
+                        peer = get_peer(conn, name)
+                except Exception:  # removed
+                    return
+                try:
+                    if peer.push:
+                        while push_once(self._engine, peer, client) and not self._stop.is_set():
+                            with read_connection(self._engine) as conn:
+                                peer = get_peer(conn, name)
+                    if peer.pull and time.monotonic() - last_pull >= self._pull_every:
+                        pull_once(self._engine, peer, client)
+                        last_pull = time.monotonic()
+                    backoff = 0.5
+                except SyncError as exc:
+                    _record_error(self._engine, peer.id, str(exc))
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, self._max_backoff)
+                    continue
+                except Exception as exc:  # keep the thread alive; the status says what broke
+                    _log.exception("sync with peer %s failed", name)
+                    _record_error(self._engine, peer.id, f"{type(exc).__name__}: {exc}")
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, self._max_backoff)
+                    continue
+                seen = wait_for_change(seen, timeout=self._poll)

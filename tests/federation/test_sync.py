@@ -1,0 +1,249 @@
+"""Push and pull between real nodes (uvicorn on loopback ports, each with its own database): what
+crosses, what the sender keeps back, deletions, revocations, echoes and partitions."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, select
+
+from gotong.db.engine import read_connection, write_transaction
+from gotong.federation.models import peers
+from gotong.federation.service import add_peer, peer_statuses
+from gotong.federation.sync import SyncError, sync_peer_once
+from gotong.intel.bulk import export_bundle
+from gotong.intel.store import add_objects
+from gotong.orgs.service import Principal, get_org
+from gotong.sharing.service import add_group
+from tests.conftest import RunningServer, start_server, token_for
+from tests.helpers import REGIONAL, REGIONAL_ID, indicator
+
+
+class Node:
+    """A node under test: its database, its running server, and a restart switch."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._start()
+
+    def _start(self) -> None:
+        self._srv, self._thread, self.running = start_server(self.engine, federation=False)
+
+    @property
+    def api_root(self) -> str:
+        return self.running.api_root
+
+    def stop(self) -> None:
+        self._srv.should_exit = True
+        self._thread.join(timeout=60)
+
+    def submit(self, org: str, objects: list[dict[str, Any]]) -> None:
+        with read_connection(self.engine) as conn:
+            principal = Principal(org_id=get_org(conn, short_name=org).id, org_short=org)
+        report = add_objects(self.engine, principal=principal, collection_id=REGIONAL_ID, objects=objects)
+        assert not report.failures, report.failures
+
+    def ids(self, org: str = "ASEAN-CERT") -> set[str]:
+        """Ids of the indicators ``org`` may read here (the hub reads what the community may)."""
+        out = io.StringIO()
+        export_bundle(
+            self.engine, out=out, org=org, collection_id=REGIONAL, include_expired=True, all_versions=True
+        )
+        return {o["id"] for o in json.loads(out.getvalue())["objects"] if o["type"] == "indicator"}
+
+    def versions(self, org: str = "ASEAN-CERT") -> list[tuple[str, str]]:
+        out = io.StringIO()
+        export_bundle(
+            self.engine, out=out, org=org, collection_id=REGIONAL, include_expired=True, all_versions=True
+        )
+        return sorted(
+            (o["id"], o["modified"])
+            for o in json.loads(out.getvalue())["objects"]
+            if o["type"] == "indicator"
+        )
+
+
+@pytest.fixture
+def nodes(other_node: Callable[[str], Engine]) -> Iterator[Callable[[str], Node]]:
+    made: list[Node] = []
+
+    def make(name: str) -> Node:
+        node = Node(other_node(name))
+        made.append(node)
+        return node
+
+    yield make
+    for node in made:
+        node.stop()
+
+
+def link(sender: Node, receiver: Node, *, name: str, org: str, **options: Any) -> None:
+    """Configure ``sender`` to push to ``receiver``, which knows it as organisation ``as_org``."""
+    as_org = options.pop("as_org")
+    token = token_for(receiver.engine, as_org)
+    with write_transaction(sender.engine) as conn:
+        add_peer(
+            conn, name=name, url=receiver.api_root, token=token, org=org, push=True, pull=False, **options
+        )
+
+
+def sync(node: Node, peer: str) -> int:
+    with httpx.Client(timeout=30) as client:
+        return sync_peer_once(node.engine, peer, client)
+
+
+def test_the_sender_sends_exactly_what_the_peer_organisation_may_see(nodes: Callable[[str], Node]) -> None:
+    thai, malaysia = nodes("thai"), nodes("malaysia")
+    link(thai, malaysia, name="my-node", org="MyCERT", as_org="ThaiCERT")
+    with write_transaction(thai.engine) as conn:
+        named = add_group(
+            conn, name="th-my-red", owner="ThaiCERT", members=["ThaiCERT", "MyCERT"], kind="named-recipients"
+        )
+        other = add_group(
+            conn,
+            name="th-sg-red",
+            owner="ThaiCERT",
+            members=["ThaiCERT", "SingCERT"],
+            kind="named-recipients",
+        )
+    green, amber, clear = indicator(tlp="green"), indicator(tlp="amber"), indicator(tlp="clear")
+    red_named = indicator(tlp="red", markings=[named.marking_id])
+    red_other = indicator(tlp="red", markings=[other.marking_id])
+    red_bare = indicator(tlp="red")
+    thai.submit("ThaiCERT", [green, amber, clear, red_named, red_other, red_bare])
+    assert sync(thai, "my-node") == 6
+    sent = {green["id"], amber["id"], clear["id"], red_named["id"]}
+    # Malaysia's node stores what arrived as ThaiCERT's submission; ThaiCERT may read all of it.
+    assert malaysia.ids("ThaiCERT") == sent
+    with read_connection(thai.engine) as conn:
+        [status] = peer_statuses(conn)
+    assert (status.sent, status.withheld, status.backlog) == (4, 2, 0)
+    assert sync(thai, "my-node") == 0, "nothing is sent twice"
+
+
+def test_max_tlp_and_groups_limit_what_a_peer_gets(nodes: Callable[[str], Node]) -> None:
+    thai, malaysia = nodes("thai"), nodes("malaysia")
+    with write_transaction(thai.engine) as conn:
+        add_group(conn, name="banks", owner="ThaiCERT", members=["ThaiCERT", "MyCERT"])
+        energy = add_group(conn, name="energy", owner="ThaiCERT", members=["ThaiCERT", "MyCERT"])
+    link(thai, malaysia, name="my-node", org="MyCERT", as_org="ThaiCERT", max_tlp="green", groups=["banks"])
+    green, amber = indicator(tlp="green"), indicator(tlp="amber")
+    energy_green = indicator(tlp="green", markings=[energy.marking_id])
+    thai.submit("ThaiCERT", [green, amber, energy_green])
+    sync(thai, "my-node")
+    assert malaysia.ids("ThaiCERT") == {green["id"]}
+
+
+def test_nothing_echoes_and_amber_strict_is_not_forwarded(nodes: Callable[[str], Node]) -> None:
+    thai, hub, malaysia = nodes("thai"), nodes("hub"), nodes("malaysia")
+    link(thai, hub, name="hub", org="ASEAN-CERT", as_org="ThaiCERT")
+    link(hub, thai, name="th-node", org="ThaiCERT", as_org="ASEAN-CERT")
+    link(hub, malaysia, name="my-node", org="MyCERT", as_org="ASEAN-CERT")
+    green, strict = indicator(tlp="green"), indicator(tlp="amber+strict")
+    thai.submit("ThaiCERT", [green, strict])
+    sync(thai, "hub")
+    assert hub.ids("ThaiCERT") == {green["id"], strict["id"]}
+    sync(hub, "th-node")
+    sync(hub, "my-node")
+    assert malaysia.ids("ASEAN-CERT") == {green["id"]}, "AMBER+STRICT stops at its first recipient"
+    with read_connection(hub.engine) as conn:
+        by_name = {s.name: s for s in peer_statuses(conn)}
+    assert by_name["th-node"].sent == 0, "nothing goes back to the node it came from"
+    assert sync(thai, "hub") == 0
+
+
+def test_revocations_and_deletions_reach_the_peer(nodes: Callable[[str], Node]) -> None:
+    thai, hub = nodes("thai"), nodes("hub")
+    link(thai, hub, name="hub", org="ASEAN-CERT", as_org="ThaiCERT")
+    kept, dropped = indicator(tlp="green"), indicator(tlp="green")
+    thai.submit("ThaiCERT", [kept, dropped])
+    sync(thai, "hub")
+    revoked = {**kept, "modified": "2026-02-01T00:00:00.000Z", "revoked": True}
+    thai.submit("ThaiCERT", [revoked])
+    token = token_for(thai.engine, "ThaiCERT")
+    deleted = httpx.delete(
+        f"{thai.api_root}collections/{REGIONAL_ID}/objects/{dropped['id']}/",
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/taxii+json;version=2.1"},
+    )
+    assert deleted.status_code == 200
+    sync(thai, "hub")
+    assert hub.versions("ThaiCERT") == [
+        (kept["id"], "2026-01-01T00:00:00.000Z"),
+        (kept["id"], "2026-02-01T00:00:00.000Z"),
+    ]
+    with read_connection(thai.engine) as conn:
+        [status] = peer_statuses(conn)
+    assert status.deletions_sent == 1 and status.backlog == 0
+
+
+def test_a_partitioned_peer_gets_its_backlog_once_it_is_back(nodes: Callable[[str], Node]) -> None:
+    thai, hub = nodes("thai"), nodes("hub")
+    link(thai, hub, name="hub", org="ASEAN-CERT", as_org="ThaiCERT")
+    first = [indicator(tlp="green") for _ in range(3)]
+    thai.submit("ThaiCERT", first)
+    sync(thai, "hub")
+    hub.stop()
+    later = [indicator(tlp="green") for _ in range(4)]
+    thai.submit("ThaiCERT", later)
+    with pytest.raises(SyncError):
+        sync(thai, "hub")
+    with read_connection(thai.engine) as conn:
+        [status] = peer_statuses(conn)
+        cursor = conn.execute(select(peers.c.push_cursor)).scalar_one()
+    assert status.backlog == 4 and status.last_error and "ConnectError" in status.last_error
+    assert cursor > 0
+    hub._start()
+    with write_transaction(thai.engine) as conn:
+        conn.execute(peers.update().values(url=hub.api_root))  # the restarted node listens on a new port
+    assert sync(thai, "hub") == 4
+    assert hub.ids("ThaiCERT") == {o["id"] for o in first + later}
+    with read_connection(thai.engine) as conn:
+        [status] = peer_statuses(conn)
+    assert status.backlog == 0 and status.sent == 7
+
+
+def test_pull_fetches_what_the_peer_lets_this_organisation_see(nodes: Callable[[str], Node]) -> None:
+    hub, laos = nodes("hub"), nodes("laos")
+    green, red = indicator(tlp="green"), indicator(tlp="red")
+    hub.submit("SingCERT", [green, red])
+    token = token_for(hub.engine, "LaoCERT")
+    with write_transaction(laos.engine) as conn:
+        add_peer(conn, name="hub", url=hub.api_root, token=token, org="ASEAN-CERT", push=False, pull=True)
+    assert sync(laos, "hub") == 1
+    assert laos.ids("ASEAN-CERT") == {green["id"]}
+    hub.submit("SingCERT", [newer := indicator(tlp="green")])
+    assert sync(laos, "hub") == 1, "the next pull starts at the cursor"
+    assert laos.ids("ASEAN-CERT") == {green["id"], newer["id"]}
+
+
+def test_peer_configuration_errors_are_refused(nodes: Callable[[str], Node]) -> None:
+    from gotong.errors import GotongError
+
+    thai = nodes("thai")
+    with pytest.raises(GotongError, match="--push, --pull or both"), write_transaction(thai.engine) as conn:
+        add_peer(
+            conn, name="x", url="http://127.0.0.1:9/api1/", token="t", org="MyCERT", push=False, pull=False
+        )
+    with pytest.raises(GotongError, match="must start with http"), write_transaction(thai.engine) as conn:
+        add_peer(conn, name="x", url="ftp://x/", token="t", org="MyCERT", push=True, pull=False)
+    with pytest.raises(GotongError, match="no collection"), write_transaction(thai.engine) as conn:
+        add_peer(
+            conn,
+            name="x",
+            url="http://x/",
+            token="t",
+            org="MyCERT",
+            push=True,
+            pull=False,
+            collections=["nope"],
+        )
+    with read_connection(thai.engine) as conn:
+        assert conn.execute(select(peers)).all() == []
+
+
+del RunningServer
