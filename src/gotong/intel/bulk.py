@@ -23,6 +23,7 @@ from gotong.orgs.service import Principal, get_org
 from gotong.sharing.receipts import Retrieval, write_retrievals
 from gotong.sharing.service import load_reader
 from gotong.stix.timestamps import now_micros
+from gotong.stix.upgrade import Upgraded, upgrade_object
 
 BATCH = 1000
 
@@ -32,6 +33,7 @@ class ImportSummary:
     accepted: int = 0
     already_present: int = 0
     rejected: int = 0
+    upgraded: int = 0  # objects read from STIX 2.0 bundles and upgraded to 2.1
     reasons: dict[str, int] = field(default_factory=dict)
 
     def count(self, report: StatusReport, path: str, on_rejected: Callable[[str], None]) -> None:
@@ -46,10 +48,22 @@ class ImportSummary:
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
             on_rejected(f"{path}: rejected {outcome.id}: {reason}")
 
+    def count_upgrade(self, result: Upgraded, path: str, on_rejected: Callable[[str], None]) -> None:
+        """Count a STIX 2.0 object's upgrade: one left out is rejected; a part dropped is only reported."""
+        self.upgraded += result.upgraded
+        for problem in result.problems:
+            if problem.skipped:
+                self.rejected += 1
+                self.reasons[problem.message] = self.reasons.get(problem.message, 0) + 1
+                on_rejected(f"{path}: rejected {problem.id}: {problem.message}")
+            else:
+                on_rejected(f"{path}: upgraded {problem.id}: {problem.message}")
+
     def line(self) -> str:
+        upgraded = f"; {self.upgraded} upgraded from STIX 2.0" if self.upgraded else ""
         return (
             f"imported: {self.accepted} accepted, {self.already_present} already present, "
-            f"{self.rejected} rejected"
+            f"{self.rejected} rejected{upgraded}"
         )
 
 
@@ -65,7 +79,11 @@ def import_files(
     progress: bool = False,
     on_rejected: Callable[[str], None] = lambda _line: None,
 ) -> ImportSummary:
-    """Import bundles (or JSON arrays of objects, or single objects) as ``org`` into a collection."""
+    """Import bundles (or JSON arrays of objects, or single objects) as ``org`` into a collection.
+
+    The objects of a STIX 2.0 bundle are upgraded to STIX 2.1 on the way in (:mod:`gotong.stix.upgrade`);
+    what the upgrade cannot carry over goes to ``on_rejected`` like a rejection.
+    """
     with read_connection(engine) as conn:
         organisation = get_org(conn, short_name=org)
         principal = Principal(
@@ -92,8 +110,13 @@ def import_files(
         with open(path, "rb") as handle:
             batch: list[Any] = []
             try:
-                for obj in _progress(_objects(handle, path), handle, path, enabled=progress):
-                    batch.append(obj)
+                for obj, stix20 in _progress(_objects(handle, path), handle, path, enabled=progress):
+                    if stix20:
+                        result = upgrade_object(obj)
+                        summary.count_upgrade(result, path, on_rejected)
+                        batch += result.objects
+                    else:
+                        batch.append(obj)
                     if len(batch) >= BATCH:
                         submit(batch, path)
                         batch = []
@@ -183,34 +206,55 @@ def _readable_collection(conn: Any, principal: Principal, collection_id: str) ->
     raise NotFound(f"no collection {collection_id!r} that {principal.org_short} may read")
 
 
-def _objects(handle: IO[bytes], path: str) -> Iterator[Any]:
-    """Objects of a bundle, of a top-level JSON array, or a single top-level object."""
+def _objects(handle: IO[bytes], path: str) -> Iterator[tuple[Any, bool]]:
+    """Objects of a bundle, of a top-level JSON array, or a single top-level object.
+
+    Each comes with whether it is to be upgraded: only the objects of a STIX 2.0 bundle are.
+    """
     head = handle.read(1)
     while head and head.isspace():
         head = handle.read(1)
     handle.seek(handle.tell() - len(head))
     try:
         if head == b"[":
-            yield from ijson.items(handle, "item", use_float=True)
+            for obj in ijson.items(handle, "item", use_float=True):
+                yield obj, False
             return
         if head != b"{":
             raise Invalid(f"{path}: not a JSON bundle, array or object")
-        top_type = _top_level_type(handle)
+        top_type, stix20 = _top_level(handle)
         handle.seek(0)
         if top_type == "bundle":
-            yield from ijson.items(handle, "objects.item", use_float=True)
+            for obj in ijson.items(handle, "objects.item", use_float=True):
+                yield obj, stix20
         else:
-            yield from ijson.items(handle, "", use_float=True)
+            for obj in ijson.items(handle, "", use_float=True):
+                yield obj, False
     except ijson.JSONError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Invalid(f"{path}: malformed JSON ({reason}); objects before the error were imported") from None
 
 
-def _top_level_type(handle: IO[bytes]) -> str | None:
+def _top_level(handle: IO[bytes]) -> tuple[str | None, bool]:
+    """The top-level ``type``, and whether the document is a STIX 2.0 bundle (``spec_version`` "2.0").
+
+    Reads no further than it must: to the bundle's ``spec_version``, or to a ``spec_version`` in its
+    first object (2.1 content).  Only when the first object has none (2.0 objects have none) and the
+    bundle's ``spec_version`` did not come before ``objects`` is the file read through to find it.
+    """
+    top_type = spec_version = None
+    first_done = first_versioned = False
     for prefix, event, value in ijson.parse(handle):
         if prefix == "type" and event == "string":
-            return str(value)
-    return None
+            top_type = str(value)
+        elif prefix == "spec_version" and event == "string":
+            spec_version = str(value)
+        elif prefix == "objects.item" and not first_done:  # the first object's own keys
+            first_versioned |= event == "map_key" and value == "spec_version"
+            first_done = event == "end_map"
+        if top_type is not None and (top_type != "bundle" or spec_version is not None or first_versioned):
+            break
+    return top_type, top_type == "bundle" and spec_version == "2.0"
 
 
 def _progress(items: Iterator[Any], handle: IO[bytes], path: str, *, enabled: bool) -> Iterator[Any]:
