@@ -122,7 +122,13 @@ def start_server(
     port = int(sock.getsockname()[1])
     config = Settings(database_url=str(engine.url), port=port, **settings)  # type: ignore[arg-type]
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config, engine=engine), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(config, engine=engine),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -115,7 +115,14 @@ def serve(state: _State, host: str | None, port: int | None) -> None:
     from gotong.app import create_app
 
     app = create_app(state.settings, engine=state.engine)
-    uvicorn.run(app, host=host or state.settings.host, port=port or state.settings.port, log_level="info")
+    uvicorn.run(
+        app,
+        host=host or state.settings.host,
+        port=port or state.settings.port,
+        log_level="info",
+        # Live change feeds never end by themselves: on shutdown, cut them after a moment.
+        timeout_graceful_shutdown=3,
+    )
 
 
 # ----------------------------------------------------------------- organisations, users, tokens
@@ -360,7 +367,7 @@ def import_(
     through_hub: bool,
     quiet: bool,
 ) -> None:
-    """Import STIX 2.1 bundles or JSON files of objects, streamed."""
+    """Import STIX 2.1 (or 2.0, upgraded) bundles or JSON files of objects, streamed."""
     from gotong.correlation.setup import configured_warninglists
     from gotong.intel.bulk import import_files
 

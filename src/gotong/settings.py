@@ -61,6 +61,9 @@ class Settings(BaseSettings):
         description="Short name of the organisation that runs this node; empty: the preset's hub",
     )
     federation: bool = Field(default=True, description="Sync with configured peers while serving")
+    federation_max_backoff_seconds: float = Field(
+        default=30.0, gt=0, description="Longest wait between retries of a peer that does not answer"
+    )
     federation_poll_seconds: float = Field(
         default=1.0, gt=0, description="Fallback poll for changes made by other processes, and pull interval"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -247,3 +248,112 @@ def test_peer_configuration_errors_are_refused(nodes: Callable[[str], Node]) -> 
 
 
 del RunningServer
+
+
+def _events(lines: Iterator[str], count: int) -> list[dict[str, str]]:
+    """Read ``count`` events (comments and retry lines skipped) from an open SSE response's lines."""
+    events: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for line in lines:
+        if line.startswith(":") or line.startswith("retry:"):
+            continue
+        if line:
+            name, _, value = line.partition(": ")
+            current[name] = value
+            continue
+        if current:
+            events.append(current)
+            current = {}
+        if len(events) >= count:
+            break
+    return events
+
+
+def test_the_change_feed_streams_visible_changes_live_and_resumes(nodes: Callable[[str], Node]) -> None:
+    hub = nodes("hub")
+    token = token_for(hub.engine, "LaoCERT")
+    green, red = indicator(tlp="green"), indicator(tlp="red")
+    hub.submit("SingCERT", [green, red])
+    url = f"{hub.running.url}/api/v1/changes"
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(timeout=30) as client:
+        with client.stream("GET", url, params={"collection": REGIONAL}, headers=headers) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            lines = response.iter_lines()
+            first, checkpoint = _events(lines, 2)
+            assert first["event"] == "object" and json.loads(first["data"])["object"]["id"] == green["id"]
+            assert checkpoint["event"] == "checkpoint", "the RED object is not streamed to LaoCERT"
+            later = indicator(tlp="clear")
+            hub.submit("SingCERT", [later])  # while the stream is open
+            live, _ = _events(lines, 2)
+            assert json.loads(live["data"])["object"]["id"] == later["id"]
+            resume_at = checkpoint["id"]
+        sg_token = token_for(hub.engine, "SingCERT")
+        deleted = httpx.delete(
+            f"{hub.api_root}collections/{REGIONAL_ID}/objects/{green['id']}/",
+            headers={"Authorization": f"Bearer {sg_token}", "Accept": "application/taxii+json;version=2.1"},
+        )
+        assert deleted.status_code == 200
+        with client.stream(
+            "GET", url, params={"collection": REGIONAL}, headers={**headers, "Last-Event-ID": resume_at}
+        ) as response:
+            resumed = _events(response.iter_lines(), 3)
+    assert [e["event"] for e in resumed] == ["object", "delete", "checkpoint"]
+    assert json.loads(resumed[0]["data"])["object"]["id"] == later["id"], "nothing before the cursor again"
+    assert json.loads(resumed[1]["data"])["id"] == green["id"]
+
+
+def test_the_change_feed_refuses_bad_requests(nodes: Callable[[str], Node]) -> None:
+    hub = nodes("hub")
+    url = f"{hub.running.url}/api/v1/changes"
+    token = {"Authorization": f"Bearer {token_for(hub.engine, 'LaoCERT')}"}
+    assert httpx.get(url, params={"collection": REGIONAL}).status_code == 401
+    bad = httpx.get(url, params={"collection": REGIONAL, "after": "yesterday"}, headers=token)
+    assert bad.status_code == 400 and "cursor" in bad.json()["description"]
+    assert httpx.get(url, params={"collection": "nope"}, headers=token).status_code == 404
+    assert httpx.get(url, headers=token).status_code == 400
+
+
+def test_a_pulling_node_follows_the_change_feed_including_deletions(nodes: Callable[[str], Node]) -> None:
+    import threading
+
+    from gotong.federation.service import get_peer
+    from gotong.federation.sync import follow_changes
+
+    hub, laos = nodes("hub"), nodes("laos")
+    keep, drop, red = indicator(tlp="green"), indicator(tlp="green"), indicator(tlp="red")
+    hub.submit("SingCERT", [keep, drop, red])
+    token = token_for(hub.engine, "LaoCERT")
+    with write_transaction(laos.engine) as conn:
+        add_peer(conn, name="hub", url=hub.api_root, token=token, org="ASEAN-CERT", push=False, pull=True)
+    stop = threading.Event()
+
+    def follow() -> None:
+        with read_connection(laos.engine) as conn:
+            peer = get_peer(conn, "hub")
+        with httpx.Client() as client:
+            follow_changes(laos.engine, peer, client, stop)
+
+    def wait_for(expected: set[str]) -> None:
+        deadline = time.monotonic() + 30
+        while laos.ids() != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert laos.ids() == expected
+
+    worker = threading.Thread(target=follow, daemon=True)
+    worker.start()
+    try:
+        wait_for({keep["id"], drop["id"]})
+        sg_token = token_for(hub.engine, "SingCERT")
+        httpx.delete(
+            f"{hub.api_root}collections/{REGIONAL_ID}/objects/{drop['id']}/",
+            headers={"Authorization": f"Bearer {sg_token}", "Accept": "application/taxii+json;version=2.1"},
+        ).raise_for_status()
+        wait_for({keep["id"]})
+    finally:
+        stop.set()
+        hub.submit("SingCERT", [indicator(tlp="green")])  # an event, so the reader sees the stop
+        worker.join(timeout=30)
+    with read_connection(laos.engine) as conn:
+        cursor = json.loads(conn.execute(select(peers.c.pull_cursors)).scalar_one())
+    assert "changes" in cursor, "the cursor is durable"

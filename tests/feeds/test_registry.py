@@ -7,6 +7,7 @@ import io
 import json
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -431,3 +432,32 @@ def test_pulled_objects_are_stored_once_however_often_the_cursor_is_lost(
     replay = run_feed(engine, "thai-node")
     assert (replay.result.accepted, replay.result.already_present) == (0, 4)
     assert len([o for o in _stored(engine, "ASEAN-CERT") if o["type"] == "indicator"]) == 4
+
+
+def test_a_stix_20_bundle_served_over_http_arrives_upgraded(engine: Engine, site: FeedSite) -> None:
+    import stix2validator
+
+    poisonivy = (
+        Path(stix2validator.__file__).parent
+        / "schemas-2.0"
+        / "examples"
+        / "threat-reports"
+        / "poisonivy.json"
+    )
+    original = json.loads(poisonivy.read_text("utf-8"))["objects"]
+    site.put("poisonivy.json", poisonivy.read_bytes())
+    with write_transaction(engine) as conn:
+        add_feed(
+            conn,
+            name="pivy",
+            source=f"{site.url}/poisonivy.json",
+            fmt="stix",
+            org="MyCERT",
+            collection_id=REGIONAL,
+        )
+    run = run_feed(engine, "pivy")
+    assert run.outcome == "imported" and run.result.rejected == 0, run.result.problems
+    stored = {o["id"]: o for o in _stored(engine)}
+    assert {o["id"] for o in original if o["type"] not in ("identity", "marking-definition")} <= set(stored)
+    assert {stored[o["id"]]["spec_version"] for o in original if o["id"] in stored} == {"2.1"}
+    assert run_feed(engine, "pivy").outcome == "not-modified"

@@ -154,6 +154,13 @@ def get_peer(conn: Connection, name: str) -> Peer:
     return _peer(conn, row)
 
 
+def get_peer_by_id(conn: Connection, peer_id: int) -> Peer:
+    row = conn.execute(select(peers).where(peers.c.id == peer_id)).first()
+    if row is None:
+        raise NotFound(f"no peer with id {peer_id}")
+    return _peer(conn, row)
+
+
 def list_peers(conn: Connection) -> list[Peer]:
     return [_peer(conn, row) for row in conn.execute(select(peers).order_by(peers.c.name)).all()]
 

@@ -18,26 +18,28 @@ thread: a slow or dead peer only delays itself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
 from sqlalchemy import Engine, select, update
 
 from gotong.db.engine import read_connection, write_transaction
+from gotong.errors import Forbidden, NotFound
 from gotong.federation.models import peers, tombstones
 from gotong.federation.origin import generation, notify_change, wait_for_change
 from gotong.federation.service import Peer, get_peer, list_peers
 from gotong.feeds.fetch import FetchError, taxii_pages
 from gotong.intel.models import stix_objects
+from gotong.intel.query import ObjectFilter, delete_versions
 from gotong.intel.store import add_objects
 from gotong.orgs.service import Principal
 from gotong.sharing.policy import Marked, Reader, may_see
@@ -271,81 +273,217 @@ def sync_peer_once(engine: Engine, name: str, client: httpx.Client) -> int:
     return moved
 
 
-class PeerSync:
-    """One thread per peer. It wakes when this process commits a change, or every ``poll`` seconds.
+CHANGES = "changes"  # the key of the change-feed cursor among a peer's pull cursors
 
-    After a failure the thread waits 0.5 s, 1 s, 2 s … (at most ``max_backoff``) before trying again;
-    the backlog stays in the database and goes out, in order, once the peer answers.
+
+class NoChangeFeed(Exception):
+    """The peer has no change feed (not a Gotong node): poll its TAXII collections instead."""
+
+
+def changes_url(peer: Peer) -> str:
+    parts = urlsplit(peer.url)
+    return f"{parts.scheme}://{parts.netloc}/api/v1/changes"
+
+
+def follow_changes(engine: Engine, peer: Peer, client: httpx.Client, stop: threading.Event) -> int:
+    """Read the peer's live change feed from the stored cursor until it ends or ``stop`` is set.
+
+    Objects and deletions are buffered until the batch's ``checkpoint`` event, stored in one go, and
+    only then does the cursor move: a cut connection replays at most one batch.
+    """
+    principal = Principal(org_id=peer.org_id, org_short=peer.org)
+    headers = {"Authorization": f"Bearer {peer.token}", "Accept": "text/event-stream"}
+    cursor = peer.pull_cursors.get(CHANGES)
+    if cursor:
+        headers["Last-Event-ID"] = cursor
+    params: list[tuple[str, str | int | float | bool | None]] = [("collection", c) for c in peer.collections]
+    received = 0
+    objects: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    deletions: list[dict[str, Any]] = []
+    event: dict[str, str] = {}
+    url = changes_url(peer)
+    try:
+        with client.stream(
+            "GET", url, params=params, headers=headers, timeout=httpx.Timeout(10.0, read=45.0)
+        ) as response:
+            if response.status_code == 404:
+                raise NoChangeFeed(url)
+            if response.status_code >= 400:
+                response.read()
+                raise _fail(f"GET {url}", response=response)
+            for line in response.iter_lines():
+                if stop.is_set():
+                    break
+                if line:
+                    field, _, value = line.partition(":")
+                    event[field] = value[1:] if value.startswith(" ") else value
+                    continue
+                kind, data = event.get("event"), event.get("data")
+                if kind == "object" and data:
+                    item = orjson.loads(data)
+                    objects[item["collection"]].append(item["object"])
+                elif kind == "delete" and data:
+                    deletions.append(orjson.loads(data))
+                elif kind == "checkpoint" and "id" in event:
+                    received += _apply(engine, principal, objects, deletions)
+                    _save_pull_cursor(engine, peer.id, CHANGES, event["id"], 0)
+                    objects, deletions = defaultdict(list), []
+                event = {}
+    except httpx.HTTPError as exc:
+        raise _fail(f"GET {url}", exc) from None
+    return received
+
+
+def _apply(
+    engine: Engine,
+    principal: Principal,
+    objects: dict[str, list[dict[str, Any]]],
+    deletions: list[dict[str, Any]],
+) -> int:
+    """Store a batch from a change feed; delete what the peer deleted. How many versions were new."""
+    new = 0
+    for collection_id, batch in objects.items():
+        report = add_objects(
+            engine, principal=principal, collection_id=collection_id, objects=batch, through_hub=False
+        )
+        new += sum(1 for s in report.successes if s.message != "already present")
+    if deletions:
+        with write_transaction(engine) as conn:
+            reader = load_reader(conn, principal)
+            for gone in deletions:
+                # Not here (never arrived, already gone) or stored under another sender: nothing to do.
+                with contextlib.suppress(NotFound, Forbidden):
+                    delete_versions(
+                        conn,
+                        reader=reader,
+                        collection_id=gone["collection"],
+                        stix_id=gone["id"],
+                        filters=ObjectFilter.parse(versions=gone["version"], default_version="all"),
+                        actor=principal.org_short or "peer",
+                    )
+        notify_change()
+    if new:
+        with write_transaction(engine) as conn:
+            conn.execute(
+                update(peers)
+                .where(peers.c.org_id == principal.org_id)
+                .values(
+                    received=peers.c.received + new, last_pull_at=now_micros(), last_success_at=now_micros()
+                )
+            )
+    return new
+
+
+class PeerSync:
+    """Two threads per peer, one pushing and one pulling; a slow or dead peer delays only itself.
+
+    The push thread wakes when this process commits a change, or every ``poll`` seconds for changes
+    made by other processes. The pull thread follows the peer's live change feed (falling back to
+    polling its TAXII collections every ``pull_every`` seconds if it has none). After a failure a
+    thread waits 0.5 s, 1 s, 2 s … (at most ``max_backoff``) before trying again; the backlog stays
+    in the database and goes out, in order, once the peer answers.
     """
 
     def __init__(
         self, engine: Engine, *, poll: float = 1.0, pull_every: float = 1.0, max_backoff: float = 30.0
-    ):
+    ) -> None:
         self._engine = engine
         self._poll = poll
         self._pull_every = pull_every
         self._max_backoff = max_backoff
         self._stop = threading.Event()
-        self._threads: dict[str, threading.Thread] = {}
-        self._lock = threading.Lock()
+        self._threads: dict[tuple[str, str], threading.Thread] = {}
         self._watcher = threading.Thread(target=self._watch, name="gotong-peers", daemon=True)
         self._watcher.start()
 
     def close(self) -> None:
         self._stop.set()
-        notify_change()  # wake the waiting threads
+        notify_change()  # wake the push threads
         self._watcher.join(timeout=10)
-        for thread in list(self._threads.values()):
-            thread.join(timeout=10)
+        for (_, direction), thread in list(self._threads.items()):
+            if direction == "push":
+                thread.join(timeout=10)
 
     def _watch(self) -> None:
-        """Start a thread for each configured peer (peers added later are picked up)."""
+        """Start the threads of each configured peer (peers added later are picked up)."""
         while not self._stop.is_set():
             try:
                 with read_connection(self._engine) as conn:
-                    names = [p.name for p in list_peers(conn)]
-            except Exception:  # the schema may be missing on a node not yet initialised
+                    configured = list_peers(conn)
+            except Exception:  # e.g. a database not yet initialised; try again later
                 _log.exception("listing peers failed")
-                names = []
-            with self._lock:
-                for name in names:
-                    if name not in self._threads or not self._threads[name].is_alive():
+                configured = []
+            for peer in configured:
+                for direction, wanted, target in (
+                    ("push", peer.push, self._push_loop),
+                    ("pull", peer.pull, self._pull_loop),
+                ):
+                    key = (peer.name, direction)
+                    thread = self._threads.get(key)
+                    if wanted and (thread is None or not thread.is_alive()):
                         thread = threading.Thread(
-                            target=self._serve, args=(name,), name=f"peer-{name}", daemon=True
+                            target=target,
+                            args=(peer.name,),
+                            name=f"peer-{direction}-{peer.name}",
+                            daemon=True,
                         )
-                        self._threads[name] = thread
+                        self._threads[key] = thread
                         thread.start()
             self._stop.wait(5.0)
 
-    def _serve(self, name: str) -> None:
+    def _peer(self, name: str) -> Peer | None:
+        try:
+            with read_connection(self._engine) as conn:
+                return get_peer(conn, name)
+        except NotFound:
+            return None
+
+    def _failed(self, name: str, peer: Peer, exc: Exception, backoff: float) -> float:
+        if not isinstance(exc, SyncError):
+            _log.exception("sync with peer %s failed", name, exc_info=exc)
+        try:
+            _record_error(self._engine, peer.id, str(exc) if isinstance(exc, SyncError) else repr(exc))
+        except Exception:
+            _log.exception("recording the error of peer %s failed", name)
+        self._stop.wait(backoff)
+        return min(backoff * 2, self._max_backoff)
+
+    def _push_loop(self, name: str) -> None:
         backoff = 0.5
+        seen = generation()
         with httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
-            seen = generation()
-            last_pull = 0.0
             while not self._stop.is_set():
-                try:
-                    with read_connection(self._engine) as conn:
-                        peer = get_peer(conn, name)
-                except Exception:  # removed
+                peer = self._peer(name)
+                if peer is None or not peer.push:
                     return
                 try:
-                    if peer.push:
-                        while push_once(self._engine, peer, client) and not self._stop.is_set():
-                            with read_connection(self._engine) as conn:
-                                peer = get_peer(conn, name)
-                    if peer.pull and time.monotonic() - last_pull >= self._pull_every:
-                        pull_once(self._engine, peer, client)
-                        last_pull = time.monotonic()
+                    current: Peer | None = peer
+                    while current is not None and push_once(self._engine, current, client):
+                        if self._stop.is_set():
+                            return
+                        current = self._peer(name)
                     backoff = 0.5
-                except SyncError as exc:
-                    _record_error(self._engine, peer.id, str(exc))
-                    self._stop.wait(backoff)
-                    backoff = min(backoff * 2, self._max_backoff)
-                    continue
-                except Exception as exc:  # keep the thread alive; the status says what broke
-                    _log.exception("sync with peer %s failed", name)
-                    _record_error(self._engine, peer.id, f"{type(exc).__name__}: {exc}")
-                    self._stop.wait(backoff)
-                    backoff = min(backoff * 2, self._max_backoff)
+                except Exception as exc:  # the status says what broke; the backlog waits in the database
+                    backoff = self._failed(name, peer, exc, backoff)
                     continue
                 seen = wait_for_change(seen, timeout=self._poll)
+
+    def _pull_loop(self, name: str) -> None:
+        backoff = 0.5
+        live = True
+        with httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
+            while not self._stop.is_set():
+                peer = self._peer(name)
+                if peer is None or not peer.pull:
+                    return
+                try:
+                    if live:
+                        follow_changes(self._engine, peer, client, self._stop)
+                    else:
+                        pull_once(self._engine, peer, client)
+                        self._stop.wait(self._pull_every)
+                    backoff = 0.5
+                except NoChangeFeed:
+                    live = False
+                except Exception as exc:
+                    backoff = self._failed(name, peer, exc, backoff)

@@ -15,16 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import ijson
 from sqlalchemy import Engine
 
 from gotong.errors import Invalid
 from gotong.feeds.exporters import export_blocklist, export_csv, export_snort, export_suricata, tlp_of
 from gotong.feeds.lines import FeedConfig, feed_formats, parse_feed
 from gotong.feeds.misp import misp_event_to_stix, read_misp_feed, stix_to_misp_event
-from gotong.intel.bulk import export_bundle
+from gotong.intel.bulk import export_bundle, read_objects
 from gotong.intel.store import StatusReport
 from gotong.sharing.tlp import TLP
+from gotong.stix.upgrade import upgrade_object
 
 MISP_FORMATS = ("misp-feed", "misp-event")
 STIX_FORMAT = "stix"
@@ -137,29 +137,32 @@ def export_feed(engine: Engine, *, org: str, collection_id: str | None, fmt: str
 
 
 def _stix_batches(path: Path, size: int = 1000) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
-    """A STIX bundle (or a JSON list of objects) in batches, streamed from disk."""
+    """A STIX 2.1 or 2.0 bundle (or a JSON list of objects) in batches, streamed from disk.
+
+    Objects of a STIX 2.0 bundle are upgraded to 2.1; what the upgrade leaves out is a problem line.
+    A malformed stretch ends the file with a problem; what came before it is kept.
+    """
     if not path.is_file():
         raise Invalid(f"{path}: no such file")
+    batch: list[dict[str, Any]] = []
+    problems: list[str] = []
     with path.open("rb") as handle:
-        first = handle.read(1)
-        while first and first.isspace():
-            first = handle.read(1)
-        handle.seek(0)
-        prefix = "item" if first == b"[" else "objects.item"
-        batch: list[dict[str, Any]] = []
-        problems: list[str] = []
         try:
-            for number, obj in enumerate(ijson.items(handle, prefix, use_float=True), 1):
-                if isinstance(obj, dict):
+            for obj, stix20 in read_objects(handle, str(path)):
+                if stix20:
+                    result = upgrade_object(obj)
+                    batch += result.objects
+                    problems += [f"{path.name}: {p.id}: {p.message}" for p in result.problems]
+                elif isinstance(obj, dict):
                     batch.append(obj)
                 else:
-                    problems.append(f"{path.name}: entry {number} is not a JSON object; skipped")
+                    problems.append(f"{path.name}: an entry is not a JSON object; skipped")
                 if len(batch) >= size:
                     yield batch, problems
                     batch, problems = [], []
-        except ijson.JSONError as exc:
-            problems.append(f"{path.name}: not a STIX bundle from here on ({exc}); the rest is skipped")
-        yield batch, problems
+        except Invalid as exc:
+            problems.append(exc.message)
+    yield batch, problems
 
 
 def _json(path: Path) -> Any:

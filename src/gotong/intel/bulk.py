@@ -110,7 +110,7 @@ def import_files(
         with open(path, "rb") as handle:
             batch: list[Any] = []
             try:
-                for obj, stix20 in _progress(_objects(handle, path), handle, path, enabled=progress):
+                for obj, stix20 in _progress(read_objects(handle, path), handle, path, enabled=progress):
                     if stix20:
                         result = upgrade_object(obj)
                         summary.count_upgrade(result, path, on_rejected)
@@ -206,7 +206,7 @@ def _readable_collection(conn: Any, principal: Principal, collection_id: str) ->
     raise NotFound(f"no collection {collection_id!r} that {principal.org_short} may read")
 
 
-def _objects(handle: IO[bytes], path: str) -> Iterator[tuple[Any, bool]]:
+def read_objects(handle: IO[bytes], path: str) -> Iterator[tuple[Any, bool]]:
     """Objects of a bundle, of a top-level JSON array, or a single top-level object.
 
     Each comes with whether it is to be upgraded: only the objects of a STIX 2.0 bundle are.
