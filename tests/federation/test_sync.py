@@ -20,6 +20,7 @@ from gotong.federation.sync import SyncError, sync_peer_once
 from gotong.intel.bulk import export_bundle
 from gotong.intel.store import add_objects
 from gotong.orgs.service import Principal, get_org
+from gotong.sharing.receipts import list_receipts
 from gotong.sharing.service import add_group
 from tests.conftest import RunningServer, start_server, token_for
 from tests.helpers import REGIONAL, REGIONAL_ID, indicator
@@ -125,6 +126,11 @@ def test_the_sender_sends_exactly_what_the_peer_organisation_may_see(nodes: Call
         [status] = peer_statuses(conn)
     assert (status.sent, status.withheld, status.backlog) == (4, 2, 0)
     assert sync(thai, "my-node") == 0, "nothing is sent twice"
+    with read_connection(thai.engine) as conn:
+        thai_org = get_org(conn, short_name="ThaiCERT").id
+        receipts = list_receipts(conn, org_id=thai_org, collection_id=REGIONAL_ID)
+    handed = {(r.stix_id, r.reader) for r in receipts}
+    assert handed == {(i, "MyCERT") for i in sent}, "ThaiCERT sees what its peer was handed"
 
 
 def test_max_tlp_and_groups_limit_what_a_peer_gets(nodes: Callable[[str], Node]) -> None:

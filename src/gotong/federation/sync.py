@@ -43,6 +43,7 @@ from gotong.intel.query import ObjectFilter, delete_versions
 from gotong.intel.store import add_objects
 from gotong.orgs.service import Principal
 from gotong.sharing.policy import Marked, Reader, may_see
+from gotong.sharing.receipts import Retrieval, write_retrievals
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros, now_micros
@@ -99,6 +100,7 @@ def push_once(engine: Engine, peer: Peer, client: httpx.Client) -> int:
         reader = load_reader(conn, Principal(org_id=peer.org_id))
         rows = conn.execute(
             select(
+                o.c.seq,
                 o.c.collection_id,
                 o.c.tlp,
                 o.c.group_id,
@@ -129,10 +131,13 @@ def _push_versions(
     engine: Engine, peer: Peer, client: httpx.Client, reader: Reader, rows: Sequence[Any]
 ) -> int:
     batches: dict[str, list[str]] = defaultdict(list)
+    handed: dict[str, list[int]] = defaultdict(list)  # for access receipts: others' versions sent
     for row in rows:
         facts = Facts(row.collection_id, row.tlp, row.group_id, row.submitter_org_id, row.via_peer_id)
         if sendable(reader, peer, facts):
             batches[row.collection_id].append(row.body)
+            if row.submitter_org_id != peer.org_id:
+                handed[row.collection_id].append(row.seq)
     refused: list[str] = []
     for collection_id, bodies in batches.items():
         url = f"{peer.url}collections/{collection_id}/objects/"
@@ -159,6 +164,13 @@ def _push_versions(
         values["last_error_at"] = now_micros()
     with write_transaction(engine) as conn:
         conn.execute(update(peers).where(peers.c.id == peer.id).values(**values))
+        write_retrievals(
+            conn,
+            [
+                Retrieval(peer.org_id, collection_id, "federation", tuple(seqs), now_micros())
+                for collection_id, seqs in handed.items()
+            ],
+        )
     return len(rows)
 
 
