@@ -162,6 +162,12 @@ def test_nothing_echoes_and_amber_strict_is_not_forwarded(nodes: Callable[[str],
         by_name = {s.name: s for s in peer_statuses(conn)}
     assert by_name["th-node"].sent == 0, "nothing goes back to the node it came from"
     assert sync(thai, "hub") == 0
+    token = token_for(hub.engine, "ThaiCERT")
+    origin = httpx.get(
+        f"{hub.running.url}/api/v1/collections/{REGIONAL_ID}/objects/{green['id']}/provenance",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert [(p["submitter"], p["via_peer"]) for p in origin] == [("ThaiCERT", "th-node")]
 
 
 def test_revocations_and_deletions_reach_the_peer(nodes: Callable[[str], Node]) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from gotong.errors import NotFound
+from gotong.federation.models import peers
 from gotong.intel.models import stix_objects
 from gotong.intel.query import ObjectFilter, read_page, render_timestamp
 from gotong.orgs.models import OrgKind, Role, organisations
@@ -28,6 +29,7 @@ class Provenance:
     date_added: str
     submitter: str
     anonymous: bool
+    via_peer: str | None = None  # the federation peer it arrived from; None: submitted on this node
 
 
 def provenance(
@@ -44,8 +46,9 @@ def provenance(
     if not page.items:
         raise NotFound(f"no object {stix_id} in this collection is visible to you")
     rows = conn.execute(
-        select(stix_objects.c.seq, stix_objects.c.anonymous, organisations.c.short_name)
+        select(stix_objects.c.seq, stix_objects.c.anonymous, organisations.c.short_name, peers.c.name)
         .join(organisations, organisations.c.id == stix_objects.c.submitter_org_id)
+        .outerjoin(peers, peers.c.id == stix_objects.c.via_peer_id)
         .where(stix_objects.c.seq.in_([i.seq for i in page.items]))
     ).all()
     facts = {r.seq: r for r in rows}
@@ -61,6 +64,7 @@ def provenance(
                 date_added=item.date_added_text,
                 submitter=fact.short_name if may_know else THROUGH_HUB,
                 anonymous=bool(fact.anonymous),
+                via_peer=fact.name,
             )
         )
     return result
