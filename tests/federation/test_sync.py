@@ -369,3 +369,21 @@ def test_a_pulling_node_follows_the_change_feed_including_deletions(nodes: Calla
     with read_connection(laos.engine) as conn:
         cursor = json.loads(conn.execute(select(peers.c.pull_cursors)).scalar_one())
     assert "changes" in cursor, "the cursor is durable"
+
+
+def test_a_ring_of_nodes_settles_with_one_copy_everywhere(nodes: Callable[[str], Node]) -> None:
+    thai, malaysia, singapore = nodes("thai"), nodes("malaysia"), nodes("singapore")
+    link(thai, malaysia, name="next", org="MyCERT", as_org="ThaiCERT")
+    link(malaysia, singapore, name="next", org="SingCERT", as_org="MyCERT")
+    link(singapore, thai, name="next", org="ThaiCERT", as_org="SingCERT")
+    published = indicator(tlp="green")
+    thai.submit("ThaiCERT", [published])
+    rounds = 0
+    while rounds < 10:
+        moved = sum(sync(node, "next") for node in (thai, malaysia, singapore))
+        rounds += 1
+        if moved == 0:
+            break
+    assert rounds <= 4, "the ring stops forwarding once every node has the version"
+    for node in (thai, malaysia, singapore):
+        assert node.versions("ThaiCERT") == [(published["id"], published["modified"])]

@@ -32,6 +32,13 @@ def observable_key(kind: str, value: str) -> int:
 
 def observable_ids(conn: Connection, wanted: Sequence[Observable], *, create: bool) -> dict[Observable, int]:
     """Row ids of observables, creating the missing ones when ``create`` (caller holds the write lock)."""
+    return _observable_ids(conn, wanted, create=create)[0]
+
+
+def _observable_ids(
+    conn: Connection, wanted: Sequence[Observable], *, create: bool
+) -> tuple[dict[Observable, int], set[int]]:
+    """Row ids of observables, and the ids of those created now (one INSERT … RETURNING)."""
     distinct = list(dict.fromkeys(wanted))
     keys = {o: observable_key(o.kind, o.value) for o in distinct}
     found: dict[Observable, int] = {}
@@ -47,12 +54,16 @@ def observable_ids(conn: Connection, wanted: Sequence[Observable], *, create: bo
             if candidate in keys:
                 found[candidate] = row.id
     missing = [o for o in distinct if o not in found]
+    created: set[int] = set()
     if create and missing:
-        conn.execute(
-            insert(observables), [{"key": keys[o], "kind": o.kind, "value": o.value} for o in missing]
-        )
-        return observable_ids(conn, distinct, create=False)
-    return found
+        rows = conn.execute(
+            insert(observables).returning(observables.c.id, sort_by_parameter_order=True),
+            [{"key": keys[o], "kind": o.kind, "value": o.value} for o in missing],
+        ).all()
+        for observable, row in zip(missing, rows, strict=True):
+            found[observable] = row.id
+            created.add(row.id)
+    return found, created
 
 
 def index_versions(
@@ -70,11 +81,13 @@ def index_versions(
     _record_sighting_facts(conn, versions)
     per_seq = {seq: observables_of(obj) for seq, obj in versions}
     everything = [o for found in per_seq.values() for o in found]
-    ids = observable_ids(conn, everything, create=True) if everything else {}
+    ids, created = _observable_ids(conn, everything, create=True) if everything else ({}, set())
     hits = _link(conn, per_seq, ids, warninglists) if everything else {}
     if alert_window is not None:
         sighted = {str(obj["sighting_of_ref"]) for _, obj in versions if obj.get("type") == "sighting"}
-        touched = set(ids.values()) | observables_of_sightings(conn, sighted)
+        # An observable first seen in this batch has reports from this batch's submitter only, so
+        # from one country: it cannot raise an alert yet, and detect() need not look at it.
+        touched = (set(ids.values()) - created) | observables_of_sightings(conn, sighted)
         if touched:
             now = now_micros()
             raised = detect(conn, observable_ids=touched, since=now - alert_window, now=now)
