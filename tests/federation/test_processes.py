@@ -1,7 +1,8 @@
 """A hub and three national nodes, each a separate ``gotong serve`` process with its own database.
 
 Topology: ThaiCERT, MyCERT and SingCERT nodes push to the hub and the hub pushes to each of them;
-the Thai and Malaysian nodes also peer directly (so a version can reach Malaysia by two routes).
+the Thai and Malaysian nodes also peer directly, and the Singapore node also follows the hub's live
+change feed (so versions reach Malaysia and Singapore by two routes each).
 Everything moves by the nodes' own sync threads; the test only publishes over TAXII, waits until
 no node has a backlog, and then checks where each object is stored.
 """
@@ -123,7 +124,7 @@ def network(other_node: Callable[[str], Engine], tmp_path: Path) -> Iterator[dic
             )
             add_group(conn, name="th-sg", owner="ThaiCERT", members=["ThaiCERT", "SingCERT", "ASEAN-CERT"])
 
-    def link(sender: str, receiver: str) -> None:
+    def link(sender: str, receiver: str, *, pull: bool = False) -> None:
         token = token_for(nodes[receiver].engine, ORG[sender])
         with write_transaction(nodes[sender].engine) as conn:
             add_peer(
@@ -133,11 +134,12 @@ def network(other_node: Callable[[str], Engine], tmp_path: Path) -> Iterator[dic
                 token=token,
                 org=ORG[receiver],
                 push=True,
-                pull=False,
+                pull=pull,
             )
 
     for national in NATIONAL:
-        link(national, "hub")
+        # Singapore's node also follows the hub's live change feed: two routes, one effect.
+        link(national, "hub", pull=national == "sg")
         link("hub", national)
     link("th", "my")
     link("my", "th")
