@@ -1,6 +1,7 @@
 """``python -m bench``: run every benchmark and write ``results.json`` and ``results.md``.
 
-.venv/bin/python -m bench [--size smoke|full] [--engines sqlite,postgresql] [--out bench/results]
+.venv/bin/python -m bench [--size smoke|full|import-1m|lookup-smoke|lookup-1m|lookup-10m]
+    [--engines sqlite,postgresql] [--out bench/results]
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from bench.common import Row
+from bench.common import DEFAULT_UNIT, Row
 
 _MET = {True: "met", False: "**missed**", None: ""}
 
@@ -24,6 +24,8 @@ def write_results(out: Path, *, meta: dict[str, Any], rows: list[Row]) -> tuple[
 
 def markdown(*, meta: dict[str, Any], rows: list[Row]) -> str:
     m = meta["machine"]
+    units = {row.unit for row in rows} or {DEFAULT_UNIT}
+    rate = DEFAULT_UNIT if units == {DEFAULT_UNIT} else "rate"  # else each cell says its unit
     lines = [
         f"Command: `{meta['command']}`  ",
         f"Size: {meta['size']['name']}; engines: {', '.join(meta['engines'])}; "
@@ -40,17 +42,20 @@ def markdown(*, meta: dict[str, Any], rows: list[Row]) -> str:
         "",
         *(f"- {note}" for note in meta.get("notes", [])),
         "",
-        "| # | benchmark | engine | workload | objects | obj/s | baseline | baseline obj/s | ratio "
+        f"| # | benchmark | engine | workload | objects | {rate} | baseline | baseline {rate} | ratio "
         "| p50 / p99 ms | peak RSS MiB | target | |",
         "|--:|---|---|---|--:|--:|---|--:|--:|--:|--:|---|---|",
     ]
     for n, row in enumerate(rows, 1):
-        latency = f"{row.p50_ms:.1f} / {row.p99_ms:.1f}" if row.p50_ms is not None else ""
+        # Fast lookups need more digits than pages do; latencies of a millisecond or more, one decimal.
+        digits = 1 if row.p50_ms is None or row.p50_ms >= 1 else 3
+        latency = f"{row.p50_ms:.{digits}f} / {row.p99_ms:.{digits}f}" if row.p50_ms is not None else ""
         rss = f"{row.peak_rss_mb:.0f}" if row.peak_rss_mb is not None else ""
+        unit = "" if units == {DEFAULT_UNIT} else f" {row.unit}"
         lines.append(
-            f"| {n} | {row.benchmark} | {row.engine} | {row.workload} | {row.objects:,} | {_num(row.rate)} "
-            f"| {row.baseline} | {_num(row.baseline_rate)} | {_ratio(row.ratio)} | {latency} | {rss} "
-            f"| {row.target} | {_MET[row.met]} |"
+            f"| {n} | {row.benchmark} | {row.engine} | {row.workload} | {row.objects:,} "
+            f"| {_num(row.rate)}{unit} | {row.baseline} | {_num(row.baseline_rate)}{unit} "
+            f"| {_ratio(row.ratio)} | {latency} | {rss} | {row.target} | {_MET[row.met]} |"
         )
     lines += ["", "Ratios are rate / baseline rate unless noted. Notes by row:", ""]
     for n, row in enumerate(rows, 1):

@@ -1,9 +1,12 @@
 """One run of every benchmark, engine by engine, in the order that lets them share their data:
 
-1. medallion (once): ingest, then reads of a collection small enough for it to finish;
-2. per engine, a fresh database each: (A) ingest over TAXII, then reads of that collection and the
+1. per engine, a fresh database each: (A) ingest over TAXII, then reads of that collection and the
    visibility comparison; (B) the raw engine inserting the same rows; (C) CLI imports of ATT&CK and of
-   the generated bundle, then reads of that big collection and the visibility comparison again.
+   the generated bundle, then reads of that big collection and the visibility comparison again;
+2. medallion (once): ingest, then reads of a collection small enough for it to finish;
+3. the validator against stix2-validator (no database).
+
+The ``lookup-*`` sizes run the correlation lookup benchmark instead (:mod:`bench.lookups`).
 
 Every server and import is a separate process; databases are dropped as soon as a stage is done.
 """
@@ -22,8 +25,8 @@ from typing import Any
 
 import orjson
 
-from bench import imports, ingest, reads, visibility
-from bench.common import Row, Size, machine, rate
+from bench import imports, ingest, lookups, reads, validation, visibility
+from bench.common import LookupSize, Row, Size, machine, rate
 from bench.data import ATTACK_BUNDLE, IndicatorFactory, attack_objects
 from bench.databases import fresh_database, pg_setting
 from bench.profile import summarise
@@ -34,12 +37,12 @@ from gotong.stix.timestamps import format_micros, now_micros
 
 _IMPORT_TIMEOUT = 1800.0
 _AN_HOUR = 3_600_000_000  # microseconds
-_ORDER = {"ingest": 0, "import": 1, "reads": 2, "visibility": 3}
+_ORDER = {"ingest": 0, "import": 1, "reads": 2, "visibility": 3, "validate": 4}
 
 
 @dataclass
 class Context:
-    size: Size
+    size: Size | LookupSize
     engines: tuple[str, ...]
     workdir: Path
     out: Path
@@ -52,13 +55,20 @@ class Context:
     def log(self, message: str) -> None:
         self.say(f"[{time.perf_counter() - self.started:7.1f} s] {message}")
 
+    @property
+    def server_size(self) -> Size:
+        """The size of a run of the server benchmarks (``smoke``, ``full``, ``import-1m``)."""
+        if not isinstance(self.size, Size):
+            raise TypeError(f"size {self.size.name} is not one of the server benchmarks")
+        return self.size
+
 
 class Workload:
     """The data of a run, generated once: envelopes, bundle files, ATT&CK, rows for the raw engine."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        size = ctx.size
+        size = ctx.server_size
         with fresh_database("sqlite", workdir=ctx.workdir, name="probe", pg_url=ctx.pg_url) as url:
             self.probe = build_world(url)  # every world is built the same way: same ids, same markings
         self.factory = IndicatorFactory(red_group_marking=self.probe.red_marking)
@@ -86,7 +96,7 @@ class Workload:
     def first_envelopes(self, count: int) -> list[bytes]:
         """Envelopes holding exactly the first ``count`` indicators (the last one cut short)."""
         objects = list(self.objects(count))
-        per = self.ctx.size.envelope
+        per = self.ctx.server_size.envelope
         return [orjson.dumps({"objects": objects[i : i + per]}) for i in range(0, len(objects), per)]
 
     def big_rows(self, world: World, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
@@ -98,7 +108,7 @@ class Workload:
         ):
             raise RuntimeError("the worlds of this run differ; rows built for one do not fit another")
         if not self._rows:
-            stop_all = max(self.ctx.size.big[e] for e in self.ctx.engines)
+            stop_all = max(self.ctx.server_size.big[e] for e in self.ctx.engines)
             self.ctx.log(f"building rows of indicators {self._rows_from:,}..{stop_all:,} for the raw engine")
             rest = itertools.islice(self.factory.indicators(stop_all), self._rows_from, None)
             self._rows = list(
@@ -114,24 +124,10 @@ class Workload:
 
 def run(ctx: Context) -> tuple[dict[str, Any], list[Row]]:
     load_start = list(os.getloadavg())
-    workload = Workload(ctx)
-    rows: list[Row] = []
-    taxii: dict[str, tuple[int, float, PageStats]] = {}
-    for engine in ctx.engines:
-        engine_rows, taxii[engine] = _engine(ctx, workload, engine)
-        rows += engine_rows
-    m_ingest, m_read = _medallion(ctx, workload)
-    for engine, (stored, seconds, big_read) in taxii.items():
-        rows.append(ingest.medallion_row(engine, stored=stored, seconds=seconds, medallion=m_ingest))
-        rows.append(
-            reads.medallion_row(
-                engine,
-                workload=f"paged read of the big collection ({big_read.objects:,}), limit {ctx.size.page}",
-                taxii=big_read,
-                medallion=m_read,
-            )
-        )
-    rows.sort(key=lambda r: (_ORDER[r.benchmark], ctx.engines.index(r.engine)))
+    if isinstance(ctx.size, LookupSize):
+        rows, notes = lookups.run_lookups(ctx, ctx.size)
+    else:
+        rows, notes = _server_run(ctx)
     meta = {
         "command": "",
         "size": asdict(ctx.size),
@@ -150,13 +146,43 @@ def run(ctx: Context) -> tuple[dict[str, Any], list[Row]]:
         "seconds": time.perf_counter() - ctx.started,
         "git": _git_version(),
         "profiled": bool(ctx.py_spy),
-        "notes": _notes(ctx, len(workload.attack)),
+        "notes": notes,
     }
     return meta, rows
 
 
+def _server_run(ctx: Context) -> tuple[list[Row], list[str]]:
+    """Benchmarks 1-5: the servers, the raw engine, medallion, and the validator on its own."""
+    size = ctx.server_size
+    workload = Workload(ctx)
+    rows: list[Row] = []
+    taxii: dict[str, tuple[int, float, PageStats]] = {}
+    for engine in ctx.engines:
+        engine_rows, taxii[engine] = _engine(ctx, workload, engine)
+        rows += engine_rows
+    m_ingest, m_read = _medallion(ctx, workload)
+    for engine, (stored, seconds, big_read) in taxii.items():
+        rows.append(ingest.medallion_row(engine, stored=stored, seconds=seconds, medallion=m_ingest))
+        rows.append(
+            reads.medallion_row(
+                engine,
+                workload=f"paged read of the big collection ({big_read.objects:,}), limit {size.page}",
+                taxii=big_read,
+                medallion=m_read,
+            )
+        )
+    if size.validate:
+        ctx.log(f"validation of {size.validate:,} indicators and {len(workload.attack):,} ATT&CK objects")
+        rows += validation.run_validation(
+            count=size.validate, baseline_count=size.validate_baseline, attack=workload.attack
+        )
+    engines = (*ctx.engines, validation.NO_ENGINE)
+    rows.sort(key=lambda r: (_ORDER[r.benchmark], engines.index(r.engine)))
+    return rows, _notes(ctx, len(workload.attack))
+
+
 def _engine(ctx: Context, workload: Workload, engine: str) -> tuple[list[Row], tuple[int, float, PageStats]]:
-    size, rows = ctx.size, []
+    size, rows = ctx.server_size, []
     # (A) ingest over TAXII, then read that collection back (from a fresh server when profiling, so
     # that the two profiles stay apart)
     with _database(ctx, engine, "taxii") as (url, world):
@@ -249,7 +275,7 @@ def _imports(
             memory_target=False,
         )
     ]
-    count = ctx.size.big_import.get(engine, 0)
+    count = ctx.server_size.big_import.get(engine, 0)
     if count:
         ctx.log(f"{engine}: import of {count:,} generated indicators")
         big_n, big_run = run_import(workload.bundles[count])
@@ -260,7 +286,7 @@ def _imports(
                 objects=big_n,
                 run=big_run,
                 fixed=fixed,
-                baseline=f"raw executemany of {ctx.size.ingest:,} indicator rows ({engine})",
+                baseline=f"raw executemany of {ctx.server_size.ingest:,} indicator rows ({engine})",
                 baseline_rate=raw_rate,
                 memory_target=True,
             )
@@ -293,7 +319,7 @@ def _taxii_reads(
     after: float,
 ) -> _TaxiiReads:
     """Paged, ``added_after``, ``match[type]`` and partial-visibility reads of one collection."""
-    page, cid = ctx.size.page, world.collection_id
+    page, cid = ctx.server_size.page, world.collection_id
     if analyze(url):
         ctx.log("ANALYZE (PostgreSQL), as autovacuum would after a bulk change")
     since = date_added_at(url, collection_id=cid, offset=int(collection * after))
@@ -324,7 +350,7 @@ def _read_rows(
     ctx: Context, engine: str, url: str, world: World, taxii: _TaxiiReads, *, big: bool
 ) -> list[Row]:
     """The same reads as bare SELECTs (with the server stopped), and the rows comparing the two."""
-    page, cid, n = ctx.size.page, world.collection_id, taxii.collection
+    page, cid, n = ctx.server_size.page, world.collection_id, taxii.collection
     pages = n // page + 10
     raw_full = select_pages(url, collection_id=cid, limit=page, max_pages=pages)
     raw_newer = select_pages(url, collection_id=cid, limit=page, max_pages=pages, added_after=taxii.since)
@@ -364,7 +390,7 @@ def _read_rows(
 
 
 def _medallion(ctx: Context, workload: Workload) -> tuple[tuple[int, float], PageStats]:
-    size = ctx.size
+    size = ctx.server_size
     ctx.log(f"medallion: ingest of {size.medallion_ingest:,} indicators")
     with MedallionServer(ctx.workdir, page_limit=size.page) as server:
         ingested = ingest.ingest_medallion(server, envelopes=workload.first_envelopes(size.medallion_ingest))
@@ -376,7 +402,7 @@ def _medallion(ctx: Context, workload: Workload) -> tuple[tuple[int, float], Pag
 
 
 def _medallion_read(ctx: Context, server: MedallionServer) -> PageStats:
-    size = ctx.size
+    size = ctx.server_size
     ctx.log(f"medallion: paged read of {size.medallion_read:,}")
     return reads.read_medallion(server, limit=size.page, max_pages=size.medallion_read // size.page + 10)
 
@@ -399,7 +425,7 @@ def _server(ctx: Context, url: str, label: str) -> Iterator[GotongServer]:
 
 
 def _notes(ctx: Context, attack: int) -> list[str]:
-    size = ctx.size
+    size = ctx.server_size
     notes = [
         f"big collection, {engine}: {attack:,} ATT&CK objects (gotong import) + {size.big[engine]:,} "
         f"indicators, {size.big_import.get(engine, 0):,} of them through gotong import and the rest loaded "

@@ -11,7 +11,7 @@ from bench.__main__ import main
 
 from tests.conftest import ENGINE_KIND, PG_ADMIN_URL
 
-BENCHMARKS = {"ingest", "import", "reads", "visibility"}
+BENCHMARKS = {"ingest", "import", "reads", "visibility", "validate"}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_every_benchmark_reports_a_positive_rate_against_a_baseline(results: dic
     rows = _rows(results)
     assert {r["benchmark"] for r in rows} == BENCHMARKS
     for row in rows:
-        assert row["engine"] == ENGINE_KIND
+        assert row["engine"] == ("-" if row["benchmark"] == "validate" else ENGINE_KIND)  # no database
         assert row["objects"] > 0, row
         assert row["rate"] > 0 and row["baseline_rate"] > 0 and row["ratio"] > 0, row
         assert row["baseline"], row
@@ -45,6 +45,7 @@ def test_each_workload_is_measured_against_the_baselines_the_issue_names(results
     assert {("ingest", "raw"), ("ingest", "medallion"), ("reads", "raw"), ("reads", "medallion")} <= baselines
     assert ("import", "raw") in baselines
     assert ("visibility", "the") in baselines  # the same read as the organisation that may see all
+    assert {b for name, b in baselines if name == "validate"} == {"stix2-validator,"}
 
 
 def test_imports_report_peak_memory_and_reads_report_latency(results: dict[str, Any]) -> None:
@@ -56,6 +57,14 @@ def test_imports_report_peak_memory_and_reads_report_latency(results: dict[str, 
 def test_the_partial_reader_sees_only_the_clear_tenth(results: dict[str, Any]) -> None:
     first = next(r for r in _rows(results) if r["benchmark"] == "visibility")
     assert "may see 10% (30)" in str(first["workload"])  # 300 indicators, one in ten TLP:CLEAR
+
+
+def test_both_validators_accept_every_generated_object(results: dict[str, Any]) -> None:
+    rows = [r for r in _rows(results) if r["benchmark"] == "validate"]
+    assert len(rows) == 4  # cold cache, warm cache, no qualifiers, ATT&CK
+    for row in rows:
+        assert row["details"]["invalid"] == 0 and row["details"]["baseline_invalid"] == 0, row
+        assert 0 < row["details"]["baseline_objects"] <= row["objects"], row
 
 
 def test_the_run_is_described(results: dict[str, Any]) -> None:

@@ -1,18 +1,28 @@
 """Correlation lookups: which objects share an observable, and who reported it — over what the
-reader may see only. Objects, counts, countries and dates of invisible versions never show."""
+reader may see only. Objects, counts, countries and dates of invisible versions never show.
+
+Usually one indexed query: the versions linked to the observables that the reader may see, flagged when
+they have sightings or warninglist hits (rare, so queried only then). It runs in tens of microseconds;
+building it, above all the sharing policy's clause, costs far more. So statements are built once: with
+bound parameters, and once per reader (a bounded cache keyed by everything the reader holds) where the
+policy's clause is part of them. See docs/benchmarks.md, "Correlation lookups".
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field, replace
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, bindparam, exists, select
 
-from gotong.correlation.index import observable_ids
-from gotong.correlation.models import object_observables, warning_hits
+from gotong.correlation.index import observable_key
+from gotong.correlation.models import object_observables, observables, sighting_facts, warning_hits
 from gotong.correlation.observables import Observable, normalise
 from gotong.correlation.scores import indicator_score
 from gotong.errors import Invalid
@@ -77,33 +87,15 @@ def lookup(conn: Connection, *, reader: Reader, value: str, kind: str | None = N
     """Everything the reader may see that shares the observable(s) ``value`` stands for."""
     wanted = candidate_observables(value, kind)
     result = Correlation(value=value, observables=wanted)
-    ids = observable_ids(conn, wanted, create=False)
-    if not ids:
-        return result
-    o = stix_objects
-    visible = visible_versions(reader)
-    rows = conn.execute(
-        select(
-            o.c.seq,
-            o.c.stix_id,
-            o.c.type,
-            o.c.collection_id,
-            o.c.tlp,
-            o.c.date_added,
-            o.c.anonymous,
-            o.c.body,
-            organisations.c.short_name,
-            organisations.c.country,
-        )
-        .join(object_observables, object_observables.c.object_seq == o.c.seq)
-        .join(organisations, organisations.c.id == o.c.submitter_org_id)
-        .where(object_observables.c.observable_id.in_(list(ids.values())), visible)
-        .order_by(o.c.date_added)
-    ).all()
+    keys = sorted({observable_key(o.kind, o.value) for o in wanted})
+    # A key is 63 bits of a hash: a row counts only for the kind and value it was asked for.
+    found = conn.execute(_sharers(reader), {"keys": keys}).all()
+    rows = [row for row in found if Observable(row.observable_kind, row.observable_value) in wanted]
     latest: dict[tuple[str, str], Any] = {}
     for row in rows:
         latest[(row.collection_id, row.stix_id)] = row  # ordered by date_added: the last one wins
-    me = _reader_short(conn, reader)
+    # Whose name may show is a question only for objects submitted through the hub.
+    me = _reader_short(conn, reader) if any(row.anonymous for row in latest.values()) else None
     bodies: dict[str, Any] = {}
     for row in latest.values():
         hidden = bool(row.anonymous) and row.short_name != me
@@ -120,35 +112,37 @@ def lookup(conn: Connection, *, reader: Reader, value: str, kind: str | None = N
                 date_added=render_timestamp(row.date_added),
             )
         )
-    _add_scores(conn, reader, result, bodies)
+    sighted = {row.stix_id for row in latest.values() if row.sighted}
+    _add_scores(conn, reader, result, bodies, sighted)
     result.countries = sorted({s.country for s in result.objects if s.country})
     result.reporters = sorted({s.reported_by for s in result.objects})
     if rows:
         result.first_seen = render_timestamp(rows[0].date_added)
         result.last_seen = render_timestamp(rows[-1].date_added)
-    seqs = [r.seq for r in rows]
-    if seqs:
-        hits = conn.execute(
-            select(warning_hits.c.list_id, warning_hits.c.list_name, warning_hits.c.matched)
-            .where(warning_hits.c.object_seq.in_(seqs))
-            .distinct()
-        ).all()
+    if any(r.flagged for r in rows):
+        hits = conn.execute(_WARNING_HITS, {"seqs": [r.seq for r in rows]}).all()
         result.warninglists = [{"list": h.list_id, "name": h.list_name, "matched": h.matched} for h in hits]
     return result
 
 
-def _add_scores(conn: Connection, reader: Reader, result: Correlation, bodies: dict[str, Any]) -> None:
-    from gotong.correlation.sightings import summarise  # sightings builds on lookup
+def _add_scores(
+    conn: Connection, reader: Reader, result: Correlation, bodies: dict[str, Any], sighted: set[str]
+) -> None:
+    """Sightings and scores of the indicators; ``sighted``: ids with any sightings, visible or not."""
+    from gotong.correlation.sightings import SightingSummary, summarise  # sightings builds on lookup
 
-    indicators = [s for s in result.objects if s.type == "indicator"]
+    indicators = [s.id for s in result.objects if s.type == "indicator"]
     if not indicators:
         return
-    summaries = summarise(conn, reader=reader, indicator_ids=[s.id for s in indicators])
+    # Most indicators were never sighted, and summarise would count none for them: it is asked
+    # (and decides which sightings the reader may see) only about those sighted at all.
+    asked = sorted(sighted.intersection(indicators))
+    summaries = summarise(conn, reader=reader, indicator_ids=asked) if asked else {}
     now = now_micros()
     for position, sharer in enumerate(result.objects):
         if sharer.type != "indicator":
             continue
-        summary = summaries[sharer.id]
+        summary = summaries.get(sharer.id) or SightingSummary(indicator=sharer.id)
         result.objects[position] = replace(
             sharer,
             sightings=summary.sightings,
@@ -165,9 +159,89 @@ def _add_scores(conn: Connection, reader: Reader, result: Correlation, bodies: d
 def _reader_short(conn: Connection, reader: Reader) -> str | None:
     if reader.org_id is None:
         return None
-    return conn.execute(
-        select(organisations.c.short_name).where(organisations.c.id == reader.org_id)
-    ).scalar_one_or_none()
+    return conn.execute(_SHORT_NAME, {"org_id": reader.org_id}).scalar_one_or_none()
+
+
+def _build_sharers(reader: Reader) -> Select[Any]:
+    o = stix_objects
+    return (
+        select(
+            o.c.seq,
+            o.c.stix_id,
+            o.c.type,
+            o.c.collection_id,
+            o.c.tlp,
+            o.c.date_added,
+            o.c.anonymous,
+            o.c.body,
+            organisations.c.short_name,
+            organisations.c.country,
+            observables.c.kind.label("observable_kind"),
+            observables.c.value.label("observable_value"),
+            # Rare, so asked here rather than in queries of their own, which would mostly find nothing.
+            exists().where(sighting_facts.c.sighting_of_ref == o.c.stix_id).label("sighted"),
+            exists().where(warning_hits.c.object_seq == o.c.seq).label("flagged"),
+        )
+        .join(object_observables, object_observables.c.object_seq == o.c.seq)
+        .join(observables, observables.c.id == object_observables.c.observable_id)
+        .join(organisations, organisations.c.id == o.c.submitter_org_id)
+        .where(observables.c.key.in_(bindparam("keys", expanding=True)), visible_versions(reader))
+        .order_by(o.c.date_added)
+    )
+
+
+class _PerReader:
+    """Statements built once per distinct reader, the last ``size`` of them kept.
+
+    The key is every field of the reader, frozen, so two readers share a statement only if the sharing
+    policy is given the same facts about both; a reader that cannot be frozen is never cached.
+    """
+
+    def __init__(self, build: Callable[[Reader], Select[Any]], size: int = 256) -> None:
+        self._build = build
+        self._size = size
+        self._cache: OrderedDict[Hashable, Select[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, reader: Reader) -> Select[Any]:
+        try:
+            key = tuple((f.name, _frozen(getattr(reader, f.name))) for f in fields(reader))
+        except TypeError:
+            return self._build(reader)
+        with self._lock:
+            statement = self._cache.get(key)
+            if statement is not None:
+                self._cache.move_to_end(key)
+                return statement
+        statement = self._build(reader)
+        with self._lock:
+            self._cache[key] = statement
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return statement
+
+
+def _frozen(value: Any) -> Hashable:
+    """An immutable copy of a field of the reader; TypeError for anything but plain data."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, dict):
+        items = ((_frozen(k), _frozen(v)) for k, v in value.items())
+        return ("dict", tuple(sorted(items, key=lambda kv: repr(kv[0]))))
+    if isinstance(value, set | frozenset):
+        return ("set", frozenset(_frozen(v) for v in value))
+    if isinstance(value, list | tuple):
+        return ("seq", tuple(_frozen(v) for v in value))
+    raise TypeError(f"cannot key statements on a {type(value).__name__}")
+
+
+_sharers = _PerReader(_build_sharers)
+_SHORT_NAME = select(organisations.c.short_name).where(organisations.c.id == bindparam("org_id"))
+_WARNING_HITS = (
+    select(warning_hits.c.list_id, warning_hits.c.list_name, warning_hits.c.matched)
+    .where(warning_hits.c.object_seq.in_(bindparam("seqs", expanding=True)))
+    .distinct()
+)
 
 
 def _guess_kinds(value: str) -> list[str]:
