@@ -49,7 +49,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         )
         sync = (
             PeerSync(
-                engine, poll=settings.federation_poll_seconds, pull_every=settings.federation_poll_seconds
+                engine,
+                poll=settings.federation_poll_seconds,
+                pull_every=settings.federation_poll_seconds,
+                max_backoff=settings.federation_max_backoff_seconds,
+                warninglists=app.state.warninglists,
+                alert_window=alert_window_micros(settings),
             )
             if settings.federation
             else None

@@ -135,6 +135,7 @@ def network(other_node: Callable[[str], Engine], tmp_path: Path) -> Iterator[dic
                 org=ORG[receiver],
                 push=True,
                 pull=pull,
+                groups=["th-my", "th-sg"],  # every node defines both groups alike
             )
 
     for national in NATIONAL:

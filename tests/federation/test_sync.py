@@ -101,7 +101,6 @@ def sync(node: Node, peer: str) -> int:
 
 def test_the_sender_sends_exactly_what_the_peer_organisation_may_see(nodes: Callable[[str], Node]) -> None:
     thai, malaysia = nodes("thai"), nodes("malaysia")
-    link(thai, malaysia, name="my-node", org="MyCERT", as_org="ThaiCERT")
     with write_transaction(thai.engine) as conn:
         named = add_group(
             conn, name="th-my-red", owner="ThaiCERT", members=["ThaiCERT", "MyCERT"], kind="named-recipients"
@@ -113,6 +112,8 @@ def test_the_sender_sends_exactly_what_the_peer_organisation_may_see(nodes: Call
             members=["ThaiCERT", "SingCERT"],
             kind="named-recipients",
         )
+    # Both groups are shared with the peer: the policy alone decides between them.
+    link(thai, malaysia, name="my-node", org="MyCERT", as_org="ThaiCERT", groups=["th-my-red", "th-sg-red"])
     green, amber, clear = indicator(tlp="green"), indicator(tlp="amber"), indicator(tlp="clear")
     red_named = indicator(tlp="red", markings=[named.marking_id])
     red_other = indicator(tlp="red", markings=[other.marking_id])
@@ -134,6 +135,7 @@ def test_the_sender_sends_exactly_what_the_peer_organisation_may_see(nodes: Call
 
 
 def test_max_tlp_and_groups_limit_what_a_peer_gets(nodes: Callable[[str], Node]) -> None:
+    """A group not configured for the peer keeps its objects home, even from members' nodes."""
     thai, malaysia = nodes("thai"), nodes("malaysia")
     with write_transaction(thai.engine) as conn:
         add_group(conn, name="banks", owner="ThaiCERT", members=["ThaiCERT", "MyCERT"])
@@ -387,3 +389,63 @@ def test_a_ring_of_nodes_settles_with_one_copy_everywhere(nodes: Callable[[str],
     assert rounds <= 4, "the ring stops forwarding once every node has the version"
     for node in (thai, malaysia, singapore):
         assert node.versions("ThaiCERT") == [(published["id"], published["modified"])]
+
+
+def test_objects_for_a_group_the_peer_is_not_configured_with_stay_home(nodes: Callable[[str], Node]) -> None:
+    thai, hub = nodes("thai"), nodes("hub")
+    with write_transaction(thai.engine) as conn:
+        local_only = add_group(conn, name="thai-banks", owner="ThaiCERT", members=["ThaiCERT", "ASEAN-CERT"])
+    link(thai, hub, name="hub", org="ASEAN-CERT", as_org="ThaiCERT")
+    addressed = indicator(tlp="green", markings=[local_only.marking_id])
+    thai.submit("ThaiCERT", [addressed, plain := indicator(tlp="green")])
+    sync(thai, "hub")
+    # The hub has no group of that name: it would read the object as addressed to everyone.
+    assert hub.ids("ThaiCERT") == {plain["id"]}
+
+
+def test_an_anonymous_submission_stays_anonymous_on_the_next_node(nodes: Callable[[str], Node]) -> None:
+    thai, hub = nodes("thai"), nodes("hub")
+    link(thai, hub, name="hub", org="ASEAN-CERT", as_org="ThaiCERT")
+    link(hub, thai, name="th-node", org="ThaiCERT", as_org="ASEAN-CERT")
+    secret = indicator(tlp="green")
+    anonymous = token_for(thai.engine, "ThaiCERT", through_hub=True)
+    posted = httpx.post(
+        f"{thai.api_root}collections/{REGIONAL_ID}/objects/",
+        json={"objects": [secret]},
+        headers={
+            "Authorization": f"Bearer {anonymous}",
+            "Accept": "application/taxii+json;version=2.1",
+            "Content-Type": "application/taxii+json;version=2.1",
+        },
+    )
+    assert posted.status_code == 202
+    sync(thai, "hub")
+    reader = token_for(hub.engine, "MyCERT")
+    origin = httpx.get(
+        f"{hub.running.url}/api/v1/collections/{REGIONAL_ID}/objects/{secret['id']}/provenance",
+        headers={"Authorization": f"Bearer {reader}"},
+    ).json()
+    assert [(p["submitter"], p["anonymous"], p["via_peer"]) for p in origin] == [
+        ("(submitted through the hub)", True, None)
+    ], "neither the submitter nor the node it came from is told"
+
+
+def test_a_collection_the_peer_lacks_is_reported_and_does_not_block_the_rest(
+    nodes: Callable[[str], Node],
+) -> None:
+    from gotong.intel.collections import add_collection
+
+    thai, hub = nodes("thai"), nodes("hub")
+    with write_transaction(thai.engine) as conn:
+        local = add_collection(conn, title="Thai only")
+    link(thai, hub, name="hub", org="ASEAN-CERT", as_org="ThaiCERT")
+    with read_connection(thai.engine) as conn:
+        principal = Principal(org_id=get_org(conn, short_name="ThaiCERT").id, org_short="ThaiCERT")
+    add_objects(thai.engine, principal=principal, collection_id=local.id, objects=[indicator(tlp="green")])
+    thai.submit("ThaiCERT", [shared := indicator(tlp="green")])
+    assert sync(thai, "hub") == 2
+    assert hub.ids("ThaiCERT") == {shared["id"]}
+    with read_connection(thai.engine) as conn:
+        [status] = peer_statuses(conn)
+    assert status.last_error and f"collection {local.id} is not open to this node there" in status.last_error
+    assert status.backlog == 0 and status.sent == 1

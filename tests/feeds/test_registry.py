@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from gotong.db.engine import read_connection, write_transaction
-from gotong.errors import Conflict, Invalid, NotFound
+from gotong.errors import Conflict, GotongError, Invalid, NotFound
 from gotong.feeds.models import feeds
 from gotong.feeds.registry import (
     add_feed,
@@ -461,3 +461,70 @@ def test_a_stix_20_bundle_served_over_http_arrives_upgraded(engine: Engine, site
     assert {o["id"] for o in original if o["type"] not in ("identity", "marking-definition")} <= set(stored)
     assert {stored[o["id"]]["spec_version"] for o in original if o["id"] in stored} == {"2.1"}
     assert run_feed(engine, "pivy").outcome == "not-modified"
+
+
+def test_an_undated_list_run_twice_the_same_day_stores_nothing_new(engine: Engine, site: FeedSite) -> None:
+    site.put("ips.txt", b"# a plain list\n203.0.113.5\n198.51.100.9\n")
+    with write_transaction(engine) as conn:
+        add_feed(
+            conn,
+            name="ips",
+            source=f"{site.url}/ips.txt",
+            fmt="plain-ip",
+            org="MyCERT",
+            collection_id=REGIONAL,
+            classification="abusive-content/spam",
+        )
+    assert run_feed(engine, "ips").result.accepted == 2
+    site.put("ips.txt", b"# a plain list, reordered\n198.51.100.9\n203.0.113.5\n")  # a new ETag
+    again = run_feed(engine, "ips")
+    assert (again.outcome, again.result.accepted, again.result.already_present) == ("imported", 0, 2)
+
+
+def test_problem_lines_of_a_url_feed_name_the_url(engine: Engine, site: FeedSite) -> None:
+    site.put("feodo.txt", FEODO.read_bytes())
+    _feodo(engine, f"{site.url}/feodo.txt")
+    run = run_feed(engine, "feodo")
+    assert run.result.problems == [
+        f"{site.url}/feodo.txt:10: 10.213.75.205 is a local or reserved network, never a public indicator"
+    ]
+
+
+def test_a_feed_without_a_tlp_takes_the_organisations_default(engine: Engine) -> None:
+    _feodo(engine, str(FEODO))
+    run_feed(engine, "feodo")
+    [made] = [o for o in _stored(engine) if o["type"] == "indicator"]
+    assert made["object_marking_refs"] == [TLP2["amber"]], "MyCERT's default in the ASEAN preset"
+
+
+def test_a_feed_may_only_land_in_a_collection_its_organisation_may_write(engine: Engine) -> None:
+    from gotong.intel.collections import add_collection
+
+    with write_transaction(engine) as conn:
+        add_collection(conn, title="Hub notes", alias="hub-notes", writers=["ASEAN-CERT"])
+    with pytest.raises(GotongError, match="may not write"), write_transaction(engine) as conn:
+        add_feed(
+            conn, name="x", source=str(MISP_FEED), fmt="misp-feed", org="MyCERT", collection_id="hub-notes"
+        )
+
+
+def test_a_taxii_source_must_name_a_collection(engine: Engine) -> None:
+    with pytest.raises(Invalid, match="not a TAXII collection URL"), write_transaction(engine) as conn:
+        add_feed(conn, name="x", source="http://127.0.0.1:9/api1/", fmt="taxii", org="MyCERT")
+
+
+def test_a_misp_event_that_failed_to_download_is_fetched_on_the_next_run(
+    engine: Engine, site: FeedSite
+) -> None:
+    site.put_folder("misp", MISP_FEED)
+    manifest = json.loads(site.files["misp/manifest.json"])
+    flaky = next(u for u in manifest if f"misp/{u}.json" in site.files)
+    body = site.files.pop(f"misp/{flaky}.json")
+    with write_transaction(engine) as conn:
+        add_feed(conn, name="misp-http", source=f"{site.url}/misp", fmt="misp-feed", org="MyCERT")
+    first = run_feed(engine, "misp-http")
+    assert any(p.startswith(f"{flaky}: broken event") for p in first.result.problems)
+    site.put(f"misp/{flaky}.json", body)
+    second = run_feed(engine, "misp-http")
+    assert second.outcome == "imported", "the manifest is fetched again, not answered 304"
+    assert second.result.accepted > 0 and not any(flaky in p for p in second.result.problems)

@@ -179,6 +179,12 @@ def reset_push(conn: Connection, name: str) -> None:
         raise NotFound(f"no peer named {name!r}")
 
 
+def _current(row: Any) -> bool:
+    return row.last_error_at is not None and (
+        row.last_success_at is None or row.last_error_at >= row.last_success_at
+    )
+
+
 def peer_statuses(conn: Connection, *, now: int | None = None) -> list[PeerStatus]:
     moment = now if now is not None else now_micros()
     statuses = []
@@ -218,11 +224,16 @@ def peer_statuses(conn: Connection, *, now: int | None = None) -> list[PeerStatu
                 last_push=when(row.last_push_at),
                 last_pull=when(row.last_pull_at),
                 last_success=when(row.last_success_at),
-                last_error=row.last_error,
+                # An error older than the last success is history, not the state of the link.
+                last_error=row.last_error if _current(row) else None,
                 last_error_at=when(row.last_error_at),
                 sent=row.sent,
                 withheld=row.withheld,
-                received=row.received,
+                received=int(
+                    conn.execute(
+                        select(func.count()).where(stix_objects.c.via_peer_id == peer.id)
+                    ).scalar_one()
+                ),
                 deletions_sent=row.deletions_sent,
             )
         )

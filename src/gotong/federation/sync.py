@@ -5,8 +5,8 @@ whether the peer's organisation may see it here, then applies the peer's limits:
 
 * a version goes only to a peer whose organisation may see it (``may_see``: TLP, sharing groups,
   TLP:RED only to members of a named-recipients group on the object);
-* nothing above the peer's ``max_tlp``; if the peer lists groups, objects addressed to another
-  group stay here;
+* nothing above the peer's ``max_tlp``; an object addressed to a sharing group goes only to a
+  peer configured with that group (so TLP:RED goes only where a named-recipients group is shared);
 * nothing goes back to the peer it came from (no echo), and a TLP:AMBER+STRICT version that
   arrived from a peer is never forwarded onward.
 
@@ -23,7 +23,7 @@ import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -32,6 +32,8 @@ import httpx
 import orjson
 from sqlalchemy import Engine, select, update
 
+from gotong.correlation.index import DEFAULT_ALERT_WINDOW
+from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Forbidden, NotFound
 from gotong.federation.models import peers, tombstones
@@ -77,7 +79,10 @@ def sendable(reader: Reader, peer: Peer, item: Facts) -> bool:
         return False  # a recipient never forwards AMBER+STRICT
     if tlp > peer.max_tlp:
         return False
-    if peer.groups and item.group_id is not None and item.group_id not in peer.groups:
+    # A group is a name each node defines for itself: an object addressed to one goes only to a
+    # peer configured with that group (its operator vouches that the peer has it, with the same
+    # members). A node without the group would read the object as addressed to no group at all.
+    if item.group_id is not None and item.group_id not in peer.groups:
         return False
     return may_see(reader, Marked(item.collection_id, tlp, item.group_id, item.submitter_org_id))
 
@@ -130,27 +135,36 @@ def push_once(engine: Engine, peer: Peer, client: httpx.Client) -> int:
 def _push_versions(
     engine: Engine, peer: Peer, client: httpx.Client, reader: Reader, rows: Sequence[Any]
 ) -> int:
-    batches: dict[str, list[str]] = defaultdict(list)
+    batches: dict[str, list[bytes]] = defaultdict(list)
     handed: dict[str, list[int]] = defaultdict(list)  # for access receipts: others' versions sent
     for row in rows:
         facts = Facts(row.collection_id, row.tlp, row.group_id, row.submitter_org_id, row.via_peer_id)
         if sendable(reader, peer, facts):
-            batches[row.collection_id].append(row.body)
+            batches[row.collection_id].append(row.body.encode())
             if row.submitter_org_id != peer.org_id:
                 handed[row.collection_id].append(row.seq)
     refused: list[str] = []
+    missing: dict[str, int] = {}
     for collection_id, bodies in batches.items():
         url = f"{peer.url}collections/{collection_id}/objects/"
-        content = b'{"objects":[' + ",".join(bodies).encode() + b"]}"
-        try:
-            response = client.post(url, content=content, headers={**_headers(peer), "Content-Type": TAXII})
-        except httpx.HTTPError as exc:
-            raise _fail(f"POST {url}", exc) from None
-        if response.status_code != 202:
-            raise _fail(f"POST {url}", response=response)
-        status = orjson.loads(response.content)
-        refused += [f"{f.get('id')}: {f.get('message')}" for f in status.get("failures", [])]
-    sent = sum(len(b) for b in batches.values())
+        for chunk in _chunks(bodies):
+            content = b'{"objects":[' + b",".join(chunk) + b"]}"
+            try:
+                response = client.post(
+                    url, content=content, headers={**_headers(peer), "Content-Type": TAXII}
+                )
+            except httpx.HTTPError as exc:
+                raise _fail(f"POST {url}", exc) from None
+            if response.status_code in (403, 404):
+                # The peer has no such collection, or will not let this node write to it: nothing
+                # sent there can ever land. Say so and go on ('peer resend' once it is fixed).
+                missing[collection_id] = missing.get(collection_id, 0) + len(chunk)
+                continue
+            if response.status_code != 202:
+                raise _fail(f"POST {url}", response=response)
+            status = orjson.loads(response.content)
+            refused += [f"{f.get('id')}: {f.get('message')}" for f in status.get("failures", [])]
+    sent = sum(len(b) for b in batches.values()) - sum(missing.values())
     values: dict[str, Any] = {
         "push_cursor": rows[-1].date_added,
         "sent": peers.c.sent + sent,
@@ -158,9 +172,11 @@ def _push_versions(
         "last_push_at": now_micros(),
         "last_success_at": now_micros(),
     }
-    if refused:
-        # The peer judged these invalid; re-sending cannot help. Say so, and move on.
-        values["last_error"] = f"peer refused {len(refused)}: " + "; ".join(refused[:3])
+    problems = [f"peer refused {len(refused)}: " + "; ".join(refused[:3])] if refused else []
+    problems += [f"collection {c} is not open to this node there ({n} withheld)" for c, n in missing.items()]
+    if problems:
+        # Re-sending cannot help with these; say so and move on.
+        values["last_error"] = " / ".join(problems)[:2000]
         values["last_error_at"] = now_micros()
     with write_transaction(engine) as conn:
         conn.execute(update(peers).where(peers.c.id == peer.id).values(**values))
@@ -172,6 +188,20 @@ def _push_versions(
             ],
         )
     return len(rows)
+
+
+def _chunks(bodies: list[bytes], max_bytes: int = 4 * 1024 * 1024) -> Iterator[list[bytes]]:
+    """Envelopes of at most ``max_bytes`` (well under a node's default 10 MiB request limit)."""
+    chunk: list[bytes] = []
+    size = 0
+    for body in bodies:
+        if chunk and size + len(body) > max_bytes:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(body)
+        size += len(body) + 1
+    if chunk:
+        yield chunk
 
 
 def _push_deletions(
@@ -210,7 +240,14 @@ def _push_deletions(
     return len(graves)
 
 
-def pull_once(engine: Engine, peer: Peer, client: httpx.Client) -> int:
+def pull_once(
+    engine: Engine,
+    peer: Peer,
+    client: httpx.Client,
+    *,
+    warninglists: Warninglists | None = None,
+    alert_window: int | None = DEFAULT_ALERT_WINDOW,
+) -> int:
     """Fetch what the peer added since the cursors; store it as the peer's organisation."""
     principal = Principal(org_id=peer.org_id, org_short=peer.org)
     received = 0
@@ -297,7 +334,15 @@ def changes_url(peer: Peer) -> str:
     return f"{parts.scheme}://{parts.netloc}/api/v1/changes"
 
 
-def follow_changes(engine: Engine, peer: Peer, client: httpx.Client, stop: threading.Event) -> int:
+def follow_changes(
+    engine: Engine,
+    peer: Peer,
+    client: httpx.Client,
+    stop: threading.Event,
+    *,
+    warninglists: Warninglists | None = None,
+    alert_window: int | None = DEFAULT_ALERT_WINDOW,
+) -> int:
     """Read the peer's live change feed from the stored cursor until it ends or ``stop`` is set.
 
     Objects and deletions are buffered until the batch's ``checkpoint`` event, stored in one go, and
@@ -337,7 +382,7 @@ def follow_changes(engine: Engine, peer: Peer, client: httpx.Client, stop: threa
                 elif kind == "delete" and data:
                     deletions.append(orjson.loads(data))
                 elif kind == "checkpoint" and "id" in event:
-                    received += _apply(engine, principal, objects, deletions)
+                    received += _apply(engine, principal, objects, deletions, warninglists, alert_window)
                     _save_pull_cursor(engine, peer.id, CHANGES, event["id"], 0)
                     objects, deletions = defaultdict(list), []
                 event = {}
@@ -351,12 +396,20 @@ def _apply(
     principal: Principal,
     objects: dict[str, list[dict[str, Any]]],
     deletions: list[dict[str, Any]],
+    warninglists: Warninglists | None,
+    alert_window: int | None,
 ) -> int:
     """Store a batch from a change feed; delete what the peer deleted. How many versions were new."""
     new = 0
     for collection_id, batch in objects.items():
         report = add_objects(
-            engine, principal=principal, collection_id=collection_id, objects=batch, through_hub=False
+            engine,
+            principal=principal,
+            collection_id=collection_id,
+            objects=batch,
+            through_hub=False,
+            warninglists=warninglists,
+            alert_window=alert_window,
         )
         new += sum(1 for s in report.successes if s.message != "already present")
     if deletions:
@@ -397,9 +450,18 @@ class PeerSync:
     """
 
     def __init__(
-        self, engine: Engine, *, poll: float = 1.0, pull_every: float = 1.0, max_backoff: float = 30.0
+        self,
+        engine: Engine,
+        *,
+        poll: float = 1.0,
+        pull_every: float = 1.0,
+        max_backoff: float = 30.0,
+        warninglists: Warninglists | None = None,
+        alert_window: int | None = DEFAULT_ALERT_WINDOW,
     ) -> None:
         self._engine = engine
+        self._warninglists = warninglists
+        self._alert_window = alert_window
         self._poll = poll
         self._pull_every = pull_every
         self._max_backoff = max_backoff
@@ -490,9 +552,22 @@ class PeerSync:
                     return
                 try:
                     if live:
-                        follow_changes(self._engine, peer, client, self._stop)
+                        follow_changes(
+                            self._engine,
+                            peer,
+                            client,
+                            self._stop,
+                            warninglists=self._warninglists,
+                            alert_window=self._alert_window,
+                        )
                     else:
-                        pull_once(self._engine, peer, client)
+                        pull_once(
+                            self._engine,
+                            peer,
+                            client,
+                            warninglists=self._warninglists,
+                            alert_window=self._alert_window,
+                        )
                         self._stop.wait(self._pull_every)
                     backoff = 0.5
                 except NoChangeFeed:

@@ -21,7 +21,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +30,14 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
-from gotong.errors import Conflict, Invalid, NotFound
-from gotong.feeds.fetch import TIMEOUT, FetchError, fetch, fetch_json, is_url, taxii_pages
+from gotong.errors import Conflict, GotongError, Invalid, NotFound
+from gotong.feeds.fetch import TIMEOUT, FetchError, collection_url, fetch, fetch_json, is_url, taxii_pages
 from gotong.feeds.lines import feed_formats
 from gotong.feeds.models import feeds
 from gotong.feeds.rsit import RsitClassification
 from gotong.feeds.service import FeedImport, converted_batches, import_formats
 from gotong.intel.bulk import writable_collection
+from gotong.intel.collections import require_write, view_for
 from gotong.intel.store import add_objects
 from gotong.orgs.service import Principal, get_org
 from gotong.sharing.service import get_group
@@ -158,6 +158,8 @@ def add_feed(
         raise Invalid(f"unknown feed format {fmt!r}; use one of: {', '.join(source_formats())}")
     if fmt == TAXII and not is_url(source):
         raise Invalid("a taxii feed's source is the URL of a remote collection")
+    if fmt == TAXII:
+        collection_url(source)  # raises Invalid for a URL that names no collection
     if not is_url(source) and not Path(source).exists():
         raise Invalid(f"{source}: no such file or folder, and not an http(s) URL")
     if fmt in feed_formats():
@@ -175,6 +177,7 @@ def add_feed(
     owner = get_org(conn, short_name=org)
     principal = Principal(org_id=owner.id, org_short=owner.short_name)
     target = writable_collection(conn, principal, collection_id)
+    require_write(view_for(conn, principal, target))
     group_id = get_group(conn, name=group).id if group else None
     now = now_micros()
     conn.execute(
@@ -365,13 +368,15 @@ def run_feed(
                         fmt=row.format,
                         name=row.name,
                         classification=row.classification,
-                        tlp=tlp or TLP.CLEAR,
+                        tlp=tlp or org.default_tlp,
                         valid_days=row.valid_days,
-                        fetched_at=datetime.now(UTC),
+                        label=row.source if is_url(row.source) else None,
                     )
                     _drain(batches, store, run.result)
-    except (FetchError, Invalid, OSError) as exc:
-        run.outcome, run.error = "failed", str(exc) if not isinstance(exc, Invalid) else exc.message
+    except GotongError as exc:  # e.g. the organisation lost its right to write to the collection
+        run.outcome, run.error = "failed", exc.message
+    except (FetchError, OSError) as exc:
+        run.outcome, run.error = "failed", str(exc)
     finally:
         if own_client:
             http.close()
@@ -447,18 +452,25 @@ def _download_misp_feed(
             continue
         wanted[event_uuid] = entry
         newest = max(newest, stamp or 0)
-    for event_uuid in wanted:
+    unfetched: list[int] = []
+    for event_uuid, entry in wanted.items():
         if not re.fullmatch(r"[0-9a-fA-F-]{36}", event_uuid):
             continue  # read_misp_feed reports the bad manifest entry
         try:
             event = fetch_json(http, f"{base}{event_uuid}.json", credentials=row.credentials)
         except FetchError as exc:
-            run.result.problems.append(f"{event_uuid}: broken event: {exc}; skipped")
+            run.result.problems.append(f"{event_uuid}: broken event: {exc}; skipped, tried again next run")
+            stamp = _int(entry.get("timestamp")) if isinstance(entry, dict) else None
+            unfetched.append(stamp if stamp is not None else since + 1)
             continue
         (folder / f"{event_uuid}.json").write_bytes(orjson.dumps(event))
     (folder / "manifest.json").write_bytes(orjson.dumps(wanted))
-    state["etag"], state["last_modified"] = got.etag, got.last_modified
-    state["resume_from"] = str(newest)
+    if unfetched:
+        # Stay before the oldest event that could not be fetched, and fetch the manifest again.
+        state["resume_from"] = str(max(since, min(unfetched) - 1))
+    else:
+        state["etag"], state["last_modified"] = got.etag, got.last_modified
+        state["resume_from"] = str(newest)
     return folder
 
 

@@ -70,8 +70,15 @@ def converted_batches(
     tlp: TLP = TLP.CLEAR,
     valid_days: int | None = 30,
     fetched_at: datetime | None = None,
+    label: str | None = None,
 ) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
-    """STIX objects and problems from a source, in batches (one MISP event, or one whole line feed)."""
+    """STIX objects and problems from a source, in batches (one MISP event, or one whole line feed).
+
+    ``label`` names the source in problem lines (a URL, where ``source`` is a downloaded copy).
+    Lines without a date of their own are dated ``fetched_at``, by default the start of the current
+    UTC day: running an undated list again the same day stores nothing new, and each later day
+    makes one new version of each value that is still listed (extending its ``valid_until``).
+    """
     path = Path(source)
     if fmt == STIX_FORMAT:
         yield from _stix_batches(path)
@@ -95,7 +102,9 @@ def converted_batches(
         if not path.is_file():
             raise Invalid(f"{source}: no such file")
         with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-            parsed = parse_feed(handle, feed=feed, source=source, fetched_at=fetched_at or datetime.now(UTC))
+            parsed = parse_feed(
+                handle, feed=feed, source=label or source, fetched_at=fetched_at or _start_of_today()
+            )
         yield parsed.objects, parsed.problems
     else:
         raise Invalid(f"unknown feed format {fmt!r}; use one of: {', '.join(import_formats())}")
@@ -134,6 +143,10 @@ def export_feed(engine: Engine, *, org: str, collection_id: str | None, fmt: str
     if fmt == "suricata":
         return export_suricata(objects, ceiling=ceiling)
     return export_snort(objects, ceiling=ceiling)
+
+
+def _start_of_today() -> datetime:
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _stix_batches(path: Path, size: int = 1000) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:

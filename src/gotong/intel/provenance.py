@@ -64,7 +64,7 @@ def provenance(
                 date_added=item.date_added_text,
                 submitter=fact.short_name if may_know else THROUGH_HUB,
                 anonymous=bool(fact.anonymous),
-                via_peer=fact.name,
+                via_peer=fact.name if may_know else None,
             )
         )
     return result

@@ -117,7 +117,11 @@ def add_objects(
         org = get_org(conn, org_id=principal.org_id)
         groups = group_ids_by_marking(conn)
         anonymous = principal.through_hub if through_hub is None else through_hub
-        hub_identity = hub(conn).identity_id if anonymous else None
+        the_hub = hub(conn)
+        hub_identity = the_hub.identity_id if anonymous else None
+        # Another organisation's object that names the hub as its creator was submitted through the
+        # hub somewhere (a federation peer relays it so): keep its submitter as secret here too.
+        relayed_anonymous = the_hub.identity_id if org.id != the_hub.id else None
         via_peer = peer_for_org(conn, org.id)
     report = StatusReport(
         id=str(uuid.uuid4()), collection_id=view.collection.id, request_timestamp=now_micros()
@@ -136,6 +140,7 @@ def add_objects(
             collection_id=view.collection.id,
             org_id=org.id,
             anonymous=hub_identity is not None,
+            relayed_anonymous=relayed_anonymous,
             report=report,
             warninglists=warninglists,
             alert_window=alert_window,
@@ -226,6 +231,7 @@ def _store(
     collection_id: str,
     org_id: int,
     anonymous: bool,
+    relayed_anonymous: str | None = None,
     report: StatusReport,
     warninglists: Warninglists | None,
     alert_window: int | None,
@@ -270,7 +276,8 @@ def _store(
                 "submitter_org_id": org_id,
                 "tlp": int(cand.tlp),
                 "group_id": cand.group_id,
-                "anonymous": anonymous,
+                "anonymous": anonymous
+                or (relayed_anonymous is not None and cand.obj.get("created_by_ref") == relayed_anonymous),
                 "valid_until": micros_of(cand.obj["valid_until"]) if "valid_until" in cand.obj else None,
                 "body": cand.body.decode(),
                 "via_peer_id": via_peer,
