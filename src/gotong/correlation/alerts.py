@@ -2,8 +2,10 @@
 
 Detection runs in the store's write transaction, right after the new versions are indexed. Who
 sees an alert is decided with the sharing policy (:func:`gotong.sharing.policy.may_see`) on the
-versions involved:
+versions involved (those carrying the observable and sightings of them):
 
+* only an organisation that may see a version carrying the observable may learn of the alert (a
+  sighting names an indicator, not its values);
 * an organisation that may see involved versions from two or more countries sees the alert, with
   exactly those versions and countries;
 * an organisation whose own submission is involved sees the alert too, but only its own versions
@@ -11,6 +13,9 @@ versions involved:
   region, not where or by whom;
 * anyone else does not learn that the alert exists.
 
+What an organisation is shown is computed from the versions it may see alone, dates included: its
+``raised_at`` and ``updated_at`` are the first and last ``date_added`` among them, and a version
+it may not see joining the alert changes nothing for it, nor sends its webhooks anything.
 Anonymous submissions (through the hub) never count as a country, so an alert cannot betray where
 one came from.
 """
@@ -21,7 +26,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, union_all, update
+from sqlalchemy import Connection, exists, insert, select, union_all, update
 
 from gotong.correlation.models import alert_objects, alerts, object_observables, observables, sighting_facts
 from gotong.errors import NotFound
@@ -30,6 +35,7 @@ from gotong.intel.query import render_timestamp
 from gotong.orgs.models import organisations
 from gotong.sharing.policy import Marked, Reader, may_see
 from gotong.sharing.tlp import TLP
+from gotong.stix.timestamps import micros_of
 
 _CHUNK = 500
 
@@ -49,9 +55,14 @@ class AlertView:
     acknowledged_at: str | None = None
 
 
-def detect(conn: Connection, *, observable_ids: Collection[int], since: int, now: int) -> list[int]:
-    """Raise or extend alerts for observables now reported from two or more countries; returns alert ids."""
-    touched: list[int] = []
+def detect(
+    conn: Connection, *, observable_ids: Collection[int], since: int, now: int
+) -> dict[int, list[int]]:
+    """Raise or extend alerts for observables now reported from two or more countries.
+
+    Returns the alerts raised or extended, each with the versions (seqs) that joined it now.
+    """
+    touched: dict[int, list[int]] = {}
     ids = sorted(set(observable_ids))
     countries = {r.id: r.country for r in conn.execute(select(organisations.c.id, organisations.c.country))}
     for start in range(0, len(ids), _CHUNK):
@@ -61,7 +72,8 @@ def detect(conn: Connection, *, observable_ids: Collection[int], since: int, now
         for observable_id, rows in reports.items():
             seen_in = {countries.get(r.submitter_org_id) for r in rows if not r.anonymous} - {None}
             if len(seen_in) >= 2:
-                touched.append(_raise(conn, observable_id, {r.seq for r in rows}, since=since, now=now))
+                alert_id, joined = _raise(conn, observable_id, {r.seq for r in rows}, since=since, now=now)
+                touched.setdefault(alert_id, []).extend(joined)
     return touched
 
 
@@ -88,11 +100,12 @@ def alerts_for(
     if alert_ids is not None:
         query = query.where(alerts.c.id.in_(sorted(alert_ids)))
     views = []
-    for alert in conn.execute(query.order_by(alerts.c.raised_at)).all():
+    for alert in conn.execute(query.order_by(alerts.c.id)).all():
         view = _view(conn, reader, alert)
         if view is not None:
             views.append(view)
-    return views
+    # In the order the reader came to see them: the node's order would tell of versions it may not see.
+    return sorted(views, key=lambda v: (micros_of(v.raised_at), v.id))
 
 
 def acknowledge(conn: Connection, *, reader: Reader, alert_id: int, by: str, now: int) -> AlertView:
@@ -130,7 +143,9 @@ def _reports(ids: list[int], since: int) -> Any:
     return union_all(carriers, sightings)
 
 
-def _raise(conn: Connection, observable_id: int, seqs: set[int], *, since: int, now: int) -> int:
+def _raise(
+    conn: Connection, observable_id: int, seqs: set[int], *, since: int, now: int
+) -> tuple[int, list[int]]:
     open_alert = conn.execute(
         select(alerts.c.id).where(alerts.c.observable_id == observable_id, alerts.c.updated_at >= since)
     ).scalar()
@@ -150,7 +165,7 @@ def _raise(conn: Connection, observable_id: int, seqs: set[int], *, since: int, 
     new = sorted(seqs - known)
     if new:
         conn.execute(insert(alert_objects), [{"alert_id": open_alert, "object_seq": s} for s in new])
-    return int(open_alert)
+    return int(open_alert), new
 
 
 def _view(conn: Connection, reader: Reader, alert: Any) -> AlertView | None:
@@ -168,6 +183,12 @@ def _view(conn: Connection, reader: Reader, alert: Any) -> AlertView | None:
             o.c.date_added,
             organisations.c.short_name,
             organisations.c.country,
+            exists()
+            .where(
+                object_observables.c.object_seq == o.c.seq,
+                object_observables.c.observable_id == alert.observable_id,
+            )
+            .label("carries"),
         )
         .join(alert_objects, alert_objects.c.object_seq == o.c.seq)
         .join(organisations, organisations.c.id == o.c.submitter_org_id)
@@ -179,6 +200,8 @@ def _view(conn: Connection, reader: Reader, alert: Any) -> AlertView | None:
         for r in rows
         if may_see(reader, Marked(r.collection_id, TLP(r.tlp), r.group_id, r.submitter_org_id))
     ]
+    if not any(r.carries for r in visible):
+        return None  # the value would be news: what the reader sees of the alert does not tell it
     countries = sorted({r.country for r in visible if r.country and not r.anonymous})
     own = any(r.submitter_org_id == reader.org_id for r in rows)
     if len(countries) < 2 and not own:
@@ -187,8 +210,8 @@ def _view(conn: Connection, reader: Reader, alert: Any) -> AlertView | None:
         id=alert.id,
         kind=alert.kind,
         value=alert.value,
-        raised_at=render_timestamp(alert.raised_at),
-        updated_at=render_timestamp(alert.updated_at),
+        raised_at=render_timestamp(visible[0].date_added),
+        updated_at=render_timestamp(visible[-1].date_added),
         countries=countries,
         objects=[
             {

@@ -90,8 +90,8 @@ def index_versions(
         touched = (set(ids.values()) - created) | observables_of_sightings(conn, sighted)
         if touched:
             now = now_micros()
-            raised = detect(conn, observable_ids=touched, since=now - alert_window, now=now)
-            enqueue(conn, alert_ids=raised, now=now)
+            joined = detect(conn, observable_ids=touched, since=now - alert_window, now=now)
+            enqueue(conn, joined=joined, now=now)
     return hits
 
 

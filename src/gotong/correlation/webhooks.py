@@ -13,7 +13,7 @@ import hmac
 import logging
 import secrets
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict
 
 import httpx
@@ -24,7 +24,10 @@ from gotong.correlation.alerts import alerts_for
 from gotong.correlation.models import webhook_deliveries, webhooks
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
+from gotong.intel.models import stix_objects
+from gotong.intel.query import visible_versions
 from gotong.orgs.service import Principal, get_org
+from gotong.sharing.policy import Reader
 from gotong.sharing.service import load_reader
 from gotong.stix.timestamps import now_micros
 
@@ -51,14 +54,21 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def enqueue(conn: Connection, *, alert_ids: Collection[int], now: int) -> int:
-    """Queue a delivery of each alert to every active webhook whose organisation may know of it."""
-    if not alert_ids:
+def enqueue(conn: Connection, *, joined: Mapping[int, Collection[int]], now: int) -> int:
+    """Queue a delivery of each alert to every active webhook whose organisation may know of it.
+
+    ``joined`` maps alerts to the versions (seqs) that joined them now. An organisation is sent an
+    alert only if it may see one of those: a version it may not see changes nothing it is shown, and
+    a delivery at that moment would tell that somebody reported the value.
+    """
+    if not joined:
         return 0
     queued = 0
     for hook in conn.execute(select(webhooks).where(webhooks.c.active.is_(True))).all():
         reader = load_reader(conn, Principal(org_id=hook.org_id))
-        for view in alerts_for(conn, reader=reader, alert_ids=alert_ids):
+        for view in alerts_for(conn, reader=reader, alert_ids=list(joined)):
+            if not _sees_any(conn, reader, joined[view.id]):
+                continue
             pending = conn.execute(
                 select(webhook_deliveries.c.id).where(
                     webhook_deliveries.c.webhook_id == hook.id,
@@ -74,6 +84,12 @@ def enqueue(conn: Connection, *, alert_ids: Collection[int], now: int) -> int:
                 )
                 queued += 1
     return queued
+
+
+def _sees_any(conn: Connection, reader: Reader, seqs: Collection[int]) -> bool:
+    o = stix_objects
+    query = select(o.c.seq).where(o.c.seq.in_(sorted(seqs)), visible_versions(reader)).limit(1)
+    return conn.execute(query).first() is not None
 
 
 def deliver_due(engine: Engine, client: httpx.Client, *, now: int | None = None) -> int:
