@@ -37,6 +37,7 @@ class Org:
     name: str
     parent: str | None
     default_tlp: str = "amber"
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,17 @@ class Collection:
 
 @dataclass(frozen=True)
 class Posted:
-    """One object version as an organisation posted it to a collection."""
+    """One object version as an organisation posted it to a collection.
+
+    ``carries`` are the observables (kind, value) the poster put in it; ``through_hub`` says that it
+    was sent anonymously. Neither changes who may see it.
+    """
 
     collection_id: str
     submitter: str
     body: Mapping[str, Any]
+    carries: frozenset[tuple[str, str]] = frozenset()
+    through_hub: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,21 @@
 """Random sharing worlds for the property tests: what hypothesis draws, and building it in a database.
 
 A world is the ASEAN preset organisations plus generated constituents (one or two levels below a
-preset organisation), sharing groups of both kinds, collections with their own readers, ``public``
-flag and default group, and objects posted in several versions with random markings by random
-organisations. Drawing is pure data (:class:`WorldDraw`); :func:`world_in` creates it in the test's
-database under fresh names, yields a :class:`World` with the oracle's :class:`~tests.sharing.oracle.Rules`
-and the stored rows, and removes everything it created afterwards, so that thousands of examples
-can share one migrated database without the node growing from one example to the next.
+preset organisation, some with a country of their own), sharing groups of both kinds, collections
+with their own readers, ``public`` flag and default group, and objects posted in several versions
+with random markings by random organisations. Indicators and address SCOs carry observables from a
+small pool of the world's own IP addresses and domains, so that objects of different organisations
+and countries correlate; on request, worlds also hold sightings of their indicators and envelopes
+sent through the hub. Drawing is pure data (:class:`WorldDraw`); :func:`world_in` creates it in the
+test's database under fresh names, yields a :class:`World` with the oracle's
+:class:`~tests.sharing.oracle.Rules` and the stored rows, and removes everything it created
+afterwards (alerts raised over its objects included), so that thousands of examples can share one
+migrated database without the node growing from one example to the next.
 """
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +26,8 @@ import orjson
 from hypothesis import strategies as st
 from sqlalchemy import Column, Connection, Engine, delete, select, update
 
+from gotong.correlation.index import FALSE_POSITIVE
+from gotong.correlation.models import alert_objects, alerts
 from gotong.db.engine import read_connection, write_transaction
 from gotong.db.meta import metadata
 from gotong.intel.collections import add_collection
@@ -28,7 +35,7 @@ from gotong.intel.models import collections, stix_objects
 from gotong.intel.store import add_objects
 from gotong.node import load_preset
 from gotong.orgs.models import OrgKind, organisations
-from gotong.orgs.service import Principal, add_org, get_org, set_default_tlp
+from gotong.orgs.service import Principal, add_org, get_org, hub, set_default_tlp
 from gotong.sharing.models import (
     GroupKind,
     retrieval_items,
@@ -41,11 +48,19 @@ from tests.helpers import indicator
 from tests.sharing.oracle import LEVELS, TLP_IDS, Collection, Group, Org, Posted, Rules
 
 PRESET: tuple[str, ...] = tuple(o["short_name"] for o in load_preset("asean")["organisation"])
+PRESET_COUNTRY: dict[str, str | None] = {
+    str(o["short_name"]): o.get("country") for o in load_preset("asean")["organisation"]
+}
+COUNTRIES: tuple[str, ...] = tuple(c for c in PRESET_COUNTRY.values() if c is not None)
 TLP_MARKINGS: tuple[str, ...] = tuple(TLP_IDS)
 # A marking that is neither TLP nor a sharing group (say, a copyright statement): it must change nothing.
 STATEMENT_MARKING = "marking-definition--1d1b6a43-7f8b-4f3c-9a57-2b0c3f6d8e91"
 KINDS = ("indicator", "malware", "ipv4-addr")
-_SELECTOR = {"indicator": "name", "malware": "name", "ipv4-addr": "value"}
+_SELECTOR = {"indicator": "name", "malware": "name", "ipv4-addr": "value", "sighting": "count"}
+# The world's observables: slots of a small pool, made concrete (and unique to the world) when it is
+# built. Few slots for several objects, so that objects of different organisations share them.
+OBSERVABLE_KINDS: tuple[str, ...] = ("ipv4-addr", "ipv4-addr", "domain-name", "domain-name")
+_IP_SLOTS = tuple(i for i, kind in enumerate(OBSERVABLE_KINDS) if kind == "ipv4-addr")
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class OrgDraw:
     key: str
     parent: str  # a preset short name or the key of another constituent
     default_tlp: str | None  # None: never set, so the node's own default applies
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,12 +96,24 @@ class VersionDraw:
     group_in_granular: bool
     statement: bool
     lang_granular: bool
+    observables: tuple[int, ...] = ()  # slots of OBSERVABLE_KINDS (indicators and SCOs)
+    through_hub: bool = False
+
+
+@dataclass(frozen=True)
+class SightingDraw:
+    target: int  # the index of the world's indicator it is a sighting of
+    count: int
+    false_positive: bool
+    first_seen: int | None  # a day of February 2026
+    days: int  # last_seen - first_seen
 
 
 @dataclass(frozen=True)
 class ObjectDraw:
     kind: str
     versions: tuple[VersionDraw, ...]
+    sighting: SightingDraw | None = None
 
 
 @dataclass(frozen=True)
@@ -112,8 +140,14 @@ def worlds(
     max_collections: int = 3,
     max_objects: int = 6,
     max_versions: int = 3,
+    max_sightings: int = 0,
+    through_hub: bool = False,
 ) -> WorldDraw:
-    """A random world; small on purpose, so that every organisation can be checked against it."""
+    """A random world; small on purpose, so that every organisation can be checked against it.
+
+    ``max_sightings`` adds up to that many sightings (one version each) of the world's indicators;
+    ``through_hub`` lets envelopes be sent through the hub (anonymously).
+    """
     preset_defaults = tuple(draw(st.sampled_from(LEVELS)) for _ in PRESET)
     constituents: list[OrgDraw] = []
     depth: dict[str, int] = {}
@@ -122,7 +156,8 @@ def worlds(
         parent = draw(st.sampled_from(parents))
         key = f"k{i}"
         depth[key] = depth.get(parent, 0) + 1
-        constituents.append(OrgDraw(key, parent, draw(st.none() | st.sampled_from(LEVELS))))
+        default_tlp = draw(st.none() | st.sampled_from(LEVELS))
+        constituents.append(OrgDraw(key, parent, default_tlp, draw(st.none() | st.sampled_from(COUNTRIES))))
     orgs = PRESET + tuple(c.key for c in constituents)
     some_orgs = st.frozensets(st.sampled_from(orgs), max_size=6)
     groups = tuple(
@@ -135,32 +170,74 @@ def worlds(
         CollectionDraw(f"c{i}", draw(st.none() | some_orgs), draw(st.booleans()), draw(maybe_group))
         for i in range(draw(st.integers(1, max_collections)))
     )
-    version = st.builds(
-        VersionDraw,
-        collection=st.sampled_from([c.key for c in colls]),
-        submitter=st.sampled_from(orgs),
-        object_tlps=st.lists(st.sampled_from(TLP_MARKINGS), max_size=3).map(tuple),
-        granular_tlps=st.lists(st.sampled_from(TLP_MARKINGS), max_size=2).map(tuple),
-        group=maybe_group,
-        group_in_granular=st.booleans(),
-        statement=st.booleans(),
-        lang_granular=st.booleans(),
-    )
-    objects = tuple(
-        ObjectDraw(
-            draw(st.sampled_from(KINDS)), tuple(draw(st.lists(version, min_size=1, max_size=max_versions)))
+    slots = {
+        "indicator": st.lists(st.integers(0, len(OBSERVABLE_KINDS) - 1), min_size=1, max_size=2, unique=True),
+        "ipv4-addr": st.sampled_from(_IP_SLOTS).map(lambda slot: [slot]),
+    }
+
+    def version(kind: str) -> st.SearchStrategy[VersionDraw]:
+        return st.builds(
+            VersionDraw,
+            collection=st.sampled_from([c.key for c in colls]),
+            submitter=st.sampled_from(orgs),
+            object_tlps=st.lists(st.sampled_from(TLP_MARKINGS), max_size=3).map(tuple),
+            granular_tlps=st.lists(st.sampled_from(TLP_MARKINGS), max_size=2).map(tuple),
+            group=maybe_group,
+            group_in_granular=st.booleans(),
+            statement=st.booleans(),
+            lang_granular=st.booleans(),
+            observables=slots.get(kind, st.just([])).map(tuple),
+            through_hub=st.booleans() if through_hub else st.just(False),
         )
-        for _ in range(draw(st.integers(1, max_objects)))
-    )
+
+    objects: list[ObjectDraw] = []
+    for _ in range(draw(st.integers(1, max_objects))):
+        kind = draw(st.sampled_from(KINDS))
+        versions = draw(st.lists(version(kind), min_size=1, max_size=max_versions))
+        objects.append(ObjectDraw(kind, tuple(versions)))
+    indicators = [i for i, obj in enumerate(objects) if obj.kind == "indicator"]
+    for _ in range(draw(st.integers(0, max_sightings if indicators else 0))):
+        sighting = SightingDraw(
+            target=draw(st.sampled_from(indicators)),
+            count=draw(st.integers(0, 50)),
+            false_positive=draw(st.booleans()),
+            first_seen=draw(st.none() | st.integers(1, 20)),
+            days=draw(st.integers(0, 5)),
+        )
+        objects.append(ObjectDraw("sighting", (draw(version("sighting")),), sighting))
     pairs = [(i, j) for i, obj in enumerate(objects) for j in range(len(obj.versions))]
     return WorldDraw(
         preset_defaults=preset_defaults,
         constituents=tuple(constituents),
         groups=groups,
         collections=colls,
-        objects=objects,
-        post_order=tuple(draw(st.permutations(pairs))),
+        objects=tuple(objects),
+        post_order=_sightings_last(objects, draw(st.permutations(pairs))),
     )
+
+
+def _sightings_last(
+    objects: Sequence[ObjectDraw], order: Sequence[tuple[int, int]]
+) -> tuple[tuple[int, int], ...]:
+    """``order``, with each sighting held back until every version of what it sights is posted.
+
+    A sighting that arrives before the indicator it names does not raise the alert it should (see
+    ``tests/correlation/test_alerts.py``); until that is mended the worlds do not post one.
+    """
+    targets = {i: obj.sighting.target for i, obj in enumerate(objects) if obj.sighting is not None}
+    unposted = {i: len(obj.versions) for i, obj in enumerate(objects)}
+    held: list[tuple[int, int]] = []
+    out: list[tuple[int, int]] = []
+    for pair in order:
+        if pair[0] in targets and unposted[targets[pair[0]]]:
+            held.append(pair)
+            continue
+        out.append(pair)
+        unposted[pair[0]] -= 1
+        out.extend(h for h in held if not unposted[targets[h[0]]])
+        held = [h for h in held if unposted[targets[h[0]]]]
+    assert not held, "every sighting names an indicator of the world"
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -186,6 +263,9 @@ class Envelope:
     collection_id: str
 
 
+Observable = tuple[str, str]  # (kind, value), as the correlation index names it
+
+
 @dataclass
 class World:
     rules: Rules
@@ -194,6 +274,8 @@ class World:
     rows: list[StoredRow]
     envelopes: list[Envelope]
     stix_ids_by_collection: dict[str, list[str]] = field(default_factory=dict)
+    observables: tuple[Observable, ...] = ()  # the pool, slot by slot
+    unseen: Observable = ("domain-name", "unseen.example")  # carried by no object anywhere
 
     @property
     def orgs(self) -> list[str]:
@@ -215,8 +297,9 @@ class World:
         return [r for r in self.rows if judge.sees(reader, r.posted)]
 
 
-# Posts one envelope as an organisation and returns the id of its status resource.
-Poster = Callable[[str, str, list[dict[str, Any]]], str]
+# Posts one envelope as an organisation (through the hub if the last argument says so) and returns
+# the id of its status resource.
+Poster = Callable[[str, str, list[dict[str, Any]], bool], str]
 
 
 @dataclass
@@ -237,11 +320,13 @@ def world_in(engine: Engine, draw: WorldDraw, *, post: Poster | None = None) -> 
 
 
 def _store_poster(engine: Engine) -> Poster:
-    def post(org: str, collection_id: str, objects: list[dict[str, Any]]) -> str:
+    def post(org: str, collection_id: str, objects: list[dict[str, Any]], through_hub: bool) -> str:
         with read_connection(engine) as conn:
             org_id = get_org(conn, short_name=org).id
         principal = Principal(org_id=org_id, org_short=org)
-        report = add_objects(engine, principal=principal, collection_id=collection_id, objects=objects)
+        report = add_objects(
+            engine, principal=principal, collection_id=collection_id, objects=objects, through_hub=through_hub
+        )
         assert not report.failures, report.failures
         assert all(s.message != "already present" for s in report.successes), report.successes
         return report.id
@@ -251,6 +336,7 @@ def _store_poster(engine: Engine) -> Poster:
 
 def _build(engine: Engine, draw: WorldDraw, created: _Created, post: Poster) -> World:
     suffix = uuid.uuid4().hex[:10]
+    pool = _observables(suffix)
     names = {p: p for p in PRESET} | {c.key: f"{c.key}-{suffix}" for c in draw.constituents}
     group_names = {g.key: f"{g.key}-{suffix}" for g in draw.groups}
     with write_transaction(engine) as conn:
@@ -261,9 +347,9 @@ def _build(engine: Engine, draw: WorldDraw, created: _Created, post: Poster) -> 
                 conn,
                 short_name=names[c.key],
                 name=f"Constituent {c.key}",
-                country=None,
                 kind=OrgKind.CONSTITUENT,
                 parent=names[c.parent],
+                country=c.country,
             )
             created.orgs.append(org.id)
             if c.default_tlp is not None:
@@ -299,25 +385,28 @@ def _build(engine: Engine, draw: WorldDraw, created: _Created, post: Poster) -> 
             colls[made_coll.id] = Collection(made_coll.id, readers, cd.public, default)
         org_ids = {names[k]: get_org(conn, short_name=names[k]).id for k in draw.org_keys}
         orgs = {
-            name: Org(name, _parent_name(draw, key, names), _default(draw, key))
+            name: Org(name, _parent_name(draw, key, names), _default(draw, key), _country(draw, key))
             for key, name in ((k, names[k]) for k in draw.org_keys)
         }
+        hub_identity = hub(conn).identity_id
     rules = Rules(orgs=orgs, groups=groups, collections=colls)
 
     stix_ids = [f"{obj.kind}--{uuid.uuid4()}" for obj in draw.objects]
     bodies = {
-        (i, j): _body(obj.kind, stix_ids[i], j, v, rules, group_names)
+        (i, j): _body(obj, stix_ids, i, j, rules, group_names, pool, hub_identity)
         for i, obj in enumerate(draw.objects)
-        for j, v in enumerate(obj.versions)
+        for j in range(len(obj.versions))
     }
     posted: list[Posted] = []
     envelopes: list[Envelope] = []
-    for (submitter, coll_key), batch in _envelopes(draw):
+    for (submitter, coll_key, through_hub), batch in _envelopes(draw):
         collection_id = coll_ids[coll_key]
         objects = [bodies[pair] for pair in batch]
-        status_id = post(names[submitter], collection_id, objects)
+        status_id = post(names[submitter], collection_id, objects, through_hub)
         envelopes.append(Envelope(status_id, names[submitter], collection_id))
-        posted.extend(Posted(collection_id, names[submitter], body) for body in objects)
+        for (i, j), body in zip(batch, objects, strict=True):
+            carries = frozenset(pool[slot] for slot in draw.objects[i].versions[j].observables)
+            posted.append(Posted(collection_id, names[submitter], body, carries, through_hub))
 
     rows = _rows(engine, list(coll_ids.values()), posted)
     by_collection: dict[str, list[str]] = {cid: [] for cid in coll_ids.values()}
@@ -331,7 +420,17 @@ def _build(engine: Engine, draw: WorldDraw, created: _Created, post: Poster) -> 
         rows=rows,
         envelopes=envelopes,
         stix_ids_by_collection=by_collection,
+        observables=pool,
+        unseen=("domain-name", f"unseen.{suffix}.example"),
     )
+
+
+def _observables(suffix: str) -> tuple[Observable, ...]:
+    """Concrete values for the pool's slots, of this world only (alerts and lookups stay per world)."""
+    net = random.Random(suffix).randrange(1 << 16)
+    ips = iter(f"10.{net >> 8}.{net & 255}.{n}" for n in range(1, len(OBSERVABLE_KINDS) + 1))
+    domains = iter(f"c2-{n}.{suffix}.example" for n in range(len(OBSERVABLE_KINDS)))
+    return tuple((kind, next(ips) if kind == "ipv4-addr" else next(domains)) for kind in OBSERVABLE_KINDS)
 
 
 def _parent_name(draw: WorldDraw, key: str, names: dict[str, str]) -> str | None:
@@ -346,12 +445,19 @@ def _default(draw: WorldDraw, key: str) -> str:
     return drawn or "amber"  # the rules: TLP:AMBER unless the organisation set another default
 
 
-def _envelopes(draw: WorldDraw) -> list[tuple[tuple[str, str], list[tuple[int, int]]]]:
-    """Consecutive versions posted by the same organisation to the same collection share an envelope."""
-    out: list[tuple[tuple[str, str], list[tuple[int, int]]]] = []
+def _country(draw: WorldDraw, key: str) -> str | None:
+    if key in PRESET:
+        return PRESET_COUNTRY[key]
+    return next(c.country for c in draw.constituents if c.key == key)
+
+
+def _envelopes(draw: WorldDraw) -> list[tuple[tuple[str, str, bool], list[tuple[int, int]]]]:
+    """Consecutive versions posted by the same organisation to the same collection (and the same way:
+    through the hub or not) share an envelope."""
+    out: list[tuple[tuple[str, str, bool], list[tuple[int, int]]]] = []
     for i, j in draw.post_order:
         v = draw.objects[i].versions[j]
-        key = (v.submitter, v.collection)
+        key = (v.submitter, v.collection, v.through_hub)
         if out and out[-1][0] == key:
             out[-1][1].append((i, j))
         else:
@@ -360,8 +466,17 @@ def _envelopes(draw: WorldDraw) -> list[tuple[tuple[str, str], list[tuple[int, i
 
 
 def _body(
-    kind: str, stix_id: str, index: int, v: VersionDraw, rules: Rules, group_names: dict[str, str]
+    obj: ObjectDraw,
+    stix_ids: list[str],
+    i: int,
+    index: int,
+    rules: Rules,
+    group_names: dict[str, str],
+    pool: tuple[Observable, ...],
+    hub_identity: str,
 ) -> Any:
+    kind, stix_id, v = obj.kind, stix_ids[i], obj.versions[index]
+    carried = [pool[slot] for slot in v.observables]
     refs = list(v.object_tlps)
     selector = _SELECTOR[kind]
     granular = [{"marking_ref": ref, "selectors": [selector]} for ref in v.granular_tlps]
@@ -379,6 +494,10 @@ def _body(
     body: dict[str, Any]
     if kind == "indicator":
         body = indicator(stix_id=stix_id, tlp=None, markings=refs, modified=modified)
+        body["pattern"] = " OR ".join(f"[{k}:value = '{value}']" for k, value in carried)
+    elif kind == "sighting":
+        assert obj.sighting is not None
+        body = _sighting(stix_id, modified, obj.sighting, stix_ids)
     elif kind == "malware":
         body = {
             "type": "malware",
@@ -394,13 +513,33 @@ def _body(
             "type": kind,
             "spec_version": "2.1",
             "id": stix_id,
-            "value": "198.51.100.7",
+            "value": carried[0][1],
             "x_revision": index,
         }
     if refs and kind != "indicator":
         body["object_marking_refs"] = refs
     if granular:
         body["granular_markings"] = granular
+    if v.through_hub and "created" in body:
+        body["created_by_ref"] = hub_identity  # what the node stores for an anonymous submission
+    return body
+
+
+def _sighting(stix_id: str, modified: str, s: SightingDraw, stix_ids: list[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "sighting",
+        "spec_version": "2.1",
+        "id": stix_id,
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": modified,
+        "sighting_of_ref": stix_ids[s.target],
+        "count": s.count,
+    }
+    if s.first_seen is not None:
+        body["first_seen"] = f"2026-02-{s.first_seen:02d}T00:00:00.000Z"
+        body["last_seen"] = f"2026-02-{s.first_seen + s.days:02d}T00:00:00.000Z"
+    if s.false_positive:
+        body[FALSE_POSITIVE] = True
     return body
 
 
@@ -428,6 +567,15 @@ def _remove(engine: Engine, created: _Created) -> None:
         if created.collections:
             cids = created.collections
             seqs = select(stix_objects.c.seq).where(stix_objects.c.collection_id.in_(cids))
+            # The world's observables are its own: so are the alerts raised over its objects.
+            raised = list(
+                conn.execute(
+                    select(alert_objects.c.alert_id).where(alert_objects.c.object_seq.in_(seqs)).distinct()
+                ).scalars()
+            )
+            if raised:
+                _detach(conn, alerts.c.id, raised)
+                conn.execute(delete(alerts).where(alerts.c.id.in_(raised)))
             receipts = select(retrievals.c.id).where(retrievals.c.collection_id.in_(cids))
             conn.execute(delete(retrieval_items).where(retrieval_items.c.retrieval_id.in_(receipts)))
             conn.execute(delete(retrievals).where(retrievals.c.collection_id.in_(cids)))
