@@ -84,12 +84,6 @@ def test_a_sighting_from_another_country_raises_an_alert(engine: Engine) -> None
     assert len(found) == 1 and found[0].countries == ["TH", "VN"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index_versions skips alert detection for observables first seen in a batch, as reported by "
-    "the batch's submitter alone; but a sighting stored earlier, from another country, may already name "
-    "the indicator that brings them (tests/sharing/worlds.py posts sightings last until this is mended)",
-)
 def test_a_sighting_that_arrives_before_its_indicator_counts_when_the_indicator_does(engine: Engine) -> None:
     target = _ip("198.51.100.9")
     sighting = {

@@ -85,14 +85,32 @@ def index_versions(
     hits = _link(conn, per_seq, ids, warninglists) if everything else {}
     if alert_window is not None:
         sighted = {str(obj["sighting_of_ref"]) for _, obj in versions if obj.get("type") == "sighting"}
-        # An observable first seen in this batch has reports from this batch's submitter only, so
-        # from one country: it cannot raise an alert yet, and detect() need not look at it.
+        # An observable first seen in this batch is reported by this batch's submitter only (one
+        # country), unless sightings stored earlier already name an object of the batch: only
+        # then can it raise an alert now. Skipping the rest spares detect() most of a fresh import.
+        new_ids = {str(obj["id"]) for _, obj in versions if "id" in obj}
+        if created and _sighted_earlier(conn, new_ids, {seq for seq, _ in versions}):
+            created = set()
         touched = (set(ids.values()) - created) | observables_of_sightings(conn, sighted)
         if touched:
             now = now_micros()
             joined = detect(conn, observable_ids=touched, since=now - alert_window, now=now)
             enqueue(conn, joined=joined, now=now)
     return hits
+
+
+def _sighted_earlier(conn: Connection, stix_ids: set[str], batch: set[int]) -> bool:
+    """Whether a sighting stored before this batch (a smaller seq) names one of ``stix_ids``."""
+    ordered = sorted(stix_ids)
+    first = min(batch)
+    for start in range(0, len(ordered), _CHUNK):
+        query = select(sighting_facts.c.object_seq).where(
+            sighting_facts.c.sighting_of_ref.in_(ordered[start : start + _CHUNK]),
+            sighting_facts.c.object_seq < first,
+        )
+        if conn.execute(query.limit(1)).first() is not None:
+            return True
+    return False
 
 
 def _link(
