@@ -202,5 +202,46 @@ def test_alerts_over_rest_and_acknowledgement(server: RunningServer) -> None:
         acked = hub.post(f"/api/v1/alerts/{listed[0]['id']}/ack").json()
         assert acked["acknowledged_by"] == "ASEAN-CERT" and acked["acknowledged_at"]
         assert hub.post("/api/v1/alerts/999999/ack").status_code == 404
+    thai = {"Authorization": f"Bearer {token_for(server.engine, 'ThaiCERT')}"}
+    with httpx.Client(base_url=server.url, headers=thai) as client:
+        [mine] = client.get("/api/v1/alerts").json()
+        assert mine["acknowledged_by"] is None, "each organisation acknowledges for itself"
+        assert client.post(f"/api/v1/alerts/{mine['id']}/ack").json()["acknowledged_by"] == "ThaiCERT"
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as hub:
+        assert hub.get("/api/v1/alerts").json()[0]["acknowledged_by"] == "ASEAN-CERT"
         hook = hub.post("/api/v1/webhooks", json={"url": "ftp://nowhere.example/x"})
         assert hook.status_code == 400 and "http" in hook.json()["description"]
+
+
+def test_the_upgrade_keeps_acknowledgements_given_before_they_were_per_organisation(tmp_path: Any) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from gotong.db.migrate import alembic_config
+
+    old = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(old), "0005")
+    with old.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organisations (id, short_name, name, kind, default_tlp, identity_id, created_at)"
+                " VALUES (1, 'ThaiCERT', 'ThaiCERT', 'national-cert', 'amber', 'identity--1', 0)"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO observables (id, key, kind, value) VALUES (1, 1, 'ipv4-addr', '192.0.2.1')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO alerts (id, observable_id, raised_at, updated_at,"
+                " acknowledged_by, acknowledged_at)"
+                " VALUES (1, 1, 10, 20, 'ThaiCERT', 30), (2, 1, 10, 20, NULL, NULL)"
+            )
+        )
+    command.upgrade(alembic_config(old), "head")
+    with old.connect() as conn:
+        rows = conn.execute(
+            text("SELECT alert_id, org_id, acknowledged_by, acknowledged_at FROM alert_acknowledgements")
+        ).all()
+    assert [tuple(r) for r in rows] == [(1, 1, "ThaiCERT", 30)]
+    old.dispose()

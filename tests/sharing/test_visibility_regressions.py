@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import orjson
-import pytest
 from sqlalchemy import Engine
 
 from gotong.correlation.alerts import acknowledge, alerts_for
@@ -215,12 +214,6 @@ def test_a_report_one_may_not_see_sends_ones_webhook_nothing(engine: Engine) -> 
     assert len(sent) == 2 and orjson.loads(sent[1])["alert"]["countries"] == ["MY", "TH", "VN"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an alert has one acknowledgement, shown to everyone who may know of the alert: it names "
-    "the user or organisation that acknowledged, who may be involved only through versions the reader "
-    "may not see. Mending it needs acknowledgements per organisation (a schema change).",
-)
 def test_an_acknowledgement_does_not_name_who_else_knows_of_the_alert(engine: Engine) -> None:
     _post(engine, "ThaiCERT", _ip_indicator("198.51.100.64", "green"))
     _post(engine, "MyCERT", _ip_indicator("198.51.100.64", "green"))

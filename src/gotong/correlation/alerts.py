@@ -28,7 +28,14 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, insert, select, union_all, update
 
-from gotong.correlation.models import alert_objects, alerts, object_observables, observables, sighting_facts
+from gotong.correlation.models import (
+    alert_acknowledgements,
+    alert_objects,
+    alerts,
+    object_observables,
+    observables,
+    sighting_facts,
+)
 from gotong.errors import NotFound
 from gotong.intel.models import stix_objects
 from gotong.intel.query import render_timestamp
@@ -94,8 +101,13 @@ def alerts_for(
     conn: Connection, *, reader: Reader, alert_ids: Collection[int] | None = None
 ) -> list[AlertView]:
     """The alerts ``reader`` may know of, each showing only what the reader may see."""
-    query = select(alerts, observables.c.kind, observables.c.value).join(
-        observables, observables.c.id == alerts.c.observable_id
+    acks = alert_acknowledgements
+    query = (
+        select(
+            alerts, observables.c.kind, observables.c.value, acks.c.acknowledged_by, acks.c.acknowledged_at
+        )
+        .join(observables, observables.c.id == alerts.c.observable_id)
+        .outerjoin(acks, (acks.c.alert_id == alerts.c.id) & (acks.c.org_id == (reader.org_id or -1)))
     )
     if alert_ids is not None:
         query = query.where(alerts.c.id.in_(sorted(alert_ids)))
@@ -113,9 +125,18 @@ def acknowledge(conn: Connection, *, reader: Reader, alert_id: int, by: str, now
     found = alerts_for(conn, reader=reader, alert_ids=[alert_id])
     if not found:
         raise NotFound(f"no alert {alert_id} is visible to you")
-    conn.execute(
-        update(alerts).where(alerts.c.id == alert_id).values(acknowledged_by=by, acknowledged_at=now)
-    )
+    if reader.org_id is None:
+        raise NotFound(f"no alert {alert_id} is visible to you")
+    acks = alert_acknowledgements
+    mine = (acks.c.alert_id == alert_id) & (acks.c.org_id == reader.org_id)
+    if conn.execute(select(acks.c.alert_id).where(mine)).first() is None:
+        conn.execute(
+            insert(acks).values(
+                alert_id=alert_id, org_id=reader.org_id, acknowledged_by=by, acknowledged_at=now
+            )
+        )
+    else:
+        conn.execute(update(acks).where(mine).values(acknowledged_by=by, acknowledged_at=now))
     return alerts_for(conn, reader=reader, alert_ids=[alert_id])[0]
 
 

@@ -65,8 +65,17 @@ alerts = Table(
     Column("observable_id", _ID, ForeignKey("observables.id"), nullable=False, index=True),
     Column("raised_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
-    Column("acknowledged_by", String(254), nullable=True),
-    Column("acknowledged_at", BigInteger, nullable=True),
+)
+
+# Each organisation acknowledges an alert for itself, and sees only its own acknowledgement: one
+# shared acknowledgement would name, to everyone, who else knows of the alert.
+alert_acknowledgements = Table(
+    "alert_acknowledgements",
+    metadata,
+    Column("alert_id", _ID, ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id"), primary_key=True),
+    Column("acknowledged_by", String(254), nullable=False),
+    Column("acknowledged_at", BigInteger, nullable=False),
 )
 
 alert_objects = Table(
