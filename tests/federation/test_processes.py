@@ -163,7 +163,7 @@ def publish(node: NodeProcess, objects: list[dict[str, Any]]) -> None:
     assert status.success_count == len(objects), status.failures
 
 
-def settle(nodes: dict[str, NodeProcess], until: Callable[[], bool], timeout: float = 90) -> None:
+def settle(nodes: dict[str, NodeProcess], until: Callable[[], bool], timeout: float = 240) -> None:
     """Wait until ``until()`` holds and no node has anything left to send."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -234,7 +234,7 @@ def test_a_node_killed_mid_sync_catches_up_with_nothing_lost_or_doubled(
     time.sleep(1.0)
     nodes["sg"].start()
     nodes["sg"].wait_ready()
-    settle(nodes, lambda: all(len(n.stored(ids)) == len(ids) for n in nodes.values()), timeout=180)
+    settle(nodes, lambda: all(len(n.stored(ids)) == len(ids) for n in nodes.values()), timeout=300)
     for node in nodes.values():
         assert node.stored(ids) == dict.fromkeys(ids, 1), f"each version exactly once at {node.name}"
     with read_connection(nodes["th"].engine) as conn:
