@@ -24,16 +24,14 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
-from gotong.federation.models import tombstones
 from gotong.federation.origin import generation, peer_for_org
 from gotong.federation.service import Peer, get_peer_by_id
-from gotong.federation.sync import Facts, sendable
+from gotong.federation.sync import Facts, pending, sendable
 from gotong.intel.collections import require_read, view_for
-from gotong.intel.models import stix_objects
 from gotong.orgs.routes import require_member
 from gotong.orgs.service import Principal
 from gotong.sharing.policy import Marked, Reader, may_see
@@ -86,28 +84,9 @@ def read_changes(
     conn: Connection, *, reader: Reader, peer: Peer | None, collections: list[str], cursor: Cursor
 ) -> Batch:
     """The next events after ``cursor`` for ``reader`` (at most one batch of each kind)."""
-    o = stix_objects
-    rows = conn.execute(
-        select(
-            o.c.seq,
-            o.c.collection_id,
-            o.c.tlp,
-            o.c.group_id,
-            o.c.submitter_org_id,
-            o.c.via_peer_id,
-            o.c.date_added,
-            o.c.body,
-        )
-        .where(o.c.collection_id.in_(collections), o.c.date_added > cursor.date_added)
-        .order_by(o.c.date_added)
-        .limit(BATCH)
-    ).all()
-    graves = conn.execute(
-        select(tombstones)
-        .where(tombstones.c.collection_id.in_(collections), tombstones.c.seq > cursor.tombstone)
-        .order_by(tombstones.c.seq)
-        .limit(BATCH)
-    ).all()
+    rows, graves = pending(
+        conn, collections, after_added=cursor.date_added, after_tombstone=cursor.tombstone, limit=BATCH
+    )
     events: list[bytes] = []
     handed: dict[str, list[int]] = {}
     added, grave_seq = cursor.date_added, cursor.tombstone

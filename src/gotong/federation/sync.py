@@ -30,7 +30,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from gotong.correlation.index import DEFAULT_ALERT_WINDOW
 from gotong.correlation.warninglists import Warninglists
@@ -98,32 +98,50 @@ def _fail(action: str, exc: Exception | None = None, response: httpx.Response | 
     return SyncError(f"{action}: {type(exc).__name__}: {exc}")
 
 
+def pending(
+    conn: Connection,
+    collections: Sequence[str],
+    *,
+    after_added: int,
+    after_tombstone: int,
+    limit: int = BATCH,
+) -> tuple[Sequence[Any], Sequence[Any]]:
+    """The next stored versions (by ``date_added``) and deletions (by tombstone seq) of ``collections``.
+
+    What the push and the change feed go through, before the sending rules pick what may leave.
+    """
+    o = stix_objects
+    rows = conn.execute(
+        select(
+            o.c.seq,
+            o.c.collection_id,
+            o.c.tlp,
+            o.c.group_id,
+            o.c.submitter_org_id,
+            o.c.via_peer_id,
+            o.c.date_added,
+            o.c.body,
+        )
+        .where(o.c.collection_id.in_(collections), o.c.date_added > after_added)
+        .order_by(o.c.date_added)
+        .limit(limit)
+    ).all()
+    graves = conn.execute(
+        select(tombstones)
+        .where(tombstones.c.collection_id.in_(collections), tombstones.c.seq > after_tombstone)
+        .order_by(tombstones.c.seq)
+        .limit(limit)
+    ).all()
+    return rows, graves
+
+
 def push_once(engine: Engine, peer: Peer, client: httpx.Client) -> int:
     """Send the next batch of versions and deletions; how many were handled (0: nothing pending)."""
-    o = stix_objects
     with read_connection(engine) as conn:
         reader = load_reader(conn, Principal(org_id=peer.org_id))
-        rows = conn.execute(
-            select(
-                o.c.seq,
-                o.c.collection_id,
-                o.c.tlp,
-                o.c.group_id,
-                o.c.submitter_org_id,
-                o.c.via_peer_id,
-                o.c.date_added,
-                o.c.body,
-            )
-            .where(o.c.collection_id.in_(peer.collections), o.c.date_added > peer.push_cursor)
-            .order_by(o.c.date_added)
-            .limit(BATCH)
-        ).all()
-        graves = conn.execute(
-            select(tombstones)
-            .where(tombstones.c.collection_id.in_(peer.collections), tombstones.c.seq > peer.tombstone_cursor)
-            .order_by(tombstones.c.seq)
-            .limit(BATCH)
-        ).all()
+        rows, graves = pending(
+            conn, peer.collections, after_added=peer.push_cursor, after_tombstone=peer.tombstone_cursor
+        )
     handled = 0
     if rows:
         handled += _push_versions(engine, peer, client, reader, rows)
