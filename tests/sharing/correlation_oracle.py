@@ -73,14 +73,14 @@ def _tlp(world: World, row: StoredRow) -> str:
 def lookup(world: World, reader: str, observable: Observable) -> dict[str, Any]:
     """A lookup's answer, in the shape of ``asdict(Correlation)`` without scores and observables.
 
-    The objects are, per object and collection, the version the reader may see that the node added
-    last among those that carry the observable (by ``date_added``, as lookups pick it: with versions
-    posted out of order that is not always the highest ``modified``); countries and reporters are
-    theirs; first and last seen span every version the reader may see that carries it.
+    The objects are, per object and collection, the latest version (highest ``modified``) the reader
+    may see among those that carry the observable, even when versions were posted out of order;
+    countries and reporters are theirs; first and last seen span every version the reader may see
+    that carries it.
     """
     visible = [r for r in carriers(world, observable) if world.rules.sees(reader, r.posted)]
     objects = []
-    for row in _latest(visible, by="date_added"):
+    for row in _latest(visible, by="version"):
         reported_by, from_country = reporter(world, reader, row)
         seen = sightings(world, reader, row.stix_id) if row.posted.body["type"] == "indicator" else None
         objects.append(

@@ -92,8 +92,10 @@ def lookup(conn: Connection, *, reader: Reader, value: str, kind: str | None = N
     found = conn.execute(_sharers(reader), {"keys": keys}).all()
     rows = [row for row in found if Observable(row.observable_kind, row.observable_value) in wanted]
     latest: dict[tuple[str, str], Any] = {}
-    for row in rows:
-        latest[(row.collection_id, row.stix_id)] = row  # ordered by date_added: the last one wins
+    for row in rows:  # per object: the highest version (modified), whatever order versions came in
+        best = latest.get((row.collection_id, row.stix_id))
+        if best is None or row.version >= best.version:
+            latest[(row.collection_id, row.stix_id)] = row
     # Whose name may show is a question only for objects submitted through the hub.
     me = _reader_short(conn, reader) if any(row.anonymous for row in latest.values()) else None
     bodies: dict[str, Any] = {}
@@ -171,6 +173,7 @@ def _build_sharers(reader: Reader) -> Select[Any]:
             o.c.type,
             o.c.collection_id,
             o.c.tlp,
+            o.c.version,
             o.c.date_added,
             o.c.anonymous,
             o.c.body,
