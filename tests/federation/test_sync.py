@@ -449,3 +449,51 @@ def test_a_collection_the_peer_lacks_is_reported_and_does_not_block_the_rest(
         [status] = peer_statuses(conn)
     assert status.last_error and f"collection {local.id} is not open to this node there" in status.last_error
     assert status.backlog == 0 and status.sent == 1
+
+
+def test_a_slow_peer_does_not_delay_the_others(nodes: Callable[[str], Node]) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from gotong.federation.sync import PeerSync
+
+    release = threading.Event()
+
+    class Stalling(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            release.wait(60)  # answers nothing until the test is over
+            self.send_error(503)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    stalled = ThreadingHTTPServer(("127.0.0.1", 0), Stalling)
+    threading.Thread(target=stalled.serve_forever, daemon=True).start()
+    thai, hub = nodes("thai"), nodes("hub")
+    with write_transaction(thai.engine) as conn:
+        add_peer(
+            conn,
+            name="a-slow",  # sorted before "hub": a serial loop would stall on it first
+            url=f"http://127.0.0.1:{stalled.server_address[1]}/api1/",
+            token="t",
+            org="SingCERT",
+            push=True,
+            pull=False,
+        )
+    link(thai, hub, name="hub", org="ASEAN-CERT", as_org="ThaiCERT")
+    sync_threads = PeerSync(thai.engine, poll=0.2)
+    try:
+        published = indicator(tlp="green")
+        thai.submit("ThaiCERT", [published])
+        deadline = time.monotonic() + 30
+        while published["id"] not in hub.ids("ThaiCERT") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert published["id"] in hub.ids("ThaiCERT"), "the hub got it while the slow peer stalled"
+        with read_connection(thai.engine) as conn:
+            by_name = {s.name: s for s in peer_statuses(conn)}
+        assert by_name["a-slow"].backlog == 1 and by_name["a-slow"].sent == 0
+    finally:
+        release.set()
+        sync_threads.close()
+        stalled.shutdown()
+        stalled.server_close()
