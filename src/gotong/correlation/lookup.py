@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -25,6 +22,7 @@ from gotong.correlation.index import observable_key
 from gotong.correlation.models import object_observables, observables, sighting_facts, warning_hits
 from gotong.correlation.observables import Observable, normalise
 from gotong.correlation.scores import indicator_score
+from gotong.correlation.statements import PerReader
 from gotong.errors import Invalid
 from gotong.intel.models import stix_objects
 from gotong.intel.query import render_timestamp, visible_versions
@@ -193,52 +191,7 @@ def _build_sharers(reader: Reader) -> Select[Any]:
     )
 
 
-class _PerReader:
-    """Statements built once per distinct reader, the last ``size`` of them kept.
-
-    The key is every field of the reader, frozen, so two readers share a statement only if the sharing
-    policy is given the same facts about both; a reader that cannot be frozen is never cached.
-    """
-
-    def __init__(self, build: Callable[[Reader], Select[Any]], size: int = 256) -> None:
-        self._build = build
-        self._size = size
-        self._cache: OrderedDict[Hashable, Select[Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, reader: Reader) -> Select[Any]:
-        try:
-            key = tuple((f.name, _frozen(getattr(reader, f.name))) for f in fields(reader))
-        except TypeError:
-            return self._build(reader)
-        with self._lock:
-            statement = self._cache.get(key)
-            if statement is not None:
-                self._cache.move_to_end(key)
-                return statement
-        statement = self._build(reader)
-        with self._lock:
-            self._cache[key] = statement
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return statement
-
-
-def _frozen(value: Any) -> Hashable:
-    """An immutable copy of a field of the reader; TypeError for anything but plain data."""
-    if value is None or isinstance(value, str | int | float):
-        return value
-    if isinstance(value, dict):
-        items = ((_frozen(k), _frozen(v)) for k, v in value.items())
-        return ("dict", tuple(sorted(items, key=lambda kv: repr(kv[0]))))
-    if isinstance(value, set | frozenset):
-        return ("set", frozenset(_frozen(v) for v in value))
-    if isinstance(value, list | tuple):
-        return ("seq", tuple(_frozen(v) for v in value))
-    raise TypeError(f"cannot key statements on a {type(value).__name__}")
-
-
-_sharers = _PerReader(_build_sharers)
+_sharers = PerReader(_build_sharers)
 _SHORT_NAME = select(organisations.c.short_name).where(organisations.c.id == bindparam("org_id"))
 _WARNING_HITS = (
     select(warning_hits.c.list_id, warning_hits.c.list_name, warning_hits.c.matched)

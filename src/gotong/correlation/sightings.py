@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, Select, bindparam, func, select
 
 from gotong.correlation.index import FALSE_POSITIVE
 from gotong.correlation.lookup import lookup
 from gotong.correlation.models import sighting_facts
+from gotong.correlation.statements import PerReader
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid, NotFound
 from gotong.intel.models import stix_objects
@@ -45,29 +46,7 @@ def summarise(
     conn: Connection, *, reader: Reader, indicator_ids: Sequence[str]
 ) -> dict[str, SightingSummary]:
     """Sightings of each indicator, counting only sightings the reader may see."""
-    o = stix_objects
-    visible = visible_versions(reader)
-    rows = conn.execute(
-        select(
-            sighting_facts.c.sighting_of_ref,
-            sighting_facts.c.false_positive,
-            o.c.anonymous,
-            organisations.c.country,
-            func.sum(sighting_facts.c.count).label("seen"),
-            func.count().label("reports"),
-            func.min(sighting_facts.c.first_seen).label("first"),
-            func.max(sighting_facts.c.last_seen).label("last"),
-        )
-        .join(o, o.c.seq == sighting_facts.c.object_seq)
-        .join(organisations, organisations.c.id == o.c.submitter_org_id)
-        .where(sighting_facts.c.sighting_of_ref.in_(list(indicator_ids)), visible)
-        .group_by(
-            sighting_facts.c.sighting_of_ref,
-            sighting_facts.c.false_positive,
-            o.c.anonymous,
-            organisations.c.country,
-        )
-    ).all()
+    rows = conn.execute(_summary(reader), {"ids": list(indicator_ids)}).all()
     result = {i: SightingSummary(indicator=i) for i in indicator_ids}
     for row in rows:
         summary = result[row.sighting_of_ref]
@@ -84,6 +63,36 @@ def summarise(
             last = format_micros(row.last)
             summary.last_seen = max(filter(None, [summary.last_seen, last]))
     return result
+
+
+def _build_summary(reader: Reader) -> Select[Any]:
+    o = stix_objects
+    return (
+        select(
+            sighting_facts.c.sighting_of_ref,
+            sighting_facts.c.false_positive,
+            o.c.anonymous,
+            organisations.c.country,
+            func.sum(sighting_facts.c.count).label("seen"),
+            func.count().label("reports"),
+            func.min(sighting_facts.c.first_seen).label("first"),
+            func.max(sighting_facts.c.last_seen).label("last"),
+        )
+        .join(o, o.c.seq == sighting_facts.c.object_seq)
+        .join(organisations, organisations.c.id == o.c.submitter_org_id)
+        .where(
+            sighting_facts.c.sighting_of_ref.in_(bindparam("ids", expanding=True)), visible_versions(reader)
+        )
+        .group_by(
+            sighting_facts.c.sighting_of_ref,
+            sighting_facts.c.false_positive,
+            o.c.anonymous,
+            organisations.c.country,
+        )
+    )
+
+
+_summary = PerReader(_build_summary)
 
 
 def report_sighting(
