@@ -8,6 +8,9 @@ pattern cached, and without the qualified ones on an empty cache; then the ATT&C
 ``validate_baseline`` objects of each workload (an even spread of ATT&CK): at about 200 objects/s it
 would take minutes for all of them. Rates are per second of this process's CPU time, which is steadier
 than wall time on a shared machine; no database is involved, hence the engine "-".
+
+Part of the ``smoke`` and ``full`` runs; ``.venv/bin/python -m bench.validation`` runs it alone at the
+full size.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 from stix2validator import ValidationOptions, validate_instance
 
-from bench.common import Row, rate, ratio
+from bench.common import Row, Size, rate, ratio
 from gotong.stix import patterns
 from gotong.stix.validate import validate_object
 
@@ -145,3 +148,22 @@ def _row(workload: str, gotong: _Pass, oasis: _Pass, *, spread: bool = False) ->
             "baseline_objects": oasis.objects,
         },
     )
+
+
+def main() -> None:
+    """``python -m bench.validation``: this stage alone, at the size of the full run."""
+    from bench.common import SIZES
+    from bench.data import attack_objects
+
+    size = SIZES["full"]
+    assert isinstance(size, Size)
+    rows = run_validation(count=size.validate, baseline_count=size.validate_baseline, attack=attack_objects())
+    for row in rows:
+        print(
+            f"{row.workload}: {row.rate:,.0f}/s | {row.baseline}: {row.baseline_rate:,.0f}/s | "
+            f"{row.ratio:,.0f}x | {'; '.join(row.notes)}"
+        )
+
+
+if __name__ == "__main__":
+    main()
