@@ -286,7 +286,7 @@ def pull_once(
                 received += new
                 if page.date_added_last:
                     cursor = page.date_added_last
-                    _save_pull_cursor(engine, peer.id, collection_id, cursor, new)
+                    _save_pull_cursor(engine, peer.id, collection_id, cursor)
         except FetchError as exc:
             raise SyncError(str(exc)) from None
     with write_transaction(engine) as conn:
@@ -298,15 +298,11 @@ def pull_once(
     return received
 
 
-def _save_pull_cursor(engine: Engine, peer_id: int, collection_id: str, cursor: str, received: int) -> None:
+def _save_pull_cursor(engine: Engine, peer_id: int, collection_id: str, cursor: str) -> None:
     with write_transaction(engine) as conn:
         row = conn.execute(select(peers.c.pull_cursors).where(peers.c.id == peer_id)).one()
         cursors = {**json.loads(row.pull_cursors), collection_id: cursor}
-        conn.execute(
-            update(peers)
-            .where(peers.c.id == peer_id)
-            .values(pull_cursors=json.dumps(cursors), received=peers.c.received + received)
-        )
+        conn.execute(update(peers).where(peers.c.id == peer_id).values(pull_cursors=json.dumps(cursors)))
 
 
 def _record_error(engine: Engine, peer_id: int, message: str) -> None:
@@ -318,6 +314,22 @@ def _record_error(engine: Engine, peer_id: int, message: str) -> None:
         )
 
 
+def push_pending(engine: Engine, name: str, client: httpx.Client, stop: threading.Event | None = None) -> int:
+    """Push batch after batch (the cursor re-read each time) until nothing is pending or ``stop``."""
+    moved = 0
+    while stop is None or not stop.is_set():
+        try:
+            with read_connection(engine) as conn:
+                peer = get_peer(conn, name)
+        except NotFound:
+            break  # removed meanwhile
+        handled = push_once(engine, peer, client)
+        if not handled:
+            break
+        moved += handled
+    return moved
+
+
 def sync_peer_once(engine: Engine, name: str, client: httpx.Client) -> int:
     """One round for one peer: push until nothing is pending, then one pull. Errors are recorded."""
     with read_connection(engine) as conn:
@@ -325,13 +337,7 @@ def sync_peer_once(engine: Engine, name: str, client: httpx.Client) -> int:
     moved = 0
     try:
         if peer.push:
-            while True:
-                handled = push_once(engine, peer, client)
-                if not handled:
-                    break
-                moved += handled
-                with read_connection(engine) as conn:
-                    peer = get_peer(conn, name)
+            moved += push_pending(engine, name, client)
         if peer.pull:
             moved += pull_once(engine, peer, client)
     except SyncError as exc:
@@ -401,7 +407,7 @@ def follow_changes(
                     deletions.append(orjson.loads(data))
                 elif kind == "checkpoint" and "id" in event:
                     received += _apply(engine, principal, objects, deletions, warninglists, alert_window)
-                    _save_pull_cursor(engine, peer.id, CHANGES, event["id"], 0)
+                    _save_pull_cursor(engine, peer.id, CHANGES, event["id"])
                     objects, deletions = defaultdict(list), []
                 event = {}
     except httpx.HTTPError as exc:
@@ -450,9 +456,7 @@ def _apply(
             conn.execute(
                 update(peers)
                 .where(peers.c.org_id == principal.org_id)
-                .values(
-                    received=peers.c.received + new, last_pull_at=now_micros(), last_success_at=now_micros()
-                )
+                .values(last_pull_at=now_micros(), last_success_at=now_micros())
             )
     return new
 
@@ -549,11 +553,7 @@ class PeerSync:
                 if peer is None or not peer.push:
                     return
                 try:
-                    current: Peer | None = peer
-                    while current is not None and push_once(self._engine, current, client):
-                        if self._stop.is_set():
-                            return
-                        current = self._peer(name)
+                    push_pending(self._engine, name, client, self._stop)
                     backoff = 0.5
                 except Exception as exc:  # the status says what broke; the backlog waits in the database
                     backoff = self._failed(name, peer, exc, backoff)

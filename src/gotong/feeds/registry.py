@@ -19,7 +19,7 @@ import logging
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from gotong.feeds.fetch import TIMEOUT, FetchError, collection_url, fetch, fetch
 from gotong.feeds.lines import feed_formats
 from gotong.feeds.models import feeds
 from gotong.feeds.rsit import RsitClassification
-from gotong.feeds.service import FeedImport, converted_batches, import_formats
+from gotong.feeds.service import FeedImport, converted_batches, import_feed, import_formats
 from gotong.intel.bulk import writable_collection
 from gotong.intel.collections import require_write, view_for
 from gotong.intel.store import add_objects
@@ -372,7 +372,7 @@ def run_feed(
                         valid_days=row.valid_days,
                         label=row.source if is_url(row.source) else None,
                     )
-                    _drain(batches, store, run.result)
+                    import_feed(batches=batches, store=store, result=run.result)
     except GotongError as exc:  # e.g. the organisation lost its right to write to the collection
         run.outcome, run.error = "failed", exc.message
     except (FetchError, OSError) as exc:
@@ -382,17 +382,6 @@ def run_feed(
             http.close()
     _record(engine, row, run, state, started, claimed=claimed)
     return run
-
-
-def _drain(
-    batches: Iterator[tuple[list[dict[str, Any]], list[str]]],
-    store: Callable[[list[dict[str, Any]]], Any],
-    result: FeedImport,
-) -> None:
-    for objects, problems in batches:
-        result.problems.extend(problems)
-        for start in range(0, len(objects), 1000):
-            result.add(store(objects[start : start + 1000]))
 
 
 def _local_source(

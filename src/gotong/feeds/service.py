@@ -114,9 +114,13 @@ def import_feed(
     *,
     batches: Iterator[tuple[list[dict[str, Any]], list[str]]],
     store: Callable[[list[dict[str, Any]]], StatusReport],
+    result: FeedImport | None = None,
 ) -> FeedImport:
-    """Store every batch with ``store`` (the caller binds org, collection, warninglists, alerts)."""
-    result = FeedImport()
+    """Store every batch with ``store`` (the caller binds org, collection, warninglists, alerts).
+
+    Counts go into ``result`` when given (a feed run that already noted fetch problems).
+    """
+    result = result if result is not None else FeedImport()
     for objects, problems in batches:
         result.problems.extend(problems)
         for start in range(0, len(objects), 1000):
