@@ -556,19 +556,10 @@ def feed_add(
     user: str | None,
 ) -> None:
     """Register a feed (a row of configuration) that 'feed run' or the server's scheduler runs."""
-    import base64
-
+    from gotong.feeds.fetch import authorization
     from gotong.feeds.registry import add_feed, parse_interval
 
-    if token and user:
-        raise Invalid("give --token or --user, not both")
-    credentials = None
-    if token:
-        credentials = f"Bearer {token}"
-    elif user:
-        if ":" not in user:
-            raise Invalid("--user takes user:password")
-        credentials = "Basic " + base64.b64encode(user.encode()).decode()
+    credentials = authorization(token, user, token_name="--token", basic_name="--user")
     with write_transaction(state.engine) as conn:
         status = add_feed(
             conn,

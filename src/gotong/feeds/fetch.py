@@ -13,6 +13,7 @@ check this client against a real server, and they check the server against ``tax
 
 from __future__ import annotations
 
+import base64
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -46,6 +47,19 @@ class Fetched:
 
 def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
+
+
+def authorization(token: str | None, basic: str | None, *, token_name: str, basic_name: str) -> str | None:
+    """The ``Authorization`` value a source wants: a bearer token or ``user:password`` (HTTP Basic)."""
+    if token and basic:
+        raise Invalid(f"give {token_name} or {basic_name}, not both")
+    if token:
+        return f"Bearer {token}"
+    if basic:
+        if ":" not in basic:
+            raise Invalid(f"{basic_name} takes user:password")
+        return "Basic " + base64.b64encode(basic.encode()).decode()
+    return None
 
 
 def _headers(credentials: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:

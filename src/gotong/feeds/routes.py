@@ -8,7 +8,6 @@ ceiling, in any export format.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import asdict
 from typing import Any
 
@@ -18,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gotong.correlation.setup import configured_warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Forbidden, Invalid
-from gotong.feeds.fetch import is_url
+from gotong.feeds.fetch import authorization, is_url
 from gotong.feeds.registry import add_feed, feed_owner, get_feed, list_feeds, parse_interval, run_feed
 from gotong.feeds.service import EXPORT_FORMATS, export_feed
 from gotong.orgs.models import OrgKind, Role
@@ -84,15 +83,7 @@ def feeds_add(body: FeedCreate, engine: EngineDep, principal: PrincipalDep) -> d
     require_role(principal, Role.ADMIN, Role.COORDINATOR)
     if not is_url(body.source):
         raise Invalid("over REST a feed's source must be an http:// or https:// URL")
-    if body.token and body.basic_auth:
-        raise Invalid("give token or basic_auth, not both")
-    credentials = None
-    if body.token:
-        credentials = f"Bearer {body.token}"
-    elif body.basic_auth:
-        if ":" not in body.basic_auth:
-            raise Invalid("basic_auth takes user:password")
-        credentials = "Basic " + base64.b64encode(body.basic_auth.encode()).decode()
+    credentials = authorization(body.token, body.basic_auth, token_name="token", basic_name="basic_auth")
     with write_transaction(engine) as conn:
         org = get_org(conn, org_id=principal.org_id)
         status = add_feed(
