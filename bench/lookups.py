@@ -37,11 +37,12 @@ from bench.populate import STIX_COLUMNS, Keyed, Loaded, Spec, keyed_observables,
 from bench.raw import analyze, rows_for
 from bench.storage import Storage, measure_storage
 from bench.world import FULL_READER, World, build_world
+from gotong.core.auth import Principal
 from gotong.correlation.index import DEFAULT_ALERT_WINDOW, index_versions
 from gotong.correlation.lookup import lookup
 from gotong.db.engine import make_engine, read_connection, write_transaction
 from gotong.intel.models import stix_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.service import load_reader
 from gotong.stix.timestamps import now_micros
 

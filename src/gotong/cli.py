@@ -17,9 +17,10 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from gotong.core.auth import Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
 from gotong.errors import GotongError, Invalid
-from gotong.orgs.models import OrgKind, Role
+from gotong.orgs.models import OrgKind
 from gotong.settings import Settings, alert_window_micros, load_settings
 from gotong.sharing.definitions import publish_definitions
 
@@ -488,11 +489,12 @@ def feed_import(
     quiet: bool,
 ) -> None:
     """Convert a feed file once and store it; each skipped line or attribute is reported."""
+    from gotong.core.auth import Principal
     from gotong.correlation.setup import configured_warninglists
     from gotong.feeds.service import converted_batches, import_feed
     from gotong.intel.bulk import writable_collection
     from gotong.intel.store import add_objects
-    from gotong.orgs.service import Principal, get_org
+    from gotong.orgs.service import get_org
     from gotong.sharing.tlp import TLP
 
     with read_connection(state.engine) as conn:
@@ -967,8 +969,9 @@ def lookup(state: _State, value: str, org_short: str, kind: str | None, as_json:
     """Which objects share an observable, who reported it, first and last seen."""
     from dataclasses import asdict
 
+    from gotong.core.auth import Principal
     from gotong.correlation.lookup import lookup as correlate
-    from gotong.orgs.service import Principal, get_org
+    from gotong.orgs.service import get_org
     from gotong.sharing.service import load_reader
 
     with read_connection(state.engine) as conn:

@@ -11,9 +11,10 @@ from importlib import resources
 
 from sqlalchemy import Engine
 
+from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal, create_token, get_org
+from gotong.orgs.service import create_token, get_org
 
 DEMO_COLLECTION = "asean-regional"
 

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from gotong.core.auth import Principal, Role
 from gotong.correlation.alerts import alerts_for
 from gotong.correlation.webhooks import MAX_ATTEMPTS, add_webhook, deliver_due
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
-from gotong.orgs.models import Role
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.service import load_reader
 from gotong.stix.timestamps import now_micros
 from tests.conftest import RunningServer, token_for

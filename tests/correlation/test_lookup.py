@@ -8,10 +8,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from gotong.core.auth import Principal
 from gotong.correlation.scores import indicator_score
 from gotong.correlation.warninglists import Warninglists
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.stix.timestamps import micros_of
 from tests.conftest import SHARED_DATA, RunningServer, token_for
 from tests.helpers import REGIONAL_ID, indicator

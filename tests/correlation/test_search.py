@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from gotong.core.auth import Principal
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from tests.conftest import RunningServer, token_for
 from tests.helpers import REGIONAL_ID, indicator
 

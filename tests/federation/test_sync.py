@@ -13,13 +13,14 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
+from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.federation.models import peers
 from gotong.federation.service import add_peer, peer_statuses
 from gotong.federation.sync import SyncError, sync_peer_once
 from gotong.intel.bulk import export_bundle
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.receipts import list_receipts
 from gotong.sharing.service import add_group
 from tests.conftest import RunningServer, start_server, token_for

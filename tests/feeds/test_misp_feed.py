@@ -16,12 +16,13 @@ import orjson
 import pytest
 from sqlalchemy import Engine
 
+from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
 from gotong.feeds.misp import Converted, read_misp_feed, stix_to_misp_event
 from gotong.intel.bulk import export_bundle
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.stix.validate import validate_object
 from tests.conftest import SHARED_DATA
 from tests.helpers import REGIONAL_ID

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select, update
 
+from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Conflict, GotongError, Invalid, NotFound
 from gotong.feeds.models import feeds
@@ -29,7 +30,7 @@ from gotong.feeds.registry import (
 )
 from gotong.intel.bulk import export_bundle
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.service import add_group
 from gotong.stix.timestamps import now_micros
 from tests.conftest import SHARED_DATA, RunningServer, start_server, token_for

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select
 
+from gotong.core.auth import Principal
 from gotong.db.engine import write_transaction
 from gotong.intel.models import stix_objects
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal, get_org, set_default_tlp
+from gotong.orgs.service import get_org, set_default_tlp
 from gotong.sharing.tlp import TLP
 from tests.helpers import REGIONAL_ID, TLP2, indicator
 

@@ -10,8 +10,8 @@ import httpx
 import orjson
 import pytest
 
+from gotong.core.auth import Role
 from gotong.intel.bulk import export_bundle
-from gotong.orgs.models import Role
 from gotong.orgs.service import identity_id_for
 from tests.conftest import RunningServer, token_for
 from tests.helpers import REGIONAL_ID, indicator

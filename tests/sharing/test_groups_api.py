@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import orjson
 
-from gotong.orgs.models import Role
+from gotong.core.auth import Role
 from tests.conftest import RunningServer, token_for
 from tests.helpers import REGIONAL_ID, indicator
 

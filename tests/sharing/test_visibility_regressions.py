@@ -15,6 +15,7 @@ import httpx
 import orjson
 from sqlalchemy import Engine
 
+from gotong.core.auth import Principal
 from gotong.correlation.alerts import acknowledge, alerts_for
 from gotong.correlation.webhooks import add_webhook, deliver_due
 from gotong.db.engine import read_connection, write_transaction
@@ -22,7 +23,7 @@ from gotong.intel.bulk import export_bundle
 from gotong.intel.collections import add_collection
 from gotong.intel.query import ObjectFilter, read_page, read_page_all_collections
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.service import add_group, load_reader
 from gotong.stix.timestamps import now_micros
 from tests.helpers import REGIONAL_ID, TLP2, indicator

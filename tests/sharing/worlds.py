@@ -26,6 +26,7 @@ import orjson
 from hypothesis import strategies as st
 from sqlalchemy import Column, Connection, Engine, delete, select, update
 
+from gotong.core.auth import Principal
 from gotong.correlation.index import FALSE_POSITIVE
 from gotong.correlation.models import alert_objects, alerts
 from gotong.db.engine import read_connection, write_transaction
@@ -35,7 +36,7 @@ from gotong.intel.models import collections, stix_objects
 from gotong.intel.store import add_objects
 from gotong.node import load_preset
 from gotong.orgs.models import OrgKind, organisations
-from gotong.orgs.service import Principal, add_org, get_org, hub, set_default_tlp
+from gotong.orgs.service import add_org, get_org, hub, set_default_tlp
 from gotong.sharing.models import (
     GroupKind,
     retrieval_items,

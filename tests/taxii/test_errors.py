@@ -213,7 +213,7 @@ def test_deleting_another_organisations_object_is_403(server: RunningServer, cli
 
 
 def test_a_readonly_token_cannot_write_or_delete(server: RunningServer, client: httpx.Client) -> None:
-    from gotong.orgs.models import Role
+    from gotong.core.auth import Role
 
     obj = indicator(tlp="clear")
     client.post(

@@ -8,19 +8,19 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from gotong.core.auth import Role
 from gotong.correlation.alerts import acknowledge, alerts_for
 from gotong.correlation.lookup import lookup
 from gotong.correlation.search import SearchFilter, search
 from gotong.correlation.sightings import report_sighting, summarise
 from gotong.correlation.webhooks import add_webhook
 from gotong.db.engine import read_connection, write_transaction
-from gotong.orgs.models import Role
+from gotong.http.dependencies import EngineDep, PrincipalDep
 from gotong.orgs.routes import require_member, require_role
 from gotong.orgs.service import get_user_email
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import now_micros
-from gotong.web import EngineDep, PrincipalDep
 
 router = APIRouter(prefix="/api/v1", tags=["correlation"])
 

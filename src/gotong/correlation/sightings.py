@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, bindparam, func, select
 
+from gotong.core.auth import Principal
 from gotong.correlation.index import FALSE_POSITIVE
 from gotong.correlation.lookup import lookup
 from gotong.correlation.models import sighting_facts
@@ -25,7 +26,7 @@ from gotong.intel.models import stix_objects
 from gotong.intel.query import visible_versions
 from gotong.intel.store import StatusReport, add_objects
 from gotong.orgs.models import organisations
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.policy import Reader
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP

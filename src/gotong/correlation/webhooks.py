@@ -20,13 +20,14 @@ import httpx
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from gotong.core.auth import Principal
 from gotong.correlation.alerts import alerts_for
 from gotong.correlation.models import webhook_deliveries, webhooks
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
 from gotong.intel.models import stix_objects
 from gotong.intel.query import visible_versions
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.policy import Reader
 from gotong.sharing.service import load_reader
 from gotong.stix.timestamps import now_micros

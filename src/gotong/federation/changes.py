@@ -26,19 +26,19 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Connection, Engine
 
+from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
 from gotong.federation.origin import generation, peer_for_org
 from gotong.federation.service import Peer, get_peer_by_id
 from gotong.federation.sync import Facts, pending, sendable
+from gotong.http.dependencies import EngineDep, PrincipalDep
 from gotong.intel.collections import require_read, view_for
 from gotong.orgs.routes import require_member
-from gotong.orgs.service import Principal
 from gotong.sharing.policy import Marked, Reader, may_see
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros
-from gotong.web import EngineDep, PrincipalDep
 
 router = APIRouter(prefix="/api/v1", tags=["federation"])
 

@@ -32,6 +32,7 @@ import httpx
 import orjson
 from sqlalchemy import Connection, Engine, select, update
 
+from gotong.core.auth import Principal
 from gotong.correlation.index import DEFAULT_ALERT_WINDOW
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
@@ -43,7 +44,6 @@ from gotong.feeds.fetch import FetchError, taxii_pages
 from gotong.intel.models import stix_objects
 from gotong.intel.query import ObjectFilter, delete_versions
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal
 from gotong.sharing.policy import Marked, Reader, may_see
 from gotong.sharing.receipts import Retrieval, write_retrievals
 from gotong.sharing.service import load_reader

@@ -28,6 +28,7 @@ import httpx
 import orjson
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from gotong.core.auth import Principal
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Conflict, GotongError, Invalid, NotFound
@@ -39,7 +40,7 @@ from gotong.feeds.service import FeedImport, converted_batches, import_feed, imp
 from gotong.intel.bulk import writable_collection
 from gotong.intel.collections import require_write, view_for
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.service import get_group
 from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
 from gotong.stix.timestamps import format_micros, now_micros

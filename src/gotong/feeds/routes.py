@@ -14,18 +14,19 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from gotong.core.auth import Principal, Role
 from gotong.correlation.setup import configured_warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Forbidden, Invalid
 from gotong.feeds.fetch import authorization, is_url
 from gotong.feeds.registry import add_feed, feed_owner, get_feed, list_feeds, parse_interval, run_feed
 from gotong.feeds.service import EXPORT_FORMATS, export_feed
-from gotong.orgs.models import OrgKind, Role
+from gotong.http.dependencies import EngineDep, PrincipalDep, SettingsDep
+from gotong.orgs.models import OrgKind
 from gotong.orgs.routes import require_member, require_role
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.settings import alert_window_micros
 from gotong.sharing.tlp import TLP
-from gotong.web import EngineDep, PrincipalDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["feeds"])
 

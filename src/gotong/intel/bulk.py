@@ -12,6 +12,7 @@ from typing import IO, Any
 import ijson
 from sqlalchemy import Engine
 
+from gotong.core.auth import Principal
 from gotong.correlation.index import DEFAULT_ALERT_WINDOW
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
@@ -19,7 +20,7 @@ from gotong.errors import Invalid, NotFound
 from gotong.intel import query
 from gotong.intel.collections import list_collections, views_for
 from gotong.intel.store import StatusReport, add_objects
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.receipts import Retrieval, write_retrievals
 from gotong.sharing.service import load_reader
 from gotong.stix.timestamps import now_micros

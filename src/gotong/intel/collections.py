@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from gotong.audit import Action, record
+from gotong.core.auth import Principal, Role
 from gotong.errors import Conflict, Forbidden, Invalid, NotFound
 from gotong.intel.models import collection_access, collections
-from gotong.orgs.models import Role
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.service import get_group
 from gotong.stix.timestamps import now_micros
 

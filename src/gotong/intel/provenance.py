@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from gotong.core.auth import Principal, Role
 from gotong.errors import NotFound
 from gotong.federation.models import peers
 from gotong.intel.models import stix_objects
 from gotong.intel.query import ObjectFilter, read_page, render_timestamp
-from gotong.orgs.models import OrgKind, Role, organisations
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.models import OrgKind, organisations
+from gotong.orgs.service import get_org
 from gotong.sharing.policy import Reader
 
 THROUGH_HUB = "(submitted through the hub)"

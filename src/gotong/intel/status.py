@@ -7,9 +7,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
+from gotong.core.auth import Principal
 from gotong.errors import NotFound, Unauthorized
 from gotong.intel.models import statuses
-from gotong.orgs.service import Principal
 from gotong.stix.timestamps import format_micros
 
 

@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from gotong.audit import Action, read_details, record
+from gotong.core.auth import Principal
 from gotong.correlation.index import DEFAULT_ALERT_WINDOW, index_versions
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
@@ -22,7 +23,7 @@ from gotong.errors import Invalid
 from gotong.federation.origin import notify_change, peer_for_org
 from gotong.intel.collections import require_write, view_for
 from gotong.intel.models import statuses, stix_objects
-from gotong.orgs.service import Principal, get_org, hub
+from gotong.orgs.service import get_org, hub
 from gotong.sharing.service import group_ids_by_marking
 from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros

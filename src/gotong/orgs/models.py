@@ -6,7 +6,10 @@ from enum import StrEnum
 
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
 
+from gotong.core.auth import Role
 from gotong.db.meta import metadata
+
+__all__ = ["OrgKind", "Role", "api_tokens", "organisations", "users"]
 
 
 class OrgKind(StrEnum):
@@ -14,18 +17,6 @@ class OrgKind(StrEnum):
     NATIONAL_CERT = "national-cert"
     CONSTITUENT = "constituent"
     PARTNER = "partner"
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    ANALYST = "analyst"
-    READONLY = "readonly"
-
-    @property
-    def rank(self) -> int:
-        """Higher ranks may do more: readonly < analyst < coordinator < admin."""
-        return [Role.READONLY, Role.ANALYST, Role.COORDINATOR, Role.ADMIN].index(self)
 
 
 organisations = Table(

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection
 from gotong.errors import Forbidden, Unauthorized
-from gotong.orgs.models import Role
-from gotong.orgs.service import Principal, get_org, list_orgs
-from gotong.web import EngineDep, PrincipalDep
+from gotong.http.dependencies import EngineDep, PrincipalDep
+from gotong.orgs.service import get_org, list_orgs
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
 

@@ -13,8 +13,9 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gotong.audit import Action, record
+from gotong.core.auth import Principal, Role
 from gotong.errors import Conflict, Invalid, NotFound, Unauthorized
-from gotong.orgs.models import OrgKind, Role, api_tokens, organisations, users
+from gotong.orgs.models import OrgKind, api_tokens, organisations, users
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import now_micros
 
@@ -49,24 +50,6 @@ class Organisation:
             identity_id=row.identity_id,
             default_tlp=TLP.parse(row.default_tlp),
         )
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is making a request: an organisation, maybe a user, and a role; or nobody."""
-
-    org_id: int | None
-    org_short: str | None = None
-    user_id: int | None = None
-    role: Role | None = None
-    through_hub: bool = False
-
-    @property
-    def authenticated(self) -> bool:
-        return self.org_id is not None
-
-
-ANONYMOUS = Principal(org_id=None)
 
 
 def identity_id_for(short_name: str) -> str:

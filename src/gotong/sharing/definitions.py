@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from gotong.core.auth import Principal
 from gotong.db.engine import write_transaction
 from gotong.errors import NotFound
 from gotong.intel.collections import add_collection, get_collection
 from gotong.intel.store import add_objects
 from gotong.orgs.models import OrgKind
-from gotong.orgs.service import Organisation, Principal, hub, list_orgs
+from gotong.orgs.service import Organisation, hub, list_orgs
 from gotong.sharing.service import GROUP_EXTENSION_ID, group_marking_definition, list_groups
 from gotong.sharing.tlp import TLP
 

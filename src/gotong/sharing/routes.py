@@ -7,18 +7,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from gotong.core.auth import Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Forbidden
+from gotong.http.dependencies import EngineDep, PrincipalDep
 from gotong.intel.collections import get_collection, require_read, view_for
 from gotong.intel.provenance import provenance
-from gotong.orgs.models import Role
 from gotong.orgs.routes import require_member, require_role
 from gotong.orgs.service import get_org
 from gotong.sharing.definitions import publish_definitions
 from gotong.sharing.models import GroupKind
 from gotong.sharing.receipts import list_receipts
 from gotong.sharing.service import SharingGroup, add_group, get_group, list_groups, load_reader, set_members
-from gotong.web import EngineDep, PrincipalDep
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
 

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select
 
 from gotong.audit import Action, record
+from gotong.core.auth import Principal
 from gotong.errors import Conflict, Invalid, NotFound
 from gotong.intel.models import collection_access, collections
 from gotong.orgs.models import organisations
-from gotong.orgs.service import Principal, get_org
+from gotong.orgs.service import get_org
 from gotong.sharing.models import GroupKind, sharing_group_members, sharing_groups
 from gotong.sharing.policy import Reader
 from gotong.sharing.tlp import TLP

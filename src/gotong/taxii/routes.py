@@ -9,18 +9,18 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
+from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
 from gotong.federation.origin import notify_change
+from gotong.http.dependencies import EngineDep, PrincipalDep, SettingsDep
 from gotong.intel import query
 from gotong.intel.collections import CollectionView, require_read, view_for, views_for
 from gotong.intel.status import get_status
 from gotong.intel.store import add_objects
-from gotong.orgs.service import Principal
 from gotong.settings import alert_window_micros
 from gotong.sharing.service import load_reader
 from gotong.taxii.media import TAXII_MEDIA_TYPE, check_accept, check_content_type
-from gotong.web import EngineDep, PrincipalDep, SettingsDep
 
 
 def negotiate(request: Request) -> None:

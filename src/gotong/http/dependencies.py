@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from gotong.core.auth import ANONYMOUS, Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Unauthorized
-from gotong.orgs.service import ANONYMOUS, Principal, authenticate
+from gotong.orgs.service import authenticate
 from gotong.settings import Settings
 
 

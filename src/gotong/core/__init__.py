@@ -1,0 +1,1 @@
+"""What every domain stands on: who is asking (auth), domain events, the job runner."""

@@ -1,0 +1,1 @@
+"""Shared HTTP pieces of the adapters: dependencies (engine, settings, principal), error mapping."""
