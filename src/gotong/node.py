@@ -1,7 +1,9 @@
-"""Bringing a node up: migrate the database and apply a preset (organisations and collections).
+"""Bringing a node up and saying who it is.
 
-A preset is a TOML file in ``gotong/data/presets``; applying it creates what is missing and leaves
-everything else alone, so ``gotong init`` can be run again at any time.
+``init_node`` migrates the database and applies a preset (organisations and collections). A preset
+is a TOML file in ``gotong/data/presets``; applying it creates what is missing and leaves everything
+else alone, so ``gotong init`` can be run again at any time. ``require_initialised`` is what
+``gotong serve`` checks first; ``node_identity`` and ``signed_checkpoint`` use the node's key.
 """
 
 from __future__ import annotations
@@ -9,16 +11,20 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, Engine, select
 
+from gotong.audit import checkpoint, load_or_create_key, public_key_b64
 from gotong.db.engine import write_transaction
-from gotong.db.migrate import upgrade
+from gotong.db.migrate import schema_revisions, upgrade
 from gotong.errors import Invalid, NotFound
 from gotong.intel.collections import add_collection, get_collection
 from gotong.orgs.models import OrgKind, organisations
-from gotong.orgs.service import add_org
+from gotong.orgs.service import add_org, get_org, hub
+from gotong.settings import Settings
 from gotong.sharing.definitions import publish_definitions
 
 
@@ -27,6 +33,7 @@ class InitReport:
     created_orgs: list[str] = field(default_factory=list)
     created_collections: list[str] = field(default_factory=list)
     definitions: int = 0
+    demo: str | None = None  # what loading the demo intelligence did, when asked for
 
 
 def available_presets() -> list[str]:
@@ -41,8 +48,16 @@ def load_preset(name: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def init_node(engine: Engine, *, preset: str | None = None) -> InitReport:
-    """Create or migrate the schema, then apply ``preset`` if given. Idempotent."""
+def init_node(engine: Engine, *, preset: str | None = None, demo: bool = False) -> InitReport:
+    """Create or migrate the schema, then apply ``preset`` if given (and the demo data). Idempotent.
+
+    Options are checked before anything is written: a bad preset or ``demo`` without the ``asean``
+    preset leaves the database as it was.
+    """
+    if preset is not None:
+        load_preset(preset)
+    if demo and preset != "asean":
+        raise Invalid("--demo needs --preset asean")
     upgrade(engine)
     report = InitReport()
     if preset is None:
@@ -80,4 +95,51 @@ def init_node(engine: Engine, *, preset: str | None = None) -> InitReport:
             )
             report.created_collections.append(coll["title"])
     report.definitions = publish_definitions(engine)
+    if demo:
+        from gotong.demo import load_demo
+
+        report.demo = load_demo(engine)
     return report
+
+
+def require_initialised(engine: Engine) -> None:
+    """Refuse (``Invalid``, naming ``gotong init``) a database not at this version's schema."""
+    current, head = schema_revisions(engine)
+    if current is None:
+        raise Invalid("the database has never been initialised; run 'gotong init' first")
+    if current != head:
+        raise Invalid(f"the database schema is at {current}, this version needs {head}; run 'gotong init'")
+
+
+@dataclass(frozen=True)
+class NodeIdentity:
+    """Who runs this node: the organisation, its STIX identity and the node's public key."""
+
+    organisation: str
+    identity_id: str
+    public_key: str
+
+
+def node_identity(conn: Connection, *, settings: Settings) -> NodeIdentity:
+    """The node's organisation (``GOTONG_NODE_ORG``, or the hub) and its key (made if absent)."""
+    org = get_org(conn, short_name=settings.node_org) if settings.node_org else hub(conn)
+    key = node_key(settings)
+    return NodeIdentity(
+        organisation=org.short_name, identity_id=org.identity_id, public_key=public_key_b64(key)
+    )
+
+
+def signed_checkpoint(conn: Connection, *, settings: Settings) -> dict[str, Any]:
+    """A checkpoint of the audit log signed with the node's key, named by its URL or title."""
+    return checkpoint(conn, key=node_key(settings), node=settings.base_url or settings.title)
+
+
+def node_key(settings: Settings) -> Ed25519PrivateKey:
+    """The node's Ed25519 key from ``GOTONG_NODE_KEY_FILE``, made (and its folder) the first time."""
+    path = Path(settings.node_key_file)
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise Invalid(f"node key file {str(path)!r}: {exc.strerror or exc}") from None
+    return load_or_create_key(path)

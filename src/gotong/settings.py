@@ -6,8 +6,15 @@ result along.
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+import os
+import sys
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATABASE_FILE = "gotong.db"
+NODE_KEY_FILE = "gotong-node.key"
 
 
 class Settings(BaseSettings):
@@ -15,9 +22,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GOTONG_", extra="ignore")
 
+    data_dir: str = Field(
+        default="",
+        description="Folder of the node's own files (the default SQLite database, the node key); "
+        "empty: the platform's user data folder, e.g. ~/.local/share/gotong",
+    )
     database_url: str = Field(
-        default="sqlite:///gotong.db",
-        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql+psycopg://user@host/db",
+        default="",
+        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db; "
+        "empty: the SQLite file gotong.db in the data folder",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -30,8 +43,9 @@ class Settings(BaseSettings):
     page_limit_max: int = Field(default=10000, ge=1)
     base_url: str = Field(default="", description="Public URL of the node; derived from the request if empty")
     node_key_file: str = Field(
-        default="gotong-node.key",
-        description="PEM file of the Ed25519 key that signs audit checkpoints; made (mode 0600) if absent",
+        default="",
+        description="PEM file of the Ed25519 key that signs audit checkpoints; made (mode 0600) if absent; "
+        "empty: gotong-node.key in the data folder",
     )
 
     warninglists: str = Field(
@@ -74,6 +88,27 @@ class Settings(BaseSettings):
         if value == "api":
             raise ValueError("'api' is taken by the REST API (/api/v1); choose another name")
         return value
+
+    @model_validator(mode="after")
+    def _files_in_the_data_dir(self) -> Settings:
+        # Resolved once, here, so that no state depends on the directory a command runs in.
+        folder = Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
+        self.data_dir = str(folder.absolute())
+        if not self.database_url:
+            self.database_url = f"sqlite:///{Path(self.data_dir) / DATABASE_FILE}"
+        if not self.node_key_file:
+            self.node_key_file = str(Path(self.data_dir) / NODE_KEY_FILE)
+        return self
+
+
+def default_data_dir() -> Path:
+    """The platform's folder for a user's application data, with ``gotong`` under it."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "gotong"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "gotong"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "gotong"
 
 
 def alert_window_micros(settings: Settings) -> int:

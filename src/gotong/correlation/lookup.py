@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Select, bindparam, exists, select
 
+from gotong.core.auth import Principal
 from gotong.correlation.index import observable_key
 from gotong.correlation.models import object_observables, observables, sighting_facts, warning_hits
 from gotong.correlation.observables import Observable, normalise
@@ -27,7 +28,9 @@ from gotong.errors import Invalid
 from gotong.intel.models import stix_objects
 from gotong.intel.query import render_timestamp, visible_versions
 from gotong.orgs.models import organisations
+from gotong.orgs.service import get_org
 from gotong.sharing.policy import Reader
+from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import now_micros
 
@@ -214,3 +217,10 @@ def _guess_kinds(value: str) -> list[str]:
         algorithm = _HASH_KINDS[len(value)]
         return [f"file:hashes.{algorithm}", f"x509-certificate:hashes.{algorithm}"]
     return ["domain-name"]
+
+
+def lookup_as(conn: Connection, *, org: str, value: str, kind: str | None = None) -> Correlation:
+    """:func:`lookup` as organisation ``org`` (a short name) sees the data."""
+    organisation = get_org(conn, short_name=org)
+    principal = Principal(org_id=organisation.id, org_short=organisation.short_name)
+    return lookup(conn, reader=load_reader(conn, principal), value=value, kind=kind)

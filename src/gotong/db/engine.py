@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from gotong.errors import Invalid
+from gotong.errors import Invalid, NotFound
 
 # One writer at a time per process; across processes the database's own lock (SQLite's
 # reserved lock, PostgreSQL's advisory lock) serialises writers. Serialised writers are what
@@ -25,8 +26,13 @@ def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
     return engine_or_conn.dialect.name == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, foreign keys and explicit transactions."""
+def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys and explicit transactions.
+
+    A SQLite file that does not exist is made on first use (with its folder) only when ``create``;
+    otherwise :class:`NotFound` names the file and ``gotong init``. PostgreSQL databases are never
+    made here: they must exist.
+    """
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError for malformed URLs
@@ -37,11 +43,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if backend == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
+        _sqlite_file(parsed.database, create=create)
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _tune_sqlite(engine)
     else:
         engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
     return engine
+
+
+def _sqlite_file(database: str | None, *, create: bool) -> None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return  # in memory, or a URI whose own options decide
+    path = Path(database)
+    if path.exists():
+        return
+    if not create:
+        raise NotFound(f"no database at {path.absolute()}; run 'gotong init' first")
+    path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -171,9 +171,15 @@ def remove_peer(conn: Connection, name: str) -> None:
 
 
 def reset_push(conn: Connection, name: str) -> None:
-    """Send everything stored again (idempotent at the peer), e.g. after the peer restored a backup."""
+    """Send everything stored again (idempotent at the peer), e.g. after the peer restored a backup.
+
+    The sent, withheld and deletion counts start again with the new pass, so that each stored
+    version is counted once, not once per pass.
+    """
     changed = conn.execute(
-        update(peers).where(peers.c.name == name).values(push_cursor=0, tombstone_cursor=0)
+        update(peers)
+        .where(peers.c.name == name)
+        .values(push_cursor=0, tombstone_cursor=0, sent=0, withheld=0, deletions_sent=0)
     )
     if changed.rowcount == 0:
         raise NotFound(f"no peer named {name!r}")
@@ -229,12 +235,16 @@ def peer_statuses(conn: Connection, *, now: int | None = None) -> list[PeerStatu
                 last_error_at=when(row.last_error_at),
                 sent=row.sent,
                 withheld=row.withheld,
-                received=int(
-                    conn.execute(
-                        select(func.count()).where(stix_objects.c.via_peer_id == peer.id)
-                    ).scalar_one()
-                ),
+                received=_received(conn, peer.id),
                 deletions_sent=row.deletions_sent,
             )
         )
     return statuses
+
+
+def _received(conn: Connection, peer_id: int) -> int:
+    """Versions that arrived from the peer: those stored, and those deleted since (their tombstones),
+    so that a deletion does not make the count go down."""
+    stored = conn.execute(select(func.count()).where(stix_objects.c.via_peer_id == peer_id)).scalar_one()
+    deleted = conn.execute(select(func.count()).where(tombstones.c.via_peer_id == peer_id)).scalar_one()
+    return int(stored) + int(deleted)

@@ -12,7 +12,7 @@ from gotong.audit import Action, record
 from gotong.core.auth import Principal, Role
 from gotong.errors import Conflict, Forbidden, Invalid, NotFound
 from gotong.intel.models import collection_access, collections
-from gotong.orgs.service import get_org
+from gotong.orgs.service import get_org, list_orgs
 from gotong.sharing.service import get_group
 from gotong.stix.timestamps import now_micros
 
@@ -234,3 +234,35 @@ def _collection(row: Any) -> Collection:
         writers_all=bool(row.writers_all),
         default_group_id=row.default_group_id,
     )
+
+
+@dataclass(frozen=True)
+class CollectionRights:
+    """A collection with who may read and write it: ``all``, or the organisations' short names."""
+
+    collection: Collection
+    readers: list[str] | str
+    writers: list[str] | str
+
+
+def list_collection_rights(conn: Connection) -> list[CollectionRights]:
+    """Every collection with the names of its readers and writers (for operators)."""
+    short = {o.id: o.short_name for o in list_orgs(conn)}
+    granted: dict[str, dict[str, list[str]]] = {}
+    for row in conn.execute(select(collection_access)):
+        names = granted.setdefault(row.collection_id, {"read": [], "write": []})
+        if row.can_read:
+            names["read"].append(short[row.org_id])
+        if row.can_write:
+            names["write"].append(short[row.org_id])
+    result = []
+    for coll in list_collections(conn):
+        names = granted.get(coll.id, {"read": [], "write": []})
+        result.append(
+            CollectionRights(
+                collection=coll,
+                readers=ALL if coll.readers_all else sorted(names["read"]),
+                writers=ALL if coll.writers_all else sorted(names["write"]),
+            )
+        )
+    return result

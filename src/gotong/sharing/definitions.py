@@ -13,12 +13,19 @@ from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
 from gotong.db.engine import write_transaction
-from gotong.errors import NotFound
+from gotong.errors import Invalid, NotFound
 from gotong.intel.collections import add_collection, get_collection
 from gotong.intel.store import add_objects
 from gotong.orgs.models import OrgKind
-from gotong.orgs.service import Organisation, hub, list_orgs
-from gotong.sharing.service import GROUP_EXTENSION_ID, group_marking_definition, list_groups
+from gotong.orgs.service import Organisation, add_org, hub, list_orgs
+from gotong.sharing.models import GroupKind
+from gotong.sharing.service import (
+    GROUP_EXTENSION_ID,
+    SharingGroup,
+    add_group,
+    group_marking_definition,
+    list_groups,
+)
 from gotong.sharing.tlp import TLP
 
 DEFINITIONS_ALIAS = "gotong-definitions"
@@ -97,3 +104,57 @@ def _identity(org: Organisation) -> dict[str, Any]:
     if org.country:
         identity["x_gotong_country"] = org.country
     return identity
+
+
+def add_org_and_publish(
+    engine: Engine,
+    *,
+    short_name: str,
+    name: str,
+    country: str | None = None,
+    kind: str = "national-cert",
+    parent: str | None = None,
+    actor: str = "system",
+) -> Organisation:
+    """Add an organisation, then publish its STIX identity in the definitions collection."""
+    try:
+        org_kind = OrgKind(kind)
+    except ValueError:
+        raise Invalid(f"unknown organisation kind {kind!r}; use one of {', '.join(ORG_KINDS)}") from None
+    with write_transaction(engine) as conn:
+        created = add_org(
+            conn, short_name=short_name, name=name, country=country, kind=org_kind, parent=parent, actor=actor
+        )
+    publish_definitions(engine)
+    return created
+
+
+def add_group_and_publish(
+    engine: Engine,
+    *,
+    name: str,
+    members: list[str],
+    kind: str = "community",
+    owner: str | None = None,
+    actor: str = "system",
+) -> SharingGroup:
+    """Create a sharing group (owned by the hub unless ``owner``), then publish its marking."""
+    try:
+        group_kind = GroupKind(kind)
+    except ValueError:
+        raise Invalid(f"unknown group kind {kind!r}; use one of {', '.join(GROUP_KINDS)}") from None
+    with write_transaction(engine) as conn:
+        created = add_group(
+            conn,
+            name=name,
+            members=members,
+            kind=group_kind,
+            owner=owner or hub(conn).short_name,
+            actor=actor,
+        )
+    publish_definitions(engine)
+    return created
+
+
+ORG_KINDS = tuple(k.value for k in OrgKind)
+GROUP_KINDS = tuple(k.value for k in GroupKind)

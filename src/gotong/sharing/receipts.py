@@ -18,8 +18,10 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from gotong.audit import Action, read_details, record
 from gotong.db.engine import write_transaction
 from gotong.errors import Invalid
+from gotong.intel.collections import get_collection
 from gotong.intel.models import stix_objects
 from gotong.orgs.models import organisations
+from gotong.orgs.service import get_org
 from gotong.sharing.models import retrieval_items, retrievals
 from gotong.stix.timestamps import format_micros, now_micros
 
@@ -164,3 +166,13 @@ def list_receipts(
         )
         for r in conn.execute(query)
     ]
+
+
+def receipts_of(
+    conn: Connection, *, org: str, collection: str | None = None, stix_id: str | None = None
+) -> list[Receipt]:
+    """Who retrieved what organisation ``org`` (a short name) submitted, in one collection (id or
+    alias) or of one object."""
+    org_id = get_org(conn, short_name=org).id
+    collection_id = get_collection(conn, collection).id if collection else None
+    return list_receipts(conn, org_id=org_id, collection_id=collection_id, stix_id=stix_id)

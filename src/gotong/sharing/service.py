@@ -248,3 +248,8 @@ def _dedupe(names: list[str]) -> list[str]:
         if name.strip():
             seen.setdefault(name.strip(), None)
     return list(seen)
+
+
+def group_marking(conn: Connection, *, name: str) -> dict[str, Any]:
+    """The STIX marking-definition that publishes the sharing group ``name``."""
+    return group_marking_definition(get_group(conn, name=name))

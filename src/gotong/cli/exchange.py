@@ -1,0 +1,100 @@
+"""Bundles in and out: ``import`` and ``export``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gotong.cli.base import State, main, pass_state
+from gotong.errors import Invalid
+from gotong.feeds.service import EXPORT_FORMATS, export_feed
+from gotong.intel.bulk import export_bundle, import_files
+from gotong.sharing.tlp import TLP
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--org", "org_short", required=True, help="Submitting organisation.")
+@click.option("--collection", "collection_id", help="Collection id or alias (default: the only/first one).")
+@click.option("--through-hub", is_flag=True, help="Publish under the hub's name (anonymous submission).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@pass_state
+def import_(
+    state: State,
+    files: tuple[str, ...],
+    org_short: str,
+    collection_id: str | None,
+    through_hub: bool,
+    quiet: bool,
+) -> None:
+    """Import STIX 2.1 (or 2.0, upgraded) bundles or JSON files of objects, streamed."""
+    summary = import_files(
+        state.engine,
+        files=list(files),
+        org=org_short,
+        collection_id=collection_id,
+        through_hub=through_hub,
+        **state.ingest(),
+        progress=not quiet and sys.stderr.isatty(),
+        on_rejected=lambda line: click.echo(line, err=True),
+    )
+    click.echo(summary.line(), err=True)
+    if summary.rejected:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--org", "org_short", required=True, help="Export as this organisation sees it.")
+@click.option("--collection", "collection_id", help="Collection id or alias (default: all readable).")
+@click.option("--type", "types", multiple=True, help="Only these STIX types (repeatable).")
+@click.option("--added-after", help="Only versions added after this timestamp.")
+@click.option("--all-versions", is_flag=True, help="Every version, not only the latest.")
+@click.option("--include-expired", is_flag=True, help="Keep indicators past their valid_until.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="stix",
+    show_default=True,
+    help="stix streams a bundle; the others render the latest versions.",
+)
+@click.option(
+    "--ceiling", help="Leave out anything marked above this TLP, e.g. clear for a public blocklist."
+)
+@pass_state
+def export(
+    state: State,
+    org_short: str,
+    collection_id: str | None,
+    types: tuple[str, ...],
+    added_after: str | None,
+    all_versions: bool,
+    include_expired: bool,
+    fmt: str,
+    ceiling: str | None,
+) -> None:
+    """Write what the organisation may see to stdout: a STIX bundle, MISP, CSV, blocklists or IDS rules.
+
+    A collection the organisation may not read is an error (exit status 1), not an empty bundle.
+    """
+    if fmt == "stix" and not ceiling:
+        export_bundle(
+            state.engine,
+            out=sys.stdout,
+            org=org_short,
+            collection_id=collection_id,
+            types=list(types),
+            added_after=added_after,
+            all_versions=all_versions,
+            include_expired=include_expired,
+        )
+        return
+    if types or added_after or all_versions or include_expired:
+        raise Invalid(
+            "--type, --added-after, --all-versions and --include-expired go with --format stix only"
+        )
+    limit = TLP.parse(ceiling) if ceiling else TLP.RED
+    sys.stdout.write(
+        export_feed(state.engine, org=org_short, collection_id=collection_id, fmt=fmt, ceiling=limit)
+    )
