@@ -7,12 +7,12 @@ from typing import IO
 import click
 
 from gotong.audit import VerifyResult, verify, verify_checkpoint
-from gotong.cli.base import State, main, pass_state, print_json
+from gotong.cli.base import State, pass_state, print_json
 from gotong.db.engine import read_connection
 from gotong.node import signed_checkpoint
 
 
-@main.group()
+@click.group()
 def audit() -> None:
     """The tamper-evident audit log (a hash chain with signed checkpoints)."""
 

@@ -2,11 +2,14 @@
 
 Commands are thin: parse options, open one transaction (or none), call one service function, print.
 Every problem a user can cause ends in one line on stderr and a non-zero exit status, never a
-traceback. Domain modules beside this one add their commands to :data:`main`.
+traceback. The commands live in modules beside this one, one per domain; :data:`COMMANDS` names
+them, and a module is imported only when one of its commands runs (some domains pull in libraries
+that take seconds to load, such as misp-stix for feeds).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -25,8 +28,38 @@ from gotong.settings import Settings, alert_window_micros, load_settings
 
 ACTOR = "cli"  # who the audit log names for what an operator does through this command
 
+# Each command or group of ``gotong``: the module that defines it, and its name there.
+COMMANDS = {
+    "init": "node:init",
+    "serve": "node:serve",
+    "node": "node:node",
+    "org": "orgs:org",
+    "user": "orgs:user",
+    "token": "orgs:token",
+    "collection": "collections:collection",
+    "import": "exchange:import_",
+    "export": "exchange:export",
+    "feed": "feeds:feed",
+    "peer": "peers:peer",
+    "group": "groups:group",
+    "receipts": "reads:receipts",
+    "lookup": "reads:lookup",
+    "audit": "audit:audit",
+}
+
 
 class _Cli(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name].split(":")
+        command = getattr(importlib.import_module(f"gotong.cli.{module}"), name)
+        assert isinstance(command, click.Command)
+        return command
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from gotong.cli.base import ACTOR, State, main, pass_state, print_rows
+from gotong.cli.base import ACTOR, State, pass_state, print_rows
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.collections import add_collection, list_collection_rights
 
 
-@main.group()
+@click.group()
 def collection() -> None:
     """TAXII collections."""
 

@@ -6,14 +6,14 @@ import sys
 
 import click
 
-from gotong.cli.base import State, main, pass_state
+from gotong.cli.base import State, pass_state
 from gotong.errors import Invalid
 from gotong.feeds.service import EXPORT_FORMATS, export_feed
 from gotong.intel.bulk import export_bundle, import_files
 from gotong.sharing.tlp import TLP
 
 
-@main.command("import")
+@click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--org", "org_short", required=True, help="Submitting organisation.")
 @click.option("--collection", "collection_id", help="Collection id or alias (default: the only/first one).")
@@ -44,7 +44,7 @@ def import_(
         sys.exit(1)
 
 
-@main.command()
+@click.command()
 @click.option("--org", "org_short", required=True, help="Export as this organisation sees it.")
 @click.option("--collection", "collection_id", help="Collection id or alias (default: all readable).")
 @click.option("--type", "types", multiple=True, help="Only these STIX types (repeatable).")

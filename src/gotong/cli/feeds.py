@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import click
 
-from gotong.cli.base import State, counter, main, pass_state, print_json, print_rows, report_lines
+from gotong.cli.base import State, counter, pass_state, print_json, print_rows, report_lines
 from gotong.db.engine import read_connection, write_transaction
 from gotong.feeds.fetch import authorization
 from gotong.feeds.imports import import_source, run_feeds
@@ -23,7 +23,7 @@ from gotong.feeds.registry import (
 from gotong.feeds.service import import_formats
 
 
-@main.group()
+@click.group()
 def feed() -> None:
     """Feeds in the formats CERTs already use: MISP, abuse.ch, Shadowserver, plain lists."""
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from gotong.cli.base import ACTOR, State, csv_list, main, pass_state, print_json, print_rows
+from gotong.cli.base import ACTOR, State, csv_list, pass_state, print_json, print_rows
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
 from gotong.sharing.definitions import GROUP_KINDS, add_group_and_publish
 from gotong.sharing.service import group_marking, list_groups, set_members
 
 
-@main.group()
+@click.group()
 def group() -> None:
     """Sharing groups: named audiences that objects address through a marking definition."""
 

@@ -6,12 +6,12 @@ from dataclasses import asdict
 
 import click
 
-from gotong.cli.base import State, main, pass_state, print_json
+from gotong.cli.base import State, pass_state, print_json
 from gotong.db.engine import read_connection
 from gotong.node import init_node, node_identity, require_initialised
 
 
-@main.command()
+@click.command()
 @click.option("--preset", help="Apply a network preset, e.g. 'asean'.")
 @click.option("--database", "database", help="SQLAlchemy URL; overrides GOTONG_DATABASE_URL.")
 @click.option("--demo", is_flag=True, help="Load a little demo intelligence (needs --preset asean).")
@@ -33,7 +33,7 @@ def init(ctx: click.Context, preset: str | None, database: str | None, demo: boo
         click.echo(report.demo)
 
 
-@main.command()
+@click.command()
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
 @pass_state
@@ -55,7 +55,7 @@ def serve(state: State, host: str | None, port: int | None) -> None:
     )
 
 
-@main.group()
+@click.group()
 def node() -> None:
     """This node's identity in the federation."""
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import click
 
-from gotong.cli.base import ACTOR, State, main, pass_state, print_rows
+from gotong.cli.base import ACTOR, State, pass_state, print_rows
 from gotong.core.auth import Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.orgs.service import add_user, create_token, list_orgs, list_tokens, revoke_token, set_default_tlp
@@ -18,7 +18,7 @@ ROLES = [r.value for r in Role]
 _DAY = 86_400_000_000
 
 
-@main.group()
+@click.group()
 def org() -> None:
     """Organisations of the network."""
 
@@ -73,7 +73,7 @@ def org_set_default_tlp(state: State, short: str, tlp: str) -> None:
     click.echo(f"{updated.short_name} default marking {updated.default_tlp.label}")
 
 
-@main.group()
+@click.group()
 def user() -> None:
     """Users of organisations."""
 
@@ -90,7 +90,7 @@ def user_add(state: State, email: str, org_short: str, role: str) -> None:
     click.echo(f"{email.lower()} {org_short} {role}")
 
 
-@main.group()
+@click.group()
 def token() -> None:
     """API tokens (shown once, stored hashed)."""
 

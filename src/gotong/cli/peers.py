@@ -7,13 +7,13 @@ from dataclasses import asdict
 import click
 import httpx
 
-from gotong.cli.base import State, csv_list, main, pass_state, print_json, print_rows
+from gotong.cli.base import State, csv_list, pass_state, print_json, print_rows
 from gotong.db.engine import read_connection, write_transaction
 from gotong.federation.service import add_peer, list_peers, peer_statuses, remove_peer, reset_push
 from gotong.federation.sync import SyncError, sync_peer_once
 
 
-@main.group()
+@click.group()
 def peer() -> None:
     """Other nodes this node exchanges intelligence with (TAXII push and pull)."""
 

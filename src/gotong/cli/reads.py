@@ -6,13 +6,13 @@ from dataclasses import asdict
 
 import click
 
-from gotong.cli.base import State, main, pass_state, print_json, print_rows
+from gotong.cli.base import State, pass_state, print_json, print_rows
 from gotong.correlation.lookup import lookup_as
 from gotong.db.engine import read_connection
 from gotong.sharing.receipts import receipts_of
 
 
-@main.command()
+@click.command()
 @click.option("--org", "org_short", required=True, help="The submitting organisation asking.")
 @click.option("--collection", "collection_id", help="Collection id or alias.")
 @click.option("--object", "stix_id", help="One object id.")
@@ -28,7 +28,7 @@ def receipts(
     print_rows([asdict(r) for r in found], as_json, columns)
 
 
-@main.command()
+@click.command()
 @click.argument("value")
 @click.option("--org", "org_short", required=True, help="Look up as this organisation sees it.")
 @click.option("--kind", help="Observable kind, e.g. ipv4-addr, domain-name, url, file:hashes.SHA-256.")

@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 from gotong.errors import Invalid
 from gotong.feeds.exporters import export_blocklist, export_csv, export_snort, export_suricata, tlp_of
 from gotong.feeds.lines import FeedConfig, feed_formats, parse_feed
-from gotong.feeds.misp import misp_event_to_stix, read_misp_feed, stix_to_misp_event
 from gotong.intel.bulk import export_bundle, read_objects
 from gotong.intel.store import StatusReport
 from gotong.sharing.tlp import TLP
@@ -83,11 +82,16 @@ def converted_batches(
     if fmt == STIX_FORMAT:
         yield from _stix_batches(path)
     elif fmt == "misp-feed":
+        # misp-stix takes seconds to import: only the MISP formats load it (see gotong.cli.base).
+        from gotong.feeds.misp import read_misp_feed
+
         if not path.is_dir():
             raise Invalid(f"{source}: a MISP feed is a folder with manifest.json")
         for _uuid, converted in read_misp_feed(path):
             yield converted.objects, converted.problems
     elif fmt == "misp-event":
+        from gotong.feeds.misp import misp_event_to_stix
+
         event = _json(path)
         converted = misp_event_to_stix(event)
         yield converted.objects, converted.problems
@@ -139,6 +143,8 @@ def export_feed(engine: Engine, *, org: str, collection_id: str | None, fmt: str
     if fmt == "stix":
         return json.dumps({"type": "bundle", "id": bundle["id"], "objects": objects})
     if fmt == "misp":
+        from gotong.feeds.misp import stix_to_misp_event
+
         return json.dumps(stix_to_misp_event(objects), indent=1)
     if fmt == "csv":
         return export_csv(objects, ceiling=ceiling)
