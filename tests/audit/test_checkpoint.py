@@ -231,7 +231,7 @@ def test_a_malformed_trusted_key_is_refused(engine: Engine, key: Ed25519PrivateK
 
 
 def test_the_key_file_is_made_private_once_and_reused(tmp_path: Path) -> None:
-    path = tmp_path / Settings().node_key_file
+    path = Path(Settings(data_dir=str(tmp_path)).node_key_file)  # the default file, in the data folder
     first = load_or_create_key(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
