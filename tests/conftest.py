@@ -35,6 +35,15 @@ def pytest_report_header() -> str:
     return f"gotong database engine under test: {ENGINE_KIND}"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_allowed() -> Iterator[None]:
+    """The suite's feed sites, webhook listeners and peers listen on loopback, which the outbound
+    policy refuses by default; allow it as an operator would (tests/security/ checks the refusals)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GOTONG_OUTBOUND_ALLOW", "127.0.0.0/8")
+        yield
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database of the engine under test, removed afterwards."""

@@ -41,11 +41,25 @@ class Settings(BaseSettings):
     max_content_length: int = Field(default=10 * 1024 * 1024, ge=1024)
     page_limit_default: int = Field(default=1000, ge=1)
     page_limit_max: int = Field(default=10000, ge=1)
+    status_ttl_hours: float = Field(
+        default=168.0,
+        gt=0,
+        le=168.0,
+        description="How long a TAXII status resource is shown (statuses are deleted after a week)",
+    )
     base_url: str = Field(default="", description="Public URL of the node; derived from the request if empty")
     node_key_file: str = Field(
         default="",
         description="PEM file of the Ed25519 key that signs audit checkpoints; made (mode 0600) if absent; "
         "empty: gotong-node.key in the data folder",
+    )
+
+    outbound_allow: str = Field(
+        default="",
+        description=(
+            "Internal destinations feeds, webhooks and peers may reach despite the outbound policy: "
+            "host names, addresses or CIDR networks, comma-separated (e.g. 10.20.0.0/16,hub.cert.example)"
+        ),
     )
 
     warninglists: str = Field(

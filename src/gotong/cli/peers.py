@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import click
-import httpx
 
 from gotong.cli.base import State, csv_list, pass_state, print_json, print_rows
+from gotong.core.outbound import outbound_client
 from gotong.db.engine import read_connection, write_transaction
 from gotong.federation.service import add_peer, list_peers, peer_statuses, remove_peer, reset_push
 from gotong.federation.sync import SyncError, sync_peer_once
@@ -112,7 +112,7 @@ def peer_status(state: State, as_json: bool) -> None:
 @pass_state
 def peer_sync(state: State, name: str) -> None:
     """Push everything pending and pull once, now (the server does this continuously)."""
-    with httpx.Client(timeout=30) as client:
+    with outbound_client(state.settings, timeout=30) as client:
         try:
             moved = sync_peer_once(state.engine, name, client)
         except SyncError as exc:

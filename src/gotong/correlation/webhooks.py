@@ -21,6 +21,7 @@ import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from gotong.core.auth import Principal
+from gotong.core.outbound import outbound_client
 from gotong.correlation.alerts import alerts_for
 from gotong.correlation.models import webhook_deliveries, webhooks
 from gotong.db.engine import read_connection, write_transaction
@@ -159,7 +160,7 @@ class AlertDispatcher:
     def __init__(self, engine: Engine, *, interval: float = 0.5, client: httpx.Client | None = None) -> None:
         self._engine = engine
         self._interval = interval
-        self._client = client or httpx.Client(timeout=10)
+        self._client = client or outbound_client(timeout=10)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gotong-webhooks", daemon=True)
         self._thread.start()

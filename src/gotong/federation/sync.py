@@ -33,6 +33,7 @@ import orjson
 from sqlalchemy import Connection, Engine, select, update
 
 from gotong.core.auth import Principal
+from gotong.core.outbound import outbound_client
 from gotong.correlation.index import DEFAULT_ALERT_WINDOW
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
@@ -547,7 +548,7 @@ class PeerSync:
     def _push_loop(self, name: str) -> None:
         backoff = 0.5
         seen = generation()
-        with httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
+        with outbound_client(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
             while not self._stop.is_set():
                 peer = self._peer(name)
                 if peer is None or not peer.push:
@@ -563,7 +564,7 @@ class PeerSync:
     def _pull_loop(self, name: str) -> None:
         backoff = 0.5
         live = True
-        with httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
+        with outbound_client(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
             while not self._stop.is_set():
                 peer = self._peer(name)
                 if peer is None or not peer.pull:

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import orjson
 
+from gotong.core.outbound import excerpt
 from gotong.errors import Invalid
 
 TAXII_ACCEPT = "application/taxii+json;version=2.1"
@@ -91,7 +92,8 @@ def fetch(
             if response.status_code == 304:
                 return Fetched(None, etag, last_modified, not_modified=True)
             if response.status_code >= 400:
-                raise FetchError(f"GET {url}: HTTP {response.status_code} {response.reason_phrase}")
+                phrase = excerpt(response.reason_phrase, 60)
+                raise FetchError(f"GET {url}: HTTP {response.status_code} {phrase}")
             size = 0
             with into.open("wb") as out:
                 for chunk in response.iter_bytes():
@@ -102,8 +104,8 @@ def fetch(
             return Fetched(
                 into, response.headers.get("ETag"), response.headers.get("Last-Modified"), not_modified=False
             )
-    except httpx.HTTPError as exc:
-        raise FetchError(f"GET {url}: {exc.__class__.__name__}: {exc}") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise FetchError(f"GET {url}: {_fault(exc)}") from None
 
 
 def fetch_json(client: httpx.Client, url: str, *, credentials: str | None = None) -> Any:
@@ -157,8 +159,8 @@ def taxii_pages(
             response = client.get(
                 objects_url, params=params, headers=_headers(credentials, {"Accept": TAXII_ACCEPT})
             )
-        except httpx.HTTPError as exc:
-            raise FetchError(f"GET {objects_url}: {exc.__class__.__name__}: {exc}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise FetchError(f"GET {objects_url}: {_fault(exc)}") from None
         if response.status_code >= 400:
             raise FetchError(f"GET {objects_url}: HTTP {response.status_code} {_reason(response)}")
         try:
@@ -177,12 +179,22 @@ def taxii_pages(
         params = {**params, "next": str(next_token)}
 
 
+def _fault(exc: Exception) -> str:
+    """What went wrong, in words of our own and at most a short excerpt of anything the remote said."""
+    return f"{exc.__class__.__name__}: {excerpt(str(exc), 200)}"
+
+
 def _reason(response: httpx.Response) -> str:
-    """The TAXII error's title or description if the body has one, else the status phrase."""
+    """A short excerpt of the TAXII error's title or description if the body has one, else the status phrase.
+
+    The server is not trusted: what it says is cut and stripped of control characters before it
+    reaches a feed's status, where others read it.
+    """
+    phrase = excerpt(response.reason_phrase, 60)
     try:
         body = response.json()
     except ValueError:
-        return response.reason_phrase
+        return phrase
     if isinstance(body, dict):
-        return str(body.get("description") or body.get("title") or response.reason_phrase)
-    return response.reason_phrase
+        return excerpt(str(body.get("description") or body.get("title") or phrase), 120)
+    return phrase

@@ -29,6 +29,7 @@ import orjson
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from gotong.core.auth import Principal
+from gotong.core.outbound import outbound_client
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Conflict, GotongError, Invalid, NotFound
@@ -356,7 +357,7 @@ def run_feed(
         return report
 
     own_client = client is None
-    http = client or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
+    http = client or outbound_client(timeout=TIMEOUT, follow_redirects=True)
     try:
         with tempfile.TemporaryDirectory(prefix="gotong-feed-") as tmp:
             if row.format == TAXII:
@@ -599,7 +600,7 @@ class FeedScheduler:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        with httpx.Client(timeout=TIMEOUT, follow_redirects=True) as client:
+        with outbound_client(timeout=TIMEOUT, follow_redirects=True) as client:
             while not self._stop.wait(self._interval):
                 try:
                     for run in run_due(
