@@ -22,6 +22,7 @@ from gotong.federation.changes import router as changes_router
 from gotong.federation.sync import PeerSync
 from gotong.feeds.registry import FeedScheduler
 from gotong.feeds.routes import router as feeds_router
+from gotong.http.security import install as install_edge_defences
 from gotong.orgs.routes import router as orgs_router
 from gotong.settings import Settings, alert_window_micros
 from gotong.sharing.receipts import ReceiptRecorder
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.receipts = receipts
     app.state.warninglists = configured_warninglists(settings)
+    install_edge_defences(app, settings)
     app.include_router(taxii_router)
     app.include_router(orgs_router)
     app.include_router(correlation_router)
@@ -102,7 +104,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Not found", 405: "Method not allowed"}
         description = {404: f"no resource at {request.url.path}"}.get(exc.status_code, str(exc.detail))
-        return error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), description)
+        response = error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), description)
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         le=168.0,
         description="How long a TAXII status resource is shown (statuses are deleted after a week)",
     )
+    auth_failures_per_minute: int = Field(
+        default=20, ge=1, description="Failed authentications a client address may make a minute before 429"
+    )
     base_url: str = Field(default="", description="Public URL of the node; derived from the request if empty")
     node_key_file: str = Field(
         default="",

@@ -141,9 +141,11 @@ FORBIDDEN_URLS = [
 @pytest.mark.parametrize("url", FORBIDDEN_URLS)
 def test_every_form_of_an_internal_address_is_refused_before_any_connection(url: str) -> None:
     guard = _Guard()
-    with httpx.Client(transport=PolicyTransport(OutboundPolicy(), guard)) as client:
-        with pytest.raises(httpx.ConnectError):
-            client.get(url)
+    with (
+        httpx.Client(transport=PolicyTransport(OutboundPolicy(), guard)) as client,
+        pytest.raises(httpx.ConnectError),
+    ):
+        client.get(url)
     assert guard.reached == []
 
 
@@ -205,7 +207,7 @@ def test_a_name_that_resolves_to_loopback_is_refused_unless_the_name_is_allowed(
 def test_a_redirect_to_a_forbidden_address_is_refused_at_that_hop() -> None:
     with listener("127.0.0.1") as front, listener("127.0.0.2") as inner:
         front.redirect_to = inner.url("/secret")
-        with _client("127.0.0.1/32") as client, pytest.raises(OutboundRefused, match="127.0.0.2"):
+        with _client("127.0.0.1/32") as client, pytest.raises(OutboundRefused, match=r"127\.0\.0\.2"):
             client.get(front.url("/go"))
         assert (front.hits, inner.hits) == (["/go"], [])
         with _client("127.0.0.0/8") as client:  # positive control: allowed, the hop is followed

@@ -122,7 +122,7 @@ def alerts_for(
 
 def acknowledge(conn: Connection, *, reader: Reader, alert_id: int, by: str, now: int) -> AlertView:
     """Mark an alert acknowledged by a user; only someone who may know of the alert can."""
-    found = alerts_for(conn, reader=reader, alert_ids=[alert_id])
+    found = alerts_for(conn, reader=reader, alert_ids=[alert_id]) if 0 < alert_id < 2**63 else []
     if not found:
         raise NotFound(f"no alert {alert_id} is visible to you")
     if reader.org_id is None:

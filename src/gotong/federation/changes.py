@@ -34,6 +34,7 @@ from gotong.federation.service import Peer, get_peer_by_id
 from gotong.federation.sync import Facts, pending, sendable
 from gotong.http.dependencies import EngineDep, PrincipalDep
 from gotong.intel.collections import require_read, view_for
+from gotong.intel.limits import parse_count
 from gotong.orgs.routes import require_member
 from gotong.sharing.policy import Marked, Reader, may_see
 from gotong.sharing.service import load_reader
@@ -57,9 +58,12 @@ class Cursor:
         if not text:
             return cls()
         added, dot, grave = text.strip().partition(".")
-        if not (added.isdigit() and dot and grave.isdigit()):
-            raise Invalid(f"change-feed cursor {text!r} is not <date_added>.<tombstone>")
-        return cls(int(added), int(grave))
+        try:
+            if not dot:
+                raise Invalid("no dot")
+            return cls(parse_count("cursor", added), parse_count("cursor", grave))
+        except Invalid:
+            raise Invalid(f"change-feed cursor {text[:60]!r} is not <date_added>.<tombstone>") from None
 
     def __str__(self) -> str:
         return f"{self.date_added}.{self.tombstone}"

@@ -18,6 +18,7 @@ from gotong.audit import Action, record
 from gotong.errors import Forbidden, Invalid, NotFound
 from gotong.federation.models import tombstones
 from gotong.federation.origin import peer_for_org
+from gotong.intel.limits import check_filter_values, parse_count
 from gotong.intel.models import stix_objects
 from gotong.sharing.policy import Reader, visibility_clause
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
@@ -38,6 +39,13 @@ class ObjectFilter:
     # When set, indicators whose valid_until is at or before this time are left out.
     active_at: int | None = None
 
+    def __post_init__(self) -> None:
+        # However a filter is built (query string, route, service), it is bounded before any query.
+        check_filter_values("match[id]", self.ids)
+        check_filter_values("match[type]", self.types)
+        check_filter_values("match[version]", self.versions)
+        check_filter_values("match[spec_version]", self.spec_versions)
+
     @classmethod
     def parse(
         cls,
@@ -57,7 +65,9 @@ class ObjectFilter:
             except TimestampError as exc:
                 raise Invalid(f"added_after: {exc}") from None
         parsed_versions: list[str | int] = []
-        for value in _split(versions) or [default_version]:
+        wanted_versions = _split(versions) or [default_version]
+        check_filter_values("match[version]", wanted_versions)  # before parsing each one
+        for value in wanted_versions:
             if value in {"first", "last", "all"}:
                 parsed_versions.append(value)
             else:
@@ -139,10 +149,10 @@ def decode_cursor(token: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
         prefix, _, value = raw.partition(":")
-        if prefix != "g1" or not value.isdigit():
+        if prefix != "g1":
             raise ValueError
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return parse_count("next", value)
+    except (ValueError, binascii.Error, UnicodeDecodeError, Invalid):
         raise Invalid(f"next: {token!r} is not a paging token issued by this server") from None
 
 

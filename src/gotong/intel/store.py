@@ -22,7 +22,9 @@ from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
 from gotong.federation.origin import notify_change, peer_for_org
 from gotong.intel.collections import require_write, view_for
-from gotong.intel.models import statuses, stix_objects
+from gotong.intel.limits import check_envelope
+from gotong.intel.models import stix_objects
+from gotong.intel.status import record_status
 from gotong.orgs.service import get_org, hub
 from gotong.sharing.service import group_ids_by_marking
 from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
@@ -112,6 +114,8 @@ def add_objects(
     """
     if principal.org_id is None:
         raise Invalid("only an authenticated organisation can add objects")
+    objects = list(objects)
+    check_envelope(objects)
     with read_connection(engine) as conn:
         view = view_for(conn, principal, collection_id)
         require_write(view)
@@ -147,25 +151,7 @@ def add_objects(
             alert_window=alert_window,
             via_peer=via_peer,
         )
-        conn.execute(
-            insert(statuses).values(
-                id=report.id,
-                collection_id=report.collection_id,
-                org_id=org.id,
-                request_timestamp=report.request_timestamp,
-                status="complete",
-                total_count=report.total,
-                success_count=len(report.successes),
-                failure_count=len(report.failures),
-                pending_count=0,
-                details=orjson.dumps(
-                    {
-                        "successes": [o.taxii() for o in report.successes],
-                        "failures": [o.taxii() for o in report.failures],
-                    }
-                ).decode(),
-            )
-        )
+        record_status(conn, report=report, org_id=org.id)
         record(
             conn,
             action=Action.OBJECTS_ADD,

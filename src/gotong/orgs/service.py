@@ -265,7 +265,8 @@ def list_tokens(conn: Connection, *, org: str | None = None) -> list[TokenInfo]:
 
 def revoke_token(conn: Connection, *, token: str, actor: str = "system") -> TokenInfo:
     """Revoke one token, named by its id (see ``list_tokens``) or by the whole secret."""
-    condition = api_tokens.c.id == int(token) if token.isdigit() else api_tokens.c.token_hash == _hash(token)
+    by_id = token.isascii() and token.isdigit() and len(token) <= 18
+    condition = api_tokens.c.id == int(token) if by_id else api_tokens.c.token_hash == _hash(token)
     row = conn.execute(select(api_tokens.c.id, api_tokens.c.revoked_at).where(condition)).first()
     if row is None:
         raise NotFound("no such token (give its id from 'gotong token list', or the whole token)")

@@ -9,6 +9,16 @@ keep it off the hot path:
   ``[...]``, observations joined by AND/OR/FOLLOWEDBY -- are recognised by one regular expression built
   from the grammar's lexer rules, a strict subset of the grammar.  What it does not match goes to
   ``stix2-patterns``; the fast path never rejects anything itself.  Tests check it against the parser.
+
+And three things keep a hostile pattern from costing a CPU for minutes (the ANTLR lexer is quadratic in
+the escaped quotes of an unterminated string: 2 KB of them cost 1.5 s, 15 KB cost 43 s):
+
+* a pattern is at most :data:`MAX_PATTERN_LENGTH` characters;
+* a linear pre-scan refuses, before the parser sees them, what the lexer would reject slowly anyway:
+  an unterminated string literal, an escape other than ``\\'`` and ``\\\\`` in one, and brackets or
+  parentheses nested deeper than :data:`MAX_PATTERN_DEPTH`;
+* :func:`pattern_budget` gives one request (an envelope) a total of parser time; once it is spent,
+  further patterns that need the parser are refused, with words that say so.
 """
 
 from __future__ import annotations
@@ -17,6 +27,9 @@ import contextlib
 import io
 import re
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 
 from stix2patterns.exceptions import ParseException
@@ -24,7 +37,11 @@ from stix2patterns.v21.object_validator import HASHES_REGEX
 from stix2patterns.v21.pattern import Pattern
 from stix2patterns.validator import run_validator
 
-__all__ = ["pattern_problem"]
+__all__ = ["MAX_PATTERN_DEPTH", "MAX_PATTERN_LENGTH", "pattern_budget", "pattern_problem"]
+
+MAX_PATTERN_LENGTH = 8192
+MAX_PATTERN_DEPTH = 32
+PARSER_BUDGET_SECONDS = 0.5
 
 _CACHE_SIZE = 65_536
 _CACHEABLE_LENGTH = 2048  # so the cache holds at most ~128 MiB of keys
@@ -123,21 +140,80 @@ def _grammar_only(pattern: str, exc: Exception) -> str | None:
     return None
 
 
+def _prescan_problem(pattern: str) -> str | None:
+    """What the lexer would refuse, found in one pass: strings that do not end, bad escapes, deep nesting."""
+    depth = 0
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "'":
+            start = i
+            i += 1
+            while i < n and pattern[i] != "'":
+                if pattern[i] == "\\":
+                    if i + 1 >= n or pattern[i + 1] not in "'\\":
+                        return f"pattern is not valid STIX 2.1 patterning: bad escape in a string (at {i})"
+                    i += 1
+                i += 1
+            if i >= n:
+                return f"pattern is not valid STIX 2.1 patterning: the string starting at {start} never ends"
+        elif c in "([":
+            depth += 1
+            if depth > MAX_PATTERN_DEPTH:
+                return f"pattern nests brackets or parentheses deeper than {MAX_PATTERN_DEPTH}"
+        elif c in ")]":
+            depth -= 1
+        i += 1
+    return None
+
+
+class _Budget:
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("gotong_pattern_budget", default=None)
+
+
+@contextlib.contextmanager
+def pattern_budget(seconds: float = PARSER_BUDGET_SECONDS) -> Iterator[None]:
+    """Give the patterns checked inside this block ``seconds`` of parser time in all."""
+    token = _budget.set(_Budget(seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
 def _problem(pattern: str) -> str | None:
+    """The verdict on a pattern of acceptable length, with no budget (what the cache holds)."""
     if not pattern.strip():
         return "pattern is empty"
-    if _fast_accept(pattern):
-        return None
-    return _parse_problem(pattern)
+    return _prescan_problem(pattern) or _parse_problem(pattern)
 
 
 _cached_problem = lru_cache(maxsize=_CACHE_SIZE)(_problem)
+
+
+def _budgeted(check: Callable[[str], str | None], pattern: str) -> str | None:
+    budget = _budget.get()
+    if budget is None:
+        return check(pattern)
+    if budget.left <= 0:
+        return "pattern not checked: this request used up its pattern-parsing time; send the rest separately"
+    started = time.perf_counter()
+    try:
+        return check(pattern)
+    finally:
+        budget.left -= time.perf_counter() - started
 
 
 def pattern_problem(pattern: str) -> str | None:
     """None if a `pattern_type: stix` pattern parses with the STIX 2.1 patterning grammar, else one line saying why."""  # noqa: E501
     if not isinstance(pattern, str):
         return "pattern must be a string"
-    if len(pattern) > _CACHEABLE_LENGTH:
-        return _problem(pattern)
-    return _cached_problem(pattern)
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return f"pattern is longer than {MAX_PATTERN_LENGTH} characters"
+    if _fast_accept(pattern):  # the common case: no parser time, no budget
+        return None
+    return _budgeted(_problem if len(pattern) > _CACHEABLE_LENGTH else _cached_problem, pattern)

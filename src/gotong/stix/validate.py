@@ -525,8 +525,27 @@ def _validate(o: object) -> list[str]:
     return problems
 
 
+MAX_DEPTH = 64  # levels of nested objects and lists; orjson cannot write more than 255
+
+
+def _too_deep(obj: object) -> bool:
+    """Does ``obj`` nest dicts and lists deeper than :data:`MAX_DEPTH`? (iterative: no recursion limit)"""
+    stack: list[tuple[object, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+    return False
+
+
 def validate_object(obj: object) -> list[str]:
     """Return the problems with one STIX 2.1 object; an empty list means valid."""
+    if _too_deep(obj):
+        return [f"the object nests values deeper than {MAX_DEPTH} levels"]
     try:
         return _validate(obj)
     except Exception as exc:  # a bug here must not take the ingest path down; the tests pin that it holds

@@ -16,10 +16,12 @@ from gotong.federation.origin import notify_change
 from gotong.http.dependencies import EngineDep, PrincipalDep, SettingsDep
 from gotong.intel import query
 from gotong.intel.collections import CollectionView, require_read, view_for, views_for
+from gotong.intel.limits import parse_count
 from gotong.intel.status import get_status
 from gotong.intel.store import add_objects
 from gotong.settings import alert_window_micros
 from gotong.sharing.service import load_reader
+from gotong.stix.patterns import pattern_budget
 from gotong.taxii.media import TAXII_MEDIA_TYPE, check_accept, check_content_type
 
 
@@ -62,9 +64,7 @@ def _limit(request: Request, settings: SettingsDep) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return settings.page_limit_default
-    if not raw.isdigit() or int(raw) < 1:
-        raise Invalid(f"limit: {raw!r} is not a positive whole number")
-    return min(int(raw), settings.page_limit_max)
+    return min(parse_count("limit", raw, minimum=1), settings.page_limit_max)
 
 
 LimitDep = Annotated[int, Depends(_limit)]
@@ -149,9 +149,12 @@ def api_root_information(_: ApiRootDep, settings: SettingsDep) -> Response:
 
 
 @router.get(ROOT + "/status/{status_id}/")
-def status(_: ApiRootDep, status_id: str, engine: EngineDep, principal: PrincipalDep) -> Response:
+def status(
+    _: ApiRootDep, status_id: str, engine: EngineDep, principal: PrincipalDep, settings: SettingsDep
+) -> Response:
+    ttl = int(settings.status_ttl_hours * 3600)
     with read_connection(engine) as conn:
-        return taxii_response(get_status(conn, principal=principal, status_id=status_id))
+        return taxii_response(get_status(conn, principal=principal, status_id=status_id, ttl_seconds=ttl))
 
 
 @router.get(ROOT + "/collections/")
@@ -211,15 +214,16 @@ async def post_objects(
     unknown = sorted(set(envelope) - {"objects", "more", "next", "type", "id", "spec_version"})
     if unknown or envelope.get("type", "bundle") != "bundle":
         raise Invalid(f"not a TAXII envelope or STIX bundle: unexpected {', '.join(unknown) or 'type'}")
-    report = await run_in_threadpool(
-        add_objects,
-        engine,
-        principal=principal,
-        collection_id=collection_id,
-        objects=envelope.get("objects", []),
-        warninglists=request.app.state.warninglists,
-        alert_window=alert_window_micros(settings),
-    )
+    with pattern_budget():  # one envelope gets a bounded share of the pattern parser's time
+        report = await run_in_threadpool(
+            add_objects,
+            engine,
+            principal=principal,
+            collection_id=collection_id,
+            objects=envelope.get("objects", []),
+            warninglists=request.app.state.warninglists,
+            alert_window=alert_window_micros(settings),
+        )
     return taxii_response(report.taxii(), status_code=202)
 
 
