@@ -36,11 +36,13 @@ def pytest_report_header() -> str:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _loopback_allowed() -> Iterator[None]:
+def _loopback_allowed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The suite's feed sites, webhook listeners and peers listen on loopback, which the outbound
-    policy refuses by default; allow it as an operator would (tests/security/ checks the refusals)."""
+    policy refuses by default; allow it as an operator would (tests/security/ checks the refusals).
+    And the key that seals stored credentials is kept out of the work tree."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GOTONG_OUTBOUND_ALLOW", "127.0.0.0/8")
+        patch.setenv("GOTONG_SECRETS_KEY_FILE", str(tmp_path_factory.mktemp("keys") / "gotong-secrets.key"))
         yield
 
 

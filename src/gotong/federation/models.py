@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, SmallInteger, String, Table, Text
 
+from gotong.core.secrets import SealedText
 from gotong.db.meta import metadata
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
@@ -20,7 +21,7 @@ peers = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("url", Text, nullable=False),  # the peer's TAXII API root, ending in "/"
-    Column("token", Text, nullable=False),  # what this node presents to the peer
+    Column("token", SealedText, nullable=False),  # what this node presents to the peer; sealed at rest
     Column("org_id", Integer, ForeignKey("organisations.id"), nullable=False),
     Column("push", Boolean, nullable=False),
     Column("pull", Boolean, nullable=False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -24,7 +24,7 @@ class Peer:
     id: int
     name: str
     url: str
-    token: str
+    token: str = field(repr=False)  # never in a log line or a traceback
     org_id: int
     org: str
     push: bool

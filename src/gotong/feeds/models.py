@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, Text
 
+from gotong.core.secrets import SealedText
 from gotong.db.meta import metadata
 
 feeds = Table(
@@ -29,7 +30,7 @@ feeds = Table(
     Column("interval_seconds", Integer, nullable=True),  # None: run only by hand
     Column("enabled", Boolean, nullable=False, default=True),
     # Credentials for the source: "Bearer <token>" or "Basic <base64>", sent as Authorization.
-    Column("credentials", Text, nullable=True),
+    Column("credentials", SealedText, nullable=True),  # sealed at rest: gotong.core.secrets
     Column("created_at", BigInteger, nullable=False),
     # State between runs.
     Column("etag", Text, nullable=True),

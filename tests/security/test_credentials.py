@@ -1,0 +1,103 @@
+"""Feed credentials and peer tokens are sealed at rest with a key outside the database, and still work."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, text
+
+from gotong.core.secrets import PREFIX, key_file
+from gotong.db.engine import read_connection, write_transaction
+from gotong.db.migrate import alembic_config
+from gotong.errors import Invalid
+from gotong.federation.service import add_peer, get_peer
+from gotong.feeds.registry import add_feed, get_feed, run_feed
+from tests.feeds.httpsource import FeedSite, feed_site
+from tests.helpers import REGIONAL
+
+SECRET = "Bearer s3cret-feed-token-7f3a"
+PEER_SECRET = "peer-token-91bc"
+
+
+@pytest.fixture
+def site() -> Iterator[FeedSite]:
+    with feed_site() as running:
+        yield running
+
+
+def _raw(engine: Engine, sql: str) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(text(sql)).scalar_one())
+
+
+def _feed(engine: Engine, source: str) -> None:
+    with write_transaction(engine) as conn:
+        add_feed(
+            conn,
+            name="guarded",
+            source=source,
+            fmt="abusech-feodo",
+            org="MyCERT",
+            collection_id=REGIONAL,
+            classification="malicious-code/c2-server",
+            credentials=SECRET,
+        )
+
+
+def test_feed_credentials_are_sealed_in_the_database_and_sent_in_the_clear(
+    engine: Engine, site: FeedSite
+) -> None:
+    site.put("feed.txt", b"# nothing yet\n")
+    _feed(engine, f"{site.url}/feed.txt")
+    stored = _raw(engine, "SELECT credentials FROM feeds WHERE name = 'guarded'")
+    assert stored.startswith(PREFIX) and "s3cret" not in stored
+    assert stat.S_IMODE(key_file().stat().st_mode) == 0o600
+    run_feed(engine, "guarded")
+    assert site.hits("feed.txt")[0]["authorization"] == SECRET  # the feed got the clear value
+    with read_connection(engine) as conn:
+        shown = get_feed(conn, name="guarded")
+    assert shown.has_credentials and SECRET not in repr(shown)
+
+
+def test_peer_tokens_are_sealed_and_never_in_a_repr(engine: Engine) -> None:
+    with write_transaction(engine) as conn:
+        add_peer(
+            conn,
+            name="hub",
+            url="http://127.0.0.1:9/",
+            token=PEER_SECRET,
+            org="MyCERT",
+            push=True,
+            pull=False,
+        )
+    stored = _raw(engine, "SELECT token FROM peers WHERE name = 'hub'")
+    assert stored.startswith(PREFIX) and PEER_SECRET not in stored
+    with read_connection(engine) as conn:
+        peer = get_peer(conn, "hub")
+    assert peer.token == PEER_SECRET and PEER_SECRET not in repr(peer)
+
+
+def test_the_migration_seals_what_was_stored_in_the_clear(engine: Engine, site: FeedSite) -> None:
+    _feed(engine, f"{site.url}/feed.txt")
+    config = alembic_config(engine)
+    command.downgrade(config, "0006")
+    assert _raw(engine, "SELECT credentials FROM feeds") == SECRET  # as an older version stored it
+    command.upgrade(config, "head")
+    stored = _raw(engine, "SELECT credentials FROM feeds")
+    assert stored.startswith(PREFIX) and "s3cret" not in stored
+    with read_connection(engine) as conn:
+        assert get_feed(conn, name="guarded").has_credentials
+
+
+def test_a_wrong_key_is_an_error_that_says_so(
+    engine: Engine, site: FeedSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _feed(engine, f"{site.url}/feed.txt")
+    monkeypatch.setenv("GOTONG_SECRETS_KEY_FILE", str(tmp_path / "another.key"))
+    with pytest.raises(Invalid, match="cannot be decrypted"):
+        run_feed(engine, "guarded")
+    assert site.hits("feed.txt") == []
