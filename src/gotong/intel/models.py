@@ -81,4 +81,5 @@ statuses = Table(
     Column("failure_count", Integer, nullable=False),
     Column("pending_count", Integer, nullable=False),
     Column("details", Text, nullable=False),
+    Index("ix_statuses_request_timestamp", "request_timestamp"),  # expiry deletes by it
 )

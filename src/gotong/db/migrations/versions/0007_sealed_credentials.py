@@ -1,4 +1,4 @@
-"""seal feed credentials and peer tokens at rest
+"""seal feed credentials and peer tokens at rest; index statuses by request time (expiry)
 
 Revision ID: 0007
 Revises: 0006
@@ -39,7 +39,9 @@ def _rewrite(change: Callable[[str | None], str | None]) -> None:
 
 def upgrade() -> None:
     _rewrite(seal)
+    op.create_index("ix_statuses_request_timestamp", "statuses", ["request_timestamp"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_statuses_request_timestamp", table_name="statuses")
     _rewrite(unseal)
