@@ -25,7 +25,7 @@ from gotong.intel.limits import MAX_ENVELOPE_OBJECTS, MAX_FILTER_VALUES, MAX_REC
 from gotong.intel.models import statuses, stix_objects
 from gotong.intel.status import forget_expired, get_status
 from gotong.orgs.service import get_org
-from gotong.stix.patterns import MAX_PATTERN_LENGTH, pattern_budget, pattern_problem
+from gotong.stix.patterns import MAX_PARSED_LENGTH, MAX_PATTERN_LENGTH, pattern_budget, pattern_problem
 from gotong.stix.validate import validate_object
 from tests.conftest import RunningServer, token_for
 from tests.helpers import REGIONAL_ID, indicator
@@ -220,7 +220,7 @@ def test_a_pattern_the_parser_would_take_seconds_over_is_refused_at_once(
     server: RunningServer, client: httpx.Client
 ) -> None:
     slow = "[ipv4-addr:value = '" + "a b\\'" * 1500  # stix2-patterns alone: about 20 s
-    long = "[ipv4-addr:value = '" + "a" * MAX_PATTERN_LENGTH + "']"
+    long = "[x-a:b IN ('" + "a" * MAX_PARSED_LENGTH + "')]"  # not a simple comparison: parser needed
     response = _post(client, server, [indicator(pattern=slow), indicator(pattern=long), indicator()])
     assert response.status_code == 202
     messages = [f["message"] for f in response.json()["failures"]]
@@ -239,6 +239,13 @@ def test_a_pattern_the_parser_would_take_seconds_over_is_refused_at_once(
 def test_the_prescan_names_what_is_wrong(pattern: str, words: str) -> None:
     problem = pattern_problem(pattern)
     assert problem is not None and words in problem
+
+
+def test_a_long_simple_comparison_is_accepted_and_anything_longer_than_the_cap_is_not() -> None:
+    payload = "QUJD" * 100_000  # 400 KB, like a MISP malware sample's payload_bin
+    assert pattern_problem(f"[artifact:payload_bin = '{payload}']") is None
+    huge = pattern_problem("[artifact:payload_bin = '" + "A" * MAX_PATTERN_LENGTH + "']")
+    assert huge is not None and "longer than" in huge
 
 
 def test_valid_patterns_outside_the_fast_path_still_parse() -> None:

@@ -13,7 +13,9 @@ keep it off the hot path:
 And three things keep a hostile pattern from costing a CPU for minutes (the ANTLR lexer is quadratic in
 the escaped quotes of an unterminated string: 2 KB of them cost 1.5 s, 15 KB cost 43 s):
 
-* a pattern is at most :data:`MAX_PATTERN_LENGTH` characters;
+* a pattern is at most :data:`MAX_PATTERN_LENGTH` characters, and one the fast path does not accept
+  at most :data:`MAX_PARSED_LENGTH` (MISP malware samples carry their payload in a simple comparison,
+  which the fast path reads in linear time whatever its length);
 * a linear pre-scan refuses, before the parser sees them, what the lexer would reject slowly anyway:
   an unterminated string literal, an escape other than ``\\'`` and ``\\\\`` in one, and brackets or
   parentheses nested deeper than :data:`MAX_PATTERN_DEPTH`;
@@ -37,9 +39,16 @@ from stix2patterns.v21.object_validator import HASHES_REGEX
 from stix2patterns.v21.pattern import Pattern
 from stix2patterns.validator import run_validator
 
-__all__ = ["MAX_PATTERN_DEPTH", "MAX_PATTERN_LENGTH", "pattern_budget", "pattern_problem"]
+__all__ = [
+    "MAX_PARSED_LENGTH",
+    "MAX_PATTERN_DEPTH",
+    "MAX_PATTERN_LENGTH",
+    "pattern_budget",
+    "pattern_problem",
+]
 
-MAX_PATTERN_LENGTH = 8192
+MAX_PATTERN_LENGTH = 1024 * 1024
+MAX_PARSED_LENGTH = 16 * 1024
 MAX_PATTERN_DEPTH = 32
 PARSER_BUDGET_SECONDS = 0.5
 
@@ -216,4 +225,9 @@ def pattern_problem(pattern: str) -> str | None:
         return f"pattern is longer than {MAX_PATTERN_LENGTH} characters"
     if _fast_accept(pattern):  # the common case: no parser time, no budget
         return None
+    if len(pattern) > MAX_PARSED_LENGTH:
+        return (
+            f"pattern is longer than {MAX_PARSED_LENGTH} characters and not a simple comparison, "
+            "too long for the full patterning parser"
+        )
     return _budgeted(_problem if len(pattern) > _CACHEABLE_LENGTH else _cached_problem, pattern)
