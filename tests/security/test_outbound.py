@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import Engine
 
@@ -298,3 +299,16 @@ def test_a_webhook_to_an_internal_listener_is_not_posted(engine: Engine) -> None
         with _client("127.0.0.1") as allowed:  # positive control: the alert was due and is delivered
             assert deliver_due(engine, allowed, now=10**18) == 1
         assert site.hits == ["/hook"]
+
+
+def test_a_taxii_page_larger_than_an_envelope_is_refused() -> None:
+    from gotong.feeds.fetch import FetchError, taxii_pages
+
+    with listener() as site:
+        site.body = orjson.dumps({"more": False, "objects": [{}] * 10_001})
+        url = site.url("/api1/collections/x/")
+        with _client("127.0.0.1") as client, pytest.raises(FetchError, match="more than 10000"):
+            list(taxii_pages(client, url, added_after=None))
+        site.body = orjson.dumps({"more": False, "objects": [{}] * 3})  # control: a normal page is read
+        with _client("127.0.0.1") as client:
+            assert [len(p.objects) for p in taxii_pages(client, url, added_after=None)] == [3]

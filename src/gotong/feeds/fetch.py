@@ -30,6 +30,8 @@ TAXII_ACCEPT = "application/taxii+json;version=2.1"
 MAX_BYTES = 512 * 1024 * 1024
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "gotong-feed-fetcher"
+MAX_PAGE_BYTES = 64 * 1024 * 1024  # one TAXII page; a node sends pages of at most a few MiB
+MAX_PAGE_OBJECTS = 10_000  # what one envelope may carry (gotong.intel.limits)
 
 
 class FetchError(Exception):
@@ -156,15 +158,16 @@ def taxii_pages(
         params["added_after"] = added_after
     while True:
         try:
-            response = client.get(
-                objects_url, params=params, headers=_headers(credentials, {"Accept": TAXII_ACCEPT})
-            )
+            with client.stream(
+                "GET", objects_url, params=params, headers=_headers(credentials, {"Accept": TAXII_ACCEPT})
+            ) as response:
+                body = _bounded_body(response, objects_url, MAX_PAGE_BYTES)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise FetchError(f"GET {objects_url}: {_fault(exc)}") from None
         if response.status_code >= 400:
-            raise FetchError(f"GET {objects_url}: HTTP {response.status_code} {_reason(response)}")
+            raise FetchError(f"GET {objects_url}: HTTP {response.status_code} {_reason(response, body)}")
         try:
-            envelope = orjson.loads(response.content) if response.content else {}
+            envelope = orjson.loads(body) if body else {}
         except orjson.JSONDecodeError as exc:
             raise FetchError(f"GET {objects_url}: not JSON ({exc})") from None
         if not isinstance(envelope, dict):
@@ -172,6 +175,10 @@ def taxii_pages(
         objects = envelope.get("objects") or []
         if not isinstance(objects, list):
             raise FetchError(f"GET {objects_url}: 'objects' is not a list")
+        if len(objects) > MAX_PAGE_OBJECTS:
+            raise FetchError(
+                f"GET {objects_url}: a page of {len(objects)} objects, more than {MAX_PAGE_OBJECTS}"
+            )
         yield TaxiiPage(objects, response.headers.get("X-TAXII-Date-Added-Last"))
         next_token = envelope.get("next")
         if not envelope.get("more") or not next_token or not objects:
@@ -179,12 +186,24 @@ def taxii_pages(
         params = {**params, "next": str(next_token)}
 
 
+def _bounded_body(response: httpx.Response, url: str, limit: int) -> bytes:
+    """The whole body, unless it is larger than ``limit`` bytes (a server that never stops talking)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise FetchError(f"GET {url}: a page larger than {limit} bytes; stopped")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _fault(exc: Exception) -> str:
     """What went wrong, in words of our own and at most a short excerpt of anything the remote said."""
     return f"{exc.__class__.__name__}: {excerpt(str(exc), 200)}"
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: httpx.Response, content: bytes) -> str:
     """A short excerpt of the TAXII error's title or description if the body has one, else the status phrase.
 
     The server is not trusted: what it says is cut and stripped of control characters before it
@@ -192,8 +211,8 @@ def _reason(response: httpx.Response) -> str:
     """
     phrase = excerpt(response.reason_phrase, 60)
     try:
-        body = response.json()
-    except ValueError:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError:
         return phrase
     if isinstance(body, dict):
         return excerpt(str(body.get("description") or body.get("title") or phrase), 120)
