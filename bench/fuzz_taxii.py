@@ -169,7 +169,9 @@ def _fill(rng: random.Random, path: str, api_root: str, known_id: str) -> str:
     return re.sub(r"\{([a-z_]+)\}", one, path)
 
 
-def fuzz(client: httpx.Client, *, requests: int, seed: int = 1, api_root: str = "api1") -> FuzzReport:
+def fuzz(
+    client: httpx.Client, *, requests: int, seed: int = 1, api_root: str = "api1", progress: int = 0
+) -> FuzzReport:
     """Send ``requests`` random requests through ``client`` (base URL and credentials set) and report."""
     rng = random.Random(seed)
     spec = client.get("/api/openapi.json").json()
@@ -181,7 +183,9 @@ def fuzz(client: httpx.Client, *, requests: int, seed: int = 1, api_root: str = 
         headers={"Content-Type": TAXII},
     )
     report = FuzzReport()
-    for _ in range(requests):
+    for sent in range(requests):
+        if progress and sent and sent % progress == 0:
+            print(f"{sent} sent; {len(report.failures)} failures so far", flush=True)
         method, path = rng.choice(endpoints)
         if rng.random() < 0.05:
             method = rng.choice(["PUT", "PATCH", "DELETE", "OPTIONS", "POST"])
@@ -287,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             with httpx.Client(
                 base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
             ) as client:
-                report = fuzz(client, requests=args.requests, seed=args.seed)
+                report = fuzz(client, requests=args.requests, seed=args.seed, progress=1000)
         finally:
             if served is not None:
                 served.stop()
