@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         "empty: gotong-node.key in the data folder",
     )
 
+    secrets_key_file: str = Field(
+        default="",
+        description=(
+            "File of the key sealing feed credentials and peer tokens; empty: gotong-secrets.key beside "
+            "the node key. Read where a sealed column is used (gotong.core.secrets.key_file)"
+        ),
+    )
     outbound_allow: str = Field(
         default="",
         description=(
