@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import os
 import random
 import re
 import sys
@@ -246,6 +247,7 @@ def serve(database_url: str | None, workdir: Path) -> Served:
     from gotong.orgs.service import create_token
     from gotong.settings import Settings
 
+    os.environ.setdefault("GOTONG_DATA_DIR", str(workdir))  # keys made by the run stay in its folder
     url = database_url or f"sqlite:///{workdir / 'fuzz.db'}"
     engine = make_engine(url)
     init_node(engine, preset="asean")

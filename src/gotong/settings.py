@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATABASE_FILE = "gotong.db"
+SECRETS_KEY_FILE = "gotong-secrets.key"
 NODE_KEY_FILE = "gotong-node.key"
 
 
@@ -122,6 +123,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{Path(self.data_dir) / DATABASE_FILE}"
         if not self.node_key_file:
             self.node_key_file = str(Path(self.data_dir) / NODE_KEY_FILE)
+        if not self.secrets_key_file:
+            self.secrets_key_file = str(Path(self.node_key_file).with_name(SECRETS_KEY_FILE))
         return self
 
 

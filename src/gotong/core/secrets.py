@@ -4,7 +4,7 @@ A feed's ``Authorization`` value and a peer's token are what an attacker with a 
 (a backup, a replica, an SQL injection elsewhere) would most like to have: they open other systems.
 They are stored sealed with Fernet (AES-128-CBC and HMAC-SHA256, from ``cryptography``) under a key
 that lives in a file outside the database, beside the node's signing key: ``GOTONG_SECRETS_KEY_FILE``,
-by default ``gotong-secrets.key`` in the folder of ``GOTONG_NODE_KEY_FILE``.  The file is made, mode
+by default ``gotong-secrets.key`` in the folder of the node key (the data folder).  The file is made, mode
 0600, the first time a secret is sealed.  A copy of the database alone reveals no credential; a copy
 of the database *and* the key file does, so back them up apart.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,25 @@ _boxes: dict[Path, Fernet] = {}
 
 
 def key_file() -> Path:
-    """Where the key is, from the environment as it is now (tests and operators may point it elsewhere)."""
-    named = os.environ.get("GOTONG_SECRETS_KEY_FILE")
-    if named:
-        return Path(named)
-    node_key = Path(os.environ.get("GOTONG_NODE_KEY_FILE") or "gotong-node.key")
-    return node_key.with_name("gotong-secrets.key")
+    """Where the key is, from the configuration as the environment gives it now.
+
+    The column type has no settings passed to it, so it reads them here (cached while the
+    environment's ``GOTONG_*`` and home-folder variables stay the same).
+    """
+    snapshot = tuple(
+        sorted((k, v) for k, v in os.environ.items() if k.startswith("GOTONG_") or k in _HOME_VARIABLES)
+    )
+    return _key_file(snapshot)
+
+
+_HOME_VARIABLES = frozenset({"HOME", "XDG_DATA_HOME", "LOCALAPPDATA"})
+
+
+@lru_cache(maxsize=8)
+def _key_file(_environment: tuple[tuple[str, str], ...]) -> Path:
+    from gotong.settings import load_settings
+
+    return Path(load_settings().secrets_key_file)
 
 
 def _create(path: Path) -> None:
