@@ -42,6 +42,10 @@ class Node:
     def api_root(self) -> str:
         return self.running.api_root
 
+    def restart(self) -> None:
+        """Serve the node again after :meth:`stop` (on a new port: peers must be told the new URL)."""
+        self._start()
+
     def stop(self) -> None:
         self._srv.should_exit = True
         self._thread.join(timeout=60)

@@ -63,24 +63,23 @@ def _load(folder: str, wanted: str) -> Warninglists:
 class Indexer:
     """Indexes the observables of stored versions, flags warninglist hits, raises regional alerts.
 
-    The folder of the warninglists is checked when the indexer is made (a wrong setting is an
-    error at start-up); the lists themselves are read at the first write, so a CLI command that
-    stores nothing never pays for loading them. :meth:`load` reads them at once (the server does).
+    The warninglists are read at the first write, so a CLI command that stores nothing never pays
+    for loading them (nor fails on a wrong list setting); :meth:`load` reads them at once (the
+    server does, so that a wrong setting stops it at start-up).
     """
 
     def __init__(self, *, settings: Settings | None = None, warninglists: Warninglists | None = None) -> None:
-        self._wanted = _wanted(settings) if settings is not None else None
-        self._folder = str(_folder(settings)) if settings is not None and self._wanted else None
+        self._settings = settings
         self._lists = warninglists
         self._lock = threading.Lock()
         self.alert_window = alert_window_micros(settings) if settings is not None else DEFAULT_ALERT_WINDOW
 
     def load(self) -> Warninglists | None:
         """The warninglists checked at ingest (read now if they were not yet)."""
-        if self._lists is None and self._folder is not None and self._wanted is not None:
+        if self._lists is None and self._settings is not None:
             with self._lock:
                 if self._lists is None:
-                    self._lists = _load(self._folder, self._wanted)
+                    self._lists = configured_warninglists(self._settings)
         return self._lists
 
     def __call__(self, conn: Connection, event: ObjectsStored) -> None:

@@ -40,7 +40,6 @@ MAX_ATTEMPTS = 8
 _BACKOFF = 2_000_000  # microseconds before the first retry; doubled each time
 JOB = "webhooks"
 _log = logging.getLogger("gotong.webhooks")
-_health = HealthLog(_log)
 
 
 def add_webhook(conn: Connection, *, org: str, url: str, secret: str | None = None) -> tuple[int, str]:
@@ -99,10 +98,13 @@ def _sees_any(conn: Connection, reader: Reader, seqs: Collection[int]) -> bool:
     return conn.execute(query).first() is not None
 
 
-def deliver_due(engine: Engine, client: httpx.Client, *, now: int | None = None) -> int:
+def deliver_due(
+    engine: Engine, client: httpx.Client, *, now: int | None = None, health: HealthLog | None = None
+) -> int:
     """Attempt every due delivery once; returns how many succeeded.
 
-    Each webhook's failures and recoveries are logged once per state change.
+    Each webhook's failures and recoveries go to ``health`` (the job's), which logs them once per
+    state change.
     """
     moment = now if now is not None else now_micros()
     with read_connection(engine) as conn:
@@ -142,10 +144,10 @@ def deliver_due(engine: Engine, client: httpx.Client, *, now: int | None = None)
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
         subject = f"webhook {job.webhook_id} ({job.url})"
-        if error is None:
-            _health.succeeded(subject)
-        else:
-            _health.failed(subject, error)
+        if health is not None and error is None:
+            health.succeeded(subject)
+        elif health is not None and error is not None:
+            health.failed(subject, error)
         with write_transaction(engine) as conn:
             if error is None:
                 conn.execute(
@@ -172,8 +174,9 @@ def register(
 ) -> None:
     """Deliver due alerts every ``interval`` seconds on ``runner``."""
     http = client or outbound_client(timeout=10)
+    health = HealthLog(_log)
 
     def run(_stopping: threading.Event) -> None:
-        deliver_due(engine, http)
+        deliver_due(engine, http, health=health)
 
     runner.register(JOB, run, every=interval, on_stop=http.close)

@@ -39,7 +39,6 @@ SUPERVISOR = "peers"
 WATCH_EVERY = 5.0
 _FIRST_BACKOFF = 0.5
 _log = logging.getLogger("gotong.federation")
-_health = HealthLog(_log)
 
 
 def sync_peer_once(engine: Engine, name: str, client: httpx.Client) -> int:
@@ -94,7 +93,7 @@ class _Supervisor:
             if peer.push:
                 wanted.add(name := _job_name("push", peer.name))
                 if name not in self._runner.names():
-                    job = _PushJob(self._engine, peer.name, max_backoff=self._max_backoff)
+                    job = PushJob(self._engine, peer.name, max_backoff=self._max_backoff)
                     self._runner.register(
                         name,
                         job.run,
@@ -106,7 +105,7 @@ class _Supervisor:
             if peer.pull:
                 wanted.add(name := _job_name("pull", peer.name))
                 if name not in self._runner.names():
-                    pull = _PullJob(
+                    pull = PullJob(
                         self._engine, peer.name, pull_every=self._pull_every, max_backoff=self._max_backoff
                     )
                     # A live feed is cut at shutdown without waiting: its cursor moves only at
@@ -132,6 +131,7 @@ class _PeerJob:
         self._name = name
         self._max_backoff = max_backoff
         self._backoff = _FIRST_BACKOFF
+        self._health = HealthLog(_log)
         self._client = outbound_client(timeout=httpx.Timeout(30.0, connect=5.0))
 
     @property
@@ -150,13 +150,13 @@ class _PeerJob:
 
     def _succeeded(self) -> None:
         self._backoff = _FIRST_BACKOFF
-        _health.succeeded(self.subject)
+        self._health.succeeded(self.subject)
 
     def _failed(self, peer: Peer, exc: Exception) -> float:
         """Record and log (once per state change) a failure; the seconds to wait before retrying."""
         expected = isinstance(exc, SyncError)
         message = str(exc) if expected else f"{type(exc).__name__}: {exc}"
-        _health.failed(self.subject, message, exc_info=None if expected else exc)
+        self._health.failed(self.subject, message, exc_info=None if expected else exc)
         try:
             _record_error(self._engine, peer.id, message if expected else repr(exc))
         except Exception:
@@ -166,7 +166,7 @@ class _PeerJob:
         return delay
 
 
-class _PushJob(_PeerJob):
+class PushJob(_PeerJob):
     direction = "push"
 
     def run(self, stopping: threading.Event) -> float | None:
@@ -181,7 +181,7 @@ class _PushJob(_PeerJob):
         return None
 
 
-class _PullJob(_PeerJob):
+class PullJob(_PeerJob):
     direction = "pull"
 
     def __init__(self, engine: Engine, name: str, *, pull_every: float, max_backoff: float) -> None:

@@ -1,0 +1,55 @@
+"""Federation's jobs: a peer that stops answering is logged once, and once when it answers again."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import update
+
+from gotong.db.engine import read_connection, write_transaction
+from gotong.federation.jobs import PushJob
+from gotong.federation.models import peers
+from gotong.federation.service import peer_statuses
+from tests.federation.test_sync import Node, link, nodes
+from tests.helpers import indicator
+
+__all__ = ["nodes"]  # the fixture, shared with test_sync
+
+
+def _federation_log(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "gotong.federation"]
+
+
+def test_a_stopped_hub_is_logged_once_per_state_change_not_per_retry(
+    nodes: Callable[[str], Node], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gotong.federation")
+    thai, hub = nodes("thai"), nodes("hub")
+    link(thai, hub, name="hub", org="ASEAN-CERT", as_org="ThaiCERT")
+    hub.stop()
+    published = indicator(tlp="green")
+    thai.submit("ThaiCERT", [published])
+    job = PushJob(thai.engine, "hub", max_backoff=0.01)
+    stopping = threading.Event()
+    try:
+        delays = [job.run(stopping) for _ in range(4)]
+        assert all(d is not None for d in delays), "each failed round asks for a back-off"
+        with read_connection(thai.engine) as conn:
+            [status] = peer_statuses(conn)
+        assert status.backlog == 1 and status.last_error and "ConnectError" in status.last_error
+        failing = _federation_log(caplog)
+        assert len(failing) == 1, failing
+        assert failing[0].startswith("peer hub (push) failing: POST ") and "ConnectError" in failing[0]
+
+        hub.restart()
+        with write_transaction(thai.engine) as conn:
+            conn.execute(update(peers).where(peers.c.name == "hub").values(url=hub.api_root))
+        assert job.run(stopping) is None
+        assert job.run(stopping) is None
+        assert published["id"] in hub.ids("ThaiCERT")
+    finally:
+        job.close()
+    assert _federation_log(caplog)[1:] == ["peer hub (push) recovered after 4 failed attempt(s)"]
