@@ -22,20 +22,20 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from gotong.core import events
 from gotong.core.events import ObjectsDeleted, ObjectsStored
 from gotong.core.jobs import JobRunner, ThreadRunner
-from gotong.correlation import webhooks
 from gotong.correlation.ingest import Indexer
-from gotong.federation import jobs as federation_jobs
-from gotong.federation.changes import ChangeSignal
 from gotong.federation.origin import record_origin, record_tombstones
-from gotong.feeds import schedule
 from gotong.settings import Settings
-from gotong.sharing.receipts import ReceiptRecorder
+
+if TYPE_CHECKING:
+    from gotong.federation.changes import ChangeSignal
+    from gotong.sharing.receipts import ReceiptRecorder
 
 __all__ = ["background", "log_to_stderr", "wire"]
 
@@ -68,6 +68,12 @@ def background(
     engine: Engine, settings: Settings, *, receipts: ReceiptRecorder, changes: ChangeSignal
 ) -> Iterator[JobRunner]:
     """Run the node's jobs until the block ends; wake the push and the change feeds on commits."""
+    # Imported here, not at the top: every CLI command imports this module (for wire), and the
+    # feed converters behind the scheduler take seconds to import (misp-stix).
+    from gotong.correlation import webhooks
+    from gotong.federation import jobs as federation_jobs
+    from gotong.feeds import schedule
+
     runner = ThreadRunner()
     receipts.register(runner)
     webhooks.register(runner, engine)

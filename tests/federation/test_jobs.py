@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
+from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.federation.jobs import PushJob
 from gotong.federation.models import peers
-from gotong.federation.service import peer_statuses
+from gotong.federation.service import add_peer, peer_statuses
+from gotong.intel.store import add_objects
+from gotong.orgs.service import get_org
+from tests.conftest import start_server, token_for
 from tests.federation.test_sync import Node, link, nodes
-from tests.helpers import indicator
+from tests.helpers import REGIONAL_ID, indicator
 
 __all__ = ["nodes"]  # the fixture, shared with test_sync
 
@@ -53,3 +58,43 @@ def test_a_stopped_hub_is_logged_once_per_state_change_not_per_retry(
     finally:
         job.close()
     assert _federation_log(caplog)[1:] == ["peer hub (push) recovered after 4 failed attempt(s)"]
+
+
+def test_a_commit_wakes_the_push_at_once(
+    nodes: Callable[[str], Node], other_node: Callable[[str], Engine]
+) -> None:
+    """The push's interval is an hour here: only the wake after the commit can send the object."""
+    hub, thai = nodes("hub"), other_node("thai")
+    with write_transaction(thai) as conn:
+        add_peer(
+            conn,
+            name="hub",
+            url=hub.api_root,
+            token=token_for(hub.engine, "ThaiCERT"),
+            org="ASEAN-CERT",
+            push=True,
+            pull=False,
+        )
+    srv, thread, _running = start_server(thai, federation_poll_seconds=3600)
+    with read_connection(thai) as conn:
+        principal = Principal(org_id=get_org(conn, short_name="ThaiCERT").id, org_short="ThaiCERT")
+
+    def publish_and_wait() -> str:
+        published = indicator(tlp="green")
+        report = add_objects(thai, principal=principal, collection_id=REGIONAL_ID, objects=[published])
+        assert not report.failures
+        deadline = time.monotonic() + 60
+        while published["id"] not in hub.ids("ThaiCERT") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return str(published["id"])
+
+    try:
+        # The first may go out with the push job's first round; once it has arrived, the job is
+        # waiting for a wake (or the hour), so the second can only travel by the wake.
+        first = publish_and_wait()
+        assert first in hub.ids("ThaiCERT")
+        second = publish_and_wait()
+        assert second in hub.ids("ThaiCERT")
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=60)

@@ -95,7 +95,7 @@ class _Candidate:
     group_id: int | None
     body: bytes
     obj: Mapping[str, Any]
-    # The body as submitted, when the store added created_by_ref to it (see _attributed).
+    # The body as submitted, when the store added created_by_ref to it (see _attributable).
     unattributed: bytes | None = None
 
 
@@ -147,7 +147,6 @@ def add_objects(
         candidate = _prepare(obj, default_tlp=org.default_tlp, groups=groups, report=report)
         if candidate is not None:
             candidate.unattributed = unattributed
-        if candidate is not None:
             candidates.append(candidate)
     with write_transaction(engine) as conn:
         _store(
