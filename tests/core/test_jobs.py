@@ -132,3 +132,13 @@ def test_the_health_log_says_failing_and_recovered_once_each(caplog: pytest.LogC
         "peer hub recovered after 3 failed attempt(s)",
     ]
     assert log.failing("feed x") and not log.failing("peer hub")
+
+
+def test_a_job_registered_after_stop_never_runs_but_is_closed() -> None:
+    ran, closed = threading.Event(), threading.Event()
+    runner = ThreadRunner()
+    runner.start()
+    runner.stop()
+    runner.register("late", lambda s: ran.set(), every=0.01, run_at_start=True, on_stop=closed.set)
+    assert closed.is_set() and not runner.names()
+    assert not ran.is_set(), "a stopped runner starts nothing (the job would have run at once)"

@@ -126,6 +126,7 @@ class ThreadRunner:
         self._jobs: dict[str, _Job] = {}
         self._ended: list[_Job] = []  # unregistered while running: stop() still waits for them
         self._started = False
+        self._stopped = False
         self._retry_after = retry_after
         self._health = HealthLog(_log)
 
@@ -146,9 +147,13 @@ class ThreadRunner:
         with self._lock:
             if name in self._jobs:
                 raise ValueError(f"a job named {name!r} is registered")
-            self._jobs[name] = job
-            if self._started:
-                self._launch(job)
+            if not self._stopped:
+                self._jobs[name] = job
+                if self._started:
+                    self._launch(job)
+                return
+        # Registered (by another job) while the runner stopped: it never runs, but is closed.
+        self._finish(job)
 
     def unregister(self, name: str) -> None:
         with self._lock:
@@ -184,6 +189,7 @@ class ThreadRunner:
             self._jobs.clear()
             self._ended.clear()
             self._started = False
+            self._stopped = True
         for job in jobs:
             job.stopping.set()
             job.woken.set()
