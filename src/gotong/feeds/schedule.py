@@ -69,7 +69,9 @@ def _log_change(run: FeedRun) -> None:
     # restarts and across the node's processes.
     if run.outcome == "failed" and run.failed_before == 0:
         _log.warning("feed %s failing: %s", run.name, run.error)
-    elif run.outcome != "failed" and run.failed_before:
+    elif run.outcome == "failed":
+        _log.debug("%s (%d failed runs in a row)", run.line(), run.failed_before + 1)
+    elif run.failed_before:
         _log.warning("feed %s recovered after %d failed run(s)", run.name, run.failed_before)
     else:
         _log.info("%s", run.line())
