@@ -25,6 +25,7 @@ from gotong.db.engine import make_engine, write_transaction
 from gotong.node import init_node
 from gotong.orgs.service import create_token
 from gotong.settings import Settings
+from gotong.wiring import wire
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_ADMIN_URL = os.environ.get("GOTONG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -44,6 +45,12 @@ def _loopback_allowed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         patch.setenv("GOTONG_OUTBOUND_ALLOW", "127.0.0.0/8")
         patch.setenv("GOTONG_SECRETS_KEY_FILE", str(tmp_path_factory.mktemp("keys") / "gotong-secrets.key"))
         yield
+
+
+@pytest.fixture(autouse=True)
+def _wired() -> None:
+    """Every test stores with the reactions wired as the app and the CLI wire them (no warninglists)."""
+    wire(Settings(warninglists=""))
 
 
 @pytest.fixture

@@ -46,3 +46,14 @@ def indicator(
         obj["object_marking_refs"] = refs
     obj.update(extra)
     return obj
+
+
+_META = {"marking-definition", "language-content", "extension-definition"}
+
+
+def as_stored(obj: dict[str, Any], creator: str) -> dict[str, Any]:
+    """``obj`` as the store keeps it when ``creator`` (an identity id) submits it: an SDO or SRO that
+    names no creator names its submitter (docs/taxii.md, "Who created an object")."""
+    if "created" in obj and "created_by_ref" not in obj and obj.get("type") not in _META:
+        return {**obj, "created_by_ref": creator}
+    return obj

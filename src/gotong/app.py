@@ -1,4 +1,4 @@
-"""Builds the node's ASGI application: mounts the adapters and maps domain errors to HTTP once."""
+"""Builds the node's ASGI application: mounts the adapters, wires events and jobs, maps domain errors once."""
 
 from __future__ import annotations
 
@@ -14,21 +14,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gotong import __version__
 from gotong.correlation.routes import router as correlation_router
-from gotong.correlation.setup import configured_warninglists
-from gotong.correlation.webhooks import AlertDispatcher
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
+from gotong.federation.changes import ChangeSignal
 from gotong.federation.changes import router as changes_router
-from gotong.federation.sync import PeerSync
-from gotong.feeds.registry import FeedScheduler
 from gotong.feeds.routes import router as feeds_router
 from gotong.http.security import install as install_edge_defences
 from gotong.orgs.routes import router as orgs_router
-from gotong.settings import Settings, alert_window_micros
+from gotong.settings import Settings
 from gotong.sharing.receipts import ReceiptRecorder
 from gotong.sharing.routes import router as sharing_router
 from gotong.taxii.media import TAXII_MEDIA_TYPE
 from gotong.taxii.routes import router as taxii_router
+from gotong.wiring import background, wire
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
@@ -37,38 +35,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        dispatcher = AlertDispatcher(engine)
-        scheduler = (
-            FeedScheduler(
-                engine,
-                warninglists=app.state.warninglists,
-                alert_window=alert_window_micros(settings),
-                interval=settings.feed_poll_seconds,
-            )
-            if settings.feed_scheduler
-            else None
-        )
-        sync = (
-            PeerSync(
-                engine,
-                poll=settings.federation_poll_seconds,
-                pull_every=settings.federation_poll_seconds,
-                max_backoff=settings.federation_max_backoff_seconds,
-                warninglists=app.state.warninglists,
-                alert_window=alert_window_micros(settings),
-            )
-            if settings.federation
-            else None
-        )
-        try:
+        with background(engine, settings, receipts=receipts, changes=app.state.changes):
             yield
-        finally:
-            if sync is not None:
-                sync.close()
-            if scheduler is not None:
-                scheduler.close()
-            dispatcher.close()
-            receipts.close()
 
     app = FastAPI(
         title="Gotong",
@@ -77,12 +45,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
+    wire(settings, load_now=True)
     receipts = ReceiptRecorder(engine)
     app.state.settings = settings
     app.state.engine = engine
     app.state.receipts = receipts
-    app.state.warninglists = configured_warninglists(settings)
     install_edge_defences(app, settings)
+    app.state.changes = ChangeSignal()
     app.include_router(taxii_router)
     app.include_router(orgs_router)
     app.include_router(correlation_router)

@@ -10,10 +10,11 @@ from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
 from gotong.correlation.scores import indicator_score
-from gotong.correlation.warninglists import Warninglists
 from gotong.intel.store import add_objects
 from gotong.orgs.service import get_org
+from gotong.settings import Settings
 from gotong.stix.timestamps import micros_of
+from gotong.wiring import wire
 from tests.conftest import SHARED_DATA, RunningServer, token_for
 from tests.helpers import REGIONAL_ID, indicator
 
@@ -145,7 +146,7 @@ def test_score_formula() -> None:
 
 
 def test_warninglist_hits_are_flagged_not_dropped(engine: Engine) -> None:
-    lists = Warninglists.load(SHARED_DATA / "misp-warninglists" / "lists", only=["rfc1918"])
+    wire(Settings(warninglists="rfc1918", warninglists_dir=str(SHARED_DATA / "misp-warninglists" / "lists")))
     private = _ip_indicator("10.1.2.3", "green")
     with engine.connect() as conn:
         who = get_org(conn, short_name="ThaiCERT")
@@ -154,7 +155,6 @@ def test_warninglist_hits_are_flagged_not_dropped(engine: Engine) -> None:
         principal=Principal(org_id=who.id, org_short="ThaiCERT"),
         collection_id=REGIONAL_ID,
         objects=[private],
-        warninglists=lists,
     ).taxii()
     assert report["success_count"] == 1
     assert "on warninglist" in report["successes"][0]["message"]

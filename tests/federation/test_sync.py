@@ -15,9 +15,10 @@ from sqlalchemy import Engine, select
 
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
+from gotong.federation.jobs import sync_peer_once
 from gotong.federation.models import peers
 from gotong.federation.service import add_peer, peer_statuses
-from gotong.federation.sync import SyncError, sync_peer_once
+from gotong.federation.transport import SyncError
 from gotong.intel.bulk import export_bundle
 from gotong.intel.store import add_objects
 from gotong.orgs.service import get_org
@@ -40,6 +41,10 @@ class Node:
     @property
     def api_root(self) -> str:
         return self.running.api_root
+
+    def restart(self) -> None:
+        """Serve the node again after :meth:`stop` (on a new port: peers must be told the new URL)."""
+        self._start()
 
     def stop(self) -> None:
         self._srv.should_exit = True
@@ -332,8 +337,8 @@ def test_the_change_feed_refuses_bad_requests(nodes: Callable[[str], Node]) -> N
 def test_a_pulling_node_follows_the_change_feed_including_deletions(nodes: Callable[[str], Node]) -> None:
     import threading
 
+    from gotong.federation.follow import follow_changes
     from gotong.federation.service import get_peer
-    from gotong.federation.sync import follow_changes
 
     hub, laos = nodes("hub"), nodes("laos")
     keep, drop, red = indicator(tlp="green"), indicator(tlp="green"), indicator(tlp="red")
@@ -456,7 +461,8 @@ def test_a_slow_peer_does_not_delay_the_others(nodes: Callable[[str], Node]) -> 
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from gotong.federation.sync import PeerSync
+    from gotong.core.jobs import ThreadRunner
+    from gotong.federation import jobs
 
     release = threading.Event()
 
@@ -482,7 +488,9 @@ def test_a_slow_peer_does_not_delay_the_others(nodes: Callable[[str], Node]) -> 
             pull=False,
         )
     link(thai, hub, name="hub", org="ASEAN-CERT", as_org="ThaiCERT")
-    sync_threads = PeerSync(thai.engine, poll=0.2)
+    runner = ThreadRunner()
+    jobs.register(runner, thai.engine, poll=0.2)
+    runner.start()
     try:
         published = indicator(tlp="green")
         thai.submit("ThaiCERT", [published])
@@ -495,6 +503,6 @@ def test_a_slow_peer_does_not_delay_the_others(nodes: Callable[[str], Node]) -> 
         assert by_name["a-slow"].backlog == 1 and by_name["a-slow"].sent == 0
     finally:
         release.set()
-        sync_threads.close()
+        runner.stop()
         stalled.shutdown()
         stalled.server_close()

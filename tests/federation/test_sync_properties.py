@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete
 
 from gotong.db.engine import write_transaction
+from gotong.federation.jobs import sync_peer_once
 from gotong.federation.models import peers
 from gotong.federation.service import add_peer
-from gotong.federation.sync import sync_peer_once
 from tests.sharing.oracle import LEVELS
 from tests.sharing.test_visibility_properties import EXAMPLES
 from tests.sharing.worlds import WorldDraw, world_in, worlds

@@ -18,16 +18,9 @@ from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Conflict, GotongError, Invalid, NotFound
 from gotong.feeds.models import feeds
-from gotong.feeds.registry import (
-    add_feed,
-    claim_due,
-    get_feed,
-    list_feeds,
-    parse_interval,
-    run_due,
-    run_feed,
-    set_enabled,
-)
+from gotong.feeds.registry import add_feed, get_feed, list_feeds, parse_interval, set_enabled
+from gotong.feeds.runs import run_feed
+from gotong.feeds.schedule import claim_due, run_due
 from gotong.intel.bulk import export_bundle
 from gotong.intel.store import add_objects
 from gotong.orgs.service import get_org

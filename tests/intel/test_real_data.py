@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from taxii2client.v21 import Collection, as_pages
 
+from gotong.db.engine import read_connection
 from gotong.intel.bulk import import_files
+from gotong.orgs.service import get_org
 from tests.conftest import SHARED_DATA, RunningServer, token_for
-from tests.helpers import REGIONAL_ID
+from tests.helpers import REGIONAL_ID, as_stored
 
 ATTACK = SHARED_DATA / "attack-stix-data" / "enterprise-attack" / "enterprise-attack-18.1.derived-stix21.json"
 EXAMPLES = sorted((SHARED_DATA / "cti-documentation" / "examples" / "example_json").glob("*.json"))
@@ -25,6 +27,11 @@ def _read_back(server: RunningServer, org: str) -> dict[tuple[str, str], dict[st
         for obj in page.get("objects", []):
             out[(obj["id"], obj.get("modified") or obj.get("created") or "")] = obj
     return out
+
+
+def _identity(server: RunningServer, org: str) -> str:
+    with read_connection(server.engine) as conn:
+        return get_org(conn, short_name=org).identity_id
 
 
 def _keyed(objects: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -43,7 +50,7 @@ def test_attack_enterprise_imports_without_rejection_and_reads_back_identical(se
     assert again.already_present == len(source)
 
     back = _read_back(server, "MyCERT")
-    expected = _keyed(source)
+    expected = {k: as_stored(v, _identity(server, "MyCERT")) for k, v in _keyed(source).items()}
     demo_free = {k: v for k, v in back.items() if k in expected}
     assert demo_free == expected
 
@@ -53,6 +60,6 @@ def test_oasis_examples_import_and_read_back(server: RunningServer, path: Path) 
     source = json.loads(path.read_text("utf-8"))["objects"]
     summary = import_files(server.engine, files=[str(path)], org="SingCERT", collection_id=REGIONAL_ID)
     assert summary.rejected == 0, summary.reasons
-    expected = _keyed(source)
+    expected = {k: as_stored(v, _identity(server, "SingCERT")) for k, v in _keyed(source).items()}
     back = {k: v for k, v in _read_back(server, "SingCERT").items() if k in expected}
     assert back == expected

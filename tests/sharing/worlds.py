@@ -530,12 +530,28 @@ def _rows(engine: Engine, collection_ids: Sequence[str], posted: list[Posted]) -
     rows: list[StoredRow] = []
     for r in stored:
         body = orjson.loads(r.body)
-        match = next(p for p in remaining if p.collection_id == r.collection_id and p.body == body)
+        match = next(p for p in remaining if p.collection_id == r.collection_id and _as_stored(p.body, body))
         remaining.remove(match)
         fields = (r.seq, r.collection_id, r.stix_id, r.version, r.date_added, r.submitter_org_id, r.tlp)
         rows.append(StoredRow(*fields, r.group_id, r.body, match))
     assert not remaining, f"posted but not stored: {remaining}"
     return rows
+
+
+def _as_stored(posted: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """Whether ``stored`` is ``posted`` as the store keeps it (an SDO or SRO sent without a creator
+    is stored naming its submitter, see docs/taxii.md)."""
+    if posted == stored:
+        return True
+    return (
+        "created" in posted
+        and "created_by_ref" not in posted
+        and stored
+        == {
+            **posted,
+            "created_by_ref": stored.get("created_by_ref"),
+        }
+    )
 
 
 def _remove(engine: Engine, created: _Created) -> None:

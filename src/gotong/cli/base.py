@@ -21,10 +21,10 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from gotong.correlation.setup import configured_warninglists
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
-from gotong.settings import Settings, alert_window_micros, load_settings
+from gotong.settings import Settings, load_settings
+from gotong.wiring import wire
 
 ACTOR = "cli"  # who the audit log names for what an operator does through this command
 
@@ -96,16 +96,6 @@ class State:
             self._engine = make_engine(self.settings.database_url, create=self._create)
         return self._engine
 
-    def ingest(self) -> dict[str, Any]:
-        """What the store needs besides the objects, from the settings (warninglists, alert window).
-
-        The one place the CLI builds it, for import, feed import and feed run.
-        """
-        return {
-            "warninglists": configured_warninglists(self.settings),
-            "alert_window": alert_window_micros(self.settings),
-        }
-
 
 pass_state = click.make_pass_decorator(State)
 
@@ -121,6 +111,8 @@ pass_state = click.make_pass_decorator(State)
 def main(ctx: click.Context, database: str | None) -> None:
     """Gotong: threat-intelligence exchange for a regional network of national CERTs."""
     ctx.obj = State(database)
+    # Correlation and federation react to what the commands store (gotong.wiring).
+    wire(ctx.obj.settings)
 
 
 def csv_list(value: str | None) -> list[str]:

@@ -35,7 +35,6 @@ def import_(
         org=org_short,
         collection_id=collection_id,
         through_hub=through_hub,
-        **state.ingest(),
         progress=not quiet and sys.stderr.isatty(),
         on_rejected=lambda line: click.echo(line, err=True),
     )

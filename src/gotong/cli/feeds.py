@@ -12,7 +12,6 @@ from gotong.db.engine import read_connection, write_transaction
 from gotong.feeds.fetch import authorization
 from gotong.feeds.imports import import_source, run_feeds
 from gotong.feeds.registry import (
-    FeedRun,
     add_feed,
     get_feed,
     list_feeds,
@@ -20,6 +19,7 @@ from gotong.feeds.registry import (
     remove_feed,
     set_enabled,
 )
+from gotong.feeds.runs import FeedRun
 from gotong.feeds.service import import_formats
 
 
@@ -75,7 +75,6 @@ def feed_import(
             classification=classification,
             tlp=tlp,
             valid_days=valid_days,
-            **state.ingest(),
             on_batch=lambda n: advance("storing", n),
         )
     report_lines([*result.problems, result.line()])
@@ -176,7 +175,6 @@ def feed_run(state: State, names: tuple[str, ...], due: bool, quiet: bool) -> No
             state.engine,
             names=list(names),
             due=due,
-            **state.ingest(),
             on_batch=lambda feed_name, n: advance(f"feed {feed_name}", n),
             on_run=said,
         )

@@ -43,10 +43,13 @@ def serve(state: State, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from gotong.app import create_app
+    from gotong.wiring import log_to_stderr
 
     require_initialised(state.engine)
+    app = create_app(state.settings, engine=state.engine)
+    log_to_stderr()  # background failures and recoveries of the jobs (gotong.* loggers)
     uvicorn.run(
-        create_app(state.settings, engine=state.engine),
+        app,
         host=host or state.settings.host,
         port=port or state.settings.port,
         log_level="info",

@@ -9,8 +9,9 @@ import click
 from gotong.cli.base import State, csv_list, pass_state, print_json, print_rows
 from gotong.core.outbound import outbound_client
 from gotong.db.engine import read_connection, write_transaction
+from gotong.federation.jobs import sync_peer_once
 from gotong.federation.service import add_peer, list_peers, peer_statuses, remove_peer, reset_push
-from gotong.federation.sync import SyncError, sync_peer_once
+from gotong.federation.transport import SyncError
 
 
 @click.group()

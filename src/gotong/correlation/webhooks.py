@@ -1,9 +1,11 @@
 """Delivering regional alerts to organisations' webhooks: signed, retried with backoff, never blocking ingest.
 
-Ingest only queues a delivery (in its own transaction); :class:`AlertDispatcher` posts it later
-from a background thread. Each POST carries the alert as the webhook's organisation sees it and an
-``X-Gotong-Signature: sha256=<hex>`` header, the HMAC-SHA256 of the body under the webhook's secret.
-A failed delivery is retried after 2, 4, 8 … seconds (at most :data:`MAX_ATTEMPTS` times).
+Ingest only queues a delivery (in its own transaction); the ``webhooks`` job on the node's job
+runner (:func:`register`) posts it later. Each POST carries the alert as the webhook's
+organisation sees it and an ``X-Gotong-Signature: sha256=<hex>`` header, the HMAC-SHA256 of
+the body under the webhook's secret. A failed delivery is retried after 2, 4, 8 … seconds (at
+most :data:`MAX_ATTEMPTS` times). A webhook that starts failing is logged once (its id, URL and
+the error), and once when it recovers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from gotong.core.auth import Principal
+from gotong.core.jobs import HealthLog, JobRunner
 from gotong.core.outbound import outbound_client
 from gotong.correlation.alerts import alerts_for
 from gotong.correlation.models import webhook_deliveries, webhooks
@@ -35,6 +38,7 @@ from gotong.stix.timestamps import now_micros
 
 MAX_ATTEMPTS = 8
 _BACKOFF = 2_000_000  # microseconds before the first retry; doubled each time
+JOB = "webhooks"
 _log = logging.getLogger("gotong.webhooks")
 
 
@@ -94,8 +98,14 @@ def _sees_any(conn: Connection, reader: Reader, seqs: Collection[int]) -> bool:
     return conn.execute(query).first() is not None
 
 
-def deliver_due(engine: Engine, client: httpx.Client, *, now: int | None = None) -> int:
-    """Attempt every due delivery once; returns how many succeeded."""
+def deliver_due(
+    engine: Engine, client: httpx.Client, *, now: int | None = None, health: HealthLog | None = None
+) -> int:
+    """Attempt every due delivery once; returns how many succeeded.
+
+    Each webhook's failures and recoveries go to ``health`` (the job's), which logs them once per
+    state change.
+    """
     moment = now if now is not None else now_micros()
     with read_connection(engine) as conn:
         due = conn.execute(
@@ -133,6 +143,11 @@ def deliver_due(engine: Engine, client: httpx.Client, *, now: int | None = None)
                     error = f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
+        subject = f"webhook {job.webhook_id} ({job.url})"
+        if health is not None and error is None:
+            health.succeeded(subject)
+        elif health is not None and error is not None:
+            health.failed(subject, error)
         with write_transaction(engine) as conn:
             if error is None:
                 conn.execute(
@@ -154,25 +169,14 @@ def deliver_due(engine: Engine, client: httpx.Client, *, now: int | None = None)
     return delivered
 
 
-class AlertDispatcher:
-    """Delivers queued alerts in the background (one thread per node process)."""
+def register(
+    runner: JobRunner, engine: Engine, *, interval: float = 0.5, client: httpx.Client | None = None
+) -> None:
+    """Deliver due alerts every ``interval`` seconds on ``runner``."""
+    http = client or outbound_client(timeout=10)
+    health = HealthLog(_log)
 
-    def __init__(self, engine: Engine, *, interval: float = 0.5, client: httpx.Client | None = None) -> None:
-        self._engine = engine
-        self._interval = interval
-        self._client = client or outbound_client(timeout=10)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="gotong-webhooks", daemon=True)
-        self._thread.start()
+    def run(_stopping: threading.Event) -> None:
+        deliver_due(engine, http, health=health)
 
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-        self._client.close()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                deliver_due(self._engine, self._client)
-            except Exception:  # keep delivering; the failed round is retried next time
-                _log.exception("delivering alerts to webhooks failed")
+    runner.register(JOB, run, every=interval, on_stop=http.close)

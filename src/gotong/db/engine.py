@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from gotong.core import events
 from gotong.errors import Invalid, NotFound
 
 # One writer at a time per process; across processes the database's own lock (SQLite's
@@ -84,11 +85,24 @@ def _tune_sqlite(engine: Engine) -> None:
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that holds the node's single write lock until it commits or rolls back."""
-    with _WRITE_LOCK, engine.connect() as conn, conn.begin():
-        if not is_sqlite(engine):
-            conn.execute(text(_PG_WRITE_LOCK))
-        yield conn
+    """A transaction that holds the node's single write lock until it commits or rolls back.
+
+    Domain events published in it (:mod:`gotong.core.events`) reach their after-commit
+    subscribers once it has committed, outside the lock.
+    """
+    committed: list[events.Event] = []
+    with _WRITE_LOCK, engine.connect() as conn:
+        conn.info[events.WRITER] = True
+        try:
+            with conn.begin():
+                if not is_sqlite(engine):
+                    conn.execute(text(_PG_WRITE_LOCK))
+                yield conn
+            committed = events.take(conn)
+        finally:
+            events.take(conn)  # rolled back: its events never happened
+            conn.info.pop(events.WRITER, None)
+    events.dispatch(committed)
 
 
 @contextmanager

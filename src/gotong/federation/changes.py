@@ -11,11 +11,16 @@ back as ``Last-Event-ID`` (or ``?after=``). The rules are the sending rules of f
 reader's visibility, and when the reader's organisation is a configured peer, that peer's limits
 (no echo, no AMBER+STRICT forwarding, its TLP ceiling and groups). A comment line every 15 s
 keeps idle connections open through proxies.
+
+A stream looks for new rows as soon as this process commits versions or deletions (the app's
+:class:`ChangeSignal`, bumped by an after-commit subscriber that ``gotong.wiring`` installs), and
+every second in any case, for what other processes commit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,11 +32,12 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Connection, Engine
 
 from gotong.core.auth import Principal
+from gotong.core.events import Event
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
-from gotong.federation.origin import generation, peer_for_org
+from gotong.federation.origin import peer_for_org
+from gotong.federation.sending import Facts, pending, sendable
 from gotong.federation.service import Peer, get_peer_by_id
-from gotong.federation.sync import Facts, pending, sendable
 from gotong.http.dependencies import EngineDep, PrincipalDep
 from gotong.intel.collections import require_read, view_for
 from gotong.intel.limits import parse_count
@@ -46,6 +52,22 @@ router = APIRouter(prefix="/api/v1", tags=["federation"])
 BATCH = 500
 HEARTBEAT = 15.0
 RECHECK = 1.0  # look at the database this often even without a change in this process
+
+
+class ChangeSignal:
+    """Counts the commits of versions and deletions in this process; the change feeds watch it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def bump(self, _event: Event | None = None) -> None:
+        with self._lock:
+            self._generation += 1
 
 
 @dataclass(frozen=True)
@@ -127,12 +149,13 @@ async def _stream(
     request: Request, engine: Engine, principal: Principal, collections: list[str], cursor: Cursor
 ) -> AsyncIterator[bytes]:
     yield b"retry: 1000\n\n"
+    signal: ChangeSignal = request.app.state.changes
     seen = -1
     last_look = last_beat = 0.0
     while not await request.is_disconnected():
         now = time.monotonic()
-        if generation() != seen or now - last_look >= RECHECK:
-            seen = generation()
+        if signal.generation != seen or now - last_look >= RECHECK:
+            seen = signal.generation
             last_look = now
             batch = await asyncio.to_thread(_next_batch, engine, principal, collections, cursor)
             moved = batch.cursor != cursor

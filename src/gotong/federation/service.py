@@ -248,3 +248,19 @@ def _received(conn: Connection, peer_id: int) -> int:
     stored = conn.execute(select(func.count()).where(stix_objects.c.via_peer_id == peer_id)).scalar_one()
     deleted = conn.execute(select(func.count()).where(tombstones.c.via_peer_id == peer_id)).scalar_one()
     return int(stored) + int(deleted)
+
+
+def record_peer_error(conn: Connection, *, peer_id: int, message: str) -> None:
+    """Keep the last error of a peer for its status (the cursors did not move)."""
+    conn.execute(
+        update(peers)
+        .where(peers.c.id == peer_id)
+        .values(last_error=message[:2000], last_error_at=now_micros())
+    )
+
+
+def save_pull_cursor(conn: Connection, *, peer_id: int, key: str, cursor: str) -> None:
+    """Move one pull cursor of a peer (a collection's ``added_after``, or its change feed's)."""
+    row = conn.execute(select(peers.c.pull_cursors).where(peers.c.id == peer_id)).one()
+    cursors = {**json.loads(row.pull_cursors), key: cursor}
+    conn.execute(update(peers).where(peers.c.id == peer_id).values(pull_cursors=json.dumps(cursors)))

@@ -1,7 +1,8 @@
 """Feed use cases as one verb each: import a source once, run configured feeds now.
 
 What an adapter (the CLI today) calls; the pieces they assemble live in :mod:`gotong.feeds.service`
-(converters, counting) and :mod:`gotong.feeds.registry` (configured feeds and their runs).
+(converters, counting), :mod:`gotong.feeds.registry` (configured feeds) and
+:mod:`gotong.feeds.runs` (their runs).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
-from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
-from gotong.feeds.registry import FeedRun, claim_due, run_feed
+from gotong.feeds.runs import FeedRun, run_feed
+from gotong.feeds.schedule import claim_due
 from gotong.feeds.service import FeedImport, converted_batches, import_feed
 from gotong.intel.bulk import writable_collection
 from gotong.intel.store import StatusReport, add_objects
@@ -34,8 +35,6 @@ def import_source(
     classification: str | None = None,
     tlp: str = "clear",
     valid_days: int = 30,
-    warninglists: Warninglists | None = None,
-    alert_window: int | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> FeedImport:
     """Convert a local file or folder once and store it as ``org``'s submission.
@@ -51,14 +50,7 @@ def import_source(
     )
 
     def store(objects: list[dict[str, Any]]) -> StatusReport:
-        report = add_objects(
-            engine,
-            principal=principal,
-            collection_id=target,
-            objects=objects,
-            warninglists=warninglists,
-            alert_window=alert_window,
-        )
+        report = add_objects(engine, principal=principal, collection_id=target, objects=objects)
         if on_batch is not None:
             on_batch(len(objects))
         return report
@@ -71,8 +63,6 @@ def run_feeds(
     *,
     names: list[str],
     due: bool = False,
-    warninglists: Warninglists | None = None,
-    alert_window: int | None = None,
     on_batch: Callable[[str, int], None] | None = None,
     on_run: Callable[[FeedRun], None] | None = None,
 ) -> list[FeedRun]:
@@ -84,14 +74,7 @@ def run_feeds(
         raise Invalid("name the feeds to run, or give --due")
     runs = []
     for name in claim_due(engine) if due else names:
-        run = run_feed(
-            engine,
-            name,
-            warninglists=warninglists,
-            alert_window=alert_window,
-            on_batch=_for_feed(on_batch, name),
-            claimed=due,
-        )
+        run = run_feed(engine, name, on_batch=_for_feed(on_batch, name), claimed=due)
         if on_run is not None:
             on_run(run)
         runs.append(run)

@@ -15,17 +15,16 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gotong.core.auth import Principal, Role
-from gotong.correlation.setup import configured_warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Forbidden, Invalid
 from gotong.feeds.fetch import authorization, is_url
-from gotong.feeds.registry import add_feed, feed_owner, get_feed, list_feeds, parse_interval, run_feed
+from gotong.feeds.registry import add_feed, feed_owner, get_feed, list_feeds, parse_interval
+from gotong.feeds.runs import run_feed
 from gotong.feeds.service import EXPORT_FORMATS, export_feed
-from gotong.http.dependencies import EngineDep, PrincipalDep, SettingsDep
+from gotong.http.dependencies import EngineDep, PrincipalDep
 from gotong.orgs.models import OrgKind
 from gotong.orgs.routes import require_member, require_role
 from gotong.orgs.service import get_org
-from gotong.settings import alert_window_micros
 from gotong.sharing.tlp import TLP
 
 router = APIRouter(prefix="/api/v1", tags=["feeds"])
@@ -112,15 +111,10 @@ def feeds_show(name: str, engine: EngineDep, principal: PrincipalDep) -> dict[st
 
 
 @router.post("/feeds/{name}/run")
-def feeds_run(name: str, engine: EngineDep, settings: SettingsDep, principal: PrincipalDep) -> dict[str, Any]:
+def feeds_run(name: str, engine: EngineDep, principal: PrincipalDep) -> dict[str, Any]:
     """Run a feed now and answer with the status it left."""
     _may_manage(engine, principal, name)
-    run_feed(
-        engine,
-        name,
-        warninglists=configured_warninglists(settings),
-        alert_window=alert_window_micros(settings),
-    )
+    run_feed(engine, name)
     with read_connection(engine) as conn:
         return asdict(get_feed(conn, name))
 

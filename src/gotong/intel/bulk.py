@@ -13,8 +13,6 @@ import ijson
 from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
-from gotong.correlation.index import DEFAULT_ALERT_WINDOW
-from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid, NotFound
 from gotong.intel import query
@@ -75,8 +73,6 @@ def import_files(
     org: str,
     collection_id: str | None,
     through_hub: bool = False,
-    warninglists: Warninglists | None = None,
-    alert_window: int | None = DEFAULT_ALERT_WINDOW,
     progress: bool = False,
     on_rejected: Callable[[str], None] = lambda _line: None,
 ) -> ImportSummary:
@@ -97,14 +93,7 @@ def import_files(
     summary = ImportSummary()
 
     def submit(batch: list[Any], path: str) -> None:
-        report = add_objects(
-            engine,
-            principal=principal,
-            collection_id=target,
-            objects=batch,
-            warninglists=warninglists,
-            alert_window=alert_window,
-        )
+        report = add_objects(engine, principal=principal, collection_id=target, objects=batch)
         summary.count(report, path, on_rejected)
 
     for path in files:

@@ -11,13 +11,12 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, false, insert, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, false, or_, select, true
 from sqlalchemy.sql import Select
 
 from gotong.audit import Action, record
+from gotong.core.events import DeletedVersion, ObjectsDeleted, publish
 from gotong.errors import Forbidden, Invalid, NotFound
-from gotong.federation.models import tombstones
-from gotong.federation.origin import peer_for_org
 from gotong.intel.limits import check_filter_values, parse_count
 from gotong.intel.models import stix_objects
 from gotong.sharing.policy import Reader, visibility_clause
@@ -212,24 +211,16 @@ def delete_versions(
     if any(r.submitter_org_id != reader.org_id for r in rows):
         raise Forbidden(f"only the organisation that submitted {stix_id} may delete it")
     conn.execute(delete(o).where(o.c.seq.in_([r.seq for r in rows])))
-    # A tombstone per version, so federation carries the deletion to the peers that got the version.
-    via_peer = peer_for_org(conn, reader.org_id)
-    deleted_at = now_micros()
-    conn.execute(
-        insert(tombstones),
-        [
-            {
-                "collection_id": collection_id,
-                "stix_id": stix_id,
-                "version": r.version,
-                "tlp": r.tlp,
-                "group_id": r.group_id,
-                "submitter_org_id": r.submitter_org_id,
-                "via_peer_id": via_peer,
-                "deleted_at": deleted_at,
-            }
-            for r in rows
-        ],
+    # Federation keeps a tombstone per version (in this transaction) to carry the deletion to peers.
+    publish(
+        conn,
+        ObjectsDeleted(
+            collection_id=collection_id,
+            stix_id=stix_id,
+            deleted_by_org_id=reader.org_id,
+            versions=tuple(DeletedVersion(r.version, r.tlp, r.group_id, r.submitter_org_id) for r in rows),
+            deleted_at=now_micros(),
+        ),
     )
     record(
         conn,

@@ -1,7 +1,10 @@
 """The write path: validate STIX objects, decide their marking and audience, store new versions.
 
 Every envelope is written in one transaction under the node's write lock, so each stored version
-gets a ``date_added`` that is unique and strictly increasing in commit order.
+gets a ``date_added`` that is unique and strictly increasing in commit order. The store knows none
+of the domains that react to a write: it publishes :class:`~gotong.core.events.ObjectsStored` in
+the transaction, and correlation (indexing, alerts) and federation (where a version came from)
+subscribe to it where the node is assembled (``gotong.wiring``).
 """
 
 from __future__ import annotations
@@ -16,11 +19,9 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from gotong.audit import Action, read_details, record
 from gotong.core.auth import Principal
-from gotong.correlation.index import DEFAULT_ALERT_WINDOW, index_versions
-from gotong.correlation.warninglists import Warninglists
+from gotong.core.events import ObjectsStored, StoredVersion, publish
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
-from gotong.federation.origin import notify_change, peer_for_org
 from gotong.intel.collections import require_write, view_for
 from gotong.intel.limits import check_envelope
 from gotong.intel.models import stix_objects
@@ -32,6 +33,9 @@ from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now
 from gotong.stix.validate import validate_object
 
 _IN_CHUNK = 500
+# Meta objects keep the body their publisher gave them: marking definitions (TLP and group markings
+# are shared verbatim), language content and extension definitions.
+_NOT_ATTRIBUTED = frozenset({"marking-definition", "language-content", "extension-definition"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,8 @@ class _Candidate:
     group_id: int | None
     body: bytes
     obj: Mapping[str, Any]
+    # The body as submitted, when the store added created_by_ref to it (see _attributable).
+    unattributed: bytes | None = None
 
 
 def add_objects(
@@ -100,17 +106,17 @@ def add_objects(
     collection_id: str,
     objects: Iterable[Any],
     through_hub: bool | None = None,
-    warninglists: Warninglists | None = None,
-    alert_window: int | None = DEFAULT_ALERT_WINDOW,
 ) -> StatusReport:
     """Store the valid objects of an envelope and report on each one (TAXII's status resource).
 
     Invalid objects are reported as failures and never stored; the valid ones are stored in one
     transaction. Re-posting a version already stored is a success that changes nothing.
     ``through_hub`` (default: the principal's token setting) publishes the objects under the hub's
-    identity; the real submitter is recorded server-side only. Observables of stored versions are
-    indexed for correlation; those on a ``warninglists`` entry are flagged (stored and reported in
-    the status), not dropped.
+    identity; the real submitter is recorded server-side only. An SDO or SRO without
+    ``created_by_ref`` gets the submitter's identity (the hub's when anonymous).
+
+    The new versions are published as one :class:`ObjectsStored` in the write transaction; what
+    its subscribers remark about a version (e.g. a warninglist hit) goes in that version's status.
     """
     if principal.org_id is None:
         raise Invalid("only an authenticated organisation can add objects")
@@ -127,16 +133,20 @@ def add_objects(
         # Another organisation's object that names the hub as its creator was submitted through the
         # hub somewhere (a federation peer relays it so): keep its submitter as secret here too.
         relayed_anonymous = the_hub.identity_id if org.id != the_hub.id else None
-        via_peer = peer_for_org(conn, org.id)
     report = StatusReport(
         id=str(uuid.uuid4()), collection_id=view.collection.id, request_timestamp=now_micros()
     )
     candidates: list[_Candidate] = []
     for obj in objects:
+        unattributed = None
         if hub_identity is not None and isinstance(obj, dict) and "created" in obj:
             obj = {**obj, "created_by_ref": hub_identity}
+        elif _attributable(obj):
+            unattributed = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+            obj = {**obj, "created_by_ref": org.identity_id}
         candidate = _prepare(obj, default_tlp=org.default_tlp, groups=groups, report=report)
         if candidate is not None:
+            candidate.unattributed = unattributed
             candidates.append(candidate)
     with write_transaction(engine) as conn:
         _store(
@@ -147,9 +157,6 @@ def add_objects(
             anonymous=hub_identity is not None,
             relayed_anonymous=relayed_anonymous,
             report=report,
-            warninglists=warninglists,
-            alert_window=alert_window,
-            via_peer=via_peer,
         )
         record_status(conn, report=report, org_id=org.id)
         record(
@@ -166,8 +173,20 @@ def add_objects(
                 **read_details([o.id for o in report.successes]),
             },
         )
-    notify_change()
     return report
+
+
+def _attributable(obj: Any) -> bool:
+    """Whether the store names the submitter as creator: an SDO or SRO that names no creator.
+
+    SCOs have no ``created_by_ref`` in STIX 2.1 (nor ``created``); meta objects are left as sent.
+    """
+    return (
+        isinstance(obj, dict)
+        and "created" in obj
+        and "created_by_ref" not in obj
+        and obj.get("type") not in _NOT_ATTRIBUTED
+    )
 
 
 def _prepare(
@@ -220,9 +239,6 @@ def _store(
     anonymous: bool,
     relayed_anonymous: str | None = None,
     report: StatusReport,
-    warninglists: Warninglists | None,
-    alert_window: int | None,
-    via_peer: int | None = None,
 ) -> None:
     existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates})
     last = conn.execute(select(func.max(stix_objects.c.date_added))).scalar() or 0
@@ -240,7 +256,7 @@ def _store(
         else:
             version = cand.version
             if version in known:
-                if known[version] == cand.body:
+                if known[version] == cand.body or _same_but_creator(known[version], cand):
                     report.successes.append(Outcome(cand.stix_id, cand.version_text, "already present"))
                 else:
                     report.failures.append(
@@ -267,7 +283,6 @@ def _store(
                 or (relayed_anonymous is not None and cand.obj.get("created_by_ref") == relayed_anonymous),
                 "valid_until": micros_of(cand.obj["valid_until"]) if "valid_until" in cand.obj else None,
                 "body": cand.body.decode(),
-                "via_peer_id": via_peer,
             }
         )
         stored.append((len(report.successes), cand))
@@ -284,19 +299,27 @@ def _store(
             .order_by(stix_objects.c.date_added)
         ).scalars()
     )
-    hits = index_versions(
-        conn,
-        [(seq, cand.obj) for seq, (_, cand) in zip(seqs, stored, strict=True)],
-        warninglists=warninglists,
-        alert_window=alert_window,
+    event = ObjectsStored(
+        collection_id=collection_id,
+        submitter_org_id=org_id,
+        versions=tuple(
+            StoredVersion(seq, cand.stix_id, cand.obj) for seq, (_, cand) in zip(seqs, stored, strict=True)
+        ),
     )
+    publish(conn, event)
     for seq, (position, _cand) in zip(seqs, stored, strict=True):
-        if seq in hits:
-            lists = sorted({f"{h.list_name} ({h.matched})" for h in hits[seq]})
+        if seq in event.remarks:
             outcome = report.successes[position]
-            report.successes[position] = Outcome(
-                outcome.id, outcome.version, "on warninglist: " + "; ".join(lists)
-            )
+            report.successes[position] = Outcome(outcome.id, outcome.version, "; ".join(event.remarks[seq]))
+
+
+def _same_but_creator(stored: bytes, cand: _Candidate) -> bool:
+    """A resubmission that differs from the stored version only by naming no creator is that version."""
+    if cand.unattributed is None:
+        return False
+    body = orjson.loads(stored)
+    body.pop("created_by_ref", None)
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS) == cand.unattributed
 
 
 def _existing_versions(conn: Connection, collection_id: str, ids: set[str]) -> dict[str, dict[int, bytes]]:

@@ -1,13 +1,13 @@
 """Access receipts: a submitting organisation can see who retrieved its objects, and when.
 
-Reads must stay fast, so retrievals are noted in memory and written by one background thread in
-batches (:class:`ReceiptRecorder`); :meth:`ReceiptRecorder.flush` writes what is pending at once.
+Reads must stay fast, so retrievals are noted in memory (:class:`ReceiptRecorder`) and written in
+batches by a job of the node's runner (:meth:`ReceiptRecorder.register`, every 0.25 s, and a last
+time when the runner stops); :meth:`ReceiptRecorder.flush` writes what is pending at once.
 Only the submitting organisation may list the receipts of its objects.
 """
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Iterable
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from gotong.audit import Action, read_details, record
+from gotong.core.jobs import JobRunner
 from gotong.db.engine import write_transaction
 from gotong.errors import Invalid
 from gotong.intel.collections import get_collection
@@ -24,8 +25,6 @@ from gotong.orgs.models import organisations
 from gotong.orgs.service import get_org
 from gotong.sharing.models import retrieval_items, retrievals
 from gotong.stix.timestamps import format_micros, now_micros
-
-_log = logging.getLogger("gotong.receipts")
 
 
 @dataclass(frozen=True)
@@ -82,16 +81,22 @@ def write_retrievals(conn: Connection, batch: Iterable[Retrieval]) -> int:
 
 
 class ReceiptRecorder:
-    """Collects retrievals from request threads and writes them in the background."""
+    """Collects retrievals from request threads; a job (or :meth:`flush`) writes them."""
 
-    def __init__(self, engine: Engine, *, interval: float = 0.25) -> None:
+    JOB = "receipts"
+
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._interval = interval
         self._queue: queue.Queue[Retrieval] = queue.Queue()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="gotong-receipts", daemon=True)
-        self._thread.start()
+
+    def register(self, runner: JobRunner, *, interval: float = 0.25) -> None:
+        """Write the noted retrievals every ``interval`` seconds on ``runner``, and when it stops."""
+
+        def run(_stopping: threading.Event) -> None:
+            self.flush()
+
+        runner.register(self.JOB, run, every=interval, on_stop=self.flush)
 
     def note(
         self, *, reader_org_id: int | None, collection_id: str | None, channel: str, seqs: list[int]
@@ -115,16 +120,8 @@ class ReceiptRecorder:
                 return write_retrievals(conn, pending)
 
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+        """Write what is still pending (the job does this itself when its runner stops)."""
         self.flush()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                self.flush()
-            except Exception:  # keep recording; the next flush retries what it can
-                _log.exception("writing access receipts failed")
 
 
 def list_receipts(

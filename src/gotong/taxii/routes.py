@@ -12,14 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
-from gotong.federation.origin import notify_change
 from gotong.http.dependencies import EngineDep, PrincipalDep, SettingsDep
 from gotong.intel import query
 from gotong.intel.collections import CollectionView, require_read, view_for, views_for
 from gotong.intel.limits import parse_count
 from gotong.intel.status import get_status
 from gotong.intel.store import add_objects
-from gotong.settings import alert_window_micros
 from gotong.sharing.service import load_reader
 from gotong.stix.patterns import pattern_budget
 from gotong.taxii.media import TAXII_MEDIA_TYPE, check_accept, check_content_type
@@ -221,8 +219,6 @@ async def post_objects(
             principal=principal,
             collection_id=collection_id,
             objects=envelope.get("objects", []),
-            warninglists=request.app.state.warninglists,
-            alert_window=alert_window_micros(settings),
         )
     return taxii_response(report.taxii(), status_code=202)
 
@@ -292,7 +288,6 @@ def delete_object(
             filters=filters,
             actor=principal.org_short or "unknown",
         )
-    notify_change()
     return Response(status_code=200, media_type=TAXII_MEDIA_TYPE)
 
 

@@ -1,0 +1,112 @@
+"""Where the node is assembled: which domain reacts to which event, and which jobs run while serving.
+
+:func:`wire` subscribes the domains' in-transaction reactions to the write path's events. Both
+``create_app`` and the CLI group call it, with the node's settings, before anything is stored:
+
+* :class:`~gotong.core.events.ObjectsStored` → correlation indexes the versions, flags
+  warninglist hits and raises regional alerts (``correlation.ingest.Indexer``, configured here
+  with the warninglists and the alert window); federation records which peer they came from;
+* :class:`~gotong.core.events.ObjectsDeleted` → federation writes the tombstones.
+
+Subscriptions are process-wide and a process serves one node configuration: calling :func:`wire`
+again replaces the earlier wiring (tests make many apps in one process).
+
+:func:`background` is what a serving process runs besides answering requests, from the app's
+lifespan: one :class:`~gotong.core.jobs.ThreadRunner` with the receipts, webhooks, feed scheduler
+and peer jobs, and the after-commit reactions that wake the federation push and the change feeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from gotong.core import events
+from gotong.core.events import ObjectsDeleted, ObjectsStored
+from gotong.core.jobs import JobRunner, ThreadRunner
+from gotong.correlation.ingest import Indexer
+from gotong.federation.origin import record_origin, record_tombstones
+from gotong.settings import Settings
+
+if TYPE_CHECKING:
+    from gotong.federation.changes import ChangeSignal
+    from gotong.sharing.receipts import ReceiptRecorder
+
+__all__ = ["background", "log_to_stderr", "wire"]
+
+_lock = threading.Lock()
+_wired: list[events.Subscription] = []
+
+
+def wire(settings: Settings, *, load_now: bool = False) -> Indexer:
+    """Subscribe correlation and federation to the write path's events (replacing an earlier wiring).
+
+    ``load_now`` reads the warninglists at once (the server does, so that a wrong list fails at
+    start-up); otherwise they are read at the first write. Returns the correlation indexer.
+    """
+    indexer = Indexer(settings=settings)
+    if load_now:
+        indexer.load()
+    with _lock:
+        for subscription in _wired:
+            subscription.cancel()
+        _wired[:] = [
+            events.subscribe_in_transaction(ObjectsStored, indexer),
+            events.subscribe_in_transaction(ObjectsStored, record_origin),
+            events.subscribe_in_transaction(ObjectsDeleted, record_tombstones),
+        ]
+    return indexer
+
+
+@contextmanager
+def background(
+    engine: Engine, settings: Settings, *, receipts: ReceiptRecorder, changes: ChangeSignal
+) -> Iterator[JobRunner]:
+    """Run the node's jobs until the block ends; wake the push and the change feeds on commits."""
+    # Imported here, not at the top: every CLI command imports this module (for wire), and the
+    # feed converters behind the scheduler take seconds to import (misp-stix).
+    from gotong.correlation import webhooks
+    from gotong.federation import jobs as federation_jobs
+    from gotong.feeds import schedule
+
+    runner = ThreadRunner()
+    receipts.register(runner)
+    webhooks.register(runner, engine)
+    if settings.feed_scheduler:
+        schedule.register(runner, engine, interval=settings.feed_poll_seconds)
+    if settings.federation:
+        federation_jobs.register(
+            runner,
+            engine,
+            poll=settings.federation_poll_seconds,
+            pull_every=settings.federation_poll_seconds,
+            max_backoff=settings.federation_max_backoff_seconds,
+        )
+
+    def changed(event: events.Event) -> None:
+        changes.bump(event)
+        runner.wake(federation_jobs.PUSH_WAKE)
+
+    reactions = [events.subscribe(ObjectsStored, changed), events.subscribe(ObjectsDeleted, changed)]
+    runner.start()
+    try:
+        yield runner
+    finally:
+        for subscription in reactions:
+            subscription.cancel()
+        runner.stop()
+
+
+def log_to_stderr() -> None:
+    """Show the node's own log lines (``gotong.*``, info and above) on stderr while serving."""
+    logger = logging.getLogger("gotong")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
