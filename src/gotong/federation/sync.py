@@ -33,6 +33,7 @@ import orjson
 from sqlalchemy import Connection, Engine, select, update
 
 from gotong.core.auth import Principal
+from gotong.core.media import TAXII_MEDIA_TYPE
 from gotong.correlation.index import DEFAULT_ALERT_WINDOW
 from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection, write_transaction
@@ -50,7 +51,7 @@ from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros, now_micros
 
-TAXII = "application/taxii+json;version=2.1"
+TAXII = TAXII_MEDIA_TYPE
 BATCH = 500
 _log = logging.getLogger("gotong.federation")
 

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, and_, delete, exists, false, i
 from sqlalchemy.sql import Select
 
 from gotong.audit import Action, record
+from gotong.core.media import STIX_MEDIA_TYPE
 from gotong.errors import Forbidden, Invalid, NotFound
 from gotong.federation.models import tombstones
 from gotong.federation.origin import peer_for_org
@@ -23,7 +24,7 @@ from gotong.sharing.policy import Reader, visibility_clause
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
 
 SPEC_VERSION = "2.1"
-MEDIA_TYPE = "application/stix+json;version=2.1"
+MEDIA_TYPE = STIX_MEDIA_TYPE
 
 
 @dataclass(frozen=True)
