@@ -19,6 +19,7 @@ from gotong.correlation.webhooks import AlertDispatcher
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
 from gotong.federation.changes import router as changes_router
+from gotong.http.contract import openapi_document
 from gotong.federation.sync import PeerSync
 from gotong.feeds.registry import FeedScheduler
 from gotong.feeds.routes import router as feeds_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(sharing_router)
     app.include_router(feeds_router)
     app.include_router(changes_router)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
 
     def error_response(request: Request, status: int, title: str, description: str) -> Response:
         body: dict[str, Any] = {"title": title, "description": description, "http_status": str(status)}

@@ -90,7 +90,11 @@ def lookup(world: World, reader: str, observable: Observable, *, hub_admin: bool
     objects = []
     for row in _latest(visible, by="version"):
         reported_by, from_country = reporter(world, reader, row, hub_admin=hub_admin)
-        seen = sightings(world, reader, row.stix_id, hub_admin=hub_admin) if row.posted.body["type"] == "indicator" else None
+        seen = (
+            sightings(world, reader, row.stix_id, hub_admin=hub_admin)
+            if row.posted.body["type"] == "indicator"
+            else None
+        )
         objects.append(
             {
                 "id": row.stix_id,

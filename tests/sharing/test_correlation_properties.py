@@ -229,7 +229,9 @@ def _check_provenance(conn: Connection, world: World, reader: str, policy_reader
             )
             for r in rows
         )
-        assert sorted((p.date_added, p.submitter) for p in found) == want, f"provenance of {stix_id} by {reader}"
+        assert sorted((p.date_added, p.submitter) for p in found) == want, (
+            f"provenance of {stix_id} by {reader}"
+        )
         if any(r.posted.through_hub for r in rows):
             event("provenance: an anonymous version")
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from gotong.errors import Invalid
 
-__all__ = ["ErrorPublic", "errors", "reject_unknown_query"]
+__all__ = ["ErrorPublic", "errors", "openapi_document", "reject_unknown_query"]
 
 _MEANINGS = {
     400: "The request is malformed: an unknown parameter or field, or a value out of range",
@@ -74,3 +75,20 @@ def _query_names(dependant: Dependant) -> set[str]:
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's OpenAPI document without its 422 responses: validation errors are answered with 400
+    (``app.py`` maps them), which every operation lists through :func:`errors`."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title, version=app.version, openapi_version=app.openapi_version, routes=app.routes
+        )
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                operation.get("responses", {}).pop("422", None)
+        schemas = document.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        app.openapi_schema = document
+    return app.openapi_schema
