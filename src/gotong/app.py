@@ -19,10 +19,10 @@ from gotong.correlation.webhooks import AlertDispatcher
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
 from gotong.federation.changes import router as changes_router
-from gotong.http.contract import openapi_document
 from gotong.federation.sync import PeerSync
 from gotong.feeds.registry import FeedScheduler
 from gotong.feeds.routes import router as feeds_router
+from gotong.http.contract import openapi_document
 from gotong.orgs.routes import router as orgs_router
 from gotong.settings import Settings, alert_window_micros
 from gotong.sharing.receipts import ReceiptRecorder
