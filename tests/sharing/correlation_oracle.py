@@ -124,8 +124,8 @@ def sightings(world: World, reader: str, indicator_id: str, *, hub_admin: bool =
     """``asdict(SightingSummary)`` for one indicator, first and last seen in microseconds.
 
     Sums the counts of the sightings the reader may see, per country (``(through the hub)`` for
-    anonymous ones whose submitter the reader may not learn, ``regional`` for an organisation without a country); a false positive counts
-    as one report, not its count.
+    anonymous ones whose submitter the reader may not learn, ``regional`` for an organisation
+    without a country); a false positive counts as one report, not its count.
     """
     summary: dict[str, Any] = {
         "indicator": indicator_id,
