@@ -52,21 +52,11 @@ def reject_unknown_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    known = _declared(route)
+    known = _query_names(route.dependant)  # a handful of fields: cheaper than any cache
     unknown = sorted(k for k in request.query_params if k not in known)
     if unknown:
         names = ", ".join(repr(k) for k in unknown)
         raise Invalid(f"unknown query parameter{'s' if len(unknown) > 1 else ''} {names}")
-
-
-_CACHE: dict[int, frozenset[str]] = {}
-
-
-def _declared(route: APIRoute) -> frozenset[str]:
-    key = id(route)
-    if key not in _CACHE:
-        _CACHE[key] = frozenset(_query_names(route.dependant))
-    return _CACHE[key]
 
 
 def _query_names(dependant: Dependant) -> set[str]:
