@@ -10,15 +10,15 @@ from sqlalchemy import Connection, Engine
 
 from gotong.core.auth import Principal, Role
 from gotong.core.permissions import MANAGERS, require_member, require_role
-from gotong.db.engine import write_transaction
+from gotong.db.engine import read_connection
 from gotong.errors import Forbidden
 from gotong.intel.collections import get_collection
 from gotong.orgs.models import OrgKind
 from gotong.orgs.service import get_org
-from gotong.sharing.definitions import publish_definitions
+from gotong.sharing.definitions import add_group_and_publish
 from gotong.sharing.models import GroupKind
 from gotong.sharing.receipts import Receipt, list_receipts
-from gotong.sharing.service import SharingGroup, add_group, get_group, list_groups, set_members
+from gotong.sharing.service import SharingGroup, get_group, list_groups, set_members
 
 __all__ = ["change_members", "create_group", "group_for", "groups_for", "receipts_for"]
 
@@ -47,24 +47,19 @@ def create_group(
     """Create a sharing group, then publish the definitions so clients can address it at once.
 
     Admins and coordinators create groups owned by their own organisation; only an admin of the
-    hub may name another ``owner``. Runs its own transactions (the group, then the definitions).
+    hub may name another ``owner``. Runs its own transactions (the group, then the definitions), as
+    :func:`gotong.sharing.definitions.add_group_and_publish`, which it calls, does for the operator.
     """
     require_role(actor, *MANAGERS)
-    with write_transaction(engine) as conn:
+    with read_connection(engine) as conn:
         own = get_org(conn, org_id=actor.org_id)
         owner_org = own if owner is None else get_org(conn, short_name=owner)
-        if owner_org.id != own.id and not (actor.role == Role.ADMIN and own.kind == OrgKind.HUB):
-            raise Forbidden("only an admin of the hub may create a group owned by another organisation")
-        created = add_group(
-            conn,
-            name=name,
-            members=members,
-            kind=kind,
-            owner=owner_org.short_name,
-            actor=_who(actor),
-        )
-    publish_definitions(engine)
-    return created
+    if owner_org.id != own.id and not (actor.role == Role.ADMIN and own.kind == OrgKind.HUB):
+        raise Forbidden("only an admin of the hub may create a group owned by another organisation")
+    # The same use case as the operator's `gotong group add`, once the actor may.
+    return add_group_and_publish(
+        engine, name=name, members=members, kind=str(kind), owner=owner_org.short_name, actor=_who(actor)
+    )
 
 
 def change_members(
