@@ -19,6 +19,7 @@ from gotong.errors import GotongError
 from gotong.federation.changes import ChangeSignal
 from gotong.federation.changes import router as changes_router
 from gotong.feeds.routes import router as feeds_router
+from gotong.http.contract import openapi_document
 from gotong.http.security import install as install_edge_defences
 from gotong.orgs.routes import router as orgs_router
 from gotong.settings import Settings
@@ -58,6 +59,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(sharing_router)
     app.include_router(feeds_router)
     app.include_router(changes_router)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
 
     def error_response(request: Request, status: int, title: str, description: str) -> Response:
         body: dict[str, Any] = {"title": title, "description": description, "http_status": str(status)}

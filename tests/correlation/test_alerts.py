@@ -117,7 +117,12 @@ def test_each_organisation_sees_only_what_it_may(engine: Engine) -> None:
 def test_anonymous_submissions_do_not_count_as_a_country(engine: Engine) -> None:
     _post(engine, "ThaiCERT", [_ip("198.51.100.4")], through_hub=True)
     _post(engine, "MyCERT", [_ip("198.51.100.4")])
-    assert _alerts(engine, "LaoCERT") == []
+    assert _alerts(engine, "LaoCERT") == [], "Thailand's report came through the hub: one country counts"
+    # The positive control: a second country that counts raises the alert, and Thailand stays unnamed.
+    _post(engine, "VNCERT", [_ip("198.51.100.4")])
+    seen = _alerts(engine, "LaoCERT")
+    assert [(a.value, a.countries) for a in seen] == [("198.51.100.4", ["MY", "VN"])]
+    assert sorted(o["reported_by"] for o in seen[0].objects) == ["(through the hub)", "MyCERT", "VNCERT"]
 
 
 class _Receiver(BaseHTTPRequestHandler):

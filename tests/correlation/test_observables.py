@@ -47,7 +47,8 @@ def literal(value: str) -> str:
 
 
 def test_public_interface() -> None:
-    assert gotong.correlation.__all__ == ["Observable", "normalise", "observables_of"]
+    # The whole of __all__ (with the actor verbs) is pinned in tests/api/test_verbs.py.
+    assert {"Observable", "normalise", "observables_of"} <= set(gotong.correlation.__all__)
     found = Observable("ipv4-addr", "1.2.3.4")
     assert (
         found == Observable("ipv4-addr", "1.2.3.4") and len({found, Observable("ipv4-addr", "1.2.3.4")}) == 1

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from gotong.core.auth import Principal
-from gotong.intel.store import add_objects
+from gotong.intel.store import StatusReport, add_objects
 from gotong.orgs.service import get_org
 from tests.conftest import RunningServer, token_for
 from tests.helpers import REGIONAL_ID, indicator
@@ -16,10 +16,10 @@ from tests.helpers import REGIONAL_ID, indicator
 
 def _post(
     server: RunningServer, org: str, objects: list[dict[str, object]], through_hub: bool = False
-) -> None:
+) -> StatusReport:
     with server.engine.connect() as conn:
         who = get_org(conn, short_name=org)
-    add_objects(
+    return add_objects(
         server.engine,
         principal=Principal(org_id=who.id, org_short=org),
         collection_id=REGIONAL_ID,
@@ -58,8 +58,31 @@ def test_filters_and_paging(server: RunningServer, lao: httpx.Client) -> None:
 
 
 def test_invisible_objects_are_not_found(server: RunningServer, lao: httpx.Client) -> None:
-    _post(server, "ThaiCERT", [indicator(value="secret.red.example", tlp="red")])
-    assert lao.get("/api/v1/search", params={"q": "secret.red.example"}).json()["results"] == []
+    red = indicator(value="secret.red.example", tlp="red")
+    report = _post(server, "ThaiCERT", [red])
+    assert [s.id for s in report.successes] == [red["id"]] and not report.failures, report.taxii()
+    hidden = lao.get("/api/v1/search", params={"q": "secret.red.example"})
+    assert hidden.status_code == 200 and hidden.json() == {"results": [], "more": False, "next": None}
+    # The positive control: the same search finds it for its submitter, and finds Lao's own object.
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {token_for(server.engine, 'ThaiCERT')}"}
+    ) as thai:
+        assert [
+            r["id"] for r in thai.get("/api/v1/search", params={"q": "secret.red.example"}).json()["results"]
+        ] == [red["id"]]
+    own = indicator(value="secret.red.example", tlp="red")
+    assert _post(server, "LaoCERT", [own]).successes
+    assert [
+        r["id"] for r in lao.get("/api/v1/search", params={"q": "secret.red.example"}).json()["results"]
+    ] == [own["id"]]
+
+
+def test_an_unknown_query_parameter_is_400_naming_it(lao: httpx.Client) -> None:
+    """``value`` is lookup's parameter, not search's: it used to be ignored and everything returned."""
+    response = lao.get("/api/v1/search", params={"value": "x"})
+    assert response.status_code == 400
+    assert response.json()["description"] == "unknown query parameter 'value'"
+    assert lao.get("/api/v1/search", params={"q": "x"}).status_code == 200
 
 
 def test_org_filter_does_not_unmask_anonymous_submissions(server: RunningServer, lao: httpx.Client) -> None:

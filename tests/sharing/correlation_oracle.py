@@ -38,10 +38,18 @@ def involved(world: World, observable: Observable) -> list[StoredRow]:
     ]
 
 
-def reporter(world: World, reader: str | None, row: StoredRow) -> tuple[str, str | None]:
+def may_learn(reader: str | None, row: StoredRow, *, hub_admin: bool = False) -> bool:
+    """docs/sharing.md: of a version sent through the hub, only its submitter and the hub's admins
+    may learn who sent it; of any other version, everyone who may see it."""
+    return not row.posted.through_hub or hub_admin or row.posted.submitter == reader
+
+
+def reporter(
+    world: World, reader: str | None, row: StoredRow, *, hub_admin: bool = False
+) -> tuple[str, str | None]:
     """Who reported a version and from which country, as ``reader`` may know it."""
     posted = row.posted
-    if posted.through_hub and posted.submitter != reader:
+    if not may_learn(reader, row, hub_admin=hub_admin):
         return THROUGH_HUB, None
     return posted.submitter, world.rules.orgs[posted.submitter].country
 
@@ -70,7 +78,7 @@ def _tlp(world: World, row: StoredRow) -> str:
     return TLP.parse(world.rules.marking(row.posted)).label
 
 
-def lookup(world: World, reader: str, observable: Observable) -> dict[str, Any]:
+def lookup(world: World, reader: str, observable: Observable, *, hub_admin: bool = False) -> dict[str, Any]:
     """A lookup's answer, in the shape of ``asdict(Correlation)`` without scores and observables.
 
     The objects are, per object and collection, the latest version (highest ``modified``) the reader
@@ -81,8 +89,12 @@ def lookup(world: World, reader: str, observable: Observable) -> dict[str, Any]:
     visible = [r for r in carriers(world, observable) if world.rules.sees(reader, r.posted)]
     objects = []
     for row in _latest(visible, by="version"):
-        reported_by, from_country = reporter(world, reader, row)
-        seen = sightings(world, reader, row.stix_id) if row.posted.body["type"] == "indicator" else None
+        reported_by, from_country = reporter(world, reader, row, hub_admin=hub_admin)
+        seen = (
+            sightings(world, reader, row.stix_id, hub_admin=hub_admin)
+            if row.posted.body["type"] == "indicator"
+            else None
+        )
         objects.append(
             {
                 "id": row.stix_id,
@@ -108,12 +120,12 @@ def lookup(world: World, reader: str, observable: Observable) -> dict[str, Any]:
     }
 
 
-def sightings(world: World, reader: str, indicator_id: str) -> dict[str, Any]:
+def sightings(world: World, reader: str, indicator_id: str, *, hub_admin: bool = False) -> dict[str, Any]:
     """``asdict(SightingSummary)`` for one indicator, first and last seen in microseconds.
 
     Sums the counts of the sightings the reader may see, per country (``(through the hub)`` for
-    anonymous ones, ``regional`` for an organisation without a country); a false positive counts
-    as one report, not its count.
+    anonymous ones whose submitter the reader may not learn, ``regional`` for an organisation
+    without a country); a false positive counts as one report, not its count.
     """
     summary: dict[str, Any] = {
         "indicator": indicator_id,
@@ -132,7 +144,8 @@ def sightings(world: World, reader: str, indicator_id: str) -> dict[str, Any]:
             summary["false_positives"] += 1
         else:
             summary["sightings"] += body["count"]
-            where = THROUGH_HUB if row.posted.through_hub else country(world, row) or "regional"
+            known = may_learn(reader, row, hub_admin=hub_admin)
+            where = (world.rules.orgs[row.posted.submitter].country or "regional") if known else THROUGH_HUB
             summary["by_country"][where] = summary["by_country"].get(where, 0) + body["count"]
         if "first_seen" in body:
             firsts.append(micros_of(body["first_seen"]))
@@ -151,10 +164,10 @@ class SearchQuery:
     countries: tuple[str, ...] = ()
 
 
-def search(world: World, reader: str, query: SearchQuery) -> list[dict[str, Any]]:
+def search(world: World, reader: str, query: SearchQuery, *, hub_admin: bool = False) -> list[dict[str, Any]]:
     """Search results, oldest first: the latest version (highest ``modified``) the reader may see of
-    each object per collection, when that version matches. Filtering by organisation or country never matches
-    someone else's anonymous version."""
+    each object per collection, when that version matches. Filtering by organisation or country never
+    matches an anonymous version whose submitter the reader may not learn."""
     visible = [r for r in world.rows if world.rules.sees(reader, r.posted)]
     results = []
     for row in sorted(_latest(visible, by="version"), key=lambda r: r.date_added):
@@ -168,13 +181,13 @@ def search(world: World, reader: str, query: SearchQuery) -> list[dict[str, Any]
         if query.tlps and world.rules.marking(posted) not in query.tlps:
             continue
         if query.orgs or query.countries:
-            if posted.through_hub and posted.submitter != reader:
+            if not may_learn(reader, row, hub_admin=hub_admin):
                 continue
             if query.orgs and posted.submitter not in query.orgs:
                 continue
             if query.countries and world.rules.orgs[posted.submitter].country not in query.countries:
                 continue
-        reported_by, from_country = reporter(world, reader, row)
+        reported_by, from_country = reporter(world, reader, row, hub_admin=hub_admin)
         results.append(
             {
                 "id": row.stix_id,
@@ -190,7 +203,7 @@ def search(world: World, reader: str, query: SearchQuery) -> list[dict[str, Any]
     return results
 
 
-def alerts(world: World, reader: str) -> dict[str, dict[str, Any]]:
+def alerts(world: World, reader: str, *, hub_admin: bool = False) -> dict[str, dict[str, Any]]:
     """The regional alerts ``reader`` may know of, by observable value, as it may see them.
 
     An alert exists once versions from two or more countries report the observable (the world's
@@ -222,7 +235,7 @@ def alerts(world: World, reader: str) -> dict[str, dict[str, Any]]:
                     "id": r.stix_id,
                     "type": r.posted.body["type"],
                     "collection_id": r.collection_id,
-                    "reported_by": reporter(world, reader, r)[0],
+                    "reported_by": reporter(world, reader, r, hub_admin=hub_admin)[0],
                     "date_added": render_timestamp(r.date_added),
                 }
                 for r in visible

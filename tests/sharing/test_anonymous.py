@@ -99,3 +99,79 @@ def test_receipts_list_who_retrieved_the_submitters_objects(
     assert sorted((r["reader"], r["times"]) for r in rows) == [("LaoCERT", 2), ("MyCERT", 1)]
     assert {r["stix_id"] for r in per_collection} == {obj["id"]}
     assert missing.status_code == 400 and "collection or an object" in missing.json()["description"]
+
+
+def _rest(server: RunningServer, org: str, role: Role = Role.ANALYST) -> httpx.Client:
+    return httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {token_for(server.engine, org, role=role)}"}
+    )
+
+
+def test_every_rest_read_path_names_the_submitter_to_it_and_the_hub_admins_only(
+    server: RunningServer,
+) -> None:
+    """docs/sharing.md, "Who may learn who submitted": provenance, search, lookup, sightings and alerts
+    follow one rule. ThaiCERT sends an IP indicator and a sighting of it through the hub; MyCERT and
+    VNCERT report the same IP, which raises a regional alert."""
+    ip = "192.0.2.201"
+    anonymous = indicator(tlp="green", pattern=f"[ipv4-addr:value = '{ip}']")
+    posted = {}
+    with _client(server, "ThaiCERT", through_hub=True) as thai_anon:
+        coll = f"/{server.settings.api_root}/collections/{REGIONAL_ID}/objects/"
+        sent = thai_anon.post(
+            coll, content=orjson.dumps({"objects": [anonymous]}), headers={"Content-Type": TAXII}
+        )
+        assert sent.json()["success_count"] == 1
+    for org in ("MyCERT", "VNCERT"):
+        with _client(server, org) as other:
+            posted[org] = indicator(tlp="green", pattern=f"[ipv4-addr:value = '{ip}']")
+            body = orjson.dumps({"objects": [posted[org]]})
+            assert (
+                other.post(coll, content=body, headers={"Content-Type": TAXII}).json()["success_count"] == 1
+            )
+    with _client(server, "ThaiCERT", through_hub=True) as thai_anon_rest:
+        sighting = {"value": ip, "collection": REGIONAL_ID, "count": 3}
+        assert thai_anon_rest.post("/api/v1/sightings", json=sighting).status_code == 201
+
+    def answers(client: httpx.Client) -> dict[str, object]:
+        found = client.get("/api/v1/lookup", params={"value": ip}).json()
+        searched = client.get("/api/v1/search", params={"q": ip}).json()["results"]
+        alerts = [a for a in client.get("/api/v1/alerts").json() if a["value"] == ip]
+        return {
+            "provenance": client.get(
+                f"/api/v1/collections/{REGIONAL_ID}/objects/{anonymous['id']}/provenance"
+            ).json()[0]["submitter"],
+            "lookup": {o["reported_by"] for o in found["objects"] if o["id"] == anonymous["id"]},
+            "lookup countries": found["countries"],
+            "search": {r["reported_by"] for r in searched if r["id"] == anonymous["id"]},
+            "sightings": client.get(f"/api/v1/indicators/{anonymous['id']}/sightings").json()["by_country"],
+            "alert": {o["reported_by"] for a in alerts for o in a["objects"] if o["id"] == anonymous["id"]},
+        }
+
+    hidden = {
+        "provenance": "(submitted through the hub)",
+        "lookup": {"(through the hub)"},
+        "lookup countries": ["MY", "VN"],
+        "search": {"(through the hub)"},
+        "sightings": {"(through the hub)": 3},
+        "alert": {"(through the hub)"},
+    }
+    known = {
+        "provenance": "ThaiCERT",
+        "lookup": {"ThaiCERT"},
+        "lookup countries": ["MY", "TH", "VN"],
+        "search": {"ThaiCERT"},
+        "sightings": {"TH": 3},
+        "alert": {"ThaiCERT"},
+    }
+    with _rest(server, "ThaiCERT") as thai, _rest(server, "ASEAN-CERT", Role.ADMIN) as hub_admin:
+        assert answers(thai) == known, "the submitter itself"
+        assert answers(hub_admin) == known, "an admin of the hub"
+    with _rest(server, "LaoCERT") as lao, _rest(server, "ASEAN-CERT", Role.ANALYST) as hub_analyst:
+        assert answers(lao) == hidden, "another member"
+        assert answers(hub_analyst) == hidden, "an analyst of the hub"
+        # Filtering by the submitter does not unmask it either (and finds the others it names).
+        assert lao.get("/api/v1/search", params={"q": ip, "org": "ThaiCERT"}).json()["results"] == []
+        assert [
+            r["id"] for r in lao.get("/api/v1/search", params={"q": ip, "org": "MyCERT"}).json()["results"]
+        ] == [posted["MyCERT"]["id"]]

@@ -38,12 +38,15 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine
 
+from gotong.core.auth import Principal, Role
 from gotong.correlation.alerts import alerts_for
 from gotong.correlation.lookup import lookup
 from gotong.correlation.search import SearchFilter, SearchPage, search
 from gotong.correlation.sightings import summarise
 from gotong.db.engine import read_connection
+from gotong.intel.provenance import provenance
 from gotong.intel.query import render_timestamp
+from gotong.orgs.service import hub
 from gotong.sharing.policy import Reader
 from gotong.sharing.service import load_reader
 from gotong.stix.timestamps import micros_of
@@ -106,11 +109,12 @@ def _unseen_answer(found: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_lookups(conn: Connection, world: World, reader: str, policy_reader: Reader) -> None:
+    admin = policy_reader.hub_admin
     never = asdict(lookup(conn, reader=policy_reader, value=world.unseen[1]))
     assert never["objects"] == [] and never["first_seen"] is None, "the unseen value is carried by nothing"
     for observable in world.observables:
         found = asdict(lookup(conn, reader=policy_reader, value=observable[1]))
-        want = expected.lookup(world, reader, observable)
+        want = expected.lookup(world, reader, observable, hub_admin=admin)
         assert _lookup_answer(found) == want, f"lookup of {observable} by {reader}"
         assert found["observables"] == [{"kind": observable[0], "value": observable[1]}]
         if not want["objects"]:
@@ -124,19 +128,21 @@ def _check_lookups(conn: Connection, world: World, reader: str, policy_reader: R
 
 
 def _check_sightings(conn: Connection, world: World, reader: str, policy_reader: Reader) -> None:
+    admin = policy_reader.hub_admin
     ids = sorted({r.stix_id for r in world.rows if r.posted.body["type"] == "indicator"})
     found = summarise(conn, reader=policy_reader, indicator_ids=ids)
     for indicator_id in ids:
-        want = expected.sightings(world, reader, indicator_id)
+        want = expected.sightings(world, reader, indicator_id, hub_admin=admin)
         assert _summary_answer(asdict(found[indicator_id])) == want, (
             f"sightings of {indicator_id} by {reader}"
         )
 
 
 def _check_alerts(conn: Connection, world: World, reader: str, policy_reader: Reader) -> None:
+    admin = policy_reader.hub_admin
     views = [asdict(a) for a in alerts_for(conn, reader=policy_reader)]
     found = _alerts_answer(views, world)
-    want = expected.alerts(world, reader)
+    want = expected.alerts(world, reader, hub_admin=admin)
     assert found == want, f"alerts for {reader}"
     # Listed in the order the reader came to see them, not the node's (which tells of other reports).
     raised = [micros_of(a["raised_at"]) for a in views if a["value"] in found]
@@ -203,22 +209,54 @@ def _check_search(
         def fetch(cursor: str | None, filters: SearchFilter = filters) -> SearchPage:
             return search(conn, reader=policy_reader, filters=filters, limit=limit, cursor=cursor)
 
-        want = expected.search(world, reader, query)
+        want = expected.search(world, reader, query, hub_admin=policy_reader.hub_admin)
         assert _page_through(fetch, limit) == want, f"search {query} by {reader}"
         event("search: some results" if want else "search: none")
+
+
+def _check_provenance(conn: Connection, world: World, reader: str, policy_reader: Reader) -> None:
+    """Provenance names the submitter of each visible version exactly where the oracle lets it."""
+    visible = world.visible(reader)
+    for collection_id, stix_id in sorted({(r.collection_id, r.stix_id) for r in visible}):
+        found = provenance(conn, reader=policy_reader, collection_id=collection_id, stix_id=stix_id)
+        rows = [r for r in visible if (r.collection_id, r.stix_id) == (collection_id, stix_id)]
+        want = sorted(
+            (
+                render_timestamp(r.date_added),
+                r.posted.submitter
+                if expected.may_learn(reader, r, hub_admin=policy_reader.hub_admin)
+                else "(submitted through the hub)",
+            )
+            for r in rows
+        )
+        assert sorted((p.date_added, p.submitter) for p in found) == want, (
+            f"provenance of {stix_id} by {reader}"
+        )
+        if any(r.posted.through_hub for r in rows):
+            event("provenance: an anonymous version")
+
+
+def _readers(conn: Connection, world: World) -> Iterator[tuple[str, Reader]]:
+    """Every organisation of the world as an analyst, and the hub as an admin (who may learn submitters)."""
+    for org in world.orgs:
+        yield org, load_reader(conn, world.principal(org))
+    hub_org = hub(conn)
+    admin = Principal(org_id=hub_org.id, org_short=hub_org.short_name, role=Role.ADMIN)
+    yield hub_org.short_name, load_reader(conn, admin)
 
 
 @_settings(EXAMPLES)
 @given(draw=worlds(max_sightings=4, through_hub=True), data=st.data())
 def test_correlation_agrees_with_the_rules(engine: Engine, draw: WorldDraw, data: st.DataObject) -> None:
-    """Lookups, sighting aggregates, alerts and search for every organisation of the world."""
+    """Lookups, sighting aggregates, alerts, search and provenance for every organisation of the world,
+    and for the hub's admin: submitters of anonymous versions show only as ``docs/sharing.md`` says."""
     with world_in(engine, draw) as world, read_connection(engine) as conn:
-        for reader in world.orgs:
-            policy_reader = load_reader(conn, world.principal(reader))
+        for reader, policy_reader in _readers(conn, world):
             _check_lookups(conn, world, reader, policy_reader)
             _check_sightings(conn, world, reader, policy_reader)
             _check_alerts(conn, world, reader, policy_reader)
             _check_search(conn, world, reader, policy_reader, data)
+            _check_provenance(conn, world, reader, policy_reader)
 
 
 # --- over HTTP and the command line -----------------------------------------------------------------

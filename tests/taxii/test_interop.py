@@ -131,3 +131,32 @@ class _Bearer:
     def __call__(self, request: Any) -> Any:
         request.headers["Authorization"] = f"Bearer {self.token}"
         return request
+
+
+def test_taxii2_client_works_with_a_collection_url_given_by_alias(server: RunningServer) -> None:
+    """docs/taxii.md recommends aliases: taxii2-client checks the collection's id against its URL, so a
+    collection addressed by alias answers with the alias as its id, and reading and writing work."""
+    token = token_for(server.engine, "ThaiCERT")
+    by_alias = Collection(server.collection_url("asean-regional"), user="ThaiCERT", password=token)
+    assert by_alias.id == "asean-regional" and by_alias.can_read and by_alias.can_write
+    posted = indicator()
+    status = by_alias.add_objects(_envelope([posted]), wait_for_completion=True)
+    assert status.success_count == 1
+    assert [o["id"] for o in by_alias.get_object(posted["id"])["objects"]] == [posted["id"]]
+    # The same collection by its id still names itself by its id, and so does the listing.
+    assert _collection(server).id == REGIONAL_ID
+    root = ApiRoot(server.api_root, user="ThaiCERT", password=token)
+    assert "asean-regional" not in [c.id for c in root.collections]
+
+
+def test_a_wrong_token_is_refused_at_discovery_and_the_api_root(server: RunningServer) -> None:
+    """Discovery and the API root are open, but credentials presented there must be valid."""
+    for url in (f"{server.url}/taxii2/", server.api_root):
+        assert requests.get(url, timeout=30).status_code == 200, f"{url} without credentials"
+        wrong = requests.get(url, headers={"Authorization": "Bearer gtg_not-a-token"}, timeout=30)
+        assert wrong.status_code == 401, url
+        assert "unknown or revoked" in wrong.json()["description"]
+        basic = requests.get(url, auth=("ThaiCERT", "gtg_not-a-token"), timeout=30)
+        assert basic.status_code == 401, url
+    with pytest.raises(requests.HTTPError, match="401"):
+        Server(f"{server.url}/taxii2/", user="ThaiCERT", password="gtg_not-a-token").refresh()

@@ -17,7 +17,8 @@ What an organisation is shown is computed from the versions it may see alone, da
 ``raised_at`` and ``updated_at`` are the first and last ``date_added`` among them, and a version
 it may not see joining the alert changes nothing for it, nor sends its webhooks anything.
 Anonymous submissions (through the hub) never count as a country, so an alert cannot betray where
-one came from.
+one came from; who reported each version shows only where the sharing policy lets the reader learn
+it (:func:`gotong.sharing.policy.may_learn_submitter`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from gotong.errors import NotFound
 from gotong.intel.models import stix_objects
 from gotong.intel.query import render_timestamp
 from gotong.orgs.models import organisations
-from gotong.sharing.policy import Marked, Reader, may_see
+from gotong.sharing.policy import Marked, Reader, may_learn_submitter, may_see
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import micros_of
 
@@ -239,9 +240,11 @@ def _view(conn: Connection, reader: Reader, alert: Any) -> AlertView | None:
                 "id": r.stix_id,
                 "type": r.type,
                 "collection_id": r.collection_id,
-                "reported_by": "(through the hub)"
-                if r.anonymous and r.submitter_org_id != reader.org_id
-                else r.short_name,
+                "reported_by": r.short_name
+                if may_learn_submitter(
+                    reader, submitter_org_id=r.submitter_org_id, anonymous=bool(r.anonymous)
+                )
+                else "(through the hub)",
                 "date_added": render_timestamp(r.date_added),
             }
             for r in visible

@@ -29,7 +29,7 @@ from gotong.intel.models import stix_objects
 from gotong.intel.query import render_timestamp, visible_versions
 from gotong.orgs.models import organisations
 from gotong.orgs.service import get_org
-from gotong.sharing.policy import Reader
+from gotong.sharing.policy import Reader, may_learn_submitter
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import now_micros
@@ -97,11 +97,11 @@ def lookup(conn: Connection, *, reader: Reader, value: str, kind: str | None = N
         best = latest.get((row.collection_id, row.stix_id))
         if best is None or row.version >= best.version:
             latest[(row.collection_id, row.stix_id)] = row
-    # Whose name may show is a question only for objects submitted through the hub.
-    me = _reader_short(conn, reader) if any(row.anonymous for row in latest.values()) else None
     bodies: dict[str, Any] = {}
     for row in latest.values():
-        hidden = bool(row.anonymous) and row.short_name != me
+        hidden = not may_learn_submitter(
+            reader, submitter_org_id=row.submitter_org_id, anonymous=bool(row.anonymous)
+        )
         body = bodies[row.stix_id] = orjson.loads(row.body)
         result.objects.append(
             Sharer(
@@ -159,12 +159,6 @@ def _add_scores(
         )
 
 
-def _reader_short(conn: Connection, reader: Reader) -> str | None:
-    if reader.org_id is None:
-        return None
-    return conn.execute(_SHORT_NAME, {"org_id": reader.org_id}).scalar_one_or_none()
-
-
 def _build_sharers(reader: Reader) -> Select[Any]:
     o = stix_objects
     return (
@@ -177,6 +171,7 @@ def _build_sharers(reader: Reader) -> Select[Any]:
             o.c.version,
             o.c.date_added,
             o.c.anonymous,
+            o.c.submitter_org_id,
             o.c.body,
             organisations.c.short_name,
             organisations.c.country,
@@ -195,7 +190,6 @@ def _build_sharers(reader: Reader) -> Select[Any]:
 
 
 _sharers = PerReader(_build_sharers)
-_SHORT_NAME = select(organisations.c.short_name).where(organisations.c.id == bindparam("org_id"))
 _WARNING_HITS = (
     select(warning_hits.c.list_id, warning_hits.c.list_name, warning_hits.c.matched)
     .where(warning_hits.c.object_seq.in_(bindparam("seqs", expanding=True)))

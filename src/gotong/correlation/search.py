@@ -1,7 +1,8 @@
 """Search over objects and observables, with filters, paged, over what the reader may see only.
 
 Filtering by organisation or country never matches an anonymous submission (one sent through the
-hub) of somebody else: that would tell the searcher who sent it.
+hub) whose submitter the searcher may not learn (:func:`gotong.sharing.policy.may_learn_submitter`):
+that would tell the searcher who sent it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from gotong.intel.query import (
     visible_versions,
 )
 from gotong.orgs.models import organisations
-from gotong.sharing.policy import Reader
+from gotong.sharing.policy import Reader, disclosure_clause, may_learn_submitter
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import TimestampError, micros_of
 
@@ -102,8 +103,12 @@ def search(
             who.append(organisations.c.short_name.in_(filters.organisations))
         if filters.countries:
             who.append(organisations.c.country.in_(filters.countries))
-        owned = o.c.submitter_org_id == (reader.org_id if reader.org_id is not None else -1)
-        clauses.append(and_(*who, or_(o.c.anonymous.is_(False), owned)))
+        clauses.append(
+            and_(
+                *who,
+                disclosure_clause(reader, anonymous_col=o.c.anonymous, submitter_col=o.c.submitter_org_id),
+            )
+        )
     if cursor:
         clauses.append(o.c.date_added > decode_cursor(cursor))
     # The latest version the reader may see, as TAXII's default match[version]=last.
@@ -128,7 +133,9 @@ def search(
     ).all()
     page = SearchPage(more=len(rows) > limit)
     for row in rows[:limit]:
-        hidden = bool(row.anonymous) and row.submitter_org_id != reader.org_id
+        hidden = not may_learn_submitter(
+            reader, submitter_org_id=row.submitter_org_id, anonymous=bool(row.anonymous)
+        )
         body = orjson.loads(row.body)
         page.results.append(
             {

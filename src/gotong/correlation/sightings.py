@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, bindparam, func, select
 
 from gotong.core.auth import Principal
+from gotong.core.permissions import require_writer
 from gotong.correlation.index import FALSE_POSITIVE
 from gotong.correlation.lookup import lookup
 from gotong.correlation.models import sighting_facts
@@ -27,7 +28,7 @@ from gotong.intel.query import visible_versions
 from gotong.intel.store import StatusReport, add_objects
 from gotong.orgs.models import organisations
 from gotong.orgs.service import get_org
-from gotong.sharing.policy import Reader
+from gotong.sharing.policy import Reader, may_learn_submitter
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros, now_micros
@@ -55,7 +56,10 @@ def summarise(
             summary.false_positives += int(row.reports)
         else:
             summary.sightings += int(row.seen or 0)
-            country = "(through the hub)" if row.anonymous else (row.country or "regional")
+            disclosed = may_learn_submitter(
+                reader, submitter_org_id=row.submitter_org_id, anonymous=bool(row.anonymous)
+            )
+            country = (row.country or "regional") if disclosed else "(through the hub)"
             summary.by_country[country] = summary.by_country.get(country, 0) + int(row.seen or 0)
         if row.first is not None:
             first = format_micros(row.first)
@@ -73,6 +77,7 @@ def _build_summary(reader: Reader) -> Select[Any]:
             sighting_facts.c.sighting_of_ref,
             sighting_facts.c.false_positive,
             o.c.anonymous,
+            o.c.submitter_org_id,
             organisations.c.country,
             func.sum(sighting_facts.c.count).label("seen"),
             func.count().label("reports"),
@@ -88,6 +93,7 @@ def _build_summary(reader: Reader) -> Select[Any]:
             sighting_facts.c.sighting_of_ref,
             sighting_facts.c.false_positive,
             o.c.anonymous,
+            o.c.submitter_org_id,
             organisations.c.country,
         )
     )
@@ -109,7 +115,11 @@ def report_sighting(
     tlp: TLP = TLP.GREEN,
     kind: str | None = None,
 ) -> StatusReport:
-    """ "We saw VALUE N times between T1 and T2": one sighting per visible indicator carrying it."""
+    """ "We saw VALUE N times between T1 and T2": one sighting per visible indicator carrying it.
+
+    Needs a token that may write (readonly tokens may not).
+    """
+    require_writer(principal)
     if not 0 <= count <= 999_999_999:
         raise Invalid("count must be between 0 and 999,999,999")
     with read_connection(engine) as conn:

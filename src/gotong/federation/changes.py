@@ -24,30 +24,37 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Connection, Engine
 
 from gotong.core.auth import Principal
 from gotong.core.events import Event
+from gotong.core.permissions import require_member
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
 from gotong.federation.origin import peer_for_org
 from gotong.federation.sending import Facts, pending, sendable
 from gotong.federation.service import Peer, get_peer_by_id
+from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
 from gotong.intel.collections import require_read, view_for
 from gotong.intel.limits import parse_count
-from gotong.orgs.routes import require_member
 from gotong.sharing.policy import Marked, Reader, may_see
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros
 
-router = APIRouter(prefix="/api/v1", tags=["federation"])
+router = APIRouter(prefix="/api/v1", tags=["federation"], dependencies=[Depends(reject_unknown_query)])
+_EVENTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-Sent Events",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
 
 BATCH = 500
 HEARTBEAT = 15.0
@@ -188,7 +195,7 @@ def _next_batch(engine: Engine, principal: Principal, collections: list[str], cu
         return read_changes(conn, reader=reader, peer=peer, collections=collections, cursor=cursor)
 
 
-@router.get("/changes")
+@router.get("/changes", response_class=StreamingResponse, responses={**_EVENTS, **errors(401, 403, 404)})
 def changes(
     request: Request,
     engine: EngineDep,

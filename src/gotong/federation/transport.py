@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+from gotong.core.media import TAXII_MEDIA_TYPE
 from gotong.federation.service import Peer
 
-TAXII = "application/taxii+json;version=2.1"
+TAXII = TAXII_MEDIA_TYPE
 
 
 class SyncError(Exception):

@@ -23,10 +23,11 @@ from typing import Any
 import httpx
 import orjson
 
+from gotong.core.media import TAXII_MEDIA_TYPE
 from gotong.core.outbound import excerpt
 from gotong.errors import Invalid
 
-TAXII_ACCEPT = "application/taxii+json;version=2.1"
+TAXII_ACCEPT = TAXII_MEDIA_TYPE
 MAX_BYTES = 512 * 1024 * 1024
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "gotong-feed-fetcher"

@@ -10,10 +10,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from gotong.audit import Action, record
 from gotong.core.auth import Principal, Role
+from gotong.core.media import STIX_MEDIA_TYPE
 from gotong.errors import Conflict, Forbidden, Invalid, NotFound
 from gotong.intel.models import collection_access, collections
 from gotong.orgs.service import get_org, list_orgs
-from gotong.sharing.service import get_group
+from gotong.sharing.service import get_group, readable_collections
 from gotong.stix.timestamps import now_micros
 
 ALL = "all"
@@ -39,14 +40,20 @@ class CollectionView:
     can_read: bool
     can_write: bool
 
-    def taxii(self) -> dict[str, Any]:
+    def taxii(self, *, addressed_as: str | None = None) -> dict[str, Any]:
+        """The TAXII collection resource.
+
+        Addressed by its alias, the collection answers with the alias as its ``id``: clients
+        (the OASIS taxii2-client among them) check that the id they are given is the one in the URL
+        they queried. The collections listing always gives the collection's own id.
+        """
         c = self.collection
         resource: dict[str, Any] = {
-            "id": c.id,
+            "id": addressed_as if addressed_as is not None and addressed_as == c.alias else c.id,
             "title": c.title,
             "can_read": self.can_read,
             "can_write": self.can_write,
-            "media_types": ["application/stix+json;version=2.1"],
+            "media_types": [STIX_MEDIA_TYPE],
         }
         if c.description:
             resource["description"] = c.description
@@ -168,22 +175,20 @@ def list_collections(conn: Connection) -> list[Collection]:
 
 def views_for(conn: Connection, principal: Principal) -> list[CollectionView]:
     """Every collection the principal may read or write, with its rights."""
-    grants = _grants(conn, principal)
-    result = []
-    for coll in list_collections(conn):
-        view = _view(coll, principal, grants.get(coll.id))
-        if view.can_read or view.can_write:
-            result.append(view)
-    return result
+    rights = _Rights.of(conn, principal)
+    return [v for v in (rights.view(c) for c in list_collections(conn)) if v.can_read or v.can_write]
 
 
 def view_for(conn: Connection, principal: Principal, collection_id: str) -> CollectionView:
-    """One collection as the principal sees it; a collection it has no right to does not exist for it."""
+    """One collection as the principal sees it; a collection it has no right to does not exist for it.
+
+    ``collection_id`` is the collection's id or its alias.
+    """
     try:
         coll = get_collection(conn, collection_id)
     except NotFound:
         raise NotFound(f"no collection {collection_id!r} is available to you") from None
-    view = _view(coll, principal, _grants(conn, principal).get(coll.id))
+    view = _Rights.of(conn, principal).view(coll)
     if not (view.can_read or view.can_write):
         raise NotFound(f"no collection {collection_id!r} is available to you")
     return view
@@ -199,20 +204,30 @@ def require_write(view: CollectionView) -> None:
         raise Forbidden(f"you may not write to collection {view.collection.id}")
 
 
-def _view(coll: Collection, principal: Principal, grant: Any) -> CollectionView:
-    if not principal.authenticated:
-        return CollectionView(coll, can_read=coll.public, can_write=False)
-    can_read = coll.public or coll.readers_all or bool(grant and grant.can_read)
-    # A read-only token writes nowhere, whatever its organisation may.
-    can_write = (coll.writers_all or bool(grant and grant.can_write)) and principal.role != Role.READONLY
-    return CollectionView(coll, can_read=can_read, can_write=can_write)
+@dataclass(frozen=True)
+class _Rights:
+    """What one principal may do with collections: read rights come from the sharing rules' reader
+    (:func:`gotong.sharing.service.readable_collections`, the one place they are worked out)."""
 
+    principal: Principal
+    readable: frozenset[str]
+    writable: frozenset[str]
 
-def _grants(conn: Connection, principal: Principal) -> dict[str, Any]:
-    if principal.org_id is None:
-        return {}
-    rows = conn.execute(select(collection_access).where(collection_access.c.org_id == principal.org_id))
-    return {r.collection_id: r for r in rows}
+    @classmethod
+    def of(cls, conn: Connection, principal: Principal) -> _Rights:
+        readable, _ = readable_collections(conn, principal)
+        # A read-only token writes nowhere, whatever its organisation may.
+        if principal.org_id is None or principal.role == Role.READONLY:
+            return cls(principal, readable, frozenset())
+        everyone = select(collections.c.id).where(collections.c.writers_all.is_(True))
+        granted = select(collection_access.c.collection_id).where(
+            collection_access.c.org_id == principal.org_id, collection_access.c.can_write.is_(True)
+        )
+        writable = frozenset(conn.execute(everyone).scalars()) | frozenset(conn.execute(granted).scalars())
+        return cls(principal, readable, writable)
+
+    def view(self, coll: Collection) -> CollectionView:
+        return CollectionView(coll, can_read=coll.id in self.readable, can_write=coll.id in self.writable)
 
 
 def _rights(conn: Connection, spec: list[str] | str) -> tuple[bool, set[int]]:

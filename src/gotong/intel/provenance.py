@@ -1,8 +1,8 @@
 """Who submitted a stored version — with anonymous submissions kept secret.
 
 An object submitted "through the hub" names the hub as its creator. The real submitter is shown
-only to the submitting organisation itself and to the hub organisation's admins; everyone else who
-may see the object learns only that it came through the hub.
+only to those :func:`gotong.sharing.policy.may_learn_submitter` allows (the submitting organisation
+and the hub's admins); everyone else who may see the object learns only that it came through the hub.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from gotong.core.auth import Principal, Role
 from gotong.errors import NotFound
 from gotong.federation.models import peers
 from gotong.intel.models import stix_objects
 from gotong.intel.query import ObjectFilter, read_page, render_timestamp
-from gotong.orgs.models import OrgKind, organisations
-from gotong.orgs.service import get_org
-from gotong.sharing.policy import Reader
+from gotong.orgs.models import organisations
+from gotong.sharing.policy import Reader, may_learn_submitter
 
 THROUGH_HUB = "(submitted through the hub)"
 
@@ -33,9 +31,7 @@ class Provenance:
     via_peer: str | None = None  # the federation peer it arrived from; None: submitted on this node
 
 
-def provenance(
-    conn: Connection, *, reader: Reader, principal: Principal, collection_id: str, stix_id: str
-) -> list[Provenance]:
+def provenance(conn: Connection, *, reader: Reader, collection_id: str, stix_id: str) -> list[Provenance]:
     """The submitter of every version of ``stix_id`` the reader may see."""
     page = read_page(
         conn,
@@ -53,11 +49,12 @@ def provenance(
         .where(stix_objects.c.seq.in_([i.seq for i in page.items]))
     ).all()
     facts = {r.seq: r for r in rows}
-    hub_admin = _is_hub_admin(conn, principal)
     result = []
     for item in page.items:
         fact = facts[item.seq]
-        may_know = not fact.anonymous or hub_admin or item.submitter_org_id == principal.org_id
+        may_know = may_learn_submitter(
+            reader, submitter_org_id=item.submitter_org_id, anonymous=bool(fact.anonymous)
+        )
         result.append(
             Provenance(
                 stix_id=item.stix_id,
@@ -69,9 +66,3 @@ def provenance(
             )
         )
     return result
-
-
-def _is_hub_admin(conn: Connection, principal: Principal) -> bool:
-    if principal.org_id is None or principal.role != Role.ADMIN:
-        return False
-    return get_org(conn, org_id=principal.org_id).kind == OrgKind.HUB

@@ -16,6 +16,7 @@ from sqlalchemy.sql import Select
 
 from gotong.audit import Action, record
 from gotong.core.events import DeletedVersion, ObjectsDeleted, publish
+from gotong.core.media import STIX_MEDIA_TYPE
 from gotong.errors import Forbidden, Invalid, NotFound
 from gotong.intel.limits import check_filter_values, parse_count
 from gotong.intel.models import stix_objects
@@ -23,7 +24,7 @@ from gotong.sharing.policy import Reader, visibility_clause
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
 
 SPEC_VERSION = "2.1"
-MEDIA_TYPE = "application/stix+json;version=2.1"
+MEDIA_TYPE = STIX_MEDIA_TYPE
 
 
 @dataclass(frozen=True)

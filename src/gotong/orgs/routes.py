@@ -1,59 +1,45 @@
-"""REST: who am I, and the organisations of the network."""
+"""REST: who am I, and the organisations of the network. Thin: one service call per handler."""
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter, Depends
 
-from fastapi import APIRouter
-
-from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection
-from gotong.errors import Forbidden, Unauthorized
+from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
-from gotong.orgs.service import get_org, list_orgs
+from gotong.orgs.schemas import MePublic, OrganisationPublic
+from gotong.orgs.service import organisations_for, whoami
 
-router = APIRouter(prefix="/api/v1", tags=["organisations"])
-
-
-def require_member(principal: Principal) -> None:
-    if not principal.authenticated:
-        raise Unauthorized("this endpoint needs an API token")
+router = APIRouter(prefix="/api/v1", tags=["organisations"], dependencies=[Depends(reject_unknown_query)])
 
 
-def require_role(principal: Principal, *roles: Role) -> None:
-    """Refuse unless the principal is authenticated and holds one of ``roles``."""
-    require_member(principal)
-    if principal.role not in roles:
-        raise Forbidden(f"this needs the role {' or '.join(r.value for r in roles)}")
-
-
-@router.get("/me")
-def me(engine: EngineDep, principal: PrincipalDep) -> dict[str, Any]:
-    require_member(principal)
+@router.get("/me", responses=errors(401))
+def me(engine: EngineDep, principal: PrincipalDep) -> MePublic:
+    """The organisation and role of the token used."""
     with read_connection(engine) as conn:
-        org = get_org(conn, org_id=principal.org_id)
-    return {
-        "organisation": org.short_name,
-        "identity_id": org.identity_id,
-        "role": str(principal.role),
-        "through_hub": principal.through_hub,
-    }
+        org = whoami(conn, actor=principal)
+    return MePublic(
+        organisation=org.short_name,
+        identity_id=org.identity_id,
+        role=str(principal.role),
+        through_hub=principal.through_hub,
+    )
 
 
-@router.get("/organisations")
-def organisations(engine: EngineDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    require_member(principal)
+@router.get("/organisations", responses=errors(401))
+def organisations(engine: EngineDep, principal: PrincipalDep) -> list[OrganisationPublic]:
+    """Every organisation of the network, with its parent."""
     with read_connection(engine) as conn:
-        orgs = list_orgs(conn)
+        orgs = organisations_for(conn, actor=principal)
     names = {o.id: o.short_name for o in orgs}
     return [
-        {
-            "short_name": o.short_name,
-            "name": o.name,
-            "country": o.country,
-            "kind": str(o.kind),
-            "parent": names.get(o.parent_id) if o.parent_id else None,
-            "identity_id": o.identity_id,
-        }
+        OrganisationPublic(
+            short_name=o.short_name,
+            name=o.name,
+            country=o.country,
+            kind=str(o.kind),
+            parent=names.get(o.parent_id) if o.parent_id else None,
+            identity_id=o.identity_id,
+        )
         for o in orgs
     ]

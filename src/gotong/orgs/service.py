@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gotong.audit import Action, record
 from gotong.core.auth import Principal, Role
+from gotong.core.permissions import require_member
 from gotong.errors import Conflict, Invalid, NotFound, Unauthorized
 from gotong.orgs.models import OrgKind, api_tokens, organisations, users
 from gotong.sharing.tlp import TLP
@@ -314,6 +315,18 @@ def get_user_email(conn: Connection, principal: Principal) -> str | None:
     if principal.user_id is None:
         return None
     return conn.execute(select(users.c.email).where(users.c.id == principal.user_id)).scalar_one_or_none()
+
+
+def whoami(conn: Connection, *, actor: Principal) -> Organisation:
+    """The organisation ``actor``'s token belongs to (401 without a token)."""
+    require_member(actor)
+    return get_org(conn, org_id=actor.org_id)
+
+
+def organisations_for(conn: Connection, *, actor: Principal) -> list[Organisation]:
+    """The organisations of the network, for any member."""
+    require_member(actor)
+    return list_orgs(conn)
 
 
 def _hash(token: str) -> str:

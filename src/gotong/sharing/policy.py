@@ -12,7 +12,12 @@ Both encode the same rules, written out in ``docs/sharing.md``:
   collection's default group, else the node's whole community;
 * TLP:RED — only members of a ``named-recipients`` group named on the object itself.
 
-The hub is an organisation like any other here: nothing in this module looks at roles.
+It also holds the one rule of who may learn the real submitter of an anonymous submission (one
+sent "through the hub"): :func:`may_learn_submitter`, and its SQL form :func:`disclosure_clause`.
+The submitter itself and the hub's admins may; nobody else, on any read path.
+
+For visibility the hub is an organisation like any other: only the disclosure rule knows of hub
+admins, and it learns that from the reader (``Reader.hub_admin``), not from roles.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ class Reader:
     amber_groups: frozenset[int] = frozenset()
     named_groups: frozenset[int] = frozenset()
     default_groups: dict[str, int | None] = field(default_factory=dict)
+    # An admin of the hub organisation: may learn who sent an anonymous submission.
+    hub_admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,32 @@ def may_see(reader: Reader, item: Marked) -> bool:
     if item.tlp == TLP.AMBER:
         return audience in reader.amber_groups
     return audience in reader.member_groups  # GREEN and AMBER+STRICT
+
+
+def may_learn_submitter(reader: Reader, *, submitter_org_id: int, anonymous: bool) -> bool:
+    """Whether ``reader`` may learn who submitted a version it may see.
+
+    Everyone who may see a version may learn its submitter, unless it was sent through the hub
+    (``anonymous``): then only the submitter itself and the hub's admins may. Anybody else is told
+    only that it came through the hub: no name, no country, no peer it came from.
+    """
+    if not anonymous:
+        return True
+    return reader.hub_admin or (reader.org_id is not None and submitter_org_id == reader.org_id)
+
+
+def disclosure_clause(
+    reader: Reader,
+    *,
+    anonymous_col: KeyedColumnElement[bool] | ColumnClause[bool],
+    submitter_col: KeyedColumnElement[int] | ColumnClause[int],
+) -> ColumnElement[bool]:
+    """The SQL form of :func:`may_learn_submitter` over a table of stored versions."""
+    if reader.hub_admin:
+        return true()
+    if reader.org_id is None:
+        return anonymous_col.is_(False)
+    return or_(anonymous_col.is_(False), submitter_col == reader.org_id)
 
 
 def visibility_clause(

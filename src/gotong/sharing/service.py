@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select
 
 from gotong.audit import Action, record
-from gotong.core.auth import Principal
+from gotong.core.auth import Principal, Role
 from gotong.errors import Conflict, Invalid, NotFound
 from gotong.intel.models import collection_access, collections
-from gotong.orgs.models import organisations
+from gotong.orgs.models import OrgKind, organisations
 from gotong.orgs.service import get_org
 from gotong.sharing.models import GroupKind, sharing_group_members, sharing_groups
 from gotong.sharing.policy import Reader
@@ -174,7 +174,37 @@ def group_marking_definition(group: SharingGroup, *, node_identity: str | None =
 
 
 def load_reader(conn: Connection, principal: Principal) -> Reader:
-    """Everything the visibility decision needs about ``principal``, read fresh from the database."""
+    """Everything the sharing rules need about ``principal``, read fresh from the database."""
+    readable, default_groups = readable_collections(conn, principal)
+    if principal.org_id is None:
+        return Reader(org_id=None, readable=readable, default_groups=default_groups)
+    lineage = _lineage(conn, principal.org_id)
+    memberships = conn.execute(
+        select(sharing_group_members.c.group_id, sharing_group_members.c.org_id, sharing_groups.c.kind)
+        .join(sharing_groups, sharing_groups.c.id == sharing_group_members.c.group_id)
+        .where(or_(*[sharing_group_members.c.org_id == o for o in lineage]))
+    ).all()
+    own = [m for m in memberships if m.org_id == principal.org_id]
+    hub_admin = principal.role == Role.ADMIN and get_org(conn, org_id=principal.org_id).kind == OrgKind.HUB
+    return Reader(
+        org_id=principal.org_id,
+        readable=readable,
+        member_groups=frozenset(m.group_id for m in own),
+        amber_groups=frozenset(m.group_id for m in memberships),
+        named_groups=frozenset(m.group_id for m in own if m.kind == GroupKind.NAMED_RECIPIENTS),
+        default_groups=default_groups,
+        hub_admin=hub_admin,
+    )
+
+
+def readable_collections(
+    conn: Connection, principal: Principal
+) -> tuple[frozenset[str], dict[str, int | None]]:
+    """The collections ``principal`` may read, and each collection's default group.
+
+    The one place read rights are worked out: an unauthenticated reader reads public collections;
+    an organisation also those readable by all and those granted to it.
+    """
     coll_rows = conn.execute(
         select(
             collections.c.id, collections.c.readers_all, collections.c.public, collections.c.default_group_id
@@ -182,11 +212,7 @@ def load_reader(conn: Connection, principal: Principal) -> Reader:
     ).all()
     default_groups = {r.id: r.default_group_id for r in coll_rows}
     if principal.org_id is None:
-        return Reader(
-            org_id=None,
-            readable=frozenset(r.id for r in coll_rows if r.public),
-            default_groups=default_groups,
-        )
+        return frozenset(r.id for r in coll_rows if r.public), default_groups
     granted = {
         r.collection_id
         for r in conn.execute(
@@ -196,21 +222,7 @@ def load_reader(conn: Connection, principal: Principal) -> Reader:
         )
     }
     readable = frozenset(r.id for r in coll_rows if r.readers_all or r.public or r.id in granted)
-    lineage = _lineage(conn, principal.org_id)
-    memberships = conn.execute(
-        select(sharing_group_members.c.group_id, sharing_group_members.c.org_id, sharing_groups.c.kind)
-        .join(sharing_groups, sharing_groups.c.id == sharing_group_members.c.group_id)
-        .where(or_(*[sharing_group_members.c.org_id == o for o in lineage]))
-    ).all()
-    own = [m for m in memberships if m.org_id == principal.org_id]
-    return Reader(
-        org_id=principal.org_id,
-        readable=readable,
-        member_groups=frozenset(m.group_id for m in own),
-        amber_groups=frozenset(m.group_id for m in memberships),
-        named_groups=frozenset(m.group_id for m in own if m.kind == GroupKind.NAMED_RECIPIENTS),
-        default_groups=default_groups,
-    )
+    return readable, default_groups
 
 
 def _lineage(conn: Connection, org_id: int) -> list[int]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from gotong.core.media import TAXII_MEDIA_TYPE
 from gotong.errors import GotongError
 
-TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+__all__ = ["TAXII_MEDIA_TYPE", "NotAcceptable", "UnsupportedMediaType", "check_accept", "check_content_type"]
 
 
 class NotAcceptable(GotongError):
@@ -17,6 +18,9 @@ class UnsupportedMediaType(GotongError):
     title = "Unsupported media type"
 
 
+_TAXII_KIND = TAXII_MEDIA_TYPE.partition(";")[0]
+
+
 def _parse(media: str) -> tuple[str, dict[str, str]]:
     kind, *params = [p.strip() for p in media.split(";")]
     parsed = {}
@@ -27,7 +31,7 @@ def _parse(media: str) -> tuple[str, dict[str, str]]:
 
 
 def _is_taxii(kind: str, params: dict[str, str]) -> bool:
-    return kind == "application/taxii+json" and params.get("version", "2.1") == "2.1"
+    return kind == _TAXII_KIND and params.get("version", "2.1") == "2.1"
 
 
 def check_accept(accept: str | None) -> None:

@@ -6,19 +6,16 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
-from gotong.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
+from gotong.errors import Invalid, NotFound, TooLarge, Unauthorized
 from gotong.http.dependencies import EngineDep, PrincipalDep, SettingsDep
 from gotong.intel import query
-from gotong.intel.collections import CollectionView, require_read, view_for, views_for
+from gotong.intel import service as intel
 from gotong.intel.limits import parse_count
 from gotong.intel.status import get_status
 from gotong.intel.store import add_objects
-from gotong.sharing.service import load_reader
 from gotong.stix.patterns import pattern_budget
 from gotong.taxii.media import TAXII_MEDIA_TYPE, check_accept, check_content_type
 
@@ -45,17 +42,6 @@ def _api_root(settings: SettingsDep, api_root: str) -> None:
 
 
 ApiRootDep = Annotated[None, Depends(_api_root)]
-
-
-def _readable(conn: Connection, principal: Principal, collection_id: str) -> CollectionView:
-    try:
-        view = view_for(conn, principal, collection_id)
-    except NotFound:
-        if not principal.authenticated:
-            raise Unauthorized("this collection needs an API token") from None
-        raise
-    require_read(view)
-    return view
 
 
 def _limit(request: Request, settings: SettingsDep) -> int:
@@ -101,30 +87,9 @@ def _date_headers(page: query.Page) -> dict[str, str]:
     }
 
 
-def _page(
-    request: Request,
-    engine: EngineDep,
-    principal: Principal,
-    collection_id: str,
-    filters: query.ObjectFilter,
-    limit: int,
-) -> tuple[str, query.Page]:
-    """One page of a readable collection as the principal may see it; returns (collection id, page)."""
-    with read_connection(engine) as conn:
-        view = _readable(conn, principal, collection_id)
-        page = query.read_page(
-            conn,
-            reader=load_reader(conn, principal),
-            collection_id=view.collection.id,
-            filters=filters,
-            limit=limit,
-            cursor=request.query_params.get("next"),
-        )
-    return view.collection.id, page
-
-
 @router.get("/taxii2/")
-def discovery(request: Request, settings: SettingsDep) -> Response:
+def discovery(request: Request, settings: SettingsDep, _principal: PrincipalDep) -> Response:
+    """Open to all; a token presented here must still be valid (401 otherwise)."""
     base = settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
     root = f"{base}/{settings.api_root}/"
     resource: dict[str, Any] = {"title": settings.title, "description": settings.description, "default": root}
@@ -135,7 +100,8 @@ def discovery(request: Request, settings: SettingsDep) -> Response:
 
 
 @router.get(ROOT + "/")
-def api_root_information(_: ApiRootDep, settings: SettingsDep) -> Response:
+def api_root_information(_: ApiRootDep, settings: SettingsDep, _principal: PrincipalDep) -> Response:
+    """Open to all; a token presented here must still be valid (401 otherwise)."""
     return taxii_response(
         {
             "title": settings.title,
@@ -158,20 +124,15 @@ def status(
 @router.get(ROOT + "/collections/")
 def collections(_: ApiRootDep, engine: EngineDep, principal: PrincipalDep) -> Response:
     with read_connection(engine) as conn:
-        views = views_for(conn, principal)
+        views = intel.collections_for(conn, actor=principal)
     return taxii_response({"collections": [v.taxii() for v in views]} if views else {})
 
 
 @router.get(COLLECTION + "/")
 def collection(_: ApiRootDep, collection_id: str, engine: EngineDep, principal: PrincipalDep) -> Response:
     with read_connection(engine) as conn:
-        try:
-            view = view_for(conn, principal, collection_id)
-        except NotFound:
-            if not principal.authenticated:
-                raise Unauthorized("this collection needs an API token") from None
-            raise
-    return taxii_response(view.taxii())
+        view = intel.collection_for(conn, actor=principal, collection=collection_id)
+    return taxii_response(view.taxii(addressed_as=collection_id))
 
 
 @router.get(COLLECTION + "/objects/")
@@ -184,8 +145,16 @@ def get_objects(
     limit: LimitDep,
 ) -> Response:
     filters = _filters(request)
-    collection, page = _page(request, engine, principal, collection_id, filters, limit)
-    _note_retrieval(request, principal, collection, page)
+    with read_connection(engine) as conn:
+        page = intel.read_objects(
+            conn,
+            actor=principal,
+            collection=collection_id,
+            filters=filters,
+            limit=limit,
+            cursor=request.query_params.get("next"),
+            receipts=request.app.state.receipts,
+        )
     return taxii_response(_envelope(page), headers=_date_headers(page))
 
 
@@ -236,23 +205,17 @@ def get_object(
     filters = _filters(request)
     if filters.ids:
         raise Invalid("match[id] is not allowed on an object's own endpoint")
-    collection, page = _page(
-        request,
-        engine,
-        principal,
-        collection_id,
-        query.ObjectFilter(
-            added_after=filters.added_after,
-            ids=(object_id,),
-            types=filters.types,
-            versions=filters.versions,
-            spec_versions=filters.spec_versions,
-        ),
-        limit,
-    )
-    if not page.items and not request.query_params.get("next"):
-        raise NotFound(f"no object {object_id} in this collection is visible to you")
-    _note_retrieval(request, principal, collection, page)
+    with read_connection(engine) as conn:
+        page = intel.read_object(
+            conn,
+            actor=principal,
+            collection=collection_id,
+            object_id=object_id,
+            filters=filters,
+            limit=limit,
+            cursor=request.query_params.get("next"),
+            receipts=request.app.state.receipts,
+        )
     return taxii_response(_envelope(page), headers=_date_headers(page))
 
 
@@ -265,8 +228,6 @@ def delete_object(
     engine: EngineDep,
     principal: PrincipalDep,
 ) -> Response:
-    if not principal.authenticated:
-        raise Unauthorized("deleting objects needs an API token")
     params = request.query_params
     unknown = sorted(k for k in params if k not in {"match[version]", "match[spec_version]"})
     if unknown:
@@ -277,16 +238,8 @@ def delete_object(
         default_version="all",
     )
     with write_transaction(engine) as conn:
-        view = _readable(conn, principal, collection_id)
-        if not view.can_write:
-            raise Forbidden(f"you may not delete from collection {view.collection.id}")
-        query.delete_versions(
-            conn,
-            reader=load_reader(conn, principal),
-            collection_id=view.collection.id,
-            stix_id=object_id,
-            filters=filters,
-            actor=principal.org_short or "unknown",
+        intel.delete_object(
+            conn, actor=principal, collection=collection_id, object_id=object_id, filters=filters
         )
     return Response(status_code=200, media_type=TAXII_MEDIA_TYPE)
 
@@ -307,13 +260,19 @@ def versions(
         raise Invalid(f"unsupported query parameter(s) for versions: {', '.join(unknown)}")
     filters = query.ObjectFilter.parse(
         added_after=params.get("added_after"),
-        ids=object_id,
         spec_versions=params.get("match[spec_version]"),
         default_version="all",
     )
-    page = _page(request, engine, principal, collection_id, filters, limit)[1]
-    if not page.items and not params.get("next"):
-        raise NotFound(f"no object {object_id} in this collection is visible to you")
+    with read_connection(engine) as conn:
+        page = intel.read_versions(
+            conn,
+            actor=principal,
+            collection=collection_id,
+            object_id=object_id,
+            filters=filters,
+            limit=limit,
+            cursor=params.get("next"),
+        )
     resource: dict[str, Any] = {"more": page.more, "versions": [i.version_text for i in page.items]}
     if page.next:
         resource["next"] = page.next
@@ -330,22 +289,21 @@ def manifest(
     limit: LimitDep,
 ) -> Response:
     filters = _filters(request)
-    page = _page(request, engine, principal, collection_id, filters, limit)[1]
+    with read_connection(engine) as conn:
+        page = intel.read_manifest(
+            conn,
+            actor=principal,
+            collection=collection_id,
+            filters=filters,
+            limit=limit,
+            cursor=request.query_params.get("next"),
+        )
     resource: dict[str, Any] = {"more": page.more}
     if page.next:
         resource["next"] = page.next
     if page.items:
         resource["objects"] = [i.manifest() for i in page.items]
     return taxii_response(resource, headers=_date_headers(page))
-
-
-def _note_retrieval(request: Request, principal: Principal, collection_id: str, page: query.Page) -> None:
-    request.app.state.receipts.note(
-        reader_org_id=principal.org_id,
-        collection_id=collection_id,
-        channel="taxii",
-        seqs=page.retrieved_by(principal.org_id),
-    )
 
 
 def _envelope(page: query.Page) -> bytes:

@@ -1,0 +1,132 @@
+"""One real node for the API tests of a module: the ASEAN preset, a little intelligence, a server.
+
+The resources' tests only read it or add things under fresh names, so one node serves a whole
+module instead of a migration and a server start per test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from gotong.core.auth import Principal, Role
+from gotong.db.engine import make_engine, write_transaction
+from gotong.feeds.registry import add_feed
+from gotong.intel.store import add_objects
+from gotong.node import init_node
+from gotong.orgs.service import create_token, get_org
+from gotong.sharing.service import add_group
+from tests.conftest import ENGINE_KIND, PG_ADMIN_URL, RunningServer, start_server
+from tests.helpers import REGIONAL_ID, indicator
+
+SHARED_IP = "203.0.113.77"
+"""Reported by ThaiCERT and MyCERT (two countries), so it raises a regional alert."""
+
+
+@dataclass
+class ApiNode:
+    """The node under test and what is on it, for resources' factories to point at."""
+
+    server: RunningServer
+    shared_indicator: str  # ThaiCERT's, TLP:GREEN, carrying SHARED_IP
+    red_indicator: str  # LaoCERT's, TLP:RED: nobody else may see it
+    group: str  # a sharing group owned by ThaiCERT
+    others_group: str  # a sharing group owned by MyCERT
+    feed: str  # a feed of ThaiCERT
+    others_feed: str  # a feed of MyCERT
+    alert_id: int
+    _tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> Engine:
+        return self.server.engine
+
+    def token(self, org: str, role: Role) -> str:
+        if (org, role) not in self._tokens:
+            with write_transaction(self.engine) as conn:
+                self._tokens[(org, role)] = create_token(conn, org=org, role=role)
+        return self._tokens[(org, role)]
+
+    def client(
+        self, org: str | None = None, role: Role = Role.ANALYST, *, token: str | None = None
+    ) -> httpx.Client:
+        headers = {}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        elif org is not None:
+            headers["Authorization"] = f"Bearer {self.token(org, role)}"
+        return httpx.Client(base_url=self.server.url, headers=headers, timeout=60)
+
+
+def _post(engine: Engine, org: str, objects: list[dict[str, object]]) -> None:
+    with write_transaction(engine) as conn:
+        principal = Principal(org_id=get_org(conn, short_name=org).id, org_short=org)
+    report = add_objects(engine, principal=principal, collection_id=REGIONAL_ID, objects=objects)
+    assert not report.failures, report.taxii()
+
+
+def _ip_indicator(ip: str, tlp: str) -> dict[str, object]:
+    return indicator(tlp=tlp, pattern=f"[ipv4-addr:value = '{ip}']", name=f"IP {ip}")
+
+
+@pytest.fixture(scope="module")
+def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
+    schema = None
+    admin = None
+    if ENGINE_KIND == "sqlite":
+        url = f"sqlite:///{Path(tmp_path_factory.mktemp('api')) / 'gotong.db'}"
+    else:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    init_node(engine, preset="asean")
+    shared, mine, red = (
+        _ip_indicator(SHARED_IP, "green"),
+        _ip_indicator(SHARED_IP, "green"),
+        indicator(tlp="red"),
+    )
+    _post(engine, "ThaiCERT", [shared])
+    _post(engine, "MyCERT", [mine])
+    _post(engine, "LaoCERT", [red])
+    with write_transaction(engine) as conn:
+        add_group(conn, name="api-thai", members=["ThaiCERT", "LaoCERT"], owner="ThaiCERT")
+        add_group(conn, name="api-my", members=["MyCERT"], owner="MyCERT")
+        for name, org in (("api-thai-feed", "ThaiCERT"), ("api-my-feed", "MyCERT")):
+            add_feed(
+                conn,
+                name=name,
+                source="http://127.0.0.1:9/feed.txt",
+                fmt="plain-ip",
+                org=org,
+                classification="malicious-code/c2-server",
+            )
+        alert_id = int(conn.execute(text("SELECT min(id) FROM alerts")).scalar_one())
+    srv, thread, running = start_server(engine, feed_scheduler=False, federation=False)
+    try:
+        yield ApiNode(
+            server=running,
+            shared_indicator=str(shared["id"]),
+            red_indicator=str(red["id"]),
+            group="api-thai",
+            others_group="api-my",
+            feed="api-thai-feed",
+            others_feed="api-my-feed",
+            alert_id=alert_id,
+        )
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=60)
+        engine.dispose()
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()

@@ -1,0 +1,153 @@
+"""Every /api/v1 resource, declared once: each inherits its 401/403/role/400/visibility tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from gotong.core.auth import Role
+from tests.api.base import ResourceTests
+from tests.api.conftest import SHARED_IP, ApiNode
+from tests.helpers import REGIONAL_ID
+
+COLLECTION = REGIONAL_ID
+
+
+class TestMe(ResourceTests):
+    url = "/api/v1/me"
+
+
+class TestOrganisations(ResourceTests):
+    url = "/api/v1/organisations"
+
+
+class TestGroups(ResourceTests):
+    url = "/api/v1/groups"
+
+
+class TestGroup(ResourceTests):
+    url = "/api/v1/groups/{group}"
+    hidden_url = "/api/v1/groups/no-such-group"
+
+
+class TestGroupCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/groups"
+    role = Role.COORDINATOR
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"name": f"api-{uuid.uuid4().hex[:10]}", "members": ["ThaiCERT", "MyCERT"]}
+
+
+class TestGroupUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/groups/{group}"
+    role = Role.COORDINATOR
+    writes = True
+    hidden_url = "/api/v1/groups/{others_group}"  # MyCERT's: ThaiCERT may not change it
+    hidden_status = 403
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"add": ["VNCERT"]}
+
+
+class TestReceipts(ResourceTests):
+    url = "/api/v1/receipts?collection=" + COLLECTION
+
+
+class TestProvenance(ResourceTests):
+    url = "/api/v1/collections/" + COLLECTION + "/objects/{shared_indicator}/provenance"
+    hidden_url = "/api/v1/collections/" + COLLECTION + "/objects/{red_indicator}/provenance"
+
+
+class TestLookup(ResourceTests):
+    url = "/api/v1/lookup?value=" + SHARED_IP
+
+
+class TestSightingReport(ResourceTests):
+    method = "POST"
+    url = "/api/v1/sightings"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"value": SHARED_IP, "collection": COLLECTION, "count": 2}
+
+
+class TestSightingsOfAnIndicator(ResourceTests):
+    url = "/api/v1/indicators/{shared_indicator}/sightings"
+
+
+class TestSearch(ResourceTests):
+    url = "/api/v1/search?q=" + SHARED_IP
+
+
+class TestAlerts(ResourceTests):
+    url = "/api/v1/alerts"
+
+
+class TestAlertAcknowledgement(ResourceTests):
+    method = "POST"
+    url = "/api/v1/alerts/{alert_id}/ack"
+    writes = True
+    hidden_url = "/api/v1/alerts/999999/ack"
+
+
+class TestWebhookCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/webhooks"
+    role = Role.COORDINATOR
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"url": "https://hooks.example/gotong"}
+
+
+class TestFeeds(ResourceTests):
+    url = "/api/v1/feeds"
+    role = Role.COORDINATOR
+
+
+class TestFeedCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/feeds"
+    role = Role.COORDINATOR
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {
+            "name": f"api-{uuid.uuid4().hex[:10]}",
+            "source": "https://feeds.example/ips.txt",
+            "format": "plain-ip",
+            "classification": "malicious-code/c2-server",
+        }
+
+
+class TestFeed(ResourceTests):
+    url = "/api/v1/feeds/{feed}"
+    role = Role.COORDINATOR
+    hidden_url = "/api/v1/feeds/{others_feed}"  # MyCERT's
+    hidden_status = 403
+
+
+class TestFeedRun(ResourceTests):
+    method = "POST"
+    url = "/api/v1/feeds/{feed}/run"
+    role = Role.COORDINATOR
+    writes = True
+    hidden_url = "/api/v1/feeds/{others_feed}/run"
+    hidden_status = 403
+
+
+class TestExport(ResourceTests):
+    url = "/api/v1/export?format=ip"
+
+
+class TestChanges(ResourceTests):
+    url = "/api/v1/changes?collection=" + COLLECTION
+    streams = True
+    hidden_url = "/api/v1/changes?collection=no-such-collection"
