@@ -15,7 +15,8 @@ from gotong.db.engine import read_connection, write_transaction
 from gotong.db.migrate import alembic_config
 from gotong.errors import Invalid
 from gotong.federation.service import add_peer, get_peer
-from gotong.feeds.registry import add_feed, get_feed, run_feed
+from gotong.feeds.registry import add_feed, get_feed
+from gotong.feeds.runs import run_feed
 from tests.feeds.httpsource import FeedSite, feed_site
 from tests.helpers import REGIONAL
 

@@ -31,7 +31,8 @@ from gotong.core.outbound import (
 )
 from gotong.correlation.webhooks import add_webhook, deliver_due
 from gotong.db.engine import write_transaction
-from gotong.feeds.registry import add_feed, run_feed
+from gotong.feeds.registry import add_feed
+from gotong.feeds.runs import run_feed
 from gotong.intel.store import add_objects
 from gotong.orgs.service import get_org
 from gotong.settings import Settings
