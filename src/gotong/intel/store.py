@@ -142,8 +142,12 @@ def add_objects(
         if hub_identity is not None and isinstance(obj, dict) and "created" in obj:
             obj = {**obj, "created_by_ref": hub_identity}
         elif _attributable(obj):
-            unattributed = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
-            obj = {**obj, "created_by_ref": org.identity_id}
+            try:
+                unattributed = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+            except TypeError:  # nested past orjson's limit: left as sent, the validator refuses it
+                unattributed = None
+            else:
+                obj = {**obj, "created_by_ref": org.identity_id}
         candidate = _prepare(obj, default_tlp=org.default_tlp, groups=groups, report=report)
         if candidate is not None:
             candidate.unattributed = unattributed
