@@ -21,7 +21,9 @@ from gotong.feeds.registry import add_feed
 from gotong.intel.store import add_objects
 from gotong.node import init_node
 from gotong.orgs.service import create_token, get_org
+from gotong.settings import Settings
 from gotong.sharing.service import add_group
+from gotong.wiring import wire
 from tests.conftest import ENGINE_KIND, PG_ADMIN_URL, RunningServer, start_server
 from tests.helpers import REGIONAL_ID, indicator
 
@@ -77,6 +79,8 @@ def _ip_indicator(ip: str, tlp: str) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
+    # A module fixture runs before the autouse wiring of each test: wire here so stored objects are indexed.
+    wire(Settings(warninglists=""))
     schema = None
     admin = None
     if ENGINE_KIND == "sqlite":
@@ -110,7 +114,10 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
                 classification="malicious-code/c2-server",
             )
         alert_id = int(conn.execute(text("SELECT min(id) FROM alerts")).scalar_one())
-    srv, thread, running = start_server(engine, feed_scheduler=False, federation=False)
+    # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
+    srv, thread, running = start_server(
+        engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
+    )
     try:
         yield ApiNode(
             server=running,
