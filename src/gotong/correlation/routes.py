@@ -67,7 +67,7 @@ def sightings_of(indicator_id: str, engine: EngineDep, principal: PrincipalDep) 
     """Sightings of one indicator, per country — counting only sightings you may see."""
     with read_connection(engine) as conn:
         summary = service.sightings_of(conn, actor=principal, indicator_id=indicator_id)
-    return SightingSummaryPublic.model_validate(asdict(summary))
+    return summary
 
 
 @router.get("/search", responses=errors(401))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gotong.correlation.lookup import Sharer
+from gotong.correlation.observables import Observable
+from gotong.correlation.sightings import SightingSummary
+
 __all__ = [
     "AlertObjectPublic",
     "AlertPublic",
@@ -20,27 +24,6 @@ __all__ = [
     "WebhookCreate",
     "WebhookPublic",
 ]
-
-
-class ObservablePublic(BaseModel):
-    kind: str
-    value: str
-
-
-class SharerPublic(BaseModel):
-    """One object you may see that carries the observable."""
-
-    id: str
-    type: str
-    name: str | None
-    collection_id: str
-    tlp: str
-    reported_by: str
-    country: str | None
-    date_added: str
-    score: int | None = None
-    sightings: int = 0
-    false_positives: int = 0
 
 
 class WarninglistHitPublic(BaseModel):
@@ -116,17 +99,6 @@ class StatusPublic(BaseModel):
     pendings: list[StatusOutcomePublic]
 
 
-class SightingSummaryPublic(BaseModel):
-    """Sightings of one indicator that you may see, per country."""
-
-    indicator: str
-    sightings: int
-    false_positives: int
-    first_seen: str | None
-    last_seen: str | None
-    by_country: dict[str, int]
-
-
 class AlertObjectPublic(BaseModel):
     id: str
     type: str
@@ -161,3 +133,9 @@ class WebhookPublic(BaseModel):
     id: int
     url: str
     secret: str
+
+
+# Answers that are the domain's own records, so the two cannot drift apart.
+ObservablePublic = Observable
+SharerPublic = Sharer
+SightingSummaryPublic = SightingSummary

@@ -6,7 +6,6 @@ Who may manage which feed, and what a remote caller may name as a source, is dec
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -14,7 +13,6 @@ from fastapi import APIRouter, Depends, Query, Response
 from gotong.core.media import STIX_MEDIA_TYPE
 from gotong.db.engine import read_connection, write_transaction
 from gotong.feeds.manage import add_feed_for, export_for, feed_for, feeds_for, run_feed_for
-from gotong.feeds.registry import FeedStatus
 from gotong.feeds.schemas import FeedCreate, FeedPublic
 from gotong.feeds.service import EXPORT_FORMATS
 from gotong.http.contract import errors, reject_unknown_query
@@ -41,15 +39,11 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _public(status: FeedStatus) -> FeedPublic:
-    return FeedPublic.model_validate(asdict(status))
-
-
 @router.get("/feeds", responses=errors(401, 403))
 def feeds_list(engine: EngineDep, principal: PrincipalDep) -> list[FeedPublic]:
     """The feeds you may manage (your organisation's; every feed for the hub)."""
     with read_connection(engine) as conn:
-        return [_public(s) for s in feeds_for(conn, actor=principal)]
+        return feeds_for(conn, actor=principal)
 
 
 @router.post("/feeds", status_code=201, responses=errors(401, 403, 404, 409))
@@ -71,20 +65,20 @@ def feeds_add(body: FeedCreate, engine: EngineDep, principal: PrincipalDep) -> F
             token=body.token,
             basic_auth=body.basic_auth,
         )
-    return _public(status)
+    return status
 
 
 @router.get("/feeds/{name}", responses=errors(401, 403, 404))
 def feeds_show(name: str, engine: EngineDep, principal: PrincipalDep) -> FeedPublic:
     """One feed and the outcome of its last run."""
     with read_connection(engine) as conn:
-        return _public(feed_for(conn, actor=principal, name=name))
+        return feed_for(conn, actor=principal, name=name)
 
 
 @router.post("/feeds/{name}/run", responses=errors(401, 403, 404))
 def feeds_run(name: str, engine: EngineDep, principal: PrincipalDep) -> FeedPublic:
     """Run a feed now and answer with the status it left."""
-    return _public(run_feed_for(engine, actor=principal, name=name))
+    return run_feed_for(engine, actor=principal, name=name)
 
 
 @router.get("/export", response_class=Response, responses={**_DOWNLOAD, **errors(401, 404)})

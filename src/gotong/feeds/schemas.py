@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gotong.feeds.registry import FeedStatus
+
 __all__ = ["FeedCreate", "FeedPublic"]
 
 
@@ -25,29 +27,5 @@ class FeedCreate(BaseModel):
     basic_auth: str | None = Field(default=None, description="user:password the source wants")
 
 
-class FeedPublic(BaseModel):
-    """A feed's configuration and the outcome of its last run (credentials are never shown)."""
-
-    name: str
-    source: str
-    format: str
-    org: str
-    collection_id: str
-    tlp: str | None
-    group: str | None
-    classification: str | None
-    every: str
-    enabled: bool
-    has_credentials: bool
-    last_run: str | None
-    last_success: str | None
-    outcome: str | None
-    accepted: int
-    already_present: int
-    rejected: int
-    problem_count: int
-    problems: list[str]
-    error: str | None
-    failures: int
-    next_run: str | None
-    total_accepted: int
+# The REST answer is the domain's own status record, so a field added there is never silently dropped here.
+FeedPublic = FeedStatus

@@ -66,7 +66,7 @@ def receipts(
     request.app.state.receipts.flush()  # include retrievals noted but not yet written
     with read_connection(engine) as conn:
         found = receipts_for(conn, actor=principal, collection=collection, stix_id=object)
-    return [ReceiptPublic(**vars(r)) for r in found]
+    return found
 
 
 @router.get("/collections/{collection_id}/objects/{object_id}/provenance", responses=errors(401, 403, 404))
@@ -76,4 +76,4 @@ def provenance(
     """Who submitted each version the caller may see (anonymous submissions stay anonymous)."""
     with read_connection(engine) as conn:
         found = object_provenance(conn, actor=principal, collection=collection_id, object_id=object_id)
-    return [ProvenancePublic(**vars(p)) for p in found]
+    return found

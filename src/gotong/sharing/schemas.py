@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gotong.intel.provenance import Provenance
 from gotong.sharing.models import GroupKind
+from gotong.sharing.receipts import Receipt
 
 __all__ = ["GroupCreate", "GroupPublic", "GroupUpdate", "ProvenancePublic", "ReceiptPublic"]
 
@@ -36,23 +38,6 @@ class GroupPublic(BaseModel):
     marking_id: str
 
 
-class ReceiptPublic(BaseModel):
-    """Who retrieved one version of one of your objects, how often, first and last."""
-
-    stix_id: str
-    version: str
-    reader: str
-    first_retrieved: str
-    last_retrieved: str
-    times: int
-
-
-class ProvenancePublic(BaseModel):
-    """Who submitted one version ("(submitted through the hub)" where you may not learn it)."""
-
-    stix_id: str
-    version: str
-    date_added: str
-    submitter: str
-    anonymous: bool
-    via_peer: str | None = None
+# Answers that are the domain's own records, so the two cannot drift apart.
+ReceiptPublic = Receipt
+ProvenancePublic = Provenance
