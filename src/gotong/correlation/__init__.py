@@ -5,8 +5,9 @@ The verbs adapters call with the principal that asks are in :mod:`gotong.correla
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gotong.core.exports import lazy_exports
 
 if TYPE_CHECKING:
     from gotong.correlation.normalise import normalise
@@ -32,22 +33,19 @@ __all__ = [
     "sightings_of",
 ]
 
-# Loaded on first use: the domains still import each other's modules in cycles, which importing
-# the verbs here, while the package initialises, would close (issue 11 item 4 removes them).
-_WHERE = {
-    "normalise": "gotong.correlation.normalise",
-    "Observable": "gotong.correlation.observables",
-    "observables_of": "gotong.correlation.observables",
-    "acknowledge_alert": "gotong.correlation.service",
-    "alerts_of": "gotong.correlation.service",
-    "lookup_value": "gotong.correlation.service",
-    "register_webhook": "gotong.correlation.service",
-    "search_objects": "gotong.correlation.service",
-    "sightings_of": "gotong.correlation.service",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Loaded on first use (gotong.core.exports says why).
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "gotong.correlation.normalise": ["normalise"],
+        "gotong.correlation.observables": ["Observable", "observables_of"],
+        "gotong.correlation.service": [
+            "acknowledge_alert",
+            "alerts_of",
+            "lookup_value",
+            "register_webhook",
+            "search_objects",
+            "sightings_of",
+        ],
+    },
+)

@@ -6,8 +6,9 @@ themselves; see :mod:`gotong.intel.service`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gotong.core.exports import lazy_exports
 
 if TYPE_CHECKING:
     from gotong.intel.service import (
@@ -34,22 +35,5 @@ __all__ = [
     "read_versions",
 ]
 
-# Loaded on first use: the domains still import each other's modules in cycles, which importing
-# the verbs here, while the package initialises, would close (issue 11 item 4 removes them).
-_WHERE = {
-    "ReceiptBook": "gotong.intel.service",
-    "collection_for": "gotong.intel.service",
-    "collections_for": "gotong.intel.service",
-    "delete_object": "gotong.intel.service",
-    "object_provenance": "gotong.intel.service",
-    "read_manifest": "gotong.intel.service",
-    "read_object": "gotong.intel.service",
-    "read_objects": "gotong.intel.service",
-    "read_versions": "gotong.intel.service",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Loaded on first use (gotong.core.exports says why).
+__getattr__ = lazy_exports(__name__, {"gotong.intel.service": __all__})
