@@ -16,18 +16,16 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
 from gotong.db.engine import write_transaction
 from gotong.errors import Forbidden, NotFound
-from gotong.federation.models import peers
-from gotong.federation.service import Peer, save_pull_cursor
+from gotong.federation.service import Peer, record_pull, save_pull_cursor
 from gotong.federation.transport import failure
 from gotong.intel.query import ObjectFilter, delete_versions
 from gotong.intel.store import add_objects
 from gotong.sharing.service import load_reader
-from gotong.stix.timestamps import now_micros
 
 CHANGES = "changes"  # the key of the change-feed cursor among a peer's pull cursors
 
@@ -89,9 +87,12 @@ def follow_changes(
                 elif kind == "delete" and data:
                     deletions.append(orjson.loads(data))
                 elif kind == "checkpoint" and "id" in event:
-                    received += _apply(engine, principal, objects, deletions)
+                    applied = _apply(engine, principal, objects, deletions)
+                    received += applied
                     with write_transaction(engine) as conn:
                         save_pull_cursor(conn, peer_id=peer.id, key=CHANGES, cursor=event["id"])
+                        if applied:
+                            record_pull(conn, peer_id=peer.id)
                     objects, deletions = defaultdict(list), []
                 event = {}
     except httpx.HTTPError as exc:
@@ -126,11 +127,4 @@ def _apply(
                         filters=ObjectFilter.parse(versions=gone["version"], default_version="all"),
                         actor=principal.org_short or "peer",
                     )
-    if new:
-        with write_transaction(engine) as conn:
-            conn.execute(
-                update(peers)
-                .where(peers.c.org_id == principal.org_id)
-                .values(last_pull_at=now_micros(), last_success_at=now_micros())
-            )
     return new

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
 from gotong.db.engine import write_transaction
-from gotong.federation.models import peers
-from gotong.federation.service import Peer, save_pull_cursor
+from gotong.federation.service import Peer, record_pull, save_pull_cursor
 from gotong.federation.transport import SyncError
 from gotong.feeds.fetch import FetchError, taxii_pages
 from gotong.intel.store import add_objects
-from gotong.stix.timestamps import now_micros
 
 
 def pull_once(engine: Engine, peer: Peer, client: httpx.Client) -> int:
@@ -40,9 +38,5 @@ def pull_once(engine: Engine, peer: Peer, client: httpx.Client) -> int:
         except FetchError as exc:
             raise SyncError(str(exc)) from None
     with write_transaction(engine) as conn:
-        conn.execute(
-            update(peers)
-            .where(peers.c.id == peer.id)
-            .values(last_pull_at=now_micros(), last_success_at=now_micros())
-        )
+        record_pull(conn, peer_id=peer.id)
     return received

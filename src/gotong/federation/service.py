@@ -259,6 +259,12 @@ def record_peer_error(conn: Connection, *, peer_id: int, message: str) -> None:
     )
 
 
+def record_pull(conn: Connection, *, peer_id: int) -> None:
+    """Note that a pull from the peer succeeded now (for its status)."""
+    now = now_micros()
+    conn.execute(update(peers).where(peers.c.id == peer_id).values(last_pull_at=now, last_success_at=now))
+
+
 def save_pull_cursor(conn: Connection, *, peer_id: int, key: str, cursor: str) -> None:
     """Move one pull cursor of a peer (a collection's ``added_after``, or its change feed's)."""
     row = conn.execute(select(peers.c.pull_cursors).where(peers.c.id == peer_id)).one()
