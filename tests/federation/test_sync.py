@@ -376,7 +376,9 @@ def test_a_pulling_node_follows_the_change_feed_including_deletions(nodes: Calla
         worker.join(timeout=30)
     with read_connection(laos.engine) as conn:
         cursor = json.loads(conn.execute(select(peers.c.pull_cursors)).scalar_one())
+        pulled = conn.execute(select(peers.c.last_pull_at, peers.c.last_success_at)).one()
     assert "changes" in cursor, "the cursor is durable"
+    assert pulled.last_pull_at is not None and pulled.last_success_at is not None, "the status shows the pull"
 
 
 def test_a_ring_of_nodes_settles_with_one_copy_everywhere(nodes: Callable[[str], Node]) -> None:
