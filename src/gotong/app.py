@@ -28,6 +28,7 @@ from gotong.sharing.routes import router as sharing_router
 from gotong.taxii.media import TAXII_MEDIA_TYPE
 from gotong.taxii.routes import router as taxii_router
 from gotong.wiring import background, wire
+from gotong.web import web_router, web_static
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
@@ -60,6 +61,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(feeds_router)
     app.include_router(changes_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
+    app.include_router(web_router)
+    app.mount("/static", web_static, name="static")
 
     def error_response(request: Request, status: int, title: str, description: str) -> Response:
         body: dict[str, Any] = {"title": title, "description": description, "http_status": str(status)}

@@ -57,6 +57,15 @@ class Settings(BaseSettings):
         description="PEM file of the Ed25519 key that signs audit checkpoints; made (mode 0600) if absent; "
         "empty: gotong-node.key in the data folder",
     )
+    session_secret_file: str = Field(
+        default="",
+        description="File of the secret that signs web sessions (made, mode 0600, if absent); "
+        "empty: gotong-session.key beside the node key",
+    )
+    session_idle_minutes: float = Field(default=30.0, gt=0, description="A web session unused this long ends")
+    session_max_hours: float = Field(
+        default=12.0, gt=0, description="A web session ends this long after sign-in"
+    )
 
     secrets_key_file: str = Field(
         default="",

@@ -6,10 +6,11 @@ from dataclasses import asdict
 
 import click
 
+from gotong.cli import passwords
 from gotong.cli.base import ACTOR, State, pass_state, print_rows
 from gotong.core.auth import Role
 from gotong.db.engine import read_connection, write_transaction
-from gotong.orgs.service import add_user, create_token, list_orgs, list_tokens, revoke_token, set_default_tlp
+from gotong.orgs.service import create_token, list_orgs, list_tokens, revoke_token, set_default_tlp
 from gotong.sharing.definitions import ORG_KINDS, add_org_and_publish
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros, now_micros
@@ -78,16 +79,9 @@ def user() -> None:
     """Users of organisations."""
 
 
-@user.command("add")
-@click.argument("email")
-@click.option("--org", "org_short", required=True)
-@click.option("--role", type=click.Choice(ROLES), required=True)
-@pass_state
-def user_add(state: State, email: str, org_short: str, role: str) -> None:
-    """Add a user to an organisation with one role."""
-    with write_transaction(state.engine) as conn:
-        add_user(conn, email=email, org=org_short, role=Role(role), actor=ACTOR)
-    click.echo(f"{email.lower()} {org_short} {role}")
+# `user add` (with --password-stdin) and `user set-password` live with the web sign-in's passwords.
+user.add_command(passwords.user_add)
+user.add_command(passwords.user_set_password)
 
 
 @click.group()

@@ -42,6 +42,12 @@ users = Table(
     Column("role", String(20), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", BigInteger, nullable=False),
+    # Sign-in to the web interface (orgs/passwords.py): an argon2 hash, never the password.
+    Column("password_hash", String(200), nullable=True),
+    Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", BigInteger, nullable=True),
+    # Sessions issued before this instant (sign-out, new password) are no longer accepted.
+    Column("sessions_valid_after", BigInteger, nullable=True),
 )
 
 api_tokens = Table(

@@ -1,0 +1,17 @@
+"""The web interface: server-rendered pages over the same services as every other adapter.
+
+``app.py`` mounts :data:`web_router` (the pages) and :data:`web_static` (the project's own CSS,
+JavaScript and icons under ``/static/``). A domain adds pages with a ``views.py`` whose router uses
+:class:`gotong.web.pages.PageRoute`, templates under ``<domain>/templates/`` registered with
+:func:`gotong.web.templating.add_template_package`, and a :class:`gotong.web.nav.Section`.
+"""
+
+from __future__ import annotations
+
+from gotong.web.static import StaticFiles
+from gotong.web.templating import STATIC_DIR
+from gotong.web.views import router as web_router
+
+web_static = StaticFiles(directory=STATIC_DIR)
+
+__all__ = ["web_router", "web_static"]
