@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Route, sync_playwright
 from sqlalchemy import Engine
 
 from gotong.core.auth import Role
@@ -98,9 +98,20 @@ def new_context(
             traffic.foreign.append(url)
             route.abort()
 
-    def make(*, javascript: bool = True) -> BrowserContext:
+    def watch(request: Request) -> None:
+        traffic.urls.append(request.url)
+        if not own.match(request.url):
+            traffic.foreign.append(request.url)
+
+    def make(*, javascript: bool = True, cache: bool = False) -> BrowserContext:
+        """A context whose requests go only to the node; ``cache`` keeps the browser's HTTP cache on
+        (Chromium bypasses its cache under request interception, so there each request is watched
+        instead of routed, and any foreign one still fails the test)."""
         context = browser.new_context(base_url=node.url, java_script_enabled=javascript)
-        context.route("**/*", guard)
+        if cache:
+            context.on("request", watch)
+        else:
+            context.route("**/*", guard)
         context.set_default_timeout(20_000)
         made.append(context)
         return context
