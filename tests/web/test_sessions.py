@@ -133,3 +133,32 @@ def test_an_idle_or_too_old_session_is_not_accepted() -> None:
     assert codec.read(cookie[:-2] + "xx") is None  # tampered
     other = SessionCodec(b"o" * 48, idle_seconds=1800, max_seconds=12 * 3600)
     assert other.read(cookie) is None  # another node's secret
+
+
+def test_a_role_sees_only_the_sections_and_actions_it_may_use(node: RunningServer) -> None:
+    from gotong.core.auth import Role
+    from gotong.db.engine import write_transaction
+    from gotong.orgs.passwords import set_password
+    from gotong.orgs.service import add_user
+
+    with write_transaction(node.engine) as conn:
+        add_user(conn, email="reader@thaicert.example", org="ThaiCERT", role=Role.READONLY)
+        set_password(conn, email="reader@thaicert.example", password="a reader's own password")
+    with httpx.Client(base_url=node.url) as client:
+        client.post(
+            "/login",
+            data={
+                "csrf": _csrf(client),
+                "email": "reader@thaicert.example",
+                "password": "a reader's own password",
+            },
+        )
+        dashboard = client.get("/").text
+        assert 'href="/alerts"' in dashboard  # positive control: signed in, with the reading sections
+        assert 'href="/admin/tokens"' not in dashboard and 'href="/intel/new"' not in dashboard
+        assert "Acknowledge for my organisation" not in client.get("/alerts").text
+        tokens = client.get("/admin/tokens")
+        assert tokens.status_code == 403 and "needs the role admin" in tokens.text
+        assert client.get("/intel/new").status_code == 403
+        refused = client.post("/alerts/1/ack", data={"csrf": _csrf(client, "/alerts")})
+        assert refused.status_code == 403
