@@ -162,3 +162,12 @@ def test_a_role_sees_only_the_sections_and_actions_it_may_use(node: RunningServe
         assert client.get("/intel/new").status_code == 403
         refused = client.post("/alerts/1/ack", data={"csrf": _csrf(client, "/alerts")})
         assert refused.status_code == 403
+
+
+def test_signing_in_again_while_signed_in_switches_the_user(node: RunningServer) -> None:
+    with _signed_in(node) as client:
+        response = client.post(
+            "/login", data={"csrf": _csrf(client), "email": "admin@mycert.example", "password": PASSWORD}
+        )
+        assert response.status_code == 303
+        assert "MyCERT" in client.get("/").text.split("</header>")[0]

@@ -98,18 +98,26 @@ def get_viewer(request: Request, engine: EngineDep) -> Viewer:
 
 
 async def check_csrf(request: Request) -> None:
-    """Refuse a form whose CSRF token is not the session's (or, before sign-in, the cookie's)."""
+    """Refuse a form whose CSRF token is not the one of the reader's session."""
+    session = codec(request).read(request.cookies.get(SESSION_COOKIE))
+    await _compare(request, session.csrf if session else None)
+
+
+async def check_sign_in_csrf(request: Request) -> None:
+    """Refuse a sign-in form whose token is not the one in the sign-in form's own cookie."""
+    await _compare(request, codec(request).read_csrf(request.cookies.get(CSRF_COOKIE)))
+
+
+async def _compare(request: Request, expected: str | None) -> None:
     form = await request.form()
     given = form.get(CSRF_FIELD)
-    codec_ = codec(request)
-    session = codec_.read(request.cookies.get(SESSION_COOKIE))
-    expected = session.csrf if session else codec_.read_csrf(request.cookies.get(CSRF_COOKIE))
     if not same_token(expected, given if isinstance(given, str) else None):
         raise CsrfRefused("the form had expired or did not come from this site; load the page and try again")
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 CsrfDep = Annotated[None, Depends(check_csrf)]
+SignInCsrfDep = Annotated[None, Depends(check_sign_in_csrf)]
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:

@@ -21,6 +21,7 @@ from gotong.web.charts import bar_chart
 from gotong.web.pages import (
     CsrfDep,
     PageRoute,
+    SignInCsrfDep,
     ViewerDep,
     codec,
     render,
@@ -72,7 +73,7 @@ def login_page(request: Request, next: str | None = None) -> Response:
 def login(
     request: Request,
     engine: EngineDep,
-    _: CsrfDep,
+    _: SignInCsrfDep,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
