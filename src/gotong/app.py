@@ -27,8 +27,8 @@ from gotong.sharing.receipts import ReceiptRecorder
 from gotong.sharing.routes import router as sharing_router
 from gotong.taxii.media import TAXII_MEDIA_TYPE
 from gotong.taxii.routes import router as taxii_router
-from gotong.wiring import background, wire
 from gotong.web import web_router, web_static
+from gotong.wiring import background, wire
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:

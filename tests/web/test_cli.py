@@ -78,7 +78,7 @@ def test_the_sign_in_migration_downgrades_and_upgrades(node: str) -> None:
     engine = create_engine(node)
     try:
         config = alembic_config(engine)
-        command.downgrade(config, "0006")
+        command.downgrade(config, "0007")
         assert "password_hash" not in {c["name"] for c in inspect(engine).get_columns("users")}
         command.upgrade(config, "head")
         names = {c["name"] for c in inspect(engine).get_columns("users")}

@@ -246,9 +246,7 @@ class IndicatorForm:
     collection: str
 
 
-def submit_indicator(
-    engine: Engine, *, actor: Principal, form: IndicatorForm, warninglists: Any = None
-) -> str:
+def submit_indicator(engine: Engine, *, actor: Principal, form: IndicatorForm) -> str:
     """Store one indicator made from the form; returns its id. Field problems raise :class:`FormInvalid`."""
     _require(actor, Role.ANALYST)
     problems: dict[str, str] = {}
@@ -287,7 +285,7 @@ def submit_indicator(
         "object_marking_refs": [tlp.marking_id],
     }
     report: StatusReport = add_objects(
-        engine, principal=actor, collection_id=form.collection, objects=[indicator], warninglists=warninglists
+        engine, principal=actor, collection_id=form.collection, objects=[indicator]
     )
     if report.failures:
         raise FormInvalid({"value": report.failures[0].message or "the indicator was refused"})

@@ -211,9 +211,7 @@ def submit_indicator(
 ) -> Response:
     form = services.IndicatorForm(name=name, kind=kind, value=value, tlp=tlp, collection=collection)
     try:
-        stix_id = services.submit_indicator(
-            engine, actor=viewer.principal, form=form, warninglists=request.app.state.warninglists
-        )
+        stix_id = services.submit_indicator(engine, actor=viewer.principal, form=form)
     except services.FormInvalid as exc:
         collections = services.writable_collections(engine, actor=viewer.principal)
         return render(
