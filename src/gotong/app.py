@@ -21,6 +21,7 @@ from gotong.federation.changes import router as changes_router
 from gotong.feeds.routes import router as feeds_router
 from gotong.http.contract import openapi_document
 from gotong.http.security import install as install_edge_defences
+from gotong.incidents.routes import router as incidents_router
 from gotong.orgs.routes import router as orgs_router
 from gotong.settings import Settings
 from gotong.sharing.receipts import ReceiptRecorder
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(sharing_router)
     app.include_router(feeds_router)
     app.include_router(changes_router)
+    app.include_router(incidents_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")

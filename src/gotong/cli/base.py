@@ -45,6 +45,7 @@ COMMANDS = {
     "receipts": "reads:receipts",
     "lookup": "reads:lookup",
     "audit": "audit:audit",
+    "case": "cases:case",
 }
 
 

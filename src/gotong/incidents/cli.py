@@ -1,0 +1,176 @@
+"""``gotong case``: open, list, show, update and close cases from the command line. Thin.
+
+The command line is the node operator's: it acts for the organisation named by ``--org`` with no role
+limit, as the other operator commands do. Every problem ends in one line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import click
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine
+
+from gotong import incidents
+from gotong.core.auth import Principal
+from gotong.db.engine import read_connection
+from gotong.incidents import CaseCreate, CaseFilter, CasePublic, CaseStatus, CaseUpdate, Participant
+from gotong.orgs.service import get_org
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class _HasEngine(Protocol):
+    @property
+    def engine(self) -> Engine: ...
+
+
+def _engine() -> Engine:
+    state: _HasEngine = click.get_current_context().find_root().obj
+    return state.engine
+
+
+def _actor(engine: Engine, org: str) -> Principal:
+    with read_connection(engine) as conn:
+        found = get_org(conn, short_name=org)
+    return Principal(org_id=found.id, org_short=found.short_name)
+
+
+def _build(model: Callable[..., _Model], **values: Any) -> _Model:
+    try:
+        return model(**{k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise click.ClickException(problems) from None
+
+
+def _participants(values: tuple[str, ...]) -> list[Participant] | None:
+    if not values:
+        return None
+    parsed = []
+    for value in values:
+        org, sep, role = value.partition(":")
+        if not sep:
+            raise click.ClickException(f"--participant {value!r}: write ORG:ROLE, e.g. ThaiCERT:assisting")
+        parsed.append(_build(Participant, org=org, role=role))
+    return parsed
+
+
+def _show(case: CasePublic, as_json: bool) -> None:
+    if as_json:
+        click.echo(case.model_dump_json(indent=2))
+        return
+    click.echo(f"{case.id}  {case.title}")
+    severity = f"severity {case.severity} ({case.severity_name})"
+    click.echo(f"  status {case.status}, {severity}, TLP:{case.tlp.upper()}, PAP:{case.pap.upper()}")
+    taking_part = ", ".join(f"{p.org} ({p.role})" for p in case.participants) or "none"
+    click.echo(f"  lead {case.lead}; participants: {taking_part}")
+    for change in case.status_history:
+        reason = f": {change.reason}" if change.reason else ""
+        click.echo(f"  {change.at}  {change.status} by {change.by}{reason}")
+    for lead in case.lead_history[1:]:
+        click.echo(f"  {lead.at}  lead handed to {lead.lead} by {lead.by}")
+    for kind, entries in (("event", case.events), ("task", case.tasks), ("impact", case.impacts)):
+        for entry in entries:
+            click.echo(f"  {kind} {entry.id}  {entry.name}  TLP:{entry.tlp.upper()}")
+
+
+_org = click.option("--org", "org", required=True, help="Act as this organisation (short name).")
+_as_json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+_participant = click.option(
+    "--participant",
+    "participants",
+    multiple=True,
+    metavar="ORG:ROLE",
+    help="affected, assisting or informed.",
+)
+
+
+@click.group()
+def case() -> None:
+    """Incident cases shared across the network."""
+
+
+@case.command("open")
+@_org
+@click.option("--collection", required=True, help="Collection id or alias the case is stored in.")
+@click.option("--title", required=True)
+@click.option("--description")
+@click.option("--tlp")
+@click.option("--group", "sharing_group", help="Sharing group the case is addressed to.")
+@click.option("--pap")
+@click.option("--severity", type=int, help="Regional level 0-4.")
+@click.option("--national-level", help="A level of the lead's national scale (or of --scale).")
+@click.option("--scale", help="The scale --national-level is on (see data/incidents/severity.toml).")
+@click.option("--rsit", help="RSIT classification[/type], e.g. availability/ddos.")
+@click.option("--sector", "sectors", multiple=True, help="NIS2 sector affected (repeatable).")
+@click.option("--cii", is_flag=True, help="Critical information infrastructure is affected.")
+@_participant
+@_as_json
+def open_case(org: str, as_json: bool, national_level: str | None, scale: str | None, **fields: Any) -> None:
+    """Open a case led by ORG."""
+    engine = _engine()
+    national = {"level": national_level, "scale": scale} if national_level else None
+    fields["critical_infrastructure"] = fields.pop("cii")
+    fields["sectors"] = list(fields["sectors"])
+    fields["participants"] = _participants(fields["participants"])
+    body = _build(CaseCreate, **fields, national_severity=national)
+    _show(incidents.open_case(engine, actor=_actor(engine, org), case=body), as_json)
+
+
+@case.command("list")
+@_org
+@click.option("--status", type=click.Choice([str(s) for s in CaseStatus]))
+@_as_json
+def list_cases(org: str, status: str | None, as_json: bool) -> None:
+    """The cases ORG may see, newest first."""
+    engine = _engine()
+    found = incidents.list_cases(engine, actor=_actor(engine, org), filter=_build(CaseFilter, status=status))
+    if as_json:
+        click.echo(json.dumps([c.model_dump(mode="json") for c in found], indent=2))
+        return
+    for c in found:
+        click.echo(f"{c.id}  {c.status:<9}  sev {c.severity}  {c.lead:<10}  {c.title}")
+
+
+@case.command("show")
+@_org
+@click.argument("case_id")
+@_as_json
+def show_case(org: str, case_id: str, as_json: bool) -> None:
+    """One case with the entries ORG may see."""
+    engine = _engine()
+    _show(incidents.get_case(engine, actor=_actor(engine, org), case_id=case_id), as_json)
+
+
+@case.command("update")
+@_org
+@click.argument("case_id")
+@click.option("--status", type=click.Choice([str(s) for s in CaseStatus]))
+@click.option("--lead", help="Hand the lead over to this organisation.")
+@click.option("--severity", type=int)
+@click.option("--reason", help="Recorded with a status or lead change.")
+@_participant
+@_as_json
+def update_case(org: str, case_id: str, as_json: bool, **fields: Any) -> None:
+    """Change a case's status, lead, severity or participants."""
+    engine = _engine()
+    body = _build(CaseUpdate, **{**fields, "participants": _participants(fields["participants"])})
+    _show(incidents.update_case(engine, actor=_actor(engine, org), case_id=case_id, update=body), as_json)
+
+
+@case.command("close")
+@_org
+@click.argument("case_id")
+@click.option("--reject", is_flag=True, help="End the case as rejected (not an incident) instead of closed.")
+@click.option("--reason")
+@_as_json
+def close_case(org: str, case_id: str, reject: bool, reason: str | None, as_json: bool) -> None:
+    """End a case: closed (or rejected)."""
+    engine = _engine()
+    status = CaseStatus.REJECTED if reject else CaseStatus.CLOSED
+    body = _build(CaseUpdate, status=status, reason=reason)
+    _show(incidents.update_case(engine, actor=_actor(engine, org), case_id=case_id, update=body), as_json)

@@ -1,0 +1,452 @@
+"""The verbs of the incidents domain: open, read, update and close cases; add their entries.
+
+Cases and entries are STIX objects written through the intelligence store (``gotong.intel.store``),
+so TLP, sharing groups, receipts, the audit log and federation apply to them unchanged. Every read goes
+through the intel read path, which carries the sharing policy: a case or entry this module returns is
+one the actor may see, and nothing here decides visibility. What an actor may change is ``policy.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine
+
+from gotong.core.auth import Principal
+from gotong.correlation.alerts import alerts_for
+from gotong.db.engine import read_connection
+from gotong.errors import Invalid, NotFound
+from gotong.feeds.rsit import RsitClassification
+from gotong.incidents import objects, policy
+from gotong.incidents.models import (
+    INITIAL_STATUS,
+    CaseStatus,
+    ParticipantRole,
+    TaskOutcome,
+    allowed_next,
+    check_sectors,
+    closes,
+    determination_of,
+    parse_pap,
+    regional_severity,
+)
+from gotong.incidents.schemas import (
+    CaseCreate,
+    CaseFilter,
+    CasePublic,
+    CaseUpdate,
+    EntryPublic,
+    EventCreate,
+    ImpactCreate,
+    Participant,
+    TaskCreate,
+    TaskUpdate,
+)
+from gotong.intel.collections import get_collection
+from gotong.intel.query import ObjectFilter, read_page
+from gotong.intel.store import add_objects
+from gotong.orgs.service import Organisation, get_org, hub, list_orgs
+from gotong.sharing.policy import Reader
+from gotong.sharing.service import get_group, load_reader
+from gotong.sharing.tlp import TLP
+from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
+
+__all__ = [
+    "add_event",
+    "add_impact",
+    "add_task",
+    "case_from_alert",
+    "get_case",
+    "list_cases",
+    "open_case",
+    "update_case",
+    "update_task",
+]
+
+_PAGE = 1000
+
+
+def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePublic:
+    """Open a case led by the actor's organisation, stored as a STIX incident in ``case.collection``."""
+    policy.may_open(actor)
+    tlp = TLP.parse(case.tlp)
+    pap = parse_pap(case.pap)
+    determination = determination_of(case.determination)
+    rsit = _rsit(case.rsit)
+    sectors = check_sectors(case.sectors)
+    with read_connection(engine) as conn:
+        lead = get_org(conn, org_id=_org_id(actor))
+        collection = get_collection(conn, case.collection).id
+        group = get_group(conn, name=case.sharing_group).marking_id if case.sharing_group else None
+        participants = _participants(conn, case.participants, lead)
+        related = _visible_ids(conn, load_reader(conn, actor), case.related_refs)
+        publisher = hub(conn).identity_id
+    severity, national = _severity(case, lead)
+    now = format_micros(now_micros(), digits=3)
+    body: dict[str, Any] = {
+        "lead_ref": lead.identity_id,
+        "participants": participants,
+        "status": str(INITIAL_STATUS),
+        "status_history": [{"status": str(INITIAL_STATUS), "at": now, "by": lead.identity_id, "reason": ""}],
+        "lead_history": [{"lead_ref": lead.identity_id, "at": now, "by": lead.identity_id, "reason": ""}],
+        "severity": severity,
+        "pap": str(pap),
+        "critical_infrastructure": case.critical_infrastructure,
+    }
+    if national is not None:
+        body["national_severity"] = national
+    if rsit is not None:
+        body["rsit"] = rsit
+    if sectors:
+        body["sectors"] = sectors
+    if related:
+        body["related_refs"] = related
+    incident = objects.incident(
+        stix_id=objects.new_id("incident"),
+        created=now,
+        modified=now,
+        created_by_ref=lead.identity_id,
+        title=case.title,
+        description=case.description,
+        marking_refs=objects.markings(tlp, group),
+        determination=str(determination),
+        case=body,
+    )
+    _write(engine, actor, collection, [objects.extension_definition(publisher), incident])
+    return get_case(engine, actor=actor, case_id=incident["id"])
+
+
+def list_cases(engine: Engine, *, actor: Principal, filter: CaseFilter | None = None) -> list[CasePublic]:
+    """The cases the actor may see, newest first, without their entries."""
+    wanted = filter or CaseFilter()
+    found = []
+    with read_connection(engine) as conn:
+        reader = load_reader(conn, actor)
+        names = _names(conn)
+        for collection in sorted(reader.readable):
+            for obj in _latest(conn, reader, collection, types=("incident",)):
+                if objects.case_extension(obj) is None:
+                    continue
+                case = objects.case_public(obj, collection=collection, names=names, entries=[])
+                if wanted.status is not None and case.status != wanted.status:
+                    continue
+                if wanted.lead is not None and case.lead != wanted.lead:
+                    continue
+                if wanted.min_severity is not None and case.severity < wanted.min_severity:
+                    continue
+                found.append(case)
+    return sorted(found, key=lambda c: (c.created, c.id), reverse=True)
+
+
+def get_case(engine: Engine, *, actor: Principal, case_id: str) -> CasePublic:
+    """One case with the entries the actor may see."""
+    with read_connection(engine) as conn:
+        reader = load_reader(conn, actor)
+        collection, obj = _find_case(conn, reader, case_id)
+        entries = _entries(conn, reader, collection, case_id)
+        return objects.case_public(obj, collection=collection, names=_names(conn), entries=entries)
+
+
+def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseUpdate) -> CasePublic:
+    """Change a case: a status transition allowed by the data file, a lead hand-over, participants."""
+    with read_connection(engine) as conn:
+        collection, obj = _find_case(conn, load_reader(conn, actor), case_id)
+        ext = dict(objects.case_extension(obj) or {})
+        lead = _org_by_identity(conn, ext["lead_ref"])
+        if update.status is not None and closes(update.status):
+            policy.may_close(actor, lead_id=lead.id)
+        else:
+            policy.may_update(actor, lead_id=lead.id)
+        by = get_org(conn, org_id=_org_id(actor)).identity_id
+        modified = _after(obj["modified"])
+        if update.status is not None and update.status != ext["status"]:
+            current = CaseStatus(ext["status"])
+            if update.status not in allowed_next(current):
+                choices = ", ".join(sorted(allowed_next(current))) or "none: the case has ended"
+                raise Invalid(f"a case that is {current} cannot become {update.status}; next: {choices}")
+            ext["status"] = str(update.status)
+            change = {"status": str(update.status), "at": modified, "by": by, "reason": update.reason}
+            ext["status_history"] = [*ext["status_history"], change]
+        if update.lead is not None:
+            new_lead = get_org(conn, short_name=update.lead)
+            if new_lead.identity_id != ext["lead_ref"]:
+                # The former lead stays in the case as an assisting participant unless told otherwise.
+                former = {"identity_ref": ext["lead_ref"], "role": str(ParticipantRole.ASSISTING)}
+                ext["participants"] = [*ext["participants"], former]
+                ext["lead_ref"] = new_lead.identity_id
+                change = {"lead_ref": new_lead.identity_id, "at": modified, "by": by, "reason": update.reason}
+                ext["lead_history"] = [*ext["lead_history"], change]
+                lead = new_lead
+        if update.participants is not None:
+            ext["participants"] = _participants(conn, update.participants, lead)
+        else:  # a new lead is no longer one of the participants
+            ext["participants"] = [p for p in ext["participants"] if p["identity_ref"] != ext["lead_ref"]]
+    if update.severity is not None:
+        ext["severity"] = update.severity
+    ext.pop("extension_type", None)
+    core = obj["extensions"][objects.INCIDENT_CORE_ID]
+    determination = determination_of(update.determination or core["determination"])
+    incident = objects.incident(
+        stix_id=obj["id"],
+        created=obj["created"],
+        modified=modified,
+        created_by_ref=obj["created_by_ref"],
+        title=update.title if update.title is not None else obj["name"],
+        description=update.description if update.description is not None else obj.get("description", ""),
+        marking_refs=obj["object_marking_refs"],
+        determination=str(determination)
+        if update.determination is not None
+        else core["determination"],  # an imported spec value is kept as it came
+        case=ext,
+    )
+    _write(engine, actor, collection, [incident])
+    return get_case(engine, actor=actor, case_id=case_id)
+
+
+def add_event(engine: Engine, *, actor: Principal, case_id: str, event: EventCreate) -> EntryPublic:
+    """Add a timeline event (observed, reported, action taken) to a case."""
+    props = objects.event_properties(event.kind, _timestamp(event.start_time, "start_time"))
+    return _add_entry(engine, actor, case_id, "event", event.name, event.description, event, props, {})
+
+
+def add_task(engine: Engine, *, actor: Principal, case_id: str, task: TaskCreate) -> EntryPublic:
+    """Add a task assigned to an organisation, with an optional due date."""
+    with read_connection(engine) as conn:
+        assigned = get_org(conn, short_name=task.assigned_to)
+    gotong: dict[str, Any] = {"assigned_ref": assigned.identity_id}
+    due = _timestamp(task.due, "due")
+    if due:
+        gotong["due"] = due
+    props = objects.task_properties(TaskOutcome.PENDING)
+    return _add_entry(engine, actor, case_id, "task", task.name, task.description, task, props, gotong)
+
+
+def update_task(
+    engine: Engine, *, actor: Principal, case_id: str, task_id: str, update: TaskUpdate
+) -> EntryPublic:
+    """Record a task's outcome; the lead or the organisation the task is assigned to may."""
+    with read_connection(engine) as conn:
+        reader = load_reader(conn, actor)
+        collection, case = _find_case(conn, reader, case_id)
+        task = next((e for e in _entries(conn, reader, collection, case_id) if e["id"] == task_id), None)
+        if task is None or task["type"] != "task":
+            raise NotFound(f"no task {task_id} of case {case_id} is visible to you")
+        ext = objects.case_extension(task) or {}
+        lead = _org_by_identity(conn, (objects.case_extension(case) or {})["lead_ref"])
+        assigned = _org_by_identity(conn, ext["assigned_ref"]) if "assigned_ref" in ext else None
+        policy.may_update_task(actor, lead_id=lead.id, assigned_id=assigned.id if assigned else None)
+    new = {**task, "modified": _after(task["modified"]), "outcome": str(update.outcome)}
+    gotong = {**ext}
+    if update.note:
+        gotong["outcome_note"] = update.note
+    new["extensions"] = {**task["extensions"], objects.CASE_EXTENSION_ID: gotong}
+    _write(engine, actor, collection, [new])
+    return _entry_public(new)
+
+
+def add_impact(engine: Engine, *, actor: Principal, case_id: str, impact: ImpactCreate) -> EntryPublic:
+    """Add an impact (availability, confidentiality, monetary, ...) as Incident Core defines it."""
+    props = objects.impact_properties(impact.category, impact.details, impact.criticality)
+    return _add_entry(engine, actor, case_id, "impact", impact.name, impact.description, impact, props, {})
+
+
+def case_from_alert(engine: Engine, *, actor: Principal, alert_id: int) -> CasePublic:
+    """Open a case from a regional alert, linking the alert's objects the actor may see."""
+    policy.may_open(actor)
+    with read_connection(engine) as conn:
+        found = alerts_for(conn, reader=load_reader(conn, actor), alert_ids=[alert_id])
+    if not found:
+        raise NotFound(f"no alert {alert_id} is visible to you")
+    alert = found[0]
+    return open_case(
+        engine,
+        actor=actor,
+        case=CaseCreate(
+            title=f"Regional alert {alert.id}: {alert.kind} {alert.value}",
+            description=f"Reported from {', '.join(alert.countries) or 'one member'} "
+            f"between {alert.raised_at} and {alert.updated_at}.",
+            collection=alert.objects[0]["collection_id"],
+            related_refs=list(dict.fromkeys(o["id"] for o in alert.objects)),
+        ),
+    )
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _add_entry(
+    engine: Engine,
+    actor: Principal,
+    case_id: str,
+    kind: str,
+    name: str,
+    description: str,
+    request: EventCreate | TaskCreate | ImpactCreate,
+    properties: dict[str, Any],
+    gotong: dict[str, Any],
+) -> EntryPublic:
+    with read_connection(engine) as conn:
+        collection, case = _find_case(conn, load_reader(conn, actor), case_id)
+        ext = objects.case_extension(case) or {}
+        lead = _org_by_identity(conn, ext["lead_ref"])
+        roles = {
+            _org_by_identity(conn, p["identity_ref"]).id: ParticipantRole(p["role"])
+            for p in ext["participants"]
+        }
+        policy.may_add_entry(actor, lead_id=lead.id, roles=roles)
+        author = get_org(conn, org_id=_org_id(actor)).identity_id
+        group = get_group(conn, name=request.sharing_group).marking_id if request.sharing_group else None
+    if request.tlp is None and group is None:
+        refs = list(case["object_marking_refs"])  # the case's own marking and audience
+    else:
+        tlp = TLP.parse(request.tlp) if request.tlp else TLP.parse(objects.tlp_of(case))
+        refs = objects.markings(tlp, group)
+    obj = objects.entry(
+        kind,
+        case_ref=case_id,
+        created_by_ref=author,
+        name=name,
+        description=description,
+        marking_refs=refs,
+        now=format_micros(now_micros(), digits=3),
+        properties=properties,
+        gotong=gotong,
+    )
+    _write(engine, actor, collection, [obj])
+    return _entry_public(obj)
+
+
+def _entry_public(obj: dict[str, Any]) -> EntryPublic:
+    return EntryPublic(
+        id=obj["id"],
+        type=obj["type"],
+        name=obj.get("name", ""),
+        tlp=objects.tlp_of(obj),
+        created=obj["created"],
+        modified=obj["modified"],
+        object=obj,
+    )
+
+
+def _write(engine: Engine, actor: Principal, collection: str, objs: list[dict[str, Any]]) -> None:
+    report = add_objects(engine, principal=actor, collection_id=collection, objects=objs, through_hub=False)
+    if report.failures:
+        raise Invalid("; ".join(f"{f.id}: {f.message}" for f in report.failures))
+
+
+def _latest(
+    conn: Connection, reader: Reader, collection: str, *, types: tuple[str, ...], ids: tuple[str, ...] = ()
+) -> Iterator[dict[str, Any]]:
+    """The latest version the reader may see of each matching object of one collection."""
+    cursor = None
+    while True:
+        page = read_page(
+            conn,
+            reader=reader,
+            collection_id=collection,
+            filters=ObjectFilter(types=types, ids=ids),
+            limit=_PAGE,
+            cursor=cursor,
+        )
+        for item in page.items:
+            yield orjson.loads(item.body)
+        if not page.more:
+            return
+        cursor = page.next
+
+
+def _find_case(conn: Connection, reader: Reader, case_id: str) -> tuple[str, dict[str, Any]]:
+    if not case_id.startswith("incident--"):
+        raise NotFound(f"{case_id!r} is not a case id (incident--<UUID>)")
+    for collection in sorted(reader.readable):
+        for obj in _latest(conn, reader, collection, types=("incident",), ids=(case_id,)):
+            if objects.case_extension(obj) is not None:
+                return collection, obj
+    raise NotFound(f"no case {case_id} is visible to you")
+
+
+def _entries(conn: Connection, reader: Reader, collection: str, case_id: str) -> list[dict[str, Any]]:
+    return [
+        obj
+        for obj in _latest(conn, reader, collection, types=objects.ENTRY_TYPES)
+        if (objects.case_extension(obj) or {}).get("case_ref") == case_id
+    ]
+
+
+def _names(conn: Connection) -> dict[str, str]:
+    return {o.identity_id: o.short_name for o in list_orgs(conn)}
+
+
+def _org_by_identity(conn: Connection, identity_id: str) -> Organisation:
+    for org in list_orgs(conn):
+        if org.identity_id == identity_id:
+            return org
+    raise NotFound(f"no organisation here has the identity {identity_id}")
+
+
+def _org_id(actor: Principal) -> int:
+    if actor.org_id is None:
+        raise Invalid("only an authenticated organisation can do this")
+    return actor.org_id
+
+
+def _participants(conn: Connection, wanted: list[Participant], lead: Organisation) -> list[dict[str, str]]:
+    seen: dict[str, str] = {}
+    for p in wanted:
+        org = get_org(conn, short_name=p.org)
+        if org.id == lead.id:
+            raise Invalid(f"{org.short_name} leads the case; it is not also a participant")
+        if org.identity_id in seen:
+            raise Invalid(f"{org.short_name} is named twice among the participants")
+        seen[org.identity_id] = str(p.role)
+    return [{"identity_ref": ref, "role": role} for ref, role in seen.items()]
+
+
+def _visible_ids(conn: Connection, reader: Reader, ids: list[str]) -> list[str]:
+    """The ids among ``ids`` of objects the reader may see; linking an unseen id would be a guess."""
+    wanted = list(dict.fromkeys(ids))
+    found: set[str] = set()
+    for collection in sorted(reader.readable):
+        for start in range(0, len(wanted), 200):
+            chunk = tuple(wanted[start : start + 200])
+            found |= {o["id"] for o in _latest(conn, reader, collection, types=(), ids=chunk)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise Invalid(f"related_refs: no object {missing[0]} is visible to you")
+    return wanted
+
+
+def _severity(case: CaseCreate, lead: Organisation) -> tuple[int, dict[str, str] | None]:
+    if case.national_severity is None:
+        return (case.severity if case.severity is not None else 0), None
+    ns = case.national_severity
+    mapped = regional_severity(level=ns.level, scale=ns.scale, country=lead.country)
+    if case.severity is not None and case.severity != mapped:
+        raise Invalid(f"severity {case.severity} disagrees with the national severity (regional {mapped})")
+    national = {"level": ns.level}
+    if ns.scale:
+        national["scale"] = ns.scale
+    return mapped, national
+
+
+def _rsit(text: str | None) -> str | None:
+    if not text:
+        return None
+    parsed = RsitClassification.parse(text)
+    return parsed.classification + (f"/{parsed.type}" if parsed.type else "")
+
+
+def _timestamp(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return format_micros(micros_of(value), digits=3)
+    except TimestampError as exc:
+        raise Invalid(f"{name}: {exc}") from None
+
+
+def _after(previous: str) -> str:
+    """A ``modified`` later than ``previous``, so each change is a new version."""
+    return format_micros(max(now_micros(), micros_of(previous) + 1000), digits=3)
