@@ -155,10 +155,7 @@ def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseU
         collection, obj = _find_case(conn, load_reader(conn, actor), case_id)
         ext = dict(objects.case_extension(obj) or {})
         lead = _org_by_identity(conn, ext["lead_ref"])
-        if update.status is not None and closes(update.status):
-            policy.may_close(actor, lead_id=lead.id)
-        else:
-            policy.may_update(actor, lead_id=lead.id)
+        policy.may_update(actor, lead_id=lead.id)
         by = get_org(conn, org_id=_org_id(actor)).identity_id
         modified = _after(obj["modified"])
         if update.status is not None and update.status != ext["status"]:
@@ -166,6 +163,8 @@ def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseU
             if update.status not in allowed_next(current):
                 choices = ", ".join(sorted(allowed_next(current))) or "none: the case has ended"
                 raise Invalid(f"a case that is {current} cannot become {update.status}; next: {choices}")
+            if closes(update.status):
+                policy.may_close(actor, lead_id=lead.id)
             ext["status"] = str(update.status)
             change = {"status": str(update.status), "at": modified, "by": by, "reason": update.reason}
             ext["status_history"] = [*ext["status_history"], change]

@@ -1,0 +1,215 @@
+"""REST for cases on a real node: the lifecycle, refusals with clear messages, role rules, read-only
+tokens, entries under stricter markings, and a case opened from a regional alert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from gotong.core.auth import Principal, Role
+from gotong.db.engine import write_transaction
+from gotong.intel.store import add_objects
+from gotong.orgs.service import get_org
+from gotong.sharing.service import add_group
+from tests.conftest import RunningServer
+from tests.helpers import REGIONAL_ID, indicator
+from tests.incidents.conftest import CASES
+
+
+def test_open_update_hand_over_and_close_a_case(api: Any) -> None:
+    sg = api("SingCERT", Role.COORDINATOR)
+    case = sg.open_case(
+        severity=3,
+        rsit="malicious-code/infected-system",
+        sectors=["transport"],
+        critical_infrastructure=True,
+        participants=[{"org": "ThaiCERT", "role": "assisting"}, {"org": "MyCERT", "role": "informed"}],
+    )
+    assert case["id"].startswith("incident--") and case["status"] == "new" and case["lead"] == "SingCERT"
+    assert case["severity_name"] == "High" and case["tlp"] == "amber" and case["pap"] == "amber"
+    url = f"{CASES}/{case['id']}"
+    opened = sg.ok("PATCH", url, json={"status": "open", "reason": "triaged"})
+    assert [h["status"] for h in opened["status_history"]] == ["new", "open"]
+    assert (
+        opened["status_history"][1]["by"] == "SingCERT" and opened["status_history"][1]["reason"] == "triaged"
+    )
+    assert opened["modified"] > case["modified"]
+
+    handed = sg.ok("PATCH", url, json={"lead": "ThaiCERT", "reason": "ThaiCERT holds the evidence"})
+    assert handed["lead"] == "ThaiCERT"
+    assert [(h["lead"], h["by"]) for h in handed["lead_history"]] == [
+        ("SingCERT", "SingCERT"),
+        ("ThaiCERT", "SingCERT"),
+    ]
+    assert {p["org"]: p["role"] for p in handed["participants"]} == {
+        "MyCERT": "informed",
+        "SingCERT": "assisting",
+    }
+    assert "only the lead" in sg.refused("PATCH", url, 403, json={"status": "resolved"})
+
+    th = api("ThaiCERT", Role.COORDINATOR)
+    th.ok("PATCH", url, json={"status": "resolved"})
+    closed = th.ok("PATCH", url, json={"status": "closed", "reason": "final report sent"})
+    assert closed["status"] == "closed"
+    assert [h["status"] for h in closed["status_history"]] == ["new", "open", "resolved", "closed"]
+    listed = api("LaoCERT").ok("GET", CASES, params={"status": "closed"})
+    assert [c["id"] for c in listed] == [case["id"]]
+    assert api("LaoCERT").ok("GET", CASES, params={"status": "open"}) == []
+
+
+def test_a_transition_the_data_does_not_allow_is_a_clear_400(api: Any) -> None:
+    sg = api("SingCERT")
+    case = sg.open_case()
+    url = f"{CASES}/{case['id']}"
+    message = sg.refused("PATCH", url, 400, json={"status": "closed"})
+    assert message == "a case that is new cannot become closed; next: open, rejected"
+    assert sg.ok("GET", url)["status"] == "new", "nothing changed"
+    assert "status" in sg.refused("PATCH", url, 400, json={"status": "finished"})
+
+
+def test_unknown_fields_and_bad_values_are_400s_that_name_them(api: Any) -> None:
+    sg = api("SingCERT")
+    assert "severty" in sg.refused(
+        "POST", CASES, 400, json={"title": "x", "collection": "asean-regional", "severty": 2}
+    )
+    assert "severity" in sg.refused(
+        "POST", CASES, 400, json={"title": "x", "collection": "asean-regional", "severity": 7}
+    )
+    assert "NIS2 sector" in sg.refused(
+        "POST", CASES, 400, json={"title": "x", "collection": "asean-regional", "sectors": ["fishing"]}
+    )
+    assert "RSIT" in sg.refused(
+        "POST", CASES, 400, json={"title": "x", "collection": "asean-regional", "rsit": "nope"}
+    )
+    assert "PAP" in sg.refused(
+        "POST", CASES, 400, json={"title": "x", "collection": "asean-regional", "pap": "pink"}
+    )
+    case = sg.open_case()
+    assert "colour" in sg.refused(
+        "POST", f"{CASES}/{case['id']}/events", 400, json={"name": "x", "colour": 1}
+    )
+    assert sg.ok("GET", CASES) and len(sg.ok("GET", CASES)) == 1, "no refused request stored anything"
+
+
+def test_national_severity_maps_onto_the_regional_scale(api: Any) -> None:
+    case = api("SingCERT").open_case(national_severity={"level": "5", "scale": "nciss"})
+    assert case["severity"] == 4 and case["severity_name"] == "Regional crisis"
+    assert case["national_severity"] == {"level": "5", "scale": "nciss"}
+
+
+def test_readonly_tokens_change_nothing(api: Any) -> None:
+    sg = api("SingCERT", Role.COORDINATOR)
+    case = sg.open_case(participants=[{"org": "ThaiCERT", "role": "assisting"}])
+    url = f"{CASES}/{case['id']}"
+    task = sg.ok(
+        "POST", f"{url}/tasks", 201, json={"name": "Image the file server", "assigned_to": "SingCERT"}
+    )
+    reader = api("SingCERT", Role.READONLY)
+    impact = {"name": "Port offline", "category": "availability", "details": {"availability_impact": 80}}
+    attempts: list[tuple[str, str, dict[str, Any]]] = [
+        ("POST", CASES, {"title": "x", "collection": "asean-regional"}),
+        ("PATCH", url, {"status": "open"}),
+        ("PATCH", url, {"status": "rejected"}),
+        ("PATCH", url, {"lead": "ThaiCERT"}),
+        ("POST", f"{url}/events", {"name": "Beacon seen"}),
+        ("POST", f"{url}/tasks", {"name": "Block C2", "assigned_to": "ThaiCERT"}),
+        ("PATCH", f"{url}/tasks/{task['id']}", {"outcome": "successful"}),
+        ("POST", f"{url}/impacts", impact),
+        ("POST", f"{CASES}/from-alert/1", {}),
+    ]
+    for method, path, body in attempts:
+        assert "read-only" in reader.refused(method, path, 403, json=body), (method, path)
+    after = reader.ok("GET", url)  # positive control: the read-only token reads the case
+    assert after["status"] == "new" and after["lead"] == "SingCERT" and len(after["tasks"]) == 1
+    assert (
+        after["tasks"][0]["object"]["outcome"] == "pending" and not after["events"] and not after["impacts"]
+    )
+    assert len(reader.ok("GET", CASES)) == 1
+
+
+def test_role_rules_for_entries_tasks_and_closing(api: Any) -> None:
+    sg = api("SingCERT")
+    case = sg.open_case(
+        participants=[{"org": "ThaiCERT", "role": "assisting"}, {"org": "MyCERT", "role": "informed"}]
+    )
+    url = f"{CASES}/{case['id']}"
+    th, my, lao = api("ThaiCERT"), api("MyCERT"), api("LaoCERT")
+    event = th.ok("POST", f"{url}/events", 201, json={"name": "C2 beacon seen", "kind": "observed"})
+    assert event["object"]["type"] == "event" and event["object"]["event_types"] == ["observed"]
+    assert "informed" in my.refused("POST", f"{url}/events", 403, json={"name": "x"})
+    assert "participants" in lao.refused("POST", f"{url}/events", 403, json={"name": "x"})
+    task = sg.ok(
+        "POST",
+        f"{url}/tasks",
+        201,
+        json={"name": "Block C2", "assigned_to": "ThaiCERT", "due": "2026-12-03T00:00:00Z"},
+    )
+    assert task["object"]["outcome"] == "pending"
+    assert "assigned" in my.refused("PATCH", f"{url}/tasks/{task['id']}", 403, json={"outcome": "successful"})
+    done = th.ok(
+        "PATCH", f"{url}/tasks/{task['id']}", json={"outcome": "successful", "note": "blocked at border"}
+    )
+    assert done["object"]["outcome"] == "successful"
+    impact = th.ok(
+        "POST", f"{url}/impacts", 201,
+        json={"name": "Port offline", "category": "availability", "details": {"availability_impact": 80}},
+    )  # fmt: skip
+    assert impact["object"]["extensions"]["availability"] == {"availability_impact": 80}
+    assert "availability_impact" in th.refused(
+        "POST",
+        f"{url}/impacts",
+        400,
+        json={"name": "x", "category": "availability", "details": {"availability_impact": 101}},
+    )
+    shown = sg.ok("GET", url)
+    assert [e["id"] for e in shown["events"]] == [event["id"]]
+    assert [(t["id"], t["object"]["outcome"]) for t in shown["tasks"]] == [(task["id"], "successful")]
+    assert [i["id"] for i in shown["impacts"]] == [impact["id"]]
+    sg.ok("PATCH", url, json={"status": "open"})
+    sg.ok("PATCH", url, json={"status": "resolved"})
+    assert "coordinator" in sg.refused("PATCH", url, 403, json={"status": "closed"})
+    assert api("SingCERT", Role.COORDINATOR).ok("PATCH", url, json={"status": "closed"})["status"] == "closed"
+
+
+def test_an_entry_marked_more_strictly_is_seen_only_by_its_audience(server: RunningServer, api: Any) -> None:
+    with write_transaction(server.engine) as conn:
+        add_group(conn, name="port-responders", members=["SingCERT", "ThaiCERT"], owner="SingCERT")
+    sg = api("SingCERT")
+    case = sg.open_case(tlp="green", participants=[{"org": "ThaiCERT", "role": "assisting"}])
+    url = f"{CASES}/{case['id']}"
+    open_event = sg.ok("POST", f"{url}/events", 201, json={"name": "Ransom note found"})
+    secret = sg.ok(
+        "POST", f"{url}/events", 201,
+        json={"name": "Negotiator contacted", "tlp": "amber+strict", "sharing_group": "port-responders"},
+    )  # fmt: skip
+    assert open_event["tlp"] == "green" and secret["tlp"] == "amber+strict"
+    outsider = api("MyCERT").ok("GET", url)  # positive control: the outsider sees the case and the open entry
+    assert outsider["id"] == case["id"]
+    assert [e["id"] for e in outsider["events"]] == [open_event["id"]]
+    assert [e["id"] for e in api("ThaiCERT").ok("GET", url)["events"]] == [open_event["id"], secret["id"]]
+    assert "port-responders" not in str(outsider) and secret["id"] not in str(outsider)
+
+
+def _post_as(engine: Engine, org: str, objects: list[dict[str, Any]]) -> None:
+    with engine.connect() as conn:
+        who = get_org(conn, short_name=org)
+    report = add_objects(
+        engine, principal=Principal(org_id=who.id, org_short=org), collection_id=REGIONAL_ID, objects=objects
+    )
+    assert not report.failures
+
+
+def test_an_alert_becomes_a_case_in_one_action(server: RunningServer, api: Any) -> None:
+    first, second = indicator(), indicator()
+    for obj in (first, second):
+        obj["pattern"] = "[ipv4-addr:value = '198.51.100.77']"
+    _post_as(server.engine, "ThaiCERT", [first])
+    _post_as(server.engine, "MyCERT", [second])
+    lao = api("LaoCERT")
+    alerts = lao.ok("GET", "/api/v1/alerts")
+    assert len(alerts) == 1
+    case = lao.ok("POST", f"{CASES}/from-alert/{alerts[0]['id']}", 201)
+    assert case["lead"] == "LaoCERT" and "198.51.100.77" in case["title"]
+    assert sorted(case["related_refs"]) == sorted([first["id"], second["id"]])
+    assert "no alert 999" in lao.refused("POST", f"{CASES}/from-alert/999", 404)

@@ -1,0 +1,120 @@
+"""``gotong case``, run as a real subprocess against a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _run(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GOTONG_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "gotong", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def ok(database_url: str, *args: str) -> str:
+    result = _run(database_url, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def fails(database_url: str, *args: str) -> str:
+    """A command that must fail with one line on stderr saying why."""
+    result = _run(database_url, *args)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def node(database_url: str) -> str:
+    ok(database_url, "init", "--preset", "asean")
+    return database_url
+
+
+def test_open_update_and_close_a_case_from_the_command_line(node: str) -> None:
+    opened = json.loads(
+        ok(
+            node, "case", "open", "--org", "SingCERT", "--collection", "asean-regional",
+            "--title", "Defacement wave", "--rsit", "intrusions/application-compromise",
+            "--sector", "public-administration", "--national-level", "yellow", "--scale", "eu-impact",
+            "--participant", "CERT-PH:affected", "--json",
+        )
+    )  # fmt: skip
+    case_id = opened["id"]
+    assert opened["severity"] == 2 and opened["rsit"] == "intrusions/application-compromise"
+    assert opened["participants"] == [{"org": "CERT-PH", "role": "affected"}]
+    listed = ok(node, "case", "list", "--org", "CERT-PH")
+    assert case_id in listed and "Defacement wave" in listed and "new" in listed
+
+    ok(node, "case", "update", "--org", "SingCERT", case_id, "--status", "open", "--reason", "confirmed")
+    ok(
+        node,
+        "case",
+        "update",
+        "--org",
+        "SingCERT",
+        case_id,
+        "--lead",
+        "CERT-PH",
+        "--reason",
+        "most sites in PH",
+    )
+    ok(node, "case", "update", "--org", "CERT-PH", case_id, "--status", "resolved")
+    shown = ok(node, "case", "show", "--org", "SingCERT", case_id)
+    assert "lead CERT-PH" in shown and "lead handed to CERT-PH by SingCERT" in shown
+    assert "open by SingCERT: confirmed" in shown
+
+    closed = json.loads(
+        ok(node, "case", "close", "--org", "CERT-PH", case_id, "--reason", "report sent", "--json")
+    )
+    assert closed["status"] == "closed"
+    assert [h["status"] for h in closed["status_history"]] == ["new", "open", "resolved", "closed"]
+    assert closed["participants"] == [{"org": "SingCERT", "role": "assisting"}], "the former lead assists"
+
+
+def test_refusals_are_one_line(node: str) -> None:
+    case_id = json.loads(
+        ok(
+            node,
+            "case",
+            "open",
+            "--org",
+            "ThaiCERT",
+            "--collection",
+            "asean-regional",
+            "--title",
+            "x",
+            "--json",
+        )
+    )["id"]
+    assert fails(node, "case", "close", "--org", "ThaiCERT", case_id) == (
+        "Error: a case that is new cannot become closed; next: open, rejected"
+    )
+    assert "only the lead" in fails(node, "case", "update", "--org", "MyCERT", case_id, "--status", "open")
+    assert "ORG:ROLE" in fails(
+        node, "case", "update", "--org", "ThaiCERT", case_id, "--participant", "MyCERT"
+    )
+    assert "severity" in fails(
+        node,
+        "case",
+        "open",
+        "--org",
+        "ThaiCERT",
+        "--collection",
+        "asean-regional",
+        "--title",
+        "y",
+        "--severity",
+        "9",
+    )
+    assert "no case" in fails(
+        node, "case", "show", "--org", "ThaiCERT", "incident--" + "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    )
+    assert json.loads(ok(node, "case", "list", "--org", "ThaiCERT", "--json"))[0]["status"] == "new"
