@@ -68,11 +68,10 @@ def _show(case: CasePublic, as_json: bool) -> None:
     click.echo(f"  status {case.status}, {severity}, TLP:{case.tlp.upper()}, PAP:{case.pap.upper()}")
     taking_part = ", ".join(f"{p.org} ({p.role})" for p in case.participants) or "none"
     click.echo(f"  lead {case.lead}; participants: {taking_part}")
-    for change in case.status_history:
-        reason = f": {change.reason}" if change.reason else ""
-        click.echo(f"  {change.at}  {change.status} by {change.by}{reason}")
-    for lead in case.lead_history[1:]:
-        click.echo(f"  {lead.at}  lead handed to {lead.lead} by {lead.by}")
+    history = [(c.at, f"{c.status} by {c.by}", c.reason) for c in case.status_history]
+    history += [(h.at, f"lead handed to {h.lead} by {h.by}", h.reason) for h in case.lead_history[1:]]
+    for at, what, reason in sorted(history):
+        click.echo(f"  {at}  {what}" + (f": {reason}" if reason else ""))
     for kind, entries in (("event", case.events), ("task", case.tasks), ("impact", case.impacts)):
         for entry in entries:
             click.echo(f"  {kind} {entry.id}  {entry.name}  TLP:{entry.tlp.upper()}")
