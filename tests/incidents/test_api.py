@@ -189,6 +189,15 @@ def test_an_entry_marked_more_strictly_is_seen_only_by_its_audience(server: Runn
     assert [e["id"] for e in outsider["events"]] == [open_event["id"]]
     assert [e["id"] for e in api("ThaiCERT").ok("GET", url)["events"]] == [open_event["id"], secret["id"]]
     assert "port-responders" not in str(outsider) and secret["id"] not in str(outsider)
+    taxii = {"Accept": "application/taxii+json;version=2.1"}  # the same over TAXII
+    objects_url = f"{server.collection_url(REGIONAL_ID)}objects/"
+    wanted = {"match[id]": ",".join([case["id"], open_event["id"], secret["id"]])}
+    for org, expected in (
+        ("MyCERT", {case["id"], open_event["id"]}),
+        ("ThaiCERT", set(wanted["match[id]"].split(","))),
+    ):
+        got = api(org).ok("GET", objects_url, params=wanted, headers=taxii)
+        assert {o["id"] for o in got["objects"]} == expected, org
 
 
 def _post_as(engine: Engine, org: str, objects: list[dict[str, Any]]) -> None:
@@ -213,3 +222,24 @@ def test_an_alert_becomes_a_case_in_one_action(server: RunningServer, api: Any) 
     assert case["lead"] == "LaoCERT" and "198.51.100.77" in case["title"]
     assert sorted(case["related_refs"]) == sorted([first["id"], second["id"]])
     assert "no alert 999" in lao.refused("POST", f"{CASES}/from-alert/999", 404)
+
+
+def test_an_entry_never_reaches_further_than_its_case(server: RunningServer, api: Any) -> None:
+    with write_transaction(server.engine) as conn:
+        add_group(conn, name="port-responders", members=["SingCERT", "ThaiCERT"], owner="SingCERT")
+    sg = api("SingCERT")
+    case = sg.open_case(tlp="green", sharing_group="port-responders")
+    url = f"{CASES}/{case['id']}"
+    message = sg.refused("POST", f"{url}/events", 400, json={"name": "x", "tlp": "clear"})
+    assert message == "an entry may not be marked less strictly (TLP:CLEAR) than its case (TLP:GREEN)"
+    stricter = sg.ok(
+        "POST", f"{url}/events", 201, json={"name": "Negotiator contacted", "tlp": "amber+strict"}
+    )
+    assert len(stricter["object"]["object_marking_refs"]) == 2, "the case's group stays the audience"
+    assert [e["id"] for e in api("ThaiCERT").ok("GET", url)["events"]] == [stricter["id"]]
+    assert "no case" in api("MyCERT").refused("GET", url, 404), "outside the group: neither case nor entry"
+    taxii = {"Accept": "application/taxii+json;version=2.1"}
+    objects_url = f"{server.collection_url(REGIONAL_ID)}objects/"
+    for org, sees in (("ThaiCERT", True), ("MyCERT", False)):
+        got = api(org).ok("GET", objects_url, params={"match[id]": stricter["id"]}, headers=taxii)
+        assert [o["id"] for o in got.get("objects", [])] == ([stricter["id"]] if sees else []), org

@@ -50,7 +50,7 @@ from gotong.intel.store import add_objects
 from gotong.orgs.service import Organisation, get_org, hub, list_orgs
 from gotong.sharing.policy import Reader
 from gotong.sharing.service import get_group, load_reader
-from gotong.sharing.tlp import TLP
+from gotong.sharing.tlp import TLP, strictest_tlp, tlp_of_marking
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
 
 __all__ = [
@@ -82,7 +82,7 @@ def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePubl
         group = get_group(conn, name=case.sharing_group).marking_id if case.sharing_group else None
         participants = _participants(conn, case.participants, lead)
         related = _visible_ids(conn, load_reader(conn, actor), case.related_refs)
-        publisher = hub(conn).identity_id
+        publisher = _publisher(conn, lead)
     severity, national = _severity(case, lead)
     now = format_micros(now_micros(), digits=3)
     body: dict[str, Any] = {
@@ -297,11 +297,7 @@ def _add_entry(
         policy.may_add_entry(actor, lead_id=lead.id, roles=roles)
         author = get_org(conn, org_id=_org_id(actor)).identity_id
         group = get_group(conn, name=request.sharing_group).marking_id if request.sharing_group else None
-    if request.tlp is None and group is None:
-        refs = list(case["object_marking_refs"])  # the case's own marking and audience
-    else:
-        tlp = TLP.parse(request.tlp) if request.tlp else TLP.parse(objects.tlp_of(case))
-        refs = objects.markings(tlp, group)
+    refs = _entry_markings(case, request.tlp, group)
     obj = objects.entry(
         kind,
         case_ref=case_id,
@@ -315,6 +311,27 @@ def _add_entry(
     )
     _write(engine, actor, collection, [obj])
     return _entry_public(obj)
+
+
+def _entry_markings(case: dict[str, Any], tlp_text: str | None, group: str | None) -> list[str]:
+    """An entry's markings: the case's, made stricter or readdressed by the request.
+
+    An entry never reaches further than its case: a looser TLP is refused, and an entry keeps the
+    case's sharing group unless it names another (without a group, TLP:AMBER+STRICT would mean the
+    whole community, which is wider than a case addressed to a group).
+    """
+    case_refs = [str(r) for r in case.get("object_marking_refs", ())]
+    case_tlp = strictest_tlp(case_refs)
+    tlp = TLP.parse(tlp_text) if tlp_text else case_tlp
+    if tlp is None:  # an imported incident without a TLP: the entry needs one of its own
+        raise Invalid("this case has no TLP marking; give the entry a tlp")
+    if case_tlp is not None and tlp < case_tlp:
+        raise Invalid(
+            f"an entry may not be marked less strictly (TLP:{tlp.slug.upper()}) than its case "
+            f"(TLP:{case_tlp.slug.upper()})"
+        )
+    audience = group or next((r for r in case_refs if tlp_of_marking(r) is None), None)
+    return objects.markings(tlp, audience)
 
 
 def _entry_public(obj: dict[str, Any]) -> EntryPublic:
@@ -372,6 +389,14 @@ def _entries(conn: Connection, reader: Reader, collection: str, case_id: str) ->
         for obj in _latest(conn, reader, collection, types=objects.ENTRY_TYPES)
         if (objects.case_extension(obj) or {}).get("case_ref") == case_id
     ]
+
+
+def _publisher(conn: Connection, lead: Organisation) -> str:
+    """Who publishes the case extension's definition: the hub, or the lead on a node without one."""
+    try:
+        return hub(conn).identity_id
+    except NotFound:
+        return lead.identity_id
 
 
 def _names(conn: Connection) -> dict[str, str]:
