@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from gotong import incidents
 from gotong.http.dependencies import EngineDep, PrincipalDep
@@ -32,11 +32,11 @@ def open_case(body: CaseCreate, engine: EngineDep, actor: PrincipalDep) -> CaseP
 
 @router.get("", response_model=list[CasePublic])
 def list_cases(
-    engine: EngineDep, actor: PrincipalDep, filter: Annotated[CaseFilter, Depends()]
+    request: Request, engine: EngineDep, actor: PrincipalDep, filter: Annotated[CaseFilter, Depends()]
 ) -> list[CasePublic]:
     """The cases you may see (without their entries), newest first."""
     require_member(actor)
-    return incidents.list_cases(engine, actor=actor, filter=filter)
+    return incidents.list_cases(engine, actor=actor, filter=filter, receipts=request.app.state.receipts)
 
 
 @router.post("/from-alert/{alert_id}", status_code=201, response_model=CasePublic)
@@ -46,10 +46,10 @@ def case_from_alert(alert_id: int, engine: EngineDep, actor: PrincipalDep) -> Ca
 
 
 @router.get("/{case_id}", response_model=CasePublic)
-def get_case(case_id: str, engine: EngineDep, actor: PrincipalDep) -> CasePublic:
+def get_case(case_id: str, request: Request, engine: EngineDep, actor: PrincipalDep) -> CasePublic:
     """One case with the entries you may see."""
     require_member(actor)
-    return incidents.get_case(engine, actor=actor, case_id=case_id)
+    return incidents.get_case(engine, actor=actor, case_id=case_id, receipts=request.app.state.receipts)
 
 
 @router.patch("/{case_id}", response_model=CasePublic)

@@ -9,7 +9,7 @@ one the actor may see, and nothing here decides visibility. What an actor may ch
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import Connection, Engine
@@ -68,6 +68,14 @@ __all__ = [
 _PAGE = 1000
 
 
+class ReceiptBook(Protocol):
+    """Where reads note what they handed out (``gotong.sharing.receipts.ReceiptRecorder``)."""
+
+    def note(
+        self, *, reader_org_id: int | None, collection_id: str | None, channel: str, seqs: list[int]
+    ) -> None: ...
+
+
 def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePublic:
     """Open a case led by the actor's organisation, stored as a STIX incident in ``case.collection``."""
     policy.may_open(actor)
@@ -118,15 +126,25 @@ def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePubl
     return get_case(engine, actor=actor, case_id=incident["id"])
 
 
-def list_cases(engine: Engine, *, actor: Principal, filter: CaseFilter | None = None) -> list[CasePublic]:
-    """The cases the actor may see, newest first, without their entries."""
+def list_cases(
+    engine: Engine,
+    *,
+    actor: Principal,
+    filter: CaseFilter | None = None,
+    receipts: ReceiptBook | None = None,
+) -> list[CasePublic]:
+    """The cases the actor may see, newest first, without their entries.
+
+    With ``receipts``, what was handed out is noted as access receipts (channel ``rest``).
+    """
     wanted = filter or CaseFilter()
     found = []
+    handed: list[tuple[str, int]] = []
     with read_connection(engine) as conn:
         reader = load_reader(conn, actor)
         names = _names(conn)
         for collection in sorted(reader.readable):
-            for obj in _latest(conn, reader, collection, types=("incident",)):
+            for obj in _latest(conn, reader, collection, types=("incident",), handed=handed):
                 if objects.case_extension(obj) is None:
                     continue
                 case = objects.case_public(obj, collection=collection, names=names, entries=[])
@@ -137,16 +155,22 @@ def list_cases(engine: Engine, *, actor: Principal, filter: CaseFilter | None = 
                 if wanted.min_severity is not None and case.severity < wanted.min_severity:
                     continue
                 found.append(case)
+    _note(receipts, actor, handed)
     return sorted(found, key=lambda c: (c.created, c.id), reverse=True)
 
 
-def get_case(engine: Engine, *, actor: Principal, case_id: str) -> CasePublic:
-    """One case with the entries the actor may see."""
+def get_case(
+    engine: Engine, *, actor: Principal, case_id: str, receipts: ReceiptBook | None = None
+) -> CasePublic:
+    """One case with the entries the actor may see (noted in ``receipts`` when given)."""
+    handed: list[tuple[str, int]] = []
     with read_connection(engine) as conn:
         reader = load_reader(conn, actor)
-        collection, obj = _find_case(conn, reader, case_id)
-        entries = _entries(conn, reader, collection, case_id)
-        return objects.case_public(obj, collection=collection, names=_names(conn), entries=entries)
+        collection, obj = _find_case(conn, reader, case_id, handed=handed)
+        entries = _entries(conn, reader, collection, case_id, handed=handed)
+        case = objects.case_public(obj, collection=collection, names=_names(conn), entries=entries)
+    _note(receipts, actor, handed)
+    return case
 
 
 def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseUpdate) -> CasePublic:
@@ -352,10 +376,11 @@ def _write(engine: Engine, actor: Principal, collection: str, objs: list[dict[st
         raise Invalid("; ".join(f"{f.id}: {f.message}" for f in report.failures))
 
 
-def _latest(
+def _versions(
     conn: Connection, reader: Reader, collection: str, *, types: tuple[str, ...], ids: tuple[str, ...] = ()
-) -> Iterator[dict[str, Any]]:
-    """The latest version the reader may see of each matching object of one collection."""
+) -> Iterator[tuple[dict[str, Any], int | None]]:
+    """The latest version the reader may see of each matching object of one collection, with its
+    sequence number when someone else submitted it (what an access receipt records)."""
     cursor = None
     while True:
         page = read_page(
@@ -367,28 +392,55 @@ def _latest(
             cursor=cursor,
         )
         for item in page.items:
-            yield orjson.loads(item.body)
+            yield orjson.loads(item.body), (item.seq if item.submitter_org_id != reader.org_id else None)
         if not page.more:
             return
         cursor = page.next
 
 
-def _find_case(conn: Connection, reader: Reader, case_id: str) -> tuple[str, dict[str, Any]]:
+def _latest(
+    conn: Connection,
+    reader: Reader,
+    collection: str,
+    *,
+    types: tuple[str, ...],
+    ids: tuple[str, ...] = (),
+    handed: list[tuple[str, int]] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Like :func:`_versions`; ``handed`` collects (collection, seq) of what another org submitted."""
+    for obj, seq in _versions(conn, reader, collection, types=types, ids=ids):
+        if handed is not None and seq is not None:
+            handed.append((collection, seq))
+        yield obj
+
+
+def _find_case(
+    conn: Connection, reader: Reader, case_id: str, *, handed: list[tuple[str, int]] | None = None
+) -> tuple[str, dict[str, Any]]:
     if not case_id.startswith("incident--"):
         raise NotFound(f"{case_id!r} is not a case id (incident--<UUID>)")
     for collection in sorted(reader.readable):
-        for obj in _latest(conn, reader, collection, types=("incident",), ids=(case_id,)):
+        for obj in _latest(conn, reader, collection, types=("incident",), ids=(case_id,), handed=handed):
             if objects.case_extension(obj) is not None:
                 return collection, obj
     raise NotFound(f"no case {case_id} is visible to you")
 
 
-def _entries(conn: Connection, reader: Reader, collection: str, case_id: str) -> list[dict[str, Any]]:
-    return [
-        obj
-        for obj in _latest(conn, reader, collection, types=objects.ENTRY_TYPES)
-        if (objects.case_extension(obj) or {}).get("case_ref") == case_id
-    ]
+def _entries(
+    conn: Connection,
+    reader: Reader,
+    collection: str,
+    case_id: str,
+    *,
+    handed: list[tuple[str, int]] | None = None,
+) -> list[dict[str, Any]]:
+    found = []
+    for obj, seq in _versions(conn, reader, collection, types=objects.ENTRY_TYPES):
+        if (objects.case_extension(obj) or {}).get("case_ref") == case_id:
+            found.append(obj)
+            if handed is not None and seq is not None:
+                handed.append((collection, seq))
+    return found
 
 
 def _publisher(conn: Connection, lead: Organisation) -> str:
@@ -397,6 +449,16 @@ def _publisher(conn: Connection, lead: Organisation) -> str:
         return hub(conn).identity_id
     except NotFound:
         return lead.identity_id
+
+
+def _note(receipts: ReceiptBook | None, actor: Principal, handed: list[tuple[str, int]]) -> None:
+    if receipts is None:
+        return
+    by_collection: dict[str, list[int]] = {}
+    for collection, seq in handed:
+        by_collection.setdefault(collection, []).append(seq)
+    for collection, seqs in by_collection.items():
+        receipts.note(reader_org_id=actor.org_id, collection_id=collection, channel="rest", seqs=seqs)
 
 
 def _names(conn: Connection) -> dict[str, str]:
