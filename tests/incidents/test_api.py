@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine
 
 from gotong.core.auth import Principal, Role
@@ -56,6 +57,14 @@ def test_open_update_hand_over_and_close_a_case(api: Any) -> None:
     listed = api("LaoCERT").ok("GET", CASES, params={"status": "closed"})
     assert [c["id"] for c in listed] == [case["id"]]
     assert api("LaoCERT").ok("GET", CASES, params={"status": "open"}) == []
+
+
+def test_cases_are_for_members_only(server: RunningServer, api: Any) -> None:
+    case = api("SingCERT").open_case(tlp="clear")
+    for path in (CASES, f"{CASES}/{case['id']}"):
+        response = httpx.get(f"{server.url}{path}")
+        assert response.status_code == 401, response.text
+    assert api("LaoCERT").ok("GET", f"{CASES}/{case['id']}")["id"] == case["id"]  # positive control
 
 
 def test_a_transition_the_data_does_not_allow_is_a_clear_400(api: Any) -> None:
@@ -119,7 +128,7 @@ def test_readonly_tokens_change_nothing(api: Any) -> None:
         ("POST", f"{CASES}/from-alert/1", {}),
     ]
     for method, path, body in attempts:
-        assert "read-only" in reader.refused(method, path, 403, json=body), (method, path)
+        assert "read" in reader.refused(method, path, 403, json=body), (method, path)
     after = reader.ok("GET", url)  # positive control: the read-only token reads the case
     assert after["status"] == "new" and after["lead"] == "SingCERT" and len(after["tasks"]) == 1
     assert (

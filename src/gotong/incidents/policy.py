@@ -19,6 +19,13 @@ from gotong.errors import Forbidden, Unauthorized
 from gotong.incidents.models import ParticipantRole, adds_entries
 
 
+def may_read(actor: Principal) -> None:
+    """Cases are for members of the network: refuse a caller without a token (what it may see of a
+    case is then the sharing rules' decision)."""
+    if not actor.authenticated:
+        raise Unauthorized("reading cases needs an API token")
+
+
 def may_change(actor: Principal) -> None:
     """Refuse anonymous readers and read-only tokens before any change."""
     if not actor.authenticated:

@@ -137,6 +137,7 @@ def list_cases(
 
     With ``receipts``, what was handed out is noted as access receipts (channel ``rest``).
     """
+    policy.may_read(actor)
     wanted = filter or CaseFilter()
     found = []
     handed: list[tuple[str, int]] = []
@@ -163,6 +164,7 @@ def get_case(
     engine: Engine, *, actor: Principal, case_id: str, receipts: ReceiptBook | None = None
 ) -> CasePublic:
     """One case with the entries the actor may see (noted in ``receipts`` when given)."""
+    policy.may_read(actor)
     handed: list[tuple[str, int]] = []
     with read_connection(engine) as conn:
         reader = load_reader(conn, actor)
