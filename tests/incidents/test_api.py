@@ -252,3 +252,19 @@ def test_an_entry_never_reaches_further_than_its_case(server: RunningServer, api
     for org, sees in (("ThaiCERT", True), ("MyCERT", False)):
         got = api(org).ok("GET", objects_url, params={"match[id]": stricter["id"]}, headers=taxii)
         assert [o["id"] for o in got.get("objects", [])] == ([stricter["id"]] if sees else []), org
+
+
+def test_without_a_token_every_change_is_401_before_any_lookup(server: RunningServer, api: Any) -> None:
+    case = api("SingCERT").open_case()
+    url = f"{CASES}/{case['id']}"
+    for method, path, body in (
+        ("POST", CASES, {"title": "x", "collection": "asean-regional"}),
+        ("PATCH", url, {"status": "open"}),
+        ("POST", f"{url}/events", {"name": "x"}),
+        ("POST", f"{url}/tasks", {"name": "x", "assigned_to": "ThaiCERT"}),
+        ("PATCH", f"{url}/tasks/task--00000000-0000-4000-8000-000000000000", {"outcome": "failed"}),
+        ("POST", f"{url}/impacts", {"name": "x", "category": "external", "details": {"impact_type": "x"}}),
+        ("POST", f"{CASES}/from-alert/1", {}),
+    ):
+        response = httpx.request(method, f"{server.url}{path}", json=body)
+        assert response.status_code == 401, (method, path, response.text)

@@ -177,6 +177,7 @@ def get_case(
 
 def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseUpdate) -> CasePublic:
     """Change a case: a status transition allowed by the data file, a lead hand-over, participants."""
+    policy.may_change(actor)  # before looking the case up: no token or a readonly one learns nothing
     with read_connection(engine) as conn:
         collection, obj = _find_case(conn, load_reader(conn, actor), case_id)
         ext = dict(objects.case_extension(obj) or {})
@@ -238,6 +239,7 @@ def add_event(engine: Engine, *, actor: Principal, case_id: str, event: EventCre
 
 def add_task(engine: Engine, *, actor: Principal, case_id: str, task: TaskCreate) -> EntryPublic:
     """Add a task assigned to an organisation, with an optional due date."""
+    policy.may_change(actor)
     with read_connection(engine) as conn:
         assigned = get_org(conn, short_name=task.assigned_to)
     gotong: dict[str, Any] = {"assigned_ref": assigned.identity_id}
@@ -252,6 +254,7 @@ def update_task(
     engine: Engine, *, actor: Principal, case_id: str, task_id: str, update: TaskUpdate
 ) -> EntryPublic:
     """Record a task's outcome; the lead or the organisation the task is assigned to may."""
+    policy.may_change(actor)
     with read_connection(engine) as conn:
         reader = load_reader(conn, actor)
         collection, case = _find_case(conn, reader, case_id)
@@ -312,6 +315,7 @@ def _add_entry(
     properties: dict[str, Any],
     gotong: dict[str, Any],
 ) -> EntryPublic:
+    policy.may_change(actor)
     with read_connection(engine) as conn:
         collection, case = _find_case(conn, load_reader(conn, actor), case_id)
         ext = objects.case_extension(case) or {}
