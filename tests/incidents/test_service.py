@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import Engine
 
 from gotong import incidents
@@ -49,3 +51,38 @@ def test_reading_a_case_notes_receipts_for_exactly_what_was_handed_out(engine: E
     got = {(r.stix_id, r.reader, r.times) for r in receipts}
     assert got == {(case.id, "MyCERT", 2), (seen.id, "MyCERT", 1)}, got
     assert hidden.id not in {r.stix_id for r in receipts}
+
+
+def test_the_specifications_confirmed_reads_as_successful_attempt(engine: Engine) -> None:
+    from gotong.incidents.objects import INCIDENT_CORE_ID
+    from gotong.intel.query import ObjectFilter, read_page
+    from gotong.intel.store import add_objects
+    from gotong.sharing.service import load_reader
+
+    sg = _actor(engine, "SingCERT")
+    made = incidents.open_case(
+        engine, actor=sg, case=incidents.CaseCreate(title="Imported", collection=REGIONAL_ID, tlp="green")
+    )
+    with read_connection(engine) as conn:
+        page = read_page(
+            conn, reader=load_reader(conn, sg), collection_id=REGIONAL_ID,
+            filters=ObjectFilter(ids=(made.id,)), limit=5,
+        )  # fmt: skip
+    body = json.loads(page.items[0].body)
+    body["modified"] = "2030-01-01T00:00:00.000Z"
+    body["extensions"][INCIDENT_CORE_ID]["determination"] = "confirmed"  # as another tool writes it
+    assert not add_objects(engine, principal=sg, collection_id=REGIONAL_ID, objects=[body]).failures
+    case = incidents.get_case(engine, actor=sg, case_id=made.id)
+    assert case.determination == incidents.Determination.SUCCESSFUL_ATTEMPT
+    incidents.update_case(engine, actor=sg, case_id=made.id, update=incidents.CaseUpdate(severity=1))
+    with read_connection(engine) as conn:
+        page = read_page(
+            conn, reader=load_reader(conn, sg), collection_id=REGIONAL_ID,
+            filters=ObjectFilter(ids=(made.id,)), limit=5,
+        )  # fmt: skip
+    kept = json.loads(page.items[0].body)["extensions"][INCIDENT_CORE_ID]["determination"]
+    assert kept == "confirmed", "an imported value is kept as it came until someone changes it"
+    changed = incidents.update_case(
+        engine, actor=sg, case_id=made.id, update=incidents.CaseUpdate(determination="confirmed")
+    )
+    assert changed.determination == incidents.Determination.SUCCESSFUL_ATTEMPT
