@@ -71,6 +71,8 @@ def test_the_specifications_confirmed_reads_as_successful_attempt(engine: Engine
     body = json.loads(page.items[0].body)
     body["modified"] = "2030-01-01T00:00:00.000Z"
     body["extensions"][INCIDENT_CORE_ID]["determination"] = "confirmed"  # as another tool writes it
+    body["extensions"][INCIDENT_CORE_ID]["criticality"] = 70
+    body["labels"] = ["from-another-tool"]
     assert not add_objects(engine, principal=sg, collection_id=REGIONAL_ID, objects=[body]).failures
     case = incidents.get_case(engine, actor=sg, case_id=made.id)
     assert case.determination == incidents.Determination.SUCCESSFUL_ATTEMPT
@@ -80,8 +82,10 @@ def test_the_specifications_confirmed_reads_as_successful_attempt(engine: Engine
             conn, reader=load_reader(conn, sg), collection_id=REGIONAL_ID,
             filters=ObjectFilter(ids=(made.id,)), limit=5,
         )  # fmt: skip
-    kept = json.loads(page.items[0].body)["extensions"][INCIDENT_CORE_ID]["determination"]
-    assert kept == "confirmed", "an imported value is kept as it came until someone changes it"
+    kept = json.loads(page.items[0].body)
+    core = kept["extensions"][INCIDENT_CORE_ID]
+    assert core["determination"] == "confirmed", "an imported value is kept as it came until changed"
+    assert core["criticality"] == 70 and kept["labels"] == ["from-another-tool"], "nothing else is lost"
     changed = incidents.update_case(
         engine, actor=sg, case_id=made.id, update=incidents.CaseUpdate(determination="confirmed")
     )

@@ -111,6 +111,40 @@ def incident(
     return obj
 
 
+def revised(
+    obj: dict[str, Any],
+    *,
+    modified: str,
+    case: dict[str, Any],
+    title: str | None = None,
+    description: str | None = None,
+    determination: str | None = None,
+) -> dict[str, Any]:
+    """A new version of a case's ``incident``: every property it had is kept (one written by another
+    tool may carry more than Gotong writes), with the changed ones replaced."""
+    core = dict(obj["extensions"].get(INCIDENT_CORE_ID) or {"extension_type": "property-extension"})
+    core["investigation_status"] = investigation_status(CaseStatus(case["status"]))
+    if determination is not None:
+        core["determination"] = determination
+    new = {
+        **obj,
+        "modified": modified,
+        "extensions": {
+            **obj["extensions"],
+            INCIDENT_CORE_ID: core,
+            CASE_EXTENSION_ID: {**case, "extension_type": "property-extension"},
+        },
+    }
+    if title is not None:
+        new["name"] = title
+    if description is not None:
+        if description:
+            new["description"] = description
+        else:
+            new.pop("description", None)
+    return new
+
+
 def entry(
     kind: str,
     *,

@@ -8,10 +8,8 @@ one the actor may see, and nothing here decides visibility. What an actor may ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine
 
 from gotong.core.auth import Principal
@@ -19,7 +17,7 @@ from gotong.correlation.alerts import alerts_for
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid, NotFound
 from gotong.feeds.rsit import RsitClassification
-from gotong.incidents import objects, policy
+from gotong.incidents import objects, policy, storage
 from gotong.incidents.models import (
     INITIAL_STATUS,
     CaseStatus,
@@ -45,10 +43,7 @@ from gotong.incidents.schemas import (
     TaskUpdate,
 )
 from gotong.intel.collections import get_collection
-from gotong.intel.query import ObjectFilter, read_page
-from gotong.intel.store import add_objects
 from gotong.orgs.service import Organisation, get_org, hub, list_orgs
-from gotong.sharing.policy import Reader
 from gotong.sharing.service import get_group, load_reader
 from gotong.sharing.tlp import TLP, strictest_tlp, tlp_of_marking
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
@@ -65,16 +60,6 @@ __all__ = [
     "update_task",
 ]
 
-_PAGE = 1000
-
-
-class ReceiptBook(Protocol):
-    """Where reads note what they handed out (``gotong.sharing.receipts.ReceiptRecorder``)."""
-
-    def note(
-        self, *, reader_org_id: int | None, collection_id: str | None, channel: str, seqs: list[int]
-    ) -> None: ...
-
 
 def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePublic:
     """Open a case led by the actor's organisation, stored as a STIX incident in ``case.collection``."""
@@ -89,7 +74,7 @@ def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePubl
         collection = get_collection(conn, case.collection).id
         group = get_group(conn, name=case.sharing_group).marking_id if case.sharing_group else None
         participants = _participants(conn, case.participants, lead)
-        related = _visible_ids(conn, load_reader(conn, actor), case.related_refs)
+        related = storage.visible_ids(conn, load_reader(conn, actor), case.related_refs)
         publisher = _publisher(conn, lead)
     severity, national = _severity(case, lead)
     now = format_micros(now_micros(), digits=3)
@@ -122,7 +107,7 @@ def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePubl
         determination=str(determination),
         case=body,
     )
-    _write(engine, actor, collection, [objects.extension_definition(publisher), incident])
+    storage.write(engine, actor, collection, [objects.extension_definition(publisher), incident])
     return get_case(engine, actor=actor, case_id=incident["id"])
 
 
@@ -131,7 +116,7 @@ def list_cases(
     *,
     actor: Principal,
     filter: CaseFilter | None = None,
-    receipts: ReceiptBook | None = None,
+    receipts: storage.ReceiptBook | None = None,
 ) -> list[CasePublic]:
     """The cases the actor may see, newest first, without their entries.
 
@@ -145,7 +130,7 @@ def list_cases(
         reader = load_reader(conn, actor)
         names = _names(conn)
         for collection in sorted(reader.readable):
-            for obj in _latest(conn, reader, collection, types=("incident",), handed=handed):
+            for obj in storage.latest(conn, reader, collection, types=("incident",), handed=handed):
                 if objects.case_extension(obj) is None:
                     continue
                 case = objects.case_public(obj, collection=collection, names=names, entries=[])
@@ -156,22 +141,22 @@ def list_cases(
                 if wanted.min_severity is not None and case.severity < wanted.min_severity:
                     continue
                 found.append(case)
-    _note(receipts, actor, handed)
+    storage.note_receipts(receipts, actor, handed)
     return sorted(found, key=lambda c: (c.created, c.id), reverse=True)
 
 
 def get_case(
-    engine: Engine, *, actor: Principal, case_id: str, receipts: ReceiptBook | None = None
+    engine: Engine, *, actor: Principal, case_id: str, receipts: storage.ReceiptBook | None = None
 ) -> CasePublic:
     """One case with the entries the actor may see (noted in ``receipts`` when given)."""
     policy.may_read(actor)
     handed: list[tuple[str, int]] = []
     with read_connection(engine) as conn:
         reader = load_reader(conn, actor)
-        collection, obj = _find_case(conn, reader, case_id, handed=handed)
-        entries = _entries(conn, reader, collection, case_id, handed=handed)
+        collection, obj = storage.find_case(conn, reader, case_id, handed=handed)
+        entries = storage.entries(conn, reader, collection, case_id, handed=handed)
         case = objects.case_public(obj, collection=collection, names=_names(conn), entries=entries)
-    _note(receipts, actor, handed)
+    storage.note_receipts(receipts, actor, handed)
     return case
 
 
@@ -179,7 +164,7 @@ def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseU
     """Change a case: a status transition allowed by the data file, a lead hand-over, participants."""
     policy.may_change(actor)  # before looking the case up: no token or a readonly one learns nothing
     with read_connection(engine) as conn:
-        collection, obj = _find_case(conn, load_reader(conn, actor), case_id)
+        collection, obj = storage.find_case(conn, load_reader(conn, actor), case_id)
         ext = dict(objects.case_extension(obj) or {})
         lead = _org_by_identity(conn, ext["lead_ref"])
         policy.may_update(actor, lead_id=lead.id)
@@ -211,23 +196,16 @@ def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseU
             ext["participants"] = [p for p in ext["participants"] if p["identity_ref"] != ext["lead_ref"]]
     if update.severity is not None:
         ext["severity"] = update.severity
-    ext.pop("extension_type", None)
-    core = obj["extensions"][objects.INCIDENT_CORE_ID]
-    determination = determination_of(update.determination or core["determination"])
-    incident = objects.incident(
-        stix_id=obj["id"],
-        created=obj["created"],
+    incident = objects.revised(
+        obj,
         modified=modified,
-        created_by_ref=obj["created_by_ref"],
-        title=update.title if update.title is not None else obj["name"],
-        description=update.description if update.description is not None else obj.get("description", ""),
-        marking_refs=obj["object_marking_refs"],
-        determination=str(determination)
-        if update.determination is not None
-        else core["determination"],  # an imported spec value is kept as it came
         case=ext,
+        title=update.title,
+        description=update.description,
+        # an imported value (the specification's `confirmed`) is kept as it came until changed
+        determination=str(determination_of(update.determination)) if update.determination else None,
     )
-    _write(engine, actor, collection, [incident])
+    storage.write(engine, actor, collection, [incident])
     return get_case(engine, actor=actor, case_id=case_id)
 
 
@@ -257,8 +235,10 @@ def update_task(
     policy.may_change(actor)
     with read_connection(engine) as conn:
         reader = load_reader(conn, actor)
-        collection, case = _find_case(conn, reader, case_id)
-        task = next((e for e in _entries(conn, reader, collection, case_id) if e["id"] == task_id), None)
+        collection, case = storage.find_case(conn, reader, case_id)
+        task = next(
+            (e for e in storage.entries(conn, reader, collection, case_id) if e["id"] == task_id), None
+        )
         if task is None or task["type"] != "task":
             raise NotFound(f"no task {task_id} of case {case_id} is visible to you")
         ext = objects.case_extension(task) or {}
@@ -270,7 +250,7 @@ def update_task(
     if update.note:
         gotong["outcome_note"] = update.note
     new["extensions"] = {**task["extensions"], objects.CASE_EXTENSION_ID: gotong}
-    _write(engine, actor, collection, [new])
+    storage.write(engine, actor, collection, [new])
     return _entry_public(new)
 
 
@@ -317,7 +297,7 @@ def _add_entry(
 ) -> EntryPublic:
     policy.may_change(actor)
     with read_connection(engine) as conn:
-        collection, case = _find_case(conn, load_reader(conn, actor), case_id)
+        collection, case = storage.find_case(conn, load_reader(conn, actor), case_id)
         ext = objects.case_extension(case) or {}
         lead = _org_by_identity(conn, ext["lead_ref"])
         roles = {
@@ -339,7 +319,7 @@ def _add_entry(
         properties=properties,
         gotong=gotong,
     )
-    _write(engine, actor, collection, [obj])
+    storage.write(engine, actor, collection, [obj])
     return _entry_public(obj)
 
 
@@ -376,95 +356,12 @@ def _entry_public(obj: dict[str, Any]) -> EntryPublic:
     )
 
 
-def _write(engine: Engine, actor: Principal, collection: str, objs: list[dict[str, Any]]) -> None:
-    report = add_objects(engine, principal=actor, collection_id=collection, objects=objs, through_hub=False)
-    if report.failures:
-        raise Invalid("; ".join(f"{f.id}: {f.message}" for f in report.failures))
-
-
-def _versions(
-    conn: Connection, reader: Reader, collection: str, *, types: tuple[str, ...], ids: tuple[str, ...] = ()
-) -> Iterator[tuple[dict[str, Any], int | None]]:
-    """The latest version the reader may see of each matching object of one collection, with its
-    sequence number when someone else submitted it (what an access receipt records)."""
-    cursor = None
-    while True:
-        page = read_page(
-            conn,
-            reader=reader,
-            collection_id=collection,
-            filters=ObjectFilter(types=types, ids=ids),
-            limit=_PAGE,
-            cursor=cursor,
-        )
-        for item in page.items:
-            yield orjson.loads(item.body), (item.seq if item.submitter_org_id != reader.org_id else None)
-        if not page.more:
-            return
-        cursor = page.next
-
-
-def _latest(
-    conn: Connection,
-    reader: Reader,
-    collection: str,
-    *,
-    types: tuple[str, ...],
-    ids: tuple[str, ...] = (),
-    handed: list[tuple[str, int]] | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Like :func:`_versions`; ``handed`` collects (collection, seq) of what another org submitted."""
-    for obj, seq in _versions(conn, reader, collection, types=types, ids=ids):
-        if handed is not None and seq is not None:
-            handed.append((collection, seq))
-        yield obj
-
-
-def _find_case(
-    conn: Connection, reader: Reader, case_id: str, *, handed: list[tuple[str, int]] | None = None
-) -> tuple[str, dict[str, Any]]:
-    if not case_id.startswith("incident--"):
-        raise NotFound(f"{case_id!r} is not a case id (incident--<UUID>)")
-    for collection in sorted(reader.readable):
-        for obj in _latest(conn, reader, collection, types=("incident",), ids=(case_id,), handed=handed):
-            if objects.case_extension(obj) is not None:
-                return collection, obj
-    raise NotFound(f"no case {case_id} is visible to you")
-
-
-def _entries(
-    conn: Connection,
-    reader: Reader,
-    collection: str,
-    case_id: str,
-    *,
-    handed: list[tuple[str, int]] | None = None,
-) -> list[dict[str, Any]]:
-    found = []
-    for obj, seq in _versions(conn, reader, collection, types=objects.ENTRY_TYPES):
-        if (objects.case_extension(obj) or {}).get("case_ref") == case_id:
-            found.append(obj)
-            if handed is not None and seq is not None:
-                handed.append((collection, seq))
-    return found
-
-
 def _publisher(conn: Connection, lead: Organisation) -> str:
     """Who publishes the case extension's definition: the hub, or the lead on a node without one."""
     try:
         return hub(conn).identity_id
     except NotFound:
         return lead.identity_id
-
-
-def _note(receipts: ReceiptBook | None, actor: Principal, handed: list[tuple[str, int]]) -> None:
-    if receipts is None:
-        return
-    by_collection: dict[str, list[int]] = {}
-    for collection, seq in handed:
-        by_collection.setdefault(collection, []).append(seq)
-    for collection, seqs in by_collection.items():
-        receipts.note(reader_org_id=actor.org_id, collection_id=collection, channel="rest", seqs=seqs)
 
 
 def _names(conn: Connection) -> dict[str, str]:
@@ -494,20 +391,6 @@ def _participants(conn: Connection, wanted: list[Participant], lead: Organisatio
             raise Invalid(f"{org.short_name} is named twice among the participants")
         seen[org.identity_id] = str(p.role)
     return [{"identity_ref": ref, "role": role} for ref, role in seen.items()]
-
-
-def _visible_ids(conn: Connection, reader: Reader, ids: list[str]) -> list[str]:
-    """The ids among ``ids`` of objects the reader may see; linking an unseen id would be a guess."""
-    wanted = list(dict.fromkeys(ids))
-    found: set[str] = set()
-    for collection in sorted(reader.readable):
-        for start in range(0, len(wanted), 200):
-            chunk = tuple(wanted[start : start + 200])
-            found |= {o["id"] for o in _latest(conn, reader, collection, types=(), ids=chunk)}
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise Invalid(f"related_refs: no object {missing[0]} is visible to you")
-    return wanted
 
 
 def _severity(case: CaseCreate, lead: Organisation) -> tuple[int, dict[str, str] | None]:
