@@ -17,6 +17,7 @@ from gotong.incidents import objects
 from gotong.intel.query import ObjectFilter, read_page
 from gotong.intel.store import add_objects
 from gotong.sharing.policy import Reader
+from gotong.stix.validate import validate_object
 
 _PAGE = 1000
 
@@ -30,8 +31,14 @@ class ReceiptBook(Protocol):
 
 
 def write(engine: Engine, actor: Principal, collection: str, objs: list[dict[str, Any]]) -> None:
+    """Store the objects of one change, all or none: the store keeps an envelope's valid objects, so
+    each is validated first and nothing is sent when one would be refused."""
+    for obj in objs:
+        problems = validate_object(obj)
+        if problems:
+            raise Invalid(f"{obj.get('type', 'object')}: {'; '.join(problems)}")
     report = add_objects(engine, principal=actor, collection_id=collection, objects=objs, through_hub=False)
-    if report.failures:
+    if report.failures:  # a version clash with what is stored: reported, as the store refused it
         raise Invalid("; ".join(f"{f.id}: {f.message}" for f in report.failures))
 
 
