@@ -18,6 +18,7 @@ from gotong.db.engine import make_engine
 from gotong.errors import GotongError
 from gotong.federation.changes import ChangeSignal
 from gotong.federation.changes import router as changes_router
+from gotong.feeds.misp.routes import router as misp_feed_router
 from gotong.feeds.routes import router as feeds_router
 from gotong.http.contract import openapi_document
 from gotong.http.security import install as install_edge_defences
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(correlation_router)
     app.include_router(sharing_router)
     app.include_router(feeds_router)
+    app.include_router(misp_feed_router)
     app.include_router(changes_router)
     app.include_router(incidents_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]

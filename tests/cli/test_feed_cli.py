@@ -38,7 +38,9 @@ def test_a_line_feed_imports_once_and_reports_the_line_it_skipped(node: str) -> 
     first = gotong(node, *args)
     assert first.returncode == 1, "a skipped line makes the import exit 1"
     assert "feodoips.txt:10: 10.213.75.205 is a local or reserved network" in first.stderr
-    assert "1 accepted, 0 already present, 0 rejected, 1 skipped" in first.stderr
+    assert (
+        "1 accepted (1 of them expired on arrival), 0 already present, 0 rejected, 1 skipped" in first.stderr
+    )
     again = gotong(node, *args)
     assert "0 accepted, 1 already present" in again.stderr, "re-running a feed duplicates nothing"
     exported = json.loads(
@@ -130,7 +132,9 @@ def test_a_configured_feed_runs_by_name_and_lists_its_status(node: str) -> None:
     ran = gotong(node, "feed", "run", "feodo")
     assert ran.returncode == 1, "a skipped line is reported with a non-zero status"
     assert "feodoips.txt:10: 10.213.75.205 is a local or reserved network" in ran.stderr
-    assert "feed feodo: 1 accepted, 0 already present, 0 rejected" in ran.stderr
+    assert (
+        "feed feodo: 1 accepted (1 of them expired on arrival), 0 already present, 0 rejected" in ran.stderr
+    )
     listed = ok(node, "feed", "list").splitlines()
     assert listed[0].split()[:3] == ["NAME", "FORMAT", "EVERY"]
     assert listed[1].split()[:3] == ["feodo", "abusech-feodo", "6h"]

@@ -14,8 +14,8 @@ import pytest
 
 from gotong.feeds import misp
 from gotong.feeds.misp import Converted, misp_event_to_stix
-from gotong.feeds.misp_event import _valid_only
-from gotong.feeds.misp_input import clean_event
+from gotong.feeds.misp.event_checks import clean_event
+from gotong.feeds.misp.event_to_stix import _valid_only
 from gotong.stix.validate import validate_object
 from tests.conftest import SHARED_DATA
 from tests.helpers import TLP2

@@ -397,6 +397,11 @@ def test_rest_export_downloads_what_the_caller_may_see_under_the_ceiling(server:
         assert 'filename="gotong-MyCERT-domain-clear.txt"' in public.headers["content-disposition"]
         lines = [line for line in public.text.splitlines() if line and not line.startswith("#")]
         assert lines == ["clear.example"]
+        assert json.loads(public.headers["x-gotong-left-out"]) == {}, "nothing visible was left out"
+        ports = client.get("/api/v1/export", params={"format": "ip"})
+        assert json.loads(ports.headers["x-gotong-left-out"]) == {
+            "no value this format holds (IP address)": 2
+        }
         full = client.get("/api/v1/export", params={"format": "stix"})
         assert {clear["id"], amber["id"]} <= {o["id"] for o in full.json()["objects"]}
         bad = client.get("/api/v1/export", params={"format": "pdf"})

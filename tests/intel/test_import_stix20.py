@@ -103,7 +103,7 @@ def test_a_20_bundle_is_upgraded_on_import_and_importing_it_again_adds_nothing(
     assert (first.accepted, first.already_present, first.rejected) == (len(poisonivy) + 4 + 2, 1, 1)
     assert first.line() == (
         f"imported: {first.accepted} accepted, 1 already present, 1 rejected; "
-        f"{first.upgraded} upgraded from STIX 2.0"
+        f"{first.upgraded} upgraded from STIX 2.0; unmarked objects marked TLP:AMBER (ThaiCERT's default)"
     )
     assert lines == [
         f"{handmade}: upgraded {OBSERVED}: {DROPPED_NAME}",
@@ -158,5 +158,6 @@ def test_the_import_command_reports_the_upgrade(engine: Engine, database_url: st
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
         f"{path}: upgraded {OBSERVED}: {DROPPED_NAME}",
-        "imported: 5 accepted, 0 already present, 0 rejected; 1 upgraded from STIX 2.0",
+        "imported: 5 accepted, 0 already present, 0 rejected; 1 upgraded from STIX 2.0;"
+        " unmarked objects marked TLP:AMBER (MyCERT's default)",
     ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from gotong.cli.base import State, pass_state
 from gotong.errors import Invalid
-from gotong.feeds.service import EXPORT_FORMATS, export_feed
+from gotong.feeds.service import EXPORT_FORMATS, export_feed, import_misp_file, sniff
 from gotong.intel.bulk import export_bundle, import_files
 from gotong.sharing.tlp import TLP
 
@@ -18,6 +19,7 @@ from gotong.sharing.tlp import TLP
 @click.option("--org", "org_short", required=True, help="Submitting organisation.")
 @click.option("--collection", "collection_id", help="Collection id or alias (default: the only/first one).")
 @click.option("--through-hub", is_flag=True, help="Publish under the hub's name (anonymous submission).")
+@click.option("--tlp", help="TLP for objects that carry none (default: the organisation's default TLP).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @pass_state
 def import_(
@@ -26,12 +28,29 @@ def import_(
     org_short: str,
     collection_id: str | None,
     through_hub: bool,
+    tlp: str | None,
     quiet: bool,
 ) -> None:
-    """Import STIX 2.1 (or 2.0, upgraded) bundles or JSON files of objects, streamed."""
+    """Import STIX 2.1 (or 2.0, upgraded) bundles, TAXII envelopes, JSON files of objects, or MISP
+    events (converted as 'feed import --format misp-event' does), streamed."""
+    marking = TLP.parse(tlp) if tlp else None
+    kinds = {path: sniff(Path(path)) for path in files}  # STIX or MISP; anything else says what it is
+    lost = False
+    for path in [p for p, kind in kinds.items() if kind == "misp-event"]:
+        misp = import_misp_file(
+            state.engine, path=path, org=org_short, collection_id=collection_id, tlp=marking, **state.ingest()
+        )
+        for line in [*misp.problems, *misp.expired_lines()]:
+            click.echo(line, err=True)
+        click.echo(f"{path}: {misp.line().removeprefix('feed import: ')}", err=True)
+        lost |= bool(misp.problems)
+    stix_files = [p for p, kind in kinds.items() if kind == "stix"]
+    if not stix_files:
+        sys.exit(1 if lost else 0)
     summary = import_files(
         state.engine,
-        files=list(files),
+        tlp=marking,
+        files=stix_files,
         org=org_short,
         collection_id=collection_id,
         through_hub=through_hub,
@@ -39,7 +58,7 @@ def import_(
         on_rejected=lambda line: click.echo(line, err=True),
     )
     click.echo(summary.line(), err=True)
-    if summary.rejected:
+    if summary.rejected or lost:
         sys.exit(1)
 
 
@@ -94,6 +113,6 @@ def export(
             "--type, --added-after, --all-versions and --include-expired go with --format stix only"
         )
     limit = TLP.parse(ceiling) if ceiling else TLP.RED
-    sys.stdout.write(
-        export_feed(state.engine, org=org_short, collection_id=collection_id, fmt=fmt, ceiling=limit)
-    )
+    done = export_feed(state.engine, org=org_short, collection_id=collection_id, fmt=fmt, ceiling=limit)
+    sys.stdout.write(done.text)
+    click.echo(f"export: {done.summary()}", err=True)

@@ -47,7 +47,7 @@ def feed_formats_command() -> None:
 @click.option("--collection", "collection_id", help="Collection id or alias.")
 @click.option("--name", help="Feed name (ids are derived from it; default: the file name).")
 @click.option("--classification", help="RSIT class/type for line feeds, e.g. malicious-code/c2-server.")
-@click.option("--tlp", default="clear", show_default=True, help="Marking of line-feed indicators.")
+@click.option("--tlp", help="TLP for entries that carry none (default: the organisation's default TLP).")
 @click.option("--valid-days", type=click.IntRange(min=1), default=30, show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @pass_state
@@ -59,7 +59,7 @@ def feed_import(
     collection_id: str | None,
     name: str | None,
     classification: str | None,
-    tlp: str,
+    tlp: str | None,
     valid_days: int,
     quiet: bool,
 ) -> None:
@@ -77,7 +77,7 @@ def feed_import(
             valid_days=valid_days,
             on_batch=lambda n: advance("storing", n),
         )
-    report_lines([*result.problems, result.line()])
+    report_lines([*result.problems, *result.expired_lines(), result.line()])
     if result.problems:
         sys.exit(1)
 
@@ -168,7 +168,8 @@ def feed_run(state: State, names: tuple[str, ...], due: bool, quiet: bool) -> No
     """Run feeds now; exits non-zero if any failed or reported problems."""
 
     def said(run: FeedRun) -> None:
-        report_lines([*(f"{run.name}: {p}" for p in run.result.problems), run.line()])
+        lines = [*run.result.problems, *run.result.expired_lines()]
+        report_lines([*(f"{run.name}: {p}" for p in lines), run.line()])
 
     with counter(enabled=not quiet) as advance:
         runs = run_feeds(

@@ -27,7 +27,18 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, exists, insert, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    exists,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from gotong.correlation.models import (
     alert_acknowledgements,
@@ -160,9 +171,31 @@ def _reports(ids: list[int], since: int) -> Any:
         .join(indicator, indicator.c.seq == object_observables.c.object_seq)
         .join(sighting_facts, sighting_facts.c.sighting_of_ref == indicator.c.stix_id)
         .join(sighting, sighting.c.seq == sighting_facts.c.object_seq)
-        .where(object_observables.c.observable_id.in_(ids), sighting.c.date_added >= since)
+        .where(
+            object_observables.c.observable_id.in_(ids),
+            sighting.c.date_added >= since,
+            *_COUNTED_SIGHTING,
+        )
     )
     return union_all(carriers, sightings)
+
+
+# Which sightings count as a report of an observable (the indicator's link row in ``_reports``):
+# never a false positive ("seen, and benign" lowers an observable's standing, it cannot raise an
+# alert); one that names the value it saw counts for that value only; one that names none counts
+# only for an indicator of one value, as for an indicator of several (an OR of addresses) which of
+# them was seen is unknown.
+_each = object_observables.alias("each_value")
+_indicator_values = (
+    select(func.count()).where(_each.c.object_seq == object_observables.c.object_seq).scalar_subquery()
+)
+_COUNTED_SIGHTING = (
+    not_(sighting_facts.c.false_positive),
+    or_(
+        sighting_facts.c.observable_id == object_observables.c.observable_id,
+        and_(sighting_facts.c.observable_id.is_(None), _indicator_values == 1),
+    ),
+)
 
 
 def _raise(

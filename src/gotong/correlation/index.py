@@ -7,6 +7,7 @@ and the index never names an object that was rolled back.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,7 +15,8 @@ from sqlalchemy import Connection, insert, select
 
 from gotong.correlation.alerts import detect, observables_of_sightings
 from gotong.correlation.models import object_observables, observables, sighting_facts, warning_hits
-from gotong.correlation.observables import Observable, observables_of
+from gotong.correlation.normalise import address_span
+from gotong.correlation.observables import Observable, normalise, observables_of
 from gotong.correlation.warninglists import WarningHit, Warninglists
 from gotong.correlation.webhooks import enqueue
 from gotong.stix.timestamps import TimestampError, micros_of, now_micros
@@ -22,6 +24,7 @@ from gotong.stix.timestamps import TimestampError, micros_of, now_micros
 _CHUNK = 500
 DEFAULT_ALERT_WINDOW = 7 * 86_400_000_000  # a week, in microseconds
 FALSE_POSITIVE = "x_gotong_false_positive"  # a sighting that says "seen, and benign"
+SIGHTED = "x_gotong_sighted"  # the value a sighting saw: {"kind": "ipv4-addr", "value": "198.51.100.23"}
 
 
 def observable_key(kind: str, value: str) -> int:
@@ -58,12 +61,59 @@ def _observable_ids(
     if create and missing:
         rows = conn.execute(
             insert(observables).returning(observables.c.id, sort_by_parameter_order=True),
-            [{"key": keys[o], "kind": o.kind, "value": o.value} for o in missing],
+            [_row(keys[o], o) for o in missing],
         ).all()
         for observable, row in zip(missing, rows, strict=True):
             found[observable] = row.id
             created.add(row.id)
     return found, created
+
+
+def _row(key: int, observable: Observable) -> dict[str, Any]:
+    span = address_span(observable.kind, observable.value)
+    first, last = span if span is not None else (None, None)
+    return {
+        "key": key,
+        "kind": observable.kind,
+        "value": observable.value,
+        "span_first": first,
+        "span_last": last,
+    }
+
+
+_MAX_INSIDE = 10_000  # addresses and networks a lookup by CIDR returns from inside the network
+
+
+def observables_in_network(conn: Connection, network: Observable) -> list[Observable]:
+    """The stored addresses and networks inside ``network`` (an ``ipv4-addr``/``ipv6-addr`` observable
+    of a CIDR block) and the networks around it, itself included; at most 10,000 from inside.
+
+    Inside: one range scan over the spans. Around: the at most 32 (IPv4) or 128 (IPv6) networks that
+    contain it, looked up by key.
+    """
+    span = address_span(network.kind, network.value)
+    if span is None:
+        return []
+    first, last = span
+    inside = conn.execute(
+        select(observables.c.kind, observables.c.value)
+        .where(
+            observables.c.span_first >= first,
+            observables.c.span_first <= last,
+            observables.c.span_last <= last,
+            observables.c.kind == network.kind,
+        )
+        .order_by(observables.c.span_first)
+        .limit(_MAX_INSIDE)
+    ).all()
+    found = [Observable(r.kind, r.value) for r in inside]
+    block = ipaddress.ip_network(network.value, strict=False)
+    around = [
+        Observable(network.kind, normal)
+        for prefix in range(block.prefixlen)
+        if (normal := normalise(network.kind, str(block.supernet(new_prefix=prefix)))) is not None
+    ]
+    return list(dict.fromkeys([network, *found, *observable_ids(conn, around, create=False)]))
 
 
 def index_versions(
@@ -78,10 +128,15 @@ def index_versions(
     With an ``alert_window`` (microseconds), observables now reported from two or more countries
     within it raise regional alerts, queued for the webhooks of those who may know of them.
     """
-    _record_sighting_facts(conn, versions)
     per_seq = {seq: observables_of(obj) for seq, obj in versions}
+    sighted_values = {seq: sighted_value(obj) for seq, obj in versions if obj.get("type") == "sighting"}
+    named = [o for o in sighted_values.values() if o is not None]
     everything = [o for found in per_seq.values() for o in found]
-    ids, created = _observable_ids(conn, everything, create=True) if everything else ({}, set())
+    wanted = everything + named
+    ids, created = _observable_ids(conn, wanted, create=True) if wanted else ({}, set())
+    _record_sighting_facts(
+        conn, versions, {seq: ids[o] for seq, o in sighted_values.items() if o is not None}
+    )
     hits = _link(conn, per_seq, ids, warninglists) if everything else {}
     if alert_window is not None:
         sighted = {str(obj["sighting_of_ref"]) for _, obj in versions if obj.get("type") == "sighting"}
@@ -151,8 +206,23 @@ def _link(
     return hits
 
 
-def _record_sighting_facts(conn: Connection, versions: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
-    """Keep the facts of sighting objects (what, how often, when, false positive?) for aggregation."""
+def sighted_value(sighting: Mapping[str, Any]) -> Observable | None:
+    """The value a sighting says was seen (``x_gotong_sighted``), normalised; None if it names none."""
+    named = sighting.get(SIGHTED)
+    if not isinstance(named, Mapping):
+        return None
+    kind, value = named.get("kind"), named.get("value")
+    if not isinstance(kind, str) or not isinstance(value, str):
+        return None
+    normal = normalise(kind, value)
+    return None if normal is None else Observable(kind, normal)
+
+
+def _record_sighting_facts(
+    conn: Connection, versions: Sequence[tuple[int, Mapping[str, Any]]], sighted: Mapping[int, int]
+) -> None:
+    """Keep the facts of sighting objects (what, how often, when, false positive?, which value) for
+    aggregation; ``sighted``: the observable id a sighting names, per seq."""
     rows = []
     for seq, obj in versions:
         if obj.get("type") != "sighting":
@@ -165,6 +235,7 @@ def _record_sighting_facts(conn: Connection, versions: Sequence[tuple[int, Mappi
                 "first_seen": _micros(obj.get("first_seen")),
                 "last_seen": _micros(obj.get("last_seen")),
                 "false_positive": obj.get(FALSE_POSITIVE) is True,
+                "observable_id": sighted.get(seq),
             }
         )
     if rows:

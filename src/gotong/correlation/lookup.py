@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import Connection, Select, bindparam, exists, select
 
 from gotong.core.auth import Principal
-from gotong.correlation.index import observable_key
+from gotong.correlation.index import observable_key, observables_in_network
 from gotong.correlation.models import object_observables, observables, sighting_facts, warning_hits
 from gotong.correlation.observables import Observable, normalise
 from gotong.correlation.scores import indicator_score
@@ -87,11 +87,14 @@ def candidate_observables(value: str, kind: str | None = None) -> list[Observabl
 def lookup(conn: Connection, *, reader: Reader, value: str, kind: str | None = None) -> Correlation:
     """Everything the reader may see that shares the observable(s) ``value`` stands for."""
     wanted = candidate_observables(value, kind)
+    if "/" in value and wanted[0].kind in ("ipv4-addr", "ipv6-addr"):  # a CIDR: inside and around it too
+        wanted = observables_in_network(conn, wanted[0])
     result = Correlation(value=value, observables=wanted)
     keys = sorted({observable_key(o.kind, o.value) for o in wanted})
     # A key is 63 bits of a hash: a row counts only for the kind and value it was asked for.
     found = conn.execute(_sharers(reader), {"keys": keys}).all()
-    rows = [row for row in found if Observable(row.observable_kind, row.observable_value) in wanted]
+    asked = set(wanted)
+    rows = [row for row in found if Observable(row.observable_kind, row.observable_value) in asked]
     latest: dict[tuple[str, str], Any] = {}
     for row in rows:  # per object: the highest version (modified), whatever order versions came in
         best = latest.get((row.collection_id, row.stix_id))

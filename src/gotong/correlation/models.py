@@ -21,7 +21,12 @@ observables = Table(
     Column("key", BigInteger, nullable=False),
     Column("kind", String(64), nullable=False),
     Column("value", Text, nullable=False),
+    # IP addresses and networks only: first and last address as sortable text (normalise.address_span),
+    # so that a lookup by CIDR finds what lies inside it with one range scan.
+    Column("span_first", String(34), nullable=True),
+    Column("span_last", String(34), nullable=True),
     Index("ix_observables_key", "key"),
+    Index("ix_observables_span_first", "span_first"),
 )
 
 object_observables = Table(
@@ -55,6 +60,9 @@ sighting_facts = Table(
     Column("first_seen", BigInteger, nullable=True),
     Column("last_seen", BigInteger, nullable=True),
     Column("false_positive", Boolean, nullable=False),
+    # The value the sighting says was seen (x_gotong_sighted), for an indicator of several values:
+    # the sighting counts for that value only. None: the sighting names no value.
+    Column("observable_id", _ID, ForeignKey("observables.id"), nullable=True),
 )
 
 # Regional alerts: one observable reported from two or more member countries within a window.

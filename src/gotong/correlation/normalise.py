@@ -35,7 +35,7 @@ from collections.abc import Callable
 from encodings import idna
 from urllib.parse import urlsplit
 
-__all__ = ["hash_algorithm", "normalise"]
+__all__ = ["address_span", "hash_algorithm", "normalise"]
 
 _MAX_LENGTH = 8192  # longer values are not observables worth a key in the index
 
@@ -266,3 +266,22 @@ def normalise(kind: str, value: str) -> str | None:
     object_type, dot, algorithm = kind.partition(":hashes.")
     canonical = hash_algorithm(algorithm) if dot and object_type in _HASHED_TYPES else None
     return None if canonical is None else _hash(canonical, value)
+
+
+def address_span(kind: str, value: str) -> tuple[str, str] | None:
+    """The first and last address of a normalised IP address or network, as text that sorts as the
+    numbers do (``4:`` and 8 hex digits, ``6:`` and 32), for range lookups by CIDR; None for other kinds.
+
+    ``198.51.100.0/24`` spans ``4:c6336400`` .. ``4:c63364ff``; ``198.51.100.23`` is one address.
+    """
+    if kind not in ("ipv4-addr", "ipv6-addr"):
+        return None
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+    if (network.version == 4) != (kind == "ipv4-addr"):
+        return None
+    width = 8 if network.version == 4 else 32
+    first, last = int(network.network_address), int(network.broadcast_address)
+    return f"{network.version}:{first:0{width}x}", f"{network.version}:{last:0{width}x}"

@@ -24,12 +24,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from antlr4 import ParserRuleContext, ParseTreeWalker  # type: ignore[import-untyped]
 from stix2patterns.v21.grammars.STIXPatternListener import STIXPatternListener
+from stix2patterns.v21.grammars.STIXPatternVisitor import STIXPatternVisitor
 from stix2patterns.v21.pattern import Pattern
 
 from gotong.correlation.normalise import hash_algorithm, normalise
 
-__all__ = ["Observable", "normalise", "observables_of"]  # normalise re-exported for callers that import both
+__all__ = [
+    "Indication",
+    "Observable",
+    "indication_of",
+    "normalise",
+    "observables_of",
+]  # normalise re-exported for callers that import both
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,39 +93,68 @@ _COMPARISON = re.compile(
     rf"{_WS}((?!(?:true|false):)[a-z_][a-z0-9_-]*):({_WORD}(?:\.(?:{_WORD}|'[^'\\.]*'))*){_WS}={_WS}"
     rf"(?:{_STRING}|(0|[1-9][0-9]*))(?=[ \t\r\n\]])"
 )
-_JOIN = re.compile(r"[ \t\r\n]+(?:AND|OR)[ \t\r\n]+")
+_JOIN = re.compile(r"[ \t\r\n]+(AND|OR)[ \t\r\n]+")
 _CLOSE = re.compile(rf"{_WS}\]")
-_NEXT = re.compile(rf"[ \t\r\n]+(?:AND|OR|FOLLOWEDBY)[ \t\r\n]+(?=\[)|{_WS}\Z")
+_NEXT = re.compile(rf"[ \t\r\n]+(AND|OR|FOLLOWEDBY)[ \t\r\n]+(?=\[)|{_WS}\Z")
 _ESCAPE = re.compile(r"\\(['\\])")
 
 
-def _fast_comparisons(pattern: str) -> list[_Comparison] | None:
-    """The equality comparisons of a pattern in the simple subset, or None if it is not in it."""
-    found: list[_Comparison] = []
+def _fast_tree(pattern: str) -> _Expr | None:
+    """The pattern as a tree of equality comparisons, if it is in the simple subset; else None.
+
+    Inside brackets AND binds tighter than OR; between them AND, then OR, then FOLLOWEDBY (the grammar's
+    precedence).  FOLLOWEDBY asks for both sides, so it joins like AND here.
+    """
+    observations: list[_Expr] = []
+    operators: list[str] = []
     pos = 0
     while True:
         opened = _OPEN.match(pattern, pos)
         if opened is None:
             return None
         pos = opened.end()
+        alternatives: list[list[_Expr]] = [[]]
         while True:
             comparison = _COMPARISON.match(pattern, pos)
             if comparison is None:
                 return None
             object_type, path, string, integer = comparison.groups()
             text = integer if string is None else _ESCAPE.sub(r"\1", string)
-            found.append((object_type, tuple(step.strip("'") for step in path.split(".")), text))
+            alternatives[-1].append((object_type, tuple(step.strip("'") for step in path.split(".")), text))
             joined = _JOIN.match(pattern, pos := comparison.end())
             if joined is None:
                 break
+            if joined.group(1) == "OR":
+                alternatives.append([])
             pos = joined.end()
         closed = _CLOSE.match(pattern, pos)
         following = closed and _NEXT.match(pattern, closed.end())
         if not following:
             return None
+        observations.append(_any(_all(parts) for parts in alternatives))
         if following.end() == len(pattern):  # the other alternative ends before a '['
-            return found
+            return _joined(observations, operators)
+        operators.append(following.group(1))
         pos = following.end()
+
+
+def _joined(observations: list[_Expr], operators: list[str]) -> _Expr:
+    """Observations joined by AND / OR / FOLLOWEDBY, with the grammar's precedence."""
+    sequence: list[list[list[_Expr]]] = [[[observations[0]]]]  # FOLLOWEDBY of ORs of ANDs
+    for operator, observation in zip(operators, observations[1:], strict=True):
+        if operator == "FOLLOWEDBY":
+            sequence.append([[observation]])
+        elif operator == "OR":
+            sequence[-1].append([observation])
+        else:
+            sequence[-1][-1].append(observation)
+    return _all(_any(_all(conjunction) for conjunction in disjunction) for disjunction in sequence)
+
+
+def _fast_comparisons(pattern: str) -> list[_Comparison] | None:
+    """The equality comparisons of a pattern in the simple subset, or None if it is not in it."""
+    tree = _fast_tree(pattern)
+    return None if tree is None else list(_leaves(tree))
 
 
 # --- the general path: the stix2-patterns parse tree --------------------------------------------------
@@ -172,18 +209,220 @@ def _name(ctx: Any) -> str:
     return _ESCAPE.sub(r"\1", string.getText()[1:-1])
 
 
+class _Root(STIXPatternVisitor):  # type: ignore[misc]  # stix2-patterns is untyped
+    """Hands back the parse tree itself, which :class:`Pattern` keeps to itself otherwise."""
+
+    def visit(self, tree: Any) -> Any:
+        return tree
+
+
+_SIMPLE_RULES = (
+    "Pattern",
+    "ObservationExpressions",
+    "ObservationExpressionOr",
+    "ObservationExpressionAnd",
+    "ComparisonExpression",
+    "ComparisonExpressionAnd",
+)
+_ENCLOSING_RULES = ("ObservationExpressionSimple", "ObservationExpressionCompound", "PropTestParen")
+_QUALIFIED_RULES = (
+    "ObservationExpressionRepeated",
+    "ObservationExpressionWithin",
+    "ObservationExpressionStartStop",
+)
+
+
+def _tree_of(ctx: Any) -> _Expr:
+    """The expression tree of a parse-tree node (recursing as deep as the tree is)."""
+    rule = type(ctx).__name__.removesuffix("Context")
+    if rule in _SIMPLE_RULES:
+        children = [c for c in ctx.getChildren() if isinstance(c, ParserRuleContext)]
+        if len(children) == 1:
+            return _tree_of(children[0])
+        operator = ctx.getChild(1).getText()
+        parts = [_tree_of(c) for c in children]
+        return _any(parts) if operator == "OR" else _all(parts)  # AND, FOLLOWEDBY: both sides
+    if rule in _ENCLOSING_RULES:
+        return _tree_of(ctx.getChild(1))
+    if rule in _QUALIFIED_RULES:
+        return _Opaque("a qualifier (REPEATS, WITHIN, START/STOP)", (_tree_of(ctx.getChild(0)),))
+    if rule in ("PropTestEqual", "PropTestSet"):
+        listener = _Equalities()
+        ParseTreeWalker.DEFAULT.walk(listener, ctx)
+        if ctx.NOT() is not None or (rule == "PropTestEqual" and ctx.EQ() is None):
+            return _Opaque("a comparison other than equality (!=, NOT)")
+        if not listener.found:
+            return _Opaque("a value that is no observable (a boolean, binary or float literal)")
+        return _any(listener.found)
+    return _Opaque(f"a comparison other than equality ({_OPERATORS.get(rule, rule)})")
+
+
+_OPERATORS = {
+    "PropTestExists": "EXISTS",
+    "PropTestRegex": "MATCHES",
+    "PropTestOrder": "<, >, <=, >=",
+    "PropTestLike": "LIKE",
+    "PropTestIsSubset": "ISSUBSET",
+    "PropTestIsSuperset": "ISSUPERSET",
+}
+
+
+def _parsed_tree(pattern: str) -> _Expr | None:
+    """The pattern as the STIX 2.1 grammar reads it; None if it does not parse."""
+    try:
+        return _tree_of(Pattern(pattern).visit(_Root()))
+    except Exception:  # ParseException; RecursionError on deep nesting; whatever else ANTLR may throw
+        return None
+
+
 def _parsed_comparisons(pattern: str) -> list[_Comparison]:
     """The equality comparisons the STIX 2.1 grammar reads in a pattern; [] if it does not parse."""
-    try:
-        tree = Pattern(pattern)
-    except Exception:  # ParseException; RecursionError on deep nesting; whatever else ANTLR may throw
-        return []
-    listener = _Equalities()
-    try:
-        tree.walk(listener)
-    except RecursionError:  # the walk recurses as deep as the tree is
-        return []
-    return listener.found
+    tree = _parsed_tree(pattern)
+    return [] if tree is None else list(_leaves(tree))
+
+
+# --- the tree, and the observables that indicate on their own ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Opaque:
+    """A part of a pattern that is no equality fact (its equality facts, if any, below it)."""
+
+    reason: str
+    parts: tuple[_Expr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _All:
+    parts: tuple[_Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Any:
+    parts: tuple[_Expr, ...]
+
+
+_Expr = _Comparison | _Opaque | _All | _Any
+
+
+def _all(parts: Iterable[_Expr]) -> _Expr:
+    found = tuple(parts)
+    return found[0] if len(found) == 1 else _All(found)
+
+
+def _any(parts: Iterable[_Expr]) -> _Expr:
+    found = tuple(parts)
+    return found[0] if len(found) == 1 else _Any(found)
+
+
+def _leaves(expr: _Expr) -> Iterator[_Comparison]:
+    """The equality comparisons of a tree, in the order they were written."""
+    if isinstance(expr, tuple):
+        yield expr
+    else:
+        for part in expr.parts:
+            yield from _leaves(part)
+
+
+_MAX_ALTERNATIVES = 256
+_TOGETHER = "facts about more than one value, which count only together (AND, FOLLOWEDBY)"
+
+
+def _alternatives(expr: _Expr) -> list[tuple[_Comparison | _Opaque, ...]] | None:
+    """The pattern as alternatives (disjunctive normal form), each the facts that must all hold;
+    None past :data:`_MAX_ALTERNATIVES`."""
+    if isinstance(expr, tuple | _Opaque):
+        return [(expr,)]
+    branches = [_alternatives(part) for part in expr.parts]
+    if any(b is None for b in branches):
+        return None
+    if isinstance(expr, _Any):
+        found = [alternative for branch in branches if branch is not None for alternative in branch]
+        return found if len(found) <= _MAX_ALTERNATIVES else None
+    product: list[tuple[_Comparison | _Opaque, ...]] = [()]
+    for branch in branches:
+        assert branch is not None
+        if len(product) * len(branch) > _MAX_ALTERNATIVES:
+            return None
+        product = [done + more for done in product for more in branch]
+    return product
+
+
+def _single(alternative: tuple[_Comparison | _Opaque, ...]) -> Observable | str:
+    """The one observable an alternative's facts describe, or why they describe no single one.
+
+    ``network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = 'X'`` (as misp-stix
+    writes addresses) is one address: a ``type`` fact agreeing with the value beside it adds nothing.
+    """
+    found: dict[Observable, set[tuple[str, tuple[str, ...]]]] = {}
+    types: list[tuple[str, tuple[str, ...], str]] = []
+    for fact in alternative:
+        if isinstance(fact, _Opaque):
+            return fact.reason
+        object_type, path, text = fact
+        if path[-1:] == ("type",) and len(path) > 1:
+            types.append((object_type, path[:-1], text))
+            continue
+        kind = _kind(object_type, path)
+        if kind is None:
+            return f"a fact that is no observable ({object_type}:{'.'.join(path)})"
+        observable = _observable(kind, text)
+        if observable is None:
+            return f"a value that is not a valid {kind.split('|')[0]}"
+        found.setdefault(observable, set()).add((object_type, path[:-1]))
+    if len(found) != 1:
+        return _TOGETHER if found else "no value to match"
+    [(observable, places)] = found.items()
+    if any((t, where) not in places or text != observable.kind for t, where, text in types):
+        return _TOGETHER
+    return observable
+
+
+@dataclass(frozen=True, slots=True)
+class Indication:
+    """What an indicator's pattern says on its own terms: the observables each of which, seen alone,
+    matches it; and why the rest of the pattern (if any) cannot be read as such single values."""
+
+    observables: tuple[Observable, ...]
+    unexpressed: tuple[str, ...] = ()
+
+
+def _pattern_indication(pattern: str) -> Indication:
+    tree = _fast_tree(pattern)
+    if tree is None:
+        tree = _parsed_tree(pattern)
+    if tree is None:
+        return Indication((), ("a pattern that does not parse",))
+    alternatives = _alternatives(tree)
+    if alternatives is None:
+        return Indication((), (f"more than {_MAX_ALTERNATIVES} alternatives",))
+    singles = [_single(alternative) for alternative in alternatives]
+    return Indication(
+        tuple(dict.fromkeys(s for s in singles if isinstance(s, Observable))),
+        tuple(dict.fromkeys(s for s in singles if isinstance(s, str))),
+    )
+
+
+_cached_pattern_indication = lru_cache(maxsize=_CACHE_SIZE)(_pattern_indication)
+
+
+def indication_of(obj: Mapping[str, Any]) -> Indication:
+    """The observables of an indicator that each indicate on their own (see :class:`Indication`).
+
+    ``[ipv4-addr:value = 'a' OR domain-name:value = 'b']`` gives both; ``[ipv4-addr:value = 'a' AND
+    network-traffic:dst_port = 25]`` gives none, with the reason.  Objects that are no indicator give
+    nothing and no reason.  Never raises.
+    """
+    if not isinstance(obj, Mapping) or obj.get("type") != "indicator":
+        return Indication(())
+    pattern, pattern_type = obj.get("pattern"), obj.get("pattern_type", "stix")
+    if pattern_type != "stix":
+        return Indication((), (f"a pattern in {pattern_type!r}, not STIX",))
+    if not isinstance(pattern, str):
+        return Indication((), ("no pattern",))
+    if len(pattern) > _CACHEABLE_LENGTH:
+        return _pattern_indication(pattern)
+    return _cached_pattern_indication(pattern)
 
 
 # --- from comparisons and SCO properties to observables -----------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Select, bindparam, func, select
 
 from gotong.core.auth import Principal
 from gotong.core.permissions import require_writer
-from gotong.correlation.index import FALSE_POSITIVE
+from gotong.correlation.index import FALSE_POSITIVE, SIGHTED
 from gotong.correlation.lookup import lookup
 from gotong.correlation.models import sighting_facts
 from gotong.correlation.statements import PerReader
@@ -149,5 +149,7 @@ def report_sighting(
             sighting["last_seen"] = last_seen
         if false_positive:
             sighting[FALSE_POSITIVE] = True
+        if len(found.observables) == 1:  # the value seen: it counts for that value of the indicator only
+            sighting[SIGHTED] = {"kind": found.observables[0].kind, "value": found.observables[0].value}
         objects.append(sighting)
     return add_objects(engine, principal=principal, collection_id=collection_id, objects=objects)

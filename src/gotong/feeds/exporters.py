@@ -7,9 +7,16 @@ into text.  Objects with no TLP marking count as ``unmarked`` (AMBER unless the 
 for an organisation's default marking).
 
 Blocklists and IDS rules are made from indicators only (an SCO says something was seen, not that it is
-bad), never from revoked or ``benign`` ones, nor from patterns whose parts only count together (``AND``,
-``FOLLOWEDBY``), nor for addresses in local networks (a rule for 10.0.0.0/8 would fire on the whole
-inside).  Given ``at``, indicators not valid at that moment are left out too.
+bad), never from revoked or ``benign`` ones, nor for addresses in local networks (a rule for 10.0.0.0/8
+would fire on the whole inside).  Given ``at``, indicators not valid at that moment are left out too.
+Which values of a pattern may be blocked on their own is the correlation index's reading of it
+(:func:`gotong.correlation.observables.indication_of`): each alternative of the pattern whose facts all
+describe one value (``[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value =
+'X']`` is one address; ``[ipv4-addr:value = 'X' AND network-traffic:dst_port = 25]`` is not).
+
+Every export says what it left out (:attr:`Export.left_out`): how many indicators, per reason, could not
+be expressed in the target format (facts that only count together, comparisons other than equality, no
+value of the format's kinds, ...), and how many were left out on purpose (benign, local network, ...).
 
 Rules: one per (indicator, observable), ``sid`` derived from a hash of the indicator id and the value into
 ``[sid_base, sid_base + sid_count)``, so that a rule keeps its sid from one export to the next; a
@@ -24,7 +31,7 @@ import csv
 import hashlib
 import io
 import ipaddress
-import re
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +39,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from gotong.correlation.observables import Observable, observables_of
+from gotong.correlation.observables import Observable, indication_of, observables_of
 from gotong.errors import Invalid
 from gotong.feeds.lines import is_local_network
 from gotong.feeds.rsit import rsit_of
@@ -42,11 +49,14 @@ from gotong.stix.timestamps import TimestampError, parse_timestamp
 __all__ = [
     "DEFAULT_SID_BASE",
     "DEFAULT_SID_COUNT",
+    "LEFT_OUT_HEADER",
     "BlocklistKind",
+    "Export",
     "export_blocklist",
     "export_csv",
     "export_snort",
     "export_suricata",
+    "left_out_header",
     "tlp_of",
 ]
 
@@ -57,8 +67,6 @@ DEFAULT_SID_BASE = 1_000_000_000
 DEFAULT_SID_COUNT = 1_000_000_000
 _MIN_SID, _MAX_SID = 1_000_000, 2**32 - 1
 _CSV_COLUMNS = ("id", "type", "kind", "value", "tlp", "valid_from", "valid_until", "labels")
-_CONJUNCTION = re.compile(r"\b(?:AND|FOLLOWEDBY)\b")
-_STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'")
 _PLAIN_CONTENT = frozenset(chr(c) for c in range(0x20, 0x7F)) - set('"\\;:|')
 _MSG_LENGTH = 200
 
@@ -77,6 +85,39 @@ _BLOCKLIST_KINDS: dict[BlocklistKind, frozenset[str]] = {
     BlocklistKind.URL: frozenset({"url"}),
 }
 _RULE_KINDS = frozenset().union(*_BLOCKLIST_KINDS.values())
+_BENIGN = "benign indicators (indicator_types: benign)"
+_EXPIRED = "indicators not valid at the time of the export"
+_LOCAL = "addresses in local networks (a rule would fire on the inside)"
+_HTTPS = "URLs other than http:// (the path is not visible on the wire)"
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """An export's text, and how many indicators it left out, per reason (an indicator counts once per
+    reason: one with a local and a public address counts under "local networks" and still exports)."""
+
+    text: str
+    left_out: Mapping[str, int]
+
+    def summary(self) -> str:
+        """One line for people: what was left out and why, or that nothing was."""
+        if not self.left_out:
+            return "every indicator was expressed"
+        parts = [f"{count} for {reason}" for reason, count in sorted(self.left_out.items())]
+        return f"indicators not expressed: {'; '.join(parts)}"
+
+
+LEFT_OUT_HEADER = "X-Gotong-Left-Out"
+
+
+def left_out_header(export: Export) -> str:
+    """:attr:`Export.left_out` as the REST download's header value: compact JSON, reason -> count."""
+    return json.dumps(dict(sorted(export.left_out.items())), separators=(",", ":"), ensure_ascii=True)
+
+
+def _no_kind(kinds: frozenset[str]) -> str:
+    names = {"ipv4-addr": "IP address", "ipv6-addr": "IP address", "domain-name": "domain", "url": "URL"}
+    return f"no value this format holds ({' or '.join(sorted({names[k] for k in kinds}))})"
 
 
 def tlp_of(obj: Mapping[str, Any], *, unmarked: TLP = TLP.AMBER) -> TLP:
@@ -109,41 +150,67 @@ def _valid_at(obj: Mapping[str, Any], at: datetime | None) -> bool:
     return (start is None or start <= at) and (end is None or at < end)
 
 
-def _standalone(pattern: str) -> bool:
-    """Whether each comparison of a pattern indicates on its own (no AND / FOLLOWEDBY outside strings)."""
-    return _CONJUNCTION.search(_STRING_LITERAL.sub("''", pattern)) is None
+class _Tally:
+    """Counts, per reason, the indicators an export leaves out (each indicator once per reason)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, set[str]] = {}
+
+    def add(self, reason: str, obj: Mapping[str, Any]) -> None:
+        self._ids.setdefault(reason, set()).add(str(obj.get("id")))
+
+    def counts(self) -> dict[str, int]:
+        return {reason: len(ids) for reason, ids in self._ids.items()}
 
 
 def _detections(
-    objects: Iterable[Mapping[str, Any]], *, ceiling: TLP, unmarked: TLP, at: datetime | None
+    objects: Iterable[Mapping[str, Any]],
+    *,
+    kinds: frozenset[str],
+    ceiling: TLP,
+    unmarked: TLP,
+    at: datetime | None,
+    tally: _Tally,
 ) -> Iterator[tuple[Mapping[str, Any], Observable]]:
     """(indicator, observable) pairs fit for blocking and detection, in the order given."""
     if at is not None and at.tzinfo is None:
         raise Invalid("'at' must be timezone-aware")
     for obj in _shown(objects, ceiling, unmarked):
-        pattern = obj.get("pattern")
-        types = obj.get("indicator_types")
-        if (
-            obj.get("type") != "indicator"
-            or not isinstance(pattern, str)
-            or not _standalone(pattern)
-            or (isinstance(types, list) and "benign" in types)
-            or not _valid_at(obj, at)
-        ):
+        if obj.get("type") != "indicator":
             continue
-        for observable in observables_of(obj):
-            if observable.kind in _RULE_KINDS and not (
-                observable.kind in _BLOCKLIST_KINDS[BlocklistKind.IP] and is_local_network(observable.value)
-            ):
+        types = obj.get("indicator_types")
+        if isinstance(types, list) and "benign" in types:
+            tally.add(_BENIGN, obj)
+            continue
+        if not _valid_at(obj, at):
+            tally.add(_EXPIRED, obj)
+            continue
+        carried = {o.kind for o in observables_of(obj)}
+        if carried and not carried & kinds:  # a hash for an IP blocklist: why its pattern is odd is moot
+            tally.add(_no_kind(kinds), obj)
+            continue
+        indication = indication_of(obj)
+        for reason in indication.unexpressed:
+            tally.add(reason, obj)
+        wanted = [o for o in indication.observables if o.kind in kinds]
+        if not wanted and not indication.unexpressed:
+            tally.add(_no_kind(kinds), obj)
+        for observable in wanted:
+            if observable.kind in _BLOCKLIST_KINDS[BlocklistKind.IP] and is_local_network(observable.value):
+                tally.add(_LOCAL, obj)
+            else:
                 yield obj, observable
 
 
-def export_csv(objects: Iterable[Mapping[str, Any]], *, ceiling: TLP, unmarked: TLP = TLP.AMBER) -> str:
+def export_csv(objects: Iterable[Mapping[str, Any]], *, ceiling: TLP, unmarked: TLP = TLP.AMBER) -> Export:
     """One CSV row per observable of each object at or under the ceiling (revoked objects left out).
 
     Columns: id, type, kind, value, tlp, valid_from, valid_until, labels (joined with ``;``).  Values are
-    written exactly, for machines: a spreadsheet user should import the file as text.
+    written exactly, for machines: a spreadsheet user should import the file as text.  A row lists a
+    value the object carries, whatever else its pattern asks for; what is left out are indicators
+    without any value the index reads, counted with the pattern's reasons.
     """
+    tally = _Tally()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(_CSV_COLUMNS)
@@ -151,7 +218,11 @@ def export_csv(objects: Iterable[Mapping[str, Any]], *, ceiling: TLP, unmarked: 
         labels = obj.get("labels")
         label_text = ";".join(x for x in labels if isinstance(x, str)) if isinstance(labels, list) else ""
         tlp = tlp_of(obj, unmarked=unmarked).label
-        for observable in observables_of(obj):
+        found = observables_of(obj)
+        if not found and obj.get("type") == "indicator":
+            for reason in indication_of(obj).unexpressed or ("no value the index reads",):
+                tally.add(reason, obj)
+        for observable in found:
             writer.writerow(
                 [
                     obj.get("id", ""),
@@ -164,7 +235,7 @@ def export_csv(objects: Iterable[Mapping[str, Any]], *, ceiling: TLP, unmarked: 
                     label_text,
                 ]
             )
-    return out.getvalue()
+    return Export(out.getvalue(), tally.counts())
 
 
 def _address_key(value: str) -> tuple[int, int, int]:
@@ -179,18 +250,19 @@ def export_blocklist(
     ceiling: TLP,
     unmarked: TLP = TLP.AMBER,
     at: datetime | None = None,
-) -> str:
+) -> Export:
     """One normalised value per line, deduplicated and sorted (addresses numerically, IPv4 first)."""
     try:
         wanted = BlocklistKind(kind)
     except ValueError:
         raise Invalid(f"unknown blocklist kind {kind!r}; use one of {', '.join(BlocklistKind)}") from None
-    kinds = _BLOCKLIST_KINDS[wanted]
-    values = {
-        o.value for _, o in _detections(objects, ceiling=ceiling, unmarked=unmarked, at=at) if o.kind in kinds
-    }
+    tally = _Tally()
+    found = _detections(
+        objects, kinds=_BLOCKLIST_KINDS[wanted], ceiling=ceiling, unmarked=unmarked, at=at, tally=tally
+    )
+    values = {o.value for _, o in found}
     ordered = sorted(values, key=_address_key) if wanted is BlocklistKind.IP else sorted(values)
-    return "".join(f"{value}\n" for value in ordered)
+    return Export("".join(f"{value}\n" for value in ordered), tally.counts())
 
 
 # --- IDS rules ----------------------------------------------------------------------------------------
@@ -232,11 +304,15 @@ def _msg(text: str) -> str:
 
 
 def _rules(
-    objects: Iterable[Mapping[str, Any]], *, ceiling: TLP, unmarked: TLP, at: datetime | None
+    objects: Iterable[Mapping[str, Any]], *, ceiling: TLP, unmarked: TLP, at: datetime | None, tally: _Tally
 ) -> list[_Rule]:
     found: dict[str, _Rule] = {}
-    for obj, observable in _detections(objects, ceiling=ceiling, unmarked=unmarked, at=at):
+    detections = _detections(
+        objects, kinds=_RULE_KINDS, ceiling=ceiling, unmarked=unmarked, at=at, tally=tally
+    )
+    for obj, observable in detections:
         if observable.kind == "url" and _http_parts(observable.value) is None:
+            tally.add(_HTTPS, obj)
             continue
         key = f"{obj.get('id')}|{observable.kind}|{observable.value}"
         rsit = rsit_of(obj)
@@ -326,11 +402,12 @@ def _export_rules(
     sid_count: int,
     unmarked: TLP,
     at: datetime | None,
-) -> str:
-    rules = _rules(objects, ceiling=ceiling, unmarked=unmarked, at=at)
+) -> Export:
+    tally = _Tally()
+    rules = _rules(objects, ceiling=ceiling, unmarked=unmarked, at=at, tally=tally)
     sids = _sids((r.key for r in rules), sid_base, sid_count)
     lines = sorted((sids[r.key], render(r.observable, r.msg, sids[r.key])) for r in rules)
-    return "".join(f"{line}\n" for _, line in lines)
+    return Export("".join(f"{line}\n" for _, line in lines), tally.counts())
 
 
 def export_suricata(
@@ -341,7 +418,7 @@ def export_suricata(
     sid_count: int = DEFAULT_SID_COUNT,
     unmarked: TLP = TLP.AMBER,
     at: datetime | None = None,
-) -> str:
+) -> Export:
     """Suricata rules, one line each, sorted by sid: IP (``alert ip``), domain (``alert dns`` on
     ``dns.query``) and http:// URL (``alert http`` on ``http.host`` and ``http.uri``) indicators."""
     return _export_rules(
@@ -357,7 +434,7 @@ def export_snort(
     sid_count: int = DEFAULT_SID_COUNT,
     unmarked: TLP = TLP.AMBER,
     at: datetime | None = None,
-) -> str:
+) -> Export:
     """Snort 3 rules, one line each, sorted by sid: IP, domain (DNS query name over UDP 53) and http://
     URL (``http_header: field host`` and ``http_uri``) indicators; sids as :func:`export_suricata` gives."""
     return _export_rules(

@@ -21,7 +21,7 @@ from gotong.feeds.service import FeedImport, converted_batches, import_feed
 from gotong.intel.bulk import writable_collection
 from gotong.intel.store import StatusReport, add_objects
 from gotong.orgs.service import get_org
-from gotong.sharing.tlp import TLP
+from gotong.sharing.tlp import TLP, with_tlp
 
 
 def import_source(
@@ -33,11 +33,14 @@ def import_source(
     collection_id: str | None = None,
     name: str | None = None,
     classification: str | None = None,
-    tlp: str = "clear",
+    tlp: str | None = None,
     valid_days: int = 30,
     on_batch: Callable[[int], None] | None = None,
 ) -> FeedImport:
     """Convert a local file or folder once and store it as ``org``'s submission.
+
+    Entries that carry no TLP are marked ``tlp``, by default the organisation's default TLP (never
+    CLEAR unasked); the summary says which.
 
     ``on_batch`` is told how many objects each stored batch held (for a progress display).
     """
@@ -45,17 +48,21 @@ def import_source(
         organisation = get_org(conn, short_name=org)
         principal = Principal(org_id=organisation.id, org_short=organisation.short_name)
         target = writable_collection(conn, principal, collection_id)
+    marking = TLP.parse(tlp) if tlp else organisation.default_tlp
+    chosen = "--tlp" if tlp else f"{organisation.short_name}'s default"
     batches = converted_batches(
-        source, fmt=fmt, name=name, classification=classification, tlp=TLP.parse(tlp), valid_days=valid_days
+        source, fmt=fmt, name=name, classification=classification, tlp=marking, valid_days=valid_days
     )
 
     def store(objects: list[dict[str, Any]]) -> StatusReport:
-        report = add_objects(engine, principal=principal, collection_id=target, objects=objects)
+        report = add_objects(
+            engine, principal=principal, collection_id=target, objects=[with_tlp(o, marking) for o in objects]
+        )
         if on_batch is not None:
             on_batch(len(objects))
         return report
 
-    return import_feed(batches=batches, store=store)
+    return import_feed(batches=batches, store=store, result=FeedImport(tlp=f"{marking.label} ({chosen})"))
 
 
 def run_feeds(

@@ -24,6 +24,7 @@ from gotong.feeds.registry import (
     parse_interval,
 )
 from gotong.feeds.runs import run_feed
+from gotong.feeds.exporters import Export
 from gotong.feeds.service import EXPORT_FORMATS, export_feed
 from gotong.orgs.models import OrgKind
 from gotong.orgs.service import get_org
@@ -102,8 +103,8 @@ def run_feed_for(
 
 def export_for(
     engine: Engine, *, actor: Principal, fmt: str, collection: str | None, ceiling: TLP | str
-) -> str:
-    """What ``actor``'s organisation may see, rendered as ``fmt`` and capped at ``ceiling``."""
+) -> Export:
+    """What ``actor``'s organisation may see, rendered as ``fmt`` and capped at ``ceiling``, with what it left out."""
     require_member(actor)
     ceiling = TLP.parse(ceiling) if isinstance(ceiling, str) else ceiling
     if fmt not in EXPORT_FORMATS:

@@ -17,6 +17,7 @@ from gotong.feeds.schemas import FeedCreate, FeedPublic
 from gotong.feeds.service import EXPORT_FORMATS
 from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
+from gotong.feeds.exporters import LEFT_OUT_HEADER, left_out_header
 from gotong.sharing.tlp import TLP
 
 router = APIRouter(prefix="/api/v1", tags=["feeds"], dependencies=[Depends(reject_unknown_query)])
@@ -90,12 +91,15 @@ def export(
     ceiling: str = Query(default="red", description="Leave out anything marked above this TLP"),
 ) -> Response:
     """A download of what the caller's organisation may see, rendered as ``format``."""
-    text = export_for(engine, actor=principal, fmt=format, collection=collection, ceiling=ceiling)
+    done = export_for(engine, actor=principal, fmt=format, collection=collection, ceiling=ceiling)
     limit = TLP.parse(ceiling)
     media_type, extension = _MEDIA[format]
     filename = f"gotong-{principal.org_short}-{format}-{limit.slug.replace('+', '-')}.{extension}"
     return Response(
-        content=text,
+        content=done.text,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            LEFT_OUT_HEADER: left_out_header(done),
+        },
     )

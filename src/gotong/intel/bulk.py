@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import ijson
+import orjson
 from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
@@ -21,6 +22,7 @@ from gotong.intel.store import StatusReport, add_objects
 from gotong.orgs.service import get_org
 from gotong.sharing.receipts import Retrieval, write_retrievals
 from gotong.sharing.service import load_reader
+from gotong.sharing.tlp import TLP, with_tlp
 from gotong.stix.timestamps import now_micros
 from gotong.stix.upgrade import Upgraded, upgrade_object
 
@@ -34,6 +36,7 @@ class ImportSummary:
     rejected: int = 0
     upgraded: int = 0  # objects read from STIX 2.0 bundles and upgraded to 2.1
     reasons: dict[str, int] = field(default_factory=dict)
+    tlp: str | None = None  # the TLP unmarked objects were given, and why: "TLP:AMBER (ThaiCERT's default)"
 
     def count(self, report: StatusReport, path: str, on_rejected: Callable[[str], None]) -> None:
         for outcome in report.successes:
@@ -63,6 +66,7 @@ class ImportSummary:
         return (
             f"imported: {self.accepted} accepted, {self.already_present} already present, "
             f"{self.rejected} rejected{upgraded}"
+            + (f"; unmarked objects marked {self.tlp}" if self.tlp else "")
         )
 
 
@@ -75,8 +79,12 @@ def import_files(
     through_hub: bool = False,
     progress: bool = False,
     on_rejected: Callable[[str], None] = lambda _line: None,
+    tlp: TLP | None = None,
 ) -> ImportSummary:
     """Import bundles (or JSON arrays of objects, or single objects) as ``org`` into a collection.
+
+    Objects that carry no TLP marking are marked ``tlp``, by default the organisation's default TLP
+    (the summary says which).
 
     The objects of a STIX 2.0 bundle are upgraded to STIX 2.1 on the way in (:mod:`gotong.stix.upgrade`);
     what the upgrade cannot carry over goes to ``on_rejected`` like a rejection.
@@ -90,10 +98,17 @@ def import_files(
     for path in files:
         if not os.path.isfile(path):
             raise Invalid(f"{path}: no such file")
-    summary = ImportSummary()
+    marking = organisation.default_tlp if tlp is None else tlp
+    chosen = "--tlp" if tlp is not None else f"{organisation.short_name}'s default"
+    summary = ImportSummary(tlp=f"{marking.label} ({chosen})")
 
     def submit(batch: list[Any], path: str) -> None:
-        report = add_objects(engine, principal=principal, collection_id=target, objects=batch)
+        report = add_objects(
+            engine,
+            principal=principal,
+            collection_id=target,
+            objects=batch if tlp is None else [with_tlp(o, tlp) for o in batch],
+        )
         summary.count(report, path, on_rejected)
 
     for path in files:
@@ -127,10 +142,13 @@ def export_bundle(
     added_after: str | None = None,
     all_versions: bool = False,
     include_expired: bool = False,
+    mark_unmarked: bool = False,
 ) -> int:
     """Write a bundle of what ``org`` may see, page by page; returns the number of objects written.
 
-    Indicators past their ``valid_until`` are left out unless ``include_expired``.
+    Indicators past their ``valid_until`` are left out unless ``include_expired``. With
+    ``mark_unmarked``, an object stored without a TLP marking is written with the level it was stored
+    under (its submitter's default), for formats that must carry a TLP on everything (MISP).
     """
     filters = query.ObjectFilter.parse(
         added_after=added_after,
@@ -157,7 +175,10 @@ def export_bundle(
                     conn, reader=reader, collection_id=coll, filters=filters, limit=BATCH, cursor=cursor
                 )
             for item in page.items:
-                out.write(("," if written else "") + item.body)
+                body = item.body
+                if mark_unmarked and item.tlp is not None:
+                    body = orjson.dumps(with_tlp(orjson.loads(body), TLP(item.tlp))).decode()
+                out.write(("," if written else "") + body)
                 written += 1
             seqs = page.retrieved_by(organisation.id)
             if seqs:
@@ -197,7 +218,7 @@ def _readable_collection(conn: Any, principal: Principal, collection_id: str) ->
 
 
 def read_objects(handle: IO[bytes], path: str) -> Iterator[tuple[Any, bool]]:
-    """Objects of a bundle, of a top-level JSON array, or a single top-level object.
+    """Objects of a bundle, of a TAXII envelope, of a top-level JSON array, or a single top-level object.
 
     Each comes with whether it is to be upgraded: only the objects of a STIX 2.0 bundle are.
     """
@@ -233,8 +254,9 @@ def _top_level(handle: IO[bytes]) -> tuple[str | None, bool]:
     bundle's ``spec_version`` did not come before ``objects`` is the file read through to find it.
     """
     top_type = spec_version = None
-    first_done = first_versioned = False
+    first_done = first_versioned = envelope = False
     for prefix, event, value in ijson.parse(handle):
+        envelope |= prefix == "" and event == "map_key" and value == "objects"
         if prefix == "type" and event == "string":
             top_type = str(value)
         elif prefix == "spec_version" and event == "string":
@@ -244,6 +266,8 @@ def _top_level(handle: IO[bytes]) -> tuple[str | None, bool]:
             first_done = event == "end_map"
         if top_type is not None and (top_type != "bundle" or spec_version is not None or first_versioned):
             break
+    if top_type is None and envelope:  # a TAXII envelope ({"objects": [...]}, as curl saves one)
+        return "bundle", False
     return top_type, top_type == "bundle" and spec_version == "2.0"
 
 

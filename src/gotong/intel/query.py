@@ -98,6 +98,7 @@ class StoredVersion:
     body: str
     seq: int = 0
     submitter_org_id: int = 0
+    tlp: int | None = None  # the level stored (the submitter's default for an unmarked object)
 
     @property
     def version_text(self) -> str:
@@ -167,9 +168,9 @@ def read_page(
 ) -> Page:
     """One page of the versions the reader may see, oldest ``date_added`` first."""
     o = stix_objects
-    query = select(o.c.stix_id, o.c.version, o.c.date_added, o.c.body, o.c.seq, o.c.submitter_org_id).where(
-        _conditions(reader, collection_id, filters, cursor)
-    )
+    query = select(
+        o.c.stix_id, o.c.version, o.c.date_added, o.c.body, o.c.seq, o.c.submitter_org_id, o.c.tlp
+    ).where(_conditions(reader, collection_id, filters, cursor))
     return _page(conn, query.order_by(o.c.date_added).limit(limit + 1), limit)
 
 
@@ -178,9 +179,9 @@ def read_page_all_collections(
 ) -> Page:
     """Like :func:`read_page` over every collection the reader may read (exports)."""
     o = stix_objects
-    query = select(o.c.stix_id, o.c.version, o.c.date_added, o.c.body, o.c.seq, o.c.submitter_org_id).where(
-        _conditions(reader, None, filters, cursor)
-    )
+    query = select(
+        o.c.stix_id, o.c.version, o.c.date_added, o.c.body, o.c.seq, o.c.submitter_org_id, o.c.tlp
+    ).where(_conditions(reader, None, filters, cursor))
     return _page(conn, query.order_by(o.c.date_added).limit(limit + 1), limit)
 
 
@@ -238,7 +239,9 @@ def _page(conn: Connection, query: Select[Any], limit: int) -> Page:
     rows = conn.execute(query).all()
     more = len(rows) > limit
     items = [
-        StoredVersion(r.stix_id, r.version, r.date_added, r.body, r.seq, r.submitter_org_id)
+        StoredVersion(
+            r.stix_id, r.version, r.date_added, r.body, r.seq, r.submitter_org_id, getattr(r, "tlp", None)
+        )
         for r in rows[:limit]
     ]
     return Page(items=items, more=more, next=encode_cursor(items[-1].date_added) if more else None)

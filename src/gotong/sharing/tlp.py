@@ -82,3 +82,15 @@ def strictest_tlp(refs: Iterable[str]) -> TLP | None:
     """The most restrictive TLP level among marking ids; None if none of them is a TLP marking."""
     levels = [level for ref in refs if (level := tlp_of_marking(ref)) is not None]
     return max(levels) if levels else None
+
+
+def with_tlp(obj: Any, tlp: TLP) -> Any:
+    """The object marked ``tlp`` if it carries no TLP marking yet (marking definitions as they are).
+
+    For the ways in that take a TLP for unmarked objects (``import --tlp``, ``feed import --tlp``).
+    """
+    if not isinstance(obj, dict) or obj.get("type") == "marking-definition":
+        return obj
+    if strictest_tlp(marking_refs(obj)) is not None:
+        return obj
+    return {**obj, "object_marking_refs": [*obj.get("object_marking_refs", []), tlp.marking_id]}

@@ -1,7 +1,7 @@
 """One MISP event to STIX 2.1 objects that Gotong can store, with a line for everything left out.
 
-The steps: check the event (``misp_input``), convert it with misp-stix (``misp_converter``), mark every
-object with its TLP (``misp_markings``), then keep only objects that pass ``validate_object``, dropping
+The steps: check the event (``event_checks``), convert it with misp-stix (``converter``), mark every
+object with its TLP (``markings``), then keep only objects that pass ``validate_object``, dropping
 whatever refers to a dropped object, and report each MISP attribute or object that ended with nothing.
 Objects get their ids from the MISP uuids and their times from the event, so the same event converts to
 the same bytes every time and a re-import only finds its objects "already present".
@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gotong.feeds.misp_converter import stix21_of_event
-from gotong.feeds.misp_input import CleanEvent, clean_event
-from gotong.feeds.misp_markings import apply_tlp
+from gotong.feeds.misp.converter import stix21_of_event
+from gotong.feeds.misp.event_checks import CleanEvent, clean_event
+from gotong.feeds.misp.markings import apply_tlp
 from gotong.stix.timestamps import format_micros
 from gotong.stix.validate import validate_object
 

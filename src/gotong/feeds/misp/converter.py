@@ -3,15 +3,17 @@
 misp-stix knows MISP's ~190 attribute types and ~300 object templates, and its STIX output carries what
 it needs to rebuild the MISP event (``misp:type=...`` labels, ``x-misp-*`` objects), which is why Gotong
 uses it rather than a mapping of its own. This module only hands it plain JSON and returns plain JSON with
-the errors it recorded; checking its input and output is the job of ``misp_input`` and ``misp_event``.
+the errors it recorded; checking its input and output is the job of ``event_checks`` and ``event_to_stix``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 with warnings.catch_warnings():
@@ -33,13 +35,41 @@ MISP_PRODUCER_LABEL = 'misp:tool="MISP-STIX-Converter"'
 _BUNDLE_NAMESPACE = uuid.UUID("0e3c8a51-9f4d-5b62-8a7e-3d1c5b9f2a46")
 
 
+class _Captured(logging.Handler):
+    """PyMISP's log records while misp-stix runs: they are messages about the event, for the problem
+    lines, not multi-line warnings for the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.messages.append(" ".join(record.getMessage().split()))
+
+
+@contextmanager
+def _pymisp_captured() -> Iterator[_Captured]:
+    logger = logging.getLogger("pymisp")
+    handler = _Captured()
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def stix21_of_event(event: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    """misp-stix's STIX 2.1 objects for one (checked) MISP event, and the errors and warnings it recorded
-    on the way (most name the uuid of the attribute or object they are about)."""
-    parser = MISPtoSTIX21Parser()
-    parser.parse_misp_event({"Event": dict(event)})
+    """misp-stix's STIX 2.1 objects for one (checked) MISP event, and the errors and warnings it (and
+    PyMISP under it) recorded on the way, one line each (most name the uuid of the item they are about)."""
+    with _pymisp_captured() as captured:
+        parser = MISPtoSTIX21Parser()
+        parser.parse_misp_event({"Event": dict(event)})
     objects: list[dict[str, Any]] = json.loads(parser.bundle.serialize())["objects"]
-    return objects, _messages(parser.errors) + _messages(parser.warnings)
+    return objects, _messages(parser.errors) + _messages(parser.warnings) + captured.messages
 
 
 def event_of_stix21(objects: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], list[str]]:
@@ -55,10 +85,11 @@ def event_of_stix21(objects: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any
     )
     from_misp = any(MISP_PRODUCER_LABEL in (o.get("labels") or ()) for o in objects)
     parser = InternalSTIX2toMISPParser() if from_misp else ExternalSTIX2toMISPParser()
-    parser.load_stix_bundle(bundle)
-    parser.parse_stix_bundle(single_event=True)
-    event: dict[str, Any] = json.loads(parser.misp_event.to_json())
-    return event, _messages(parser.errors)
+    with _pymisp_captured() as captured:
+        parser.load_stix_bundle(bundle)
+        parser.parse_stix_bundle(single_event=True)
+        event: dict[str, Any] = json.loads(parser.misp_event.to_json())
+    return event, _messages(parser.errors) + captured.messages
 
 
 def _messages(recorded: Mapping[str, Sequence[str]]) -> list[str]:

@@ -5,7 +5,7 @@ not a uuid, a galaxy cluster without one), and it takes the clock for anything w
 attribute, object, sighting and galaxy cluster is checked here first: the unconvertible ones leave with a
 problem line, missing timestamps are taken from the event and missing cluster or sighting uuids are derived
 from what they hold, so converting the same event twice gives the same STIX objects. Not for: mapping to
-STIX (misp-stix does) or markings (``misp_markings``).
+STIX (misp-stix does) or markings (``markings``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 
-from gotong.feeds.misp_event import Converted, misp_event_to_stix
+from gotong.feeds.misp.event_to_stix import Converted, misp_event_to_stix
 
 __all__ = ["read_misp_feed"]
 
