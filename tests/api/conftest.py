@@ -15,9 +15,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from gotong import incidents
 from gotong.core.auth import Principal, Role
-from gotong.db.engine import make_engine, write_transaction
+from gotong.db.engine import make_engine, read_connection, write_transaction
 from gotong.feeds.registry import add_feed
+from gotong.incidents import CaseCreate, TaskCreate
 from gotong.intel.store import add_objects
 from gotong.node import init_node
 from gotong.orgs.service import create_token, get_org
@@ -43,6 +45,9 @@ class ApiNode:
     feed: str  # a feed of ThaiCERT
     others_feed: str  # a feed of MyCERT
     alert_id: int
+    case: str  # ThaiCERT's case, TLP:GREEN, with a task assigned to ThaiCERT
+    task: str
+    red_case: str  # LaoCERT's case, TLP:RED: nobody else may see it
     _tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
 
     @property
@@ -71,6 +76,20 @@ def _post(engine: Engine, org: str, objects: list[dict[str, object]]) -> None:
         principal = Principal(org_id=get_org(conn, short_name=org).id, org_short=org)
     report = add_objects(engine, principal=principal, collection_id=REGIONAL_ID, objects=objects)
     assert not report.failures, report.taxii()
+
+
+def _operator(engine: Engine, org: str) -> Principal:
+    with read_connection(engine) as conn:
+        return Principal(org_id=get_org(conn, short_name=org).id, org_short=org)
+
+
+def _case(engine: Engine, org: str, tlp: str) -> str:
+    opened = incidents.open_case(
+        engine,
+        actor=_operator(engine, org),
+        case=CaseCreate(title=f"{org} case", collection=REGIONAL_ID, tlp=tlp),
+    )
+    return opened.id
 
 
 def _ip_indicator(ip: str, tlp: str) -> dict[str, object]:
@@ -114,6 +133,14 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
                 classification="malicious-code/c2-server",
             )
         alert_id = int(conn.execute(text("SELECT min(id) FROM alerts")).scalar_one())
+    case = _case(engine, "ThaiCERT", "green")
+    task = incidents.add_task(
+        engine,
+        actor=_operator(engine, "ThaiCERT"),
+        case_id=case,
+        task=TaskCreate(name="Block the C2 address", assigned_to="ThaiCERT"),
+    ).id
+    red_case = _case(engine, "LaoCERT", "red")
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -128,6 +155,9 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             feed="api-thai-feed",
             others_feed="api-my-feed",
             alert_id=alert_id,
+            case=case,
+            task=task,
+            red_case=red_case,
         )
     finally:
         srv.should_exit = True

@@ -151,3 +151,88 @@ class TestChanges(ResourceTests):
     url = "/api/v1/changes?collection=" + COLLECTION
     streams = True
     hidden_url = "/api/v1/changes?collection=no-such-collection"
+
+
+class TestMispFeedManifest(ResourceTests):
+    url = "/api/v1/misp-feed/manifest.json"
+    hidden_url = "/api/v1/misp-feed/" + str(uuid.UUID(int=0)) + ".json"  # no event of that uuid is visible
+
+
+class TestCases(ResourceTests):
+    url = "/api/v1/cases"
+
+
+class TestCase(ResourceTests):
+    url = "/api/v1/cases/{case}"
+    hidden_url = "/api/v1/cases/{red_case}"  # LaoCERT's TLP:RED case
+
+
+class TestCaseOpen(ResourceTests):
+    method = "POST"
+    url = "/api/v1/cases"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"title": f"api case {uuid.uuid4().hex[:8]}", "collection": COLLECTION, "tlp": "green"}
+
+
+class TestCaseFromAlert(ResourceTests):
+    method = "POST"
+    url = "/api/v1/cases/from-alert/{alert_id}"
+    writes = True
+    success = 201
+    hidden_url = "/api/v1/cases/from-alert/999999"
+
+
+class TestCaseUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/cases/{case}"
+    writes = True
+    hidden_url = "/api/v1/cases/{red_case}"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"description": f"updated {uuid.uuid4().hex[:8]}"}
+
+
+class TestCaseEvent(ResourceTests):
+    method = "POST"
+    url = "/api/v1/cases/{case}/events"
+    writes = True
+    success = 201
+    hidden_url = "/api/v1/cases/{red_case}/events"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"name": f"event {uuid.uuid4().hex[:8]}"}
+
+
+class TestCaseTask(ResourceTests):
+    method = "POST"
+    url = "/api/v1/cases/{case}/tasks"
+    writes = True
+    success = 201
+    hidden_url = "/api/v1/cases/{red_case}/tasks"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"name": f"task {uuid.uuid4().hex[:8]}", "assigned_to": "ThaiCERT"}
+
+
+class TestCaseTaskUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/cases/{case}/tasks/{task}"
+    writes = True
+    hidden_url = "/api/v1/cases/{red_case}/tasks/{task}"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"outcome": "ongoing"}
+
+
+class TestCaseImpact(ResourceTests):
+    method = "POST"
+    url = "/api/v1/cases/{case}/impacts"
+    writes = True
+    success = 201
+    hidden_url = "/api/v1/cases/{red_case}/impacts"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"name": "Port offline", "category": "availability", "details": {"availability_impact": 80}}

@@ -85,3 +85,24 @@ def test_one_misp_event_alone_comes_back_as_it_was() -> None:
     source = _source_event()
     assert (back["uuid"], back["info"]) == (source["uuid"], source["info"])
     assert _tlp_tags(back) == ["tlp:clear"] and all(_tlp_tags(a) == ["tlp:clear"] for a in _attributes(back))
+
+
+def test_sightings_of_an_indicator_leave_its_misp_attribute_whole() -> None:
+    """misp-stix fails on a sighting whose identities are not in the bundle (as in every export, which
+    leaves identities out); a MISP feed carries no sightings, so they are left out, not the event."""
+    seen = indicator(tlp="green", pattern="[ipv4-addr:value = '198.51.100.23']", name="C2")
+    sighting = {
+        "type": "sighting",
+        "spec_version": "2.1",
+        "id": "sighting--0b4d2c58-8f4e-4b7e-9f55-2f0f7a3d1c11",
+        "created": "2026-11-02T00:00:00.000Z",
+        "modified": "2026-11-02T00:00:00.000Z",
+        "sighting_of_ref": seen["id"],
+        "where_sighted_refs": ["identity--8a61d131-2fd4-5982-96fc-0ed8e1d79ceb"],
+        "count": 3,
+    }
+    alone = stix_to_misp_event([seen], info="control")["Event"]
+    both = stix_to_misp_event([seen, sighting], info="with a sighting")["Event"]
+    assert [a["value"] for a in alone["Attribute"]] == ["198.51.100.23"]  # the positive control
+    assert [a["value"] for a in both["Attribute"]] == ["198.51.100.23"]
+    assert not any(a.get("Sighting") for a in both["Attribute"])

@@ -38,7 +38,7 @@ def import_(
     lost = False
     for path in [p for p, kind in kinds.items() if kind == "misp-event"]:
         misp = import_misp_file(
-            state.engine, path=path, org=org_short, collection_id=collection_id, tlp=marking, **state.ingest()
+            state.engine, path=path, org=org_short, collection_id=collection_id, tlp=marking
         )
         for line in [*misp.problems, *misp.expired_lines()]:
             click.echo(line, err=True)

@@ -14,6 +14,7 @@ from gotong.core.auth import Principal
 from gotong.core.permissions import MANAGERS, require_member, require_role
 from gotong.db.engine import read_connection
 from gotong.errors import Forbidden, Invalid
+from gotong.feeds.exporters import Export
 from gotong.feeds.fetch import authorization, is_url
 from gotong.feeds.registry import (
     FeedStatus,
@@ -24,7 +25,6 @@ from gotong.feeds.registry import (
     parse_interval,
 )
 from gotong.feeds.runs import run_feed
-from gotong.feeds.exporters import Export
 from gotong.feeds.service import EXPORT_FORMATS, export_feed
 from gotong.orgs.models import OrgKind
 from gotong.orgs.service import get_org
@@ -104,7 +104,7 @@ def run_feed_for(
 def export_for(
     engine: Engine, *, actor: Principal, fmt: str, collection: str | None, ceiling: TLP | str
 ) -> Export:
-    """What ``actor``'s organisation may see, rendered as ``fmt`` and capped at ``ceiling``, with what it left out."""
+    """What ``actor``'s organisation may see as ``fmt``, capped at ``ceiling``, with what it left out."""
     require_member(actor)
     ceiling = TLP.parse(ceiling) if isinstance(ceiling, str) else ceiling
     if fmt not in EXPORT_FORMATS:

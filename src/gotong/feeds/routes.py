@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from gotong.core.media import STIX_MEDIA_TYPE
 from gotong.db.engine import read_connection, write_transaction
+from gotong.feeds.exporters import LEFT_OUT_HEADER, left_out_header
 from gotong.feeds.manage import add_feed_for, export_for, feed_for, feeds_for, run_feed_for
 from gotong.feeds.schemas import FeedCreate, FeedPublic
 from gotong.feeds.service import EXPORT_FORMATS
 from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
-from gotong.feeds.exporters import LEFT_OUT_HEADER, left_out_header
 from gotong.sharing.tlp import TLP
 
 router = APIRouter(prefix="/api/v1", tags=["feeds"], dependencies=[Depends(reject_unknown_query)])

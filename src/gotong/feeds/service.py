@@ -19,7 +19,6 @@ import ijson
 from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
-from gotong.correlation.warninglists import Warninglists
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
 from gotong.feeds.exporters import (
@@ -170,7 +169,7 @@ def import_feed(
     store: Callable[[list[dict[str, Any]]], StatusReport],
     result: FeedImport | None = None,
 ) -> FeedImport:
-    """Store every batch with ``store`` (the caller binds org, collection, warninglists, alerts).
+    """Store every batch with ``store`` (the caller binds org and collection).
 
     Counts go into ``result`` when given (a feed run that already noted fetch problems).
     """
@@ -191,8 +190,6 @@ def import_misp_file(
     org: str,
     collection_id: str | None,
     tlp: TLP | None,
-    warninglists: Warninglists | None,
-    alert_window: int | None,
 ) -> FeedImport:
     """A file of MISP events (one, a list, or MISP's REST output) stored as ``org``, for ``gotong
     import``; unmarked objects get ``tlp``, by default the organisation's (the summary says which)."""
@@ -209,8 +206,6 @@ def import_misp_file(
             principal=principal,
             collection_id=target,
             objects=[with_tlp(o, marking) for o in objects],
-            warninglists=warninglists,
-            alert_window=alert_window,
         )
 
     batches = converted_batches(path, fmt="misp-event", tlp=marking)

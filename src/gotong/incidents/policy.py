@@ -15,23 +15,21 @@ may *change*, and are called only by ``service.py``:
 from __future__ import annotations
 
 from gotong.core.auth import Principal, Role
-from gotong.errors import Forbidden, Unauthorized
+from gotong.core.permissions import require_member, require_writer
+from gotong.errors import Forbidden
 from gotong.incidents.models import ParticipantRole, adds_entries
 
 
 def may_read(actor: Principal) -> None:
     """Cases are for members of the network: refuse a caller without a token (what it may see of a
     case is then the sharing rules' decision)."""
-    if not actor.authenticated:
-        raise Unauthorized("reading cases needs an API token")
+    require_member(actor)
 
 
 def may_change(actor: Principal) -> None:
     """Refuse anonymous readers and read-only tokens before any change."""
-    if not actor.authenticated:
-        raise Unauthorized("changing a case needs an API token")
-    if actor.role == Role.READONLY:
-        raise Forbidden("a read-only token may not change cases")
+    require_member(actor)
+    require_writer(actor)
 
 
 def may_open(actor: Principal) -> None:

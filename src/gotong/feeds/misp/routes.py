@@ -6,17 +6,31 @@ header ``Authorization: Bearer TOKEN``. Conditional requests (``If-None-Match``)
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Header, Query, Response
+from typing import Any
 
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from gotong.core.permissions import require_member
 from gotong.feeds.misp.served_feed import served_file
+from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
-from gotong.orgs.routes import require_member
 from gotong.sharing.tlp import TLP
 
-router = APIRouter(prefix="/api/v1/misp-feed", tags=["feeds"])
+router = APIRouter(prefix="/api/v1/misp-feed", tags=["feeds"], dependencies=[Depends(reject_unknown_query)])
+
+_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The manifest, the hashes or one event, as MISP's feed format has them",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    },
+    304: {"description": "Unchanged since the ETag given in If-None-Match"},
+}
 
 
-@router.get("/{name}")
+@router.get("/{name}", response_class=Response, responses={**_FILE, **errors(401, 404)})
 def misp_feed_file(
     name: str,
     engine: EngineDep,

@@ -29,6 +29,9 @@ __all__ = ["stix_to_misp_event", "stix_to_misp_events"]
 
 _EXPORT_NAMESPACE = uuid.UUID("5b7a2d0e-3c41-4f6a-9e85-0d2c7b1f4a93")
 _CONTEXT_TYPES = frozenset({"identity", "marking-definition"})
+_NOT_CARRIED = frozenset({"sighting"})
+"""A MISP feed carries no sightings (MISP records them per instance); Gotong's are read over its own API.
+misp-stix also fails on a sighting whose identities are not in the same bundle."""
 _MERGED_LISTS = ("Attribute", "Object", "EventReport")
 
 
@@ -70,7 +73,7 @@ def stix_to_misp_events(
 
 def _groups(objects: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
     """Each MISP-made report or grouping with what it references, and the rest (less identities and
-    marking definitions, which only give context) as one more group."""
+    marking definitions, which only give context, and sightings) as one more group."""
     by_id = {str(o.get("id")): o for o in objects}
     groups: list[list[Mapping[str, Any]]] = []
     taken: set[str] = set()
@@ -81,7 +84,11 @@ def _groups(objects: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]
             members = [obj] + [by_id[r] for r in [*refs, *context] if isinstance(r, str) and r in by_id]
             groups.append(list({str(m.get("id")): m for m in members}.values()))
             taken.update(str(m.get("id")) for m in members)
-    rest = [o for o in objects if str(o.get("id")) not in taken and o.get("type") not in _CONTEXT_TYPES]
+    rest = [
+        o
+        for o in objects
+        if str(o.get("id")) not in taken and o.get("type") not in _CONTEXT_TYPES | _NOT_CARRIED
+    ]
     if rest:
         groups.append(rest)
     return groups
