@@ -18,6 +18,7 @@ from gotong.db.engine import make_engine
 from gotong.errors import GotongError
 from gotong.federation.changes import ChangeSignal
 from gotong.federation.changes import router as changes_router
+from gotong.federation.routes import router as provenance_router
 from gotong.feeds.misp.routes import router as misp_feed_router
 from gotong.feeds.routes import router as feeds_router
 from gotong.http.contract import openapi_document
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(feeds_router)
     app.include_router(misp_feed_router)
     app.include_router(changes_router)
+    app.include_router(provenance_router)
     app.include_router(incidents_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)

@@ -17,12 +17,13 @@ PUBLIC = {
         "collection_for",
         "collections_for",
         "delete_object",
-        "object_provenance",
         "read_manifest",
         "read_object",
         "read_objects",
         "read_versions",
+        "writable_collections_for",
     },
+    "gotong.federation": {"THROUGH_HUB", "Provenance", "object_provenance"},
     "gotong.sharing": {
         "Marked",
         "Reader",
@@ -47,7 +48,14 @@ PUBLIC = {
         "search_objects",
         "sightings_of",
     },
-    "gotong.feeds": {"add_feed_for", "export_for", "feed_for", "feeds_for", "run_feed_for"},
+    "gotong.feeds": {
+        "add_feed_for",
+        "export_for",
+        "feed_for",
+        "feed_health_for",
+        "feeds_for",
+        "run_feed_for",
+    },
     "gotong.orgs": {"Organisation", "organisations_for", "whoami"},
 }
 NOT_ACTOR_VERBS = {

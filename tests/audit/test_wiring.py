@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any, cast
 
 import httpx
 import orjson
@@ -57,13 +58,13 @@ def test_every_kind_of_change_is_chained_and_verifies(node: Engine) -> None:
         assert response.status_code == 202
         reader = {"Authorization": f"Bearer {_token(node, 'LaoCERT')}", "Accept": TAXII}
         assert httpx.get(url, headers=reader).status_code == 200
-        running_receipts = srv.config.app.state.receipts  # type: ignore[attr-defined]
+        running_receipts = cast(Any, srv.config.app).state.receipts
         running_receipts.flush()
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
 
-    actions = [a for a, _ in _actions(node)]
+    names = [a for a, _ in _actions(node)]
     for expected in (
         "token.create",
         "group.create",
@@ -72,7 +73,7 @@ def test_every_kind_of_change_is_chained_and_verifies(node: Engine) -> None:
         "objects.add",
         "objects.read",
     ):
-        assert expected in actions, expected
+        assert expected in names, expected
     with node.connect() as conn:
         add = (
             conn.execute(select(audit_log.c.details).where(audit_log.c.action == "objects.add"))

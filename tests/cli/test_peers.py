@@ -30,7 +30,8 @@ def hub(other_node: Callable[[str], Engine]) -> Iterator[RunningServer]:
 
 
 def status(engine: Engine, peer: str) -> dict[str, Any]:
-    [found] = [s for s in json.loads(ok(url(engine), "peer", "status", "--json")) if s["name"] == peer]
+    statuses: list[dict[str, Any]] = json.loads(ok(url(engine), "peer", "status", "--json"))
+    [found] = [s for s in statuses if s["name"] == peer]
     return found
 
 

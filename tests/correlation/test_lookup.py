@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from tests.conftest import SHARED_DATA, RunningServer, token_for
 from tests.helpers import REGIONAL_ID, indicator
 
 
-def _ip_indicator(ip: str, tlp: str, **extra: object) -> dict[str, object]:
+def _ip_indicator(ip: str, tlp: str, **extra: Any) -> dict[str, Any]:
     obj = indicator(tlp=tlp, **extra)
     obj["pattern"] = (
         f"[ipv4-addr:value = '{ip}'] OR [domain-name:value = 'c2-{ip.replace('.', '-')}.example']"

@@ -22,6 +22,7 @@ from gotong.federation.transport import SyncError
 from gotong.intel.bulk import export_bundle
 from gotong.intel.store import add_objects
 from gotong.orgs.service import get_org
+from gotong.sharing.models import GroupKind
 from gotong.sharing.receipts import list_receipts
 from gotong.sharing.service import add_group
 from tests.conftest import RunningServer, start_server, token_for
@@ -109,14 +110,18 @@ def test_the_sender_sends_exactly_what_the_peer_organisation_may_see(nodes: Call
     thai, malaysia = nodes("thai"), nodes("malaysia")
     with write_transaction(thai.engine) as conn:
         named = add_group(
-            conn, name="th-my-red", owner="ThaiCERT", members=["ThaiCERT", "MyCERT"], kind="named-recipients"
+            conn,
+            name="th-my-red",
+            owner="ThaiCERT",
+            members=["ThaiCERT", "MyCERT"],
+            kind=GroupKind.NAMED_RECIPIENTS,
         )
         other = add_group(
             conn,
             name="th-sg-red",
             owner="ThaiCERT",
             members=["ThaiCERT", "SingCERT"],
-            kind="named-recipients",
+            kind=GroupKind.NAMED_RECIPIENTS,
         )
     # Both groups are shared with the peer: the policy alone decides between them.
     link(thai, malaysia, name="my-node", org="MyCERT", as_org="ThaiCERT", groups=["th-my-red", "th-sg-red"])

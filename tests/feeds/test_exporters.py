@@ -462,8 +462,10 @@ def test_every_address_of_the_misp_sample_reaches_the_blocklist_and_the_rules() 
     suricata = export_suricata(objects, ceiling=TLP.RED)
     snort = export_snort(objects, ceiling=TLP.RED)
     addressed = {
-        re.search(r"-> \[([^\]]+)\]", line).group(1) for line in suricata.text.splitlines() if " ip " in line
-    }  # type: ignore[union-attr]
+        found.group(1)
+        for line in suricata.text.splitlines()
+        if " ip " in line and (found := re.search(r"-> \[([^\]]+)\]", line)) is not None
+    }
     assert addressed == indexed
     assert len(snort.text.splitlines()) == len(suricata.text.splitlines()) == 168
     assert suricata.left_out == snort.left_out

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gotong.correlation.index import FALSE_POSITIVE
 from gotong.intel.query import render_timestamp
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import micros_of
@@ -29,12 +30,15 @@ def carriers(world: World, observable: Observable) -> list[StoredRow]:
 
 
 def involved(world: World, observable: Observable) -> list[StoredRow]:
-    """What reports an observable for alerts: versions carrying it and sightings of those objects."""
-    carried = {r.stix_id for r in carriers(world, observable)}
+    """What reports an observable for alerts (docs/correlation.md): versions carrying it, and sightings
+    of those objects that are not false positives and that can only have seen this value (the world's
+    sightings name no value, so the sighted version must carry this value alone)."""
+    alone = {r.stix_id for r in carriers(world, observable) if len(set(r.posted.carries)) == 1}
     return [
         r
         for r in world.rows
-        if observable in r.posted.carries or r.posted.body.get("sighting_of_ref") in carried
+        if observable in r.posted.carries
+        or (r.posted.body.get("sighting_of_ref") in alone and not r.posted.body.get(FALSE_POSITIVE))
     ]
 
 

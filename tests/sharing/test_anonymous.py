@@ -66,7 +66,7 @@ def test_no_read_path_reveals_the_submitter(
         assert lao.get(f"/api/v1/receipts?object={obj['id']}").json() == []
     out = io.StringIO()
     export_bundle(server.engine, out=out, org="LaoCERT", collection_id=REGIONAL_ID)
-    assert obj["id"] in out.getvalue() and not _leaks(out.getvalue())
+    assert str(obj["id"]) in out.getvalue() and not _leaks(out.getvalue())
 
 
 def test_the_hub_analysts_do_not_learn_the_submitter_but_its_admins_do(

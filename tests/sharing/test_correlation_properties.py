@@ -44,7 +44,7 @@ from gotong.correlation.lookup import lookup
 from gotong.correlation.search import SearchFilter, SearchPage, search
 from gotong.correlation.sightings import summarise
 from gotong.db.engine import read_connection
-from gotong.intel.provenance import provenance
+from gotong.federation.provenance import provenance
 from gotong.intel.query import render_timestamp
 from gotong.orgs.service import hub
 from gotong.sharing.policy import Reader

@@ -530,7 +530,9 @@ def _rows(engine: Engine, collection_ids: Sequence[str], posted: list[Posted]) -
     rows: list[StoredRow] = []
     for r in stored:
         body = orjson.loads(r.body)
-        match = next(p for p in remaining if p.collection_id == r.collection_id and _as_stored(p.body, body))
+        match = next(
+            p for p in remaining if p.collection_id == r.collection_id and _as_stored(dict(p.body), body)
+        )
         remaining.remove(match)
         fields = (r.seq, r.collection_id, r.stix_id, r.version, r.date_added, r.submitter_org_id, r.tlp)
         rows.append(StoredRow(*fields, r.group_id, r.body, match))

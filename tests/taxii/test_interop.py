@@ -91,7 +91,7 @@ def test_manifest_get_object_versions_and_delete(server: RunningServer) -> None:
     coll.delete_object(first["id"])
     with pytest.raises(requests.HTTPError) as gone:
         coll.get_object(first["id"])
-    assert gone.value.response.status_code == 404
+    assert gone.value.response is not None and gone.value.response.status_code == 404
 
 
 def test_stix2_taxii_data_store_round_trip(server: RunningServer) -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import cast
 
 import pytest
+from playwright._impl._api_structures import SetCookieParam
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.conftest import RunningServer
@@ -198,6 +200,6 @@ def test_signing_out_ends_the_session(new_context: ContextFactory, javascript: b
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
     # The old cookie, put back, no longer opens a page: sign-out ended the session on the node.
-    context.add_cookies([cookie])
+    context.add_cookies([cast(SetCookieParam, cookie)])
     page.goto("/alerts")
     expect(page).to_have_url(re.compile(r"/login\?next="))

@@ -18,7 +18,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from gotong.settings import Settings
 from gotong.stix.timestamps import now_micros
 from gotong.web.sessions import Session, SessionCodec, load_or_create_secret, secret_path
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, token_for
 
 PASSWORD = "gotong-demo-password"
 THAI = "admin@thaicert.example"
@@ -171,3 +171,20 @@ def test_signing_in_again_while_signed_in_switches_the_user(node: RunningServer)
         )
         assert response.status_code == 303
         assert "MyCERT" in client.get("/").text.split("</header>")[0]
+
+
+MALAYSIAN_C2 = "indicator--26c396a6-434a-42e4-ad59-368067051eb9"
+"""A demo indicator MyCERT submitted (TLP:GREEN), which ThaiCERT may see."""
+
+
+def test_reading_an_object_on_its_page_notes_a_receipt_for_its_submitter(node: RunningServer) -> None:
+    """The page reads through the same verb as TAXII and REST, so the submitter learns who read it."""
+    mycert = {"Authorization": f"Bearer {token_for(node.engine, 'MyCERT')}"}
+    url = f"{node.url}/api/v1/receipts?object={MALAYSIAN_C2}"
+    before = httpx.get(url, headers=mycert).json()
+    assert before == []  # nobody has read it yet
+    with _signed_in(node) as client:
+        page = client.get(f"/intel/{MALAYSIAN_C2}")
+        assert page.status_code == 200 and "Same C2 seen from Malaysia" in page.text
+    after = httpx.get(url, headers=mycert).json()
+    assert [(r["stix_id"], r["reader"], r["times"]) for r in after] == [(MALAYSIAN_C2, "ThaiCERT", 1)]

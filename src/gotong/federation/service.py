@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from gotong.core.auth import Principal, Role
 from gotong.errors import Conflict, Invalid, NotFound
 from gotong.federation.models import peers, tombstones
 from gotong.intel.collections import list_collections
@@ -240,6 +241,12 @@ def peer_statuses(conn: Connection, *, now: int | None = None) -> list[PeerStatu
             )
         )
     return statuses
+
+
+def peer_statuses_for(conn: Connection, *, actor: Principal) -> list[PeerStatus]:
+    """The peers' status as ``actor`` may know it: the node's admins run the federation and see every
+    peer; nobody else sees any (a peer's name and errors say whom this node trusts)."""
+    return peer_statuses(conn) if actor.authenticated and actor.role == Role.ADMIN else []
 
 
 def _received(conn: Connection, peer_id: int) -> int:

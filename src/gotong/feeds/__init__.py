@@ -10,9 +10,16 @@ from typing import TYPE_CHECKING
 from gotong.core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from gotong.feeds.manage import add_feed_for, export_for, feed_for, feeds_for, run_feed_for
+    from gotong.feeds.manage import (
+        add_feed_for,
+        export_for,
+        feed_for,
+        feed_health_for,
+        feeds_for,
+        run_feed_for,
+    )
 
-__all__ = ["add_feed_for", "export_for", "feed_for", "feeds_for", "run_feed_for"]
+__all__ = ["add_feed_for", "export_for", "feed_for", "feed_health_for", "feeds_for", "run_feed_for"]
 
 # Loaded on first use (gotong.core.exports says why).
 __getattr__ = lazy_exports(__name__, {"gotong.feeds.manage": __all__})

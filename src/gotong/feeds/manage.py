@@ -30,13 +30,19 @@ from gotong.orgs.models import OrgKind
 from gotong.orgs.service import get_org
 from gotong.sharing.tlp import TLP
 
-__all__ = ["add_feed_for", "export_for", "feed_for", "feeds_for", "run_feed_for"]
+__all__ = ["add_feed_for", "export_for", "feed_for", "feed_health_for", "feeds_for", "run_feed_for"]
 
 
 def feeds_for(conn: Connection, *, actor: Principal) -> list[FeedStatus]:
     """The feeds ``actor`` may manage: its organisation's, or every feed for the hub."""
     require_role(actor, *MANAGERS)
     return list_feeds(conn, org_id=None if _is_hub(conn, actor) else actor.org_id)
+
+
+def feed_health_for(conn: Connection, *, actor: Principal) -> list[FeedStatus]:
+    """The status of ``actor``'s organisation's feeds, for any member (the dashboard's feed health)."""
+    require_member(actor)
+    return list_feeds(conn, org_id=actor.org_id)
 
 
 def feed_for(conn: Connection, *, actor: Principal, name: str) -> FeedStatus:

@@ -16,11 +16,11 @@ if TYPE_CHECKING:
         collection_for,
         collections_for,
         delete_object,
-        object_provenance,
         read_manifest,
         read_object,
         read_objects,
         read_versions,
+        writable_collections_for,
     )
 
 __all__ = [
@@ -28,11 +28,11 @@ __all__ = [
     "collection_for",
     "collections_for",
     "delete_object",
-    "object_provenance",
     "read_manifest",
     "read_object",
     "read_objects",
     "read_versions",
+    "writable_collections_for",
 ]
 
 # Loaded on first use (gotong.core.exports says why).

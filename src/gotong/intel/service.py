@@ -13,10 +13,9 @@ from typing import Protocol
 from sqlalchemy import Connection
 
 from gotong.core.auth import Principal
-from gotong.core.permissions import require_member
+from gotong.core.permissions import require_member, require_writer
 from gotong.errors import Forbidden, NotFound, Unauthorized
 from gotong.intel.collections import CollectionView, require_read, view_for, views_for
-from gotong.intel.provenance import Provenance, provenance
 from gotong.intel.query import ObjectFilter, Page, delete_versions, read_page
 from gotong.sharing.service import load_reader
 
@@ -25,11 +24,11 @@ __all__ = [
     "collection_for",
     "collections_for",
     "delete_object",
-    "object_provenance",
     "read_manifest",
     "read_object",
     "read_objects",
     "read_versions",
+    "writable_collections_for",
 ]
 
 
@@ -44,6 +43,13 @@ class ReceiptBook(Protocol):
 def collections_for(conn: Connection, *, actor: Principal) -> list[CollectionView]:
     """Every collection ``actor`` may read or write, with its rights."""
     return views_for(conn, actor)
+
+
+def writable_collections_for(conn: Connection, *, actor: Principal) -> list[CollectionView]:
+    """The collections ``actor`` may add objects to; a readonly token or session may add to none (403)."""
+    require_member(actor)
+    require_writer(actor)
+    return [v for v in views_for(conn, actor) if v.can_write]
 
 
 def collection_for(conn: Connection, *, actor: Principal, collection: str) -> CollectionView:
@@ -159,22 +165,6 @@ def delete_object(
         stix_id=object_id,
         filters=filters,
         actor=actor.org_short or "unknown",
-    )
-
-
-def object_provenance(
-    conn: Connection, *, actor: Principal, collection: str, object_id: str
-) -> list[Provenance]:
-    """Who submitted each version of an object that ``actor`` may see.
-
-    The real submitter of an anonymous submission shows only where the sharing policy's disclosure
-    rule allows (:func:`gotong.sharing.policy.may_learn_submitter`).
-    """
-    require_member(actor)
-    view = view_for(conn, actor, collection)
-    require_read(view)
-    return provenance(
-        conn, reader=load_reader(conn, actor), collection_id=view.collection.id, stix_id=object_id
     )
 
 

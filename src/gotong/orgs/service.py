@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gotong.audit import Action, record
 from gotong.core.auth import Principal, Role
-from gotong.core.permissions import require_member
+from gotong.core.permissions import require_member, require_role
 from gotong.errors import Conflict, Invalid, NotFound, Unauthorized
 from gotong.orgs.models import OrgKind, api_tokens, organisations, users
 from gotong.sharing.tlp import TLP
@@ -331,3 +331,26 @@ def organisations_for(conn: Connection, *, actor: Principal) -> list[Organisatio
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def tokens_for(conn: Connection, *, actor: Principal) -> list[TokenInfo]:
+    """The API tokens of ``actor``'s organisation (never their secrets); for its admins."""
+    require_role(actor, Role.ADMIN)
+    return list_tokens(conn, org=get_org(conn, org_id=actor.org_id).short_name)
+
+
+def create_token_for(conn: Connection, *, actor: Principal, role: Role) -> str:
+    """A new token of ``actor``'s organisation for ``actor`` (its user, when signed in), with at most
+    the actor's role; shown once. For admins."""
+    require_role(actor, Role.ADMIN)
+    email = get_user_email(conn, actor)
+    org = get_org(conn, org_id=actor.org_id).short_name
+    return create_token(conn, org=org, user_email=email, role=role, actor=email or org)
+
+
+def revoke_token_for(conn: Connection, *, actor: Principal, token_id: int) -> TokenInfo:
+    """Revoke one of the tokens of ``actor``'s organisation; another organisation's is not found."""
+    if not any(t.id == token_id for t in tokens_for(conn, actor=actor)):
+        raise NotFound(f"your organisation has no token {token_id}")
+    email = get_user_email(conn, actor)
+    return revoke_token(conn, token=str(token_id), actor=email or actor.org_short or "unknown")

@@ -1,4 +1,4 @@
-"""REST: sharing groups, access receipts and provenance. Thin: one service call per handler."""
+"""REST: sharing groups and access receipts. Thin: one service call per handler."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from fastapi import APIRouter, Depends, Request
 from gotong.db.engine import read_connection, write_transaction
 from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
-from gotong.intel.service import object_provenance
 from gotong.sharing.groups import change_members, create_group, group_for, groups_for, receipts_for
-from gotong.sharing.schemas import GroupCreate, GroupPublic, GroupUpdate, ProvenancePublic, ReceiptPublic
+from gotong.sharing.schemas import GroupCreate, GroupPublic, GroupUpdate, ReceiptPublic
 from gotong.sharing.service import SharingGroup
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"], dependencies=[Depends(reject_unknown_query)])
@@ -66,14 +65,4 @@ def receipts(
     request.app.state.receipts.flush()  # include retrievals noted but not yet written
     with read_connection(engine) as conn:
         found = receipts_for(conn, actor=principal, collection=collection, stix_id=object)
-    return found
-
-
-@router.get("/collections/{collection_id}/objects/{object_id}/provenance", responses=errors(401, 403, 404))
-def provenance(
-    collection_id: str, object_id: str, engine: EngineDep, principal: PrincipalDep
-) -> list[ProvenancePublic]:
-    """Who submitted each version the caller may see (anonymous submissions stay anonymous)."""
-    with read_connection(engine) as conn:
-        found = object_provenance(conn, actor=principal, collection=collection_id, object_id=object_id)
     return found

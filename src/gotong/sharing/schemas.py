@@ -1,14 +1,13 @@
-"""REST shapes of the sharing domain: groups, access receipts and provenance."""
+"""REST shapes of the sharing domain: groups and access receipts."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gotong.intel.provenance import Provenance
 from gotong.sharing.models import GroupKind
 from gotong.sharing.receipts import Receipt
 
-__all__ = ["GroupCreate", "GroupPublic", "GroupUpdate", "ProvenancePublic", "ReceiptPublic"]
+__all__ = ["GroupCreate", "GroupPublic", "GroupUpdate", "ReceiptPublic"]
 
 
 class GroupCreate(BaseModel):
@@ -40,4 +39,3 @@ class GroupPublic(BaseModel):
 
 # Answers that are the domain's own records, so the two cannot drift apart.
 ReceiptPublic = Receipt
-ProvenancePublic = Provenance

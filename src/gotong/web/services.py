@@ -1,10 +1,9 @@
 """The service calls behind the web pages, one function per page action, each taking ``actor``.
 
-Each function here is one call into a domain. Where today's domain verb still wants a ``Reader``
-or leaves the role check to its caller, the function builds the reader or checks the role itself;
-those lines are marked ``TODO(services-merge)`` and become one call each to the services layer's
-``actor=`` verbs. Nothing here decides visibility: every read goes through the domain's query,
-which carries ``sharing.policy``. Views call these functions and nothing else.
+Each function here opens the transaction a page needs and calls the domains' ``actor=`` verbs,
+which check roles and apply ``sharing.policy`` themselves; what is left here is shaping the result
+for a template (counts for a chart, pretty JSON) and reading forms into field problems. Nothing
+here decides who may do or see what. Views call these functions and nothing else.
 """
 
 from __future__ import annotations
@@ -18,32 +17,41 @@ import orjson
 from sqlalchemy import Engine
 
 from gotong.core.auth import Principal, Role
-from gotong.correlation.alerts import AlertView, acknowledge, alerts_for
-from gotong.correlation.lookup import Correlation, lookup
+from gotong.correlation.alerts import AlertView
+from gotong.correlation.lookup import Correlation
 from gotong.correlation.normalise import normalise
-from gotong.correlation.search import SearchFilter, SearchPage, search
+from gotong.correlation.search import SearchFilter, SearchPage
+from gotong.correlation.service import acknowledge_alert as acknowledge_for
+from gotong.correlation.service import alerts_of, search_objects
+from gotong.correlation.service import lookup_value as lookup_for
 from gotong.db.engine import read_connection, write_transaction
-from gotong.errors import Forbidden, Invalid, NotFound, Unauthorized
-from gotong.federation.service import PeerStatus, peer_statuses
-from gotong.feeds.registry import FeedStatus, list_feeds
-from gotong.intel.collections import CollectionView, views_for
-from gotong.intel.query import ObjectFilter, read_page_all_collections, render_timestamp
+from gotong.errors import Invalid, NotFound, Unauthorized
+from gotong.federation.service import PeerStatus, peer_statuses_for
+from gotong.feeds.manage import feed_health_for
+from gotong.feeds.registry import FeedStatus
+from gotong.intel.collections import CollectionView
+from gotong.intel.query import ObjectFilter, render_timestamp
+from gotong.intel.service import ReceiptBook, read_object, writable_collections_for
 from gotong.intel.store import StatusReport, add_objects
 from gotong.orgs.passwords import REFUSED, SignIn, check_password, end_sessions, session_principal
-from gotong.orgs.service import TokenInfo, create_token, get_org, get_user_email, list_tokens, revoke_token
-from gotong.sharing.service import load_reader
+from gotong.orgs.service import (
+    TokenInfo,
+    create_token_for,
+    get_org,
+    get_user_email,
+    revoke_token_for,
+    tokens_for,
+)
 from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
 from gotong.stix.timestamps import format_micros, now_micros
 
 WEEK_MICROS = 7 * 24 * 3600 * 1_000_000
 
 
-def _require(actor: Principal, least: Role) -> None:
-    # TODO(services-merge): the services layer checks roles inside its verbs.
+def _signed_in(actor: Principal) -> None:
+    """Pages are for people who signed in; what they may then do is each domain verb's decision."""
     if not actor.authenticated or actor.role is None:
         raise Unauthorized("sign in first")
-    if actor.role.rank < least.rank:
-        raise Forbidden(f"this needs the role {least} or higher; you are {actor.role}")
 
 
 # ----------------------------------------------------------------- sign-in
@@ -101,15 +109,13 @@ class Dashboard:
 
 def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Dashboard:
     """The regional picture for ``actor``: open alerts, this week's intelligence, feeds and peers."""
-    _require(actor, Role.READONLY)
+    _signed_in(actor)
     since = (now or now_micros()) - WEEK_MICROS
     with read_connection(engine) as conn:
-        reader = load_reader(conn, actor)  # TODO(services-merge)
-        alerts = [a for a in alerts_for(conn, reader=reader) if a.acknowledged_at is None]
-        week = search(conn, reader=reader, filters=SearchFilter(since=since), limit=1000, cursor=None)
-        feeds = list_feeds(conn, org_id=actor.org_id)
-        # TODO(services-merge): peer status is the node operators' (admins') view.
-        peers = peer_statuses(conn) if actor.role == Role.ADMIN else []
+        alerts = [a for a in alerts_of(conn, actor=actor) if a.acknowledged_at is None]
+        week = search_objects(conn, actor=actor, filters=SearchFilter(since=since), limit=1000)
+        feeds = feed_health_for(conn, actor=actor)
+        peers = peer_statuses_for(conn, actor=actor)
     tlps = Counter(r["tlp"] for r in week.results)
     countries = Counter(r["country"] or "no country" for r in week.results)
     order = [t.label for t in TLP]
@@ -126,33 +132,30 @@ def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Da
 
 # ----------------------------------------------------------------- alerts
 def regional_alerts(engine: Engine, *, actor: Principal) -> list[AlertView]:
-    _require(actor, Role.READONLY)
+    _signed_in(actor)
     with read_connection(engine) as conn:
-        return alerts_for(conn, reader=load_reader(conn, actor))  # TODO(services-merge)
+        return alerts_of(conn, actor=actor)
 
 
 def acknowledge_alert(engine: Engine, *, actor: Principal, alert_id: int) -> AlertView:
-    _require(actor, Role.ANALYST)
+    _signed_in(actor)
     with write_transaction(engine) as conn:
-        who = get_user_email(conn, actor) or actor.org_short or "unknown"
-        reader = load_reader(conn, actor)  # TODO(services-merge)
-        return acknowledge(conn, reader=reader, alert_id=alert_id, by=who, now=now_micros())
+        return acknowledge_for(conn, actor=actor, alert_id=alert_id)
 
 
 # ----------------------------------------------------------------- search and intelligence
 def lookup_value(engine: Engine, *, actor: Principal, value: str) -> Correlation:
-    _require(actor, Role.READONLY)
+    _signed_in(actor)
     with read_connection(engine) as conn:
-        return lookup(conn, reader=load_reader(conn, actor), value=value)  # TODO(services-merge)
+        return lookup_for(conn, actor=actor, value=value)
 
 
 def search_intel(
     engine: Engine, *, actor: Principal, filters: SearchFilter, limit: int, cursor: str | None
 ) -> SearchPage:
-    _require(actor, Role.READONLY)
+    _signed_in(actor)
     with read_connection(engine) as conn:
-        reader = load_reader(conn, actor)  # TODO(services-merge)
-        return search(conn, reader=reader, filters=filters, limit=limit, cursor=cursor)
+        return search_objects(conn, actor=actor, filters=filters, limit=limit, cursor=cursor)
 
 
 @dataclass(frozen=True)
@@ -180,18 +183,25 @@ class IntelObject:
         return self.versions[-1].body
 
 
-def intel_object(engine: Engine, *, actor: Principal, stix_id: str) -> IntelObject:
-    """One object as ``actor`` may see it, with every version they may see; NotFound otherwise."""
-    _require(actor, Role.READONLY)
+def intel_object(engine: Engine, *, actor: Principal, stix_id: str, receipts: ReceiptBook) -> IntelObject:
+    """One object as ``actor`` may see it, with every version they may see; NotFound otherwise.
+    Reading it notes an access receipt (channel ``web``), as reading it over TAXII or REST does."""
+    _signed_in(actor)
     with read_connection(engine) as conn:
-        reader = load_reader(conn, actor)  # TODO(services-merge): one intel.get_object(actor=) verb
-        found = search(conn, reader=reader, filters=SearchFilter(text=stix_id), limit=50, cursor=None)
-        page = read_page_all_collections(
-            conn, reader=reader, filters=ObjectFilter(ids=(stix_id,), versions=("all",)), limit=200
+        found = search_objects(conn, actor=actor, filters=SearchFilter(text=stix_id), limit=50)
+        summary = next((r for r in found.results if r["id"] == stix_id), None)
+        if summary is None:
+            raise NotFound(f"no object {stix_id} is visible to you")
+        page = read_object(
+            conn,
+            actor=actor,
+            collection=summary["collection_id"],
+            object_id=stix_id,
+            filters=ObjectFilter(versions=("all",)),
+            limit=200,
+            receipts=receipts,
+            channel="web",
         )
-    summary = next((r for r in found.results if r["id"] == stix_id), None)
-    if summary is None or not page.items:
-        raise NotFound(f"no object {stix_id} is visible to you")
     versions = []
     for item in page.items:
         if item.stix_id != stix_id:
@@ -221,9 +231,9 @@ def intel_object(engine: Engine, *, actor: Principal, stix_id: str) -> IntelObje
 
 
 def writable_collections(engine: Engine, *, actor: Principal) -> list[CollectionView]:
-    _require(actor, Role.ANALYST)
+    _signed_in(actor)
     with read_connection(engine) as conn:
-        return [v for v in views_for(conn, actor) if v.can_write]
+        return writable_collections_for(conn, actor=actor)
 
 
 # kind offered in the form -> (observable kind the correlation index knows, STIX pattern)
@@ -248,7 +258,7 @@ class IndicatorForm:
 
 def submit_indicator(engine: Engine, *, actor: Principal, form: IndicatorForm) -> str:
     """Store one indicator made from the form; returns its id. Field problems raise :class:`FormInvalid`."""
-    _require(actor, Role.ANALYST)
+    _signed_in(actor)
     problems: dict[str, str] = {}
     if not form.name.strip():
         problems["name"] = "Enter a name that says what the indicator is"
@@ -302,32 +312,26 @@ class FormInvalid(Invalid):
 
 # ----------------------------------------------------------------- tokens
 def org_tokens(engine: Engine, *, actor: Principal) -> list[TokenInfo]:
-    _require(actor, Role.ADMIN)
+    _signed_in(actor)
     with read_connection(engine) as conn:
-        return list_tokens(conn, org=actor.org_short)
+        return tokens_for(conn, actor=actor)
 
 
 def new_token(engine: Engine, *, actor: Principal, role: str) -> str:
     """A new API token of the actor's organisation, for the actor, with at most the actor's role."""
-    _require(actor, Role.ADMIN)
+    _signed_in(actor)
     try:
         wanted = Role(role)
     except ValueError:
         raise FormInvalid({"role": "Choose a role"}) from None
     with write_transaction(engine) as conn:
-        email = get_user_email(conn, actor)
-        return create_token(
-            conn, org=actor.org_short or "", user_email=email, role=wanted, actor=email or "web"
-        )
+        return create_token_for(conn, actor=actor, role=wanted)
 
 
 def revoke_org_token(engine: Engine, *, actor: Principal, token_id: int) -> TokenInfo:
-    _require(actor, Role.ADMIN)
+    _signed_in(actor)
     with write_transaction(engine) as conn:
-        # TODO(services-merge): the services layer refuses another organisation's token itself.
-        if not any(t.id == token_id for t in list_tokens(conn, org=actor.org_short)):
-            raise NotFound(f"your organisation has no token {token_id}")
-        return revoke_token(conn, token=str(token_id), actor=get_user_email(conn, actor) or "web")
+        return revoke_token_for(conn, actor=actor, token_id=token_id)
 
 
 def timestamp_text(micros: int | None) -> str | None:

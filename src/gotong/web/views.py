@@ -236,7 +236,9 @@ def _indicator_context(
 def intel_object(
     request: Request, stix_id: str, engine: EngineDep, viewer: ViewerDep, submitted: int = 0
 ) -> Response:
-    obj = services.intel_object(engine, actor=viewer.principal, stix_id=stix_id)
+    obj = services.intel_object(
+        engine, actor=viewer.principal, stix_id=stix_id, receipts=request.app.state.receipts
+    )
     return render(request, "intel/detail.html", {"obj": obj, "submitted": bool(submitted)})
 
 

@@ -1,4 +1,8 @@
-"""Who submitted a stored version — with anonymous submissions kept secret.
+"""Where a stored version came from: who submitted it, and the peer it arrived from, if any — with
+anonymous submissions kept secret.
+
+It lives with federation because it names peers; the STIX store (``gotong.intel``) knows nothing of
+federation.
 
 An object submitted "through the hub" names the hub as its creator. The real submitter is shown
 only to those :func:`gotong.sharing.policy.may_learn_submitter` allows (the submitting organisation
@@ -11,12 +15,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from gotong.core.auth import Principal
+from gotong.core.permissions import require_member
 from gotong.errors import NotFound
 from gotong.federation.models import peers
+from gotong.intel.collections import require_read, view_for
 from gotong.intel.models import stix_objects
 from gotong.intel.query import ObjectFilter, read_page, render_timestamp
 from gotong.orgs.models import organisations
 from gotong.sharing.policy import Reader, may_learn_submitter
+from gotong.sharing.service import load_reader
 
 THROUGH_HUB = "(submitted through the hub)"
 
@@ -66,3 +74,19 @@ def provenance(conn: Connection, *, reader: Reader, collection_id: str, stix_id:
             )
         )
     return result
+
+
+def object_provenance(
+    conn: Connection, *, actor: Principal, collection: str, object_id: str
+) -> list[Provenance]:
+    """Who submitted each version of an object that ``actor`` may see.
+
+    The real submitter of an anonymous submission shows only where the sharing policy's disclosure
+    rule allows (:func:`gotong.sharing.policy.may_learn_submitter`).
+    """
+    require_member(actor)
+    view = view_for(conn, actor, collection)
+    require_read(view)
+    return provenance(
+        conn, reader=load_reader(conn, actor), collection_id=view.collection.id, stix_id=object_id
+    )
