@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gotong import __version__
+from gotong.assistance.routes import router as assistance_router
 from gotong.correlation.routes import router as correlation_router
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(changes_router)
     app.include_router(provenance_router)
     app.include_router(incidents_router)
+    app.include_router(assistance_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")

@@ -12,8 +12,9 @@ Subscriptions are process-wide and a process serves one node configuration: call
 again replaces the earlier wiring (tests make many apps in one process).
 
 :func:`background` is what a serving process runs besides answering requests, from the app's
-lifespan: one :class:`~gotong.core.jobs.ThreadRunner` with the receipts, webhooks, feed scheduler
-and peer jobs, and the after-commit reactions that wake the federation push and the change feeds.
+lifespan: one :class:`~gotong.core.jobs.ThreadRunner` with the receipts, webhooks, assistance clocks,
+feed scheduler and peer jobs, and the after-commit reactions that wake the federation push and the
+change feeds.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def background(
     """Run the node's jobs until the block ends; wake the push and the change feeds on commits."""
     # Imported here, not at the top: every CLI command imports this module (for wire), and the
     # feed converters behind the scheduler take seconds to import (misp-stix).
+    from gotong.assistance import clocks as assistance_clocks
     from gotong.correlation import webhooks
     from gotong.federation import jobs as federation_jobs
     from gotong.feeds import schedule
@@ -77,6 +79,7 @@ def background(
     runner = ThreadRunner()
     receipts.register(runner)
     webhooks.register(runner, engine)
+    assistance_clocks.register(runner, engine)
     if settings.feed_scheduler:
         schedule.register(runner, engine, interval=settings.feed_poll_seconds)
     if settings.federation:

@@ -46,6 +46,7 @@ COMMANDS = {
     "lookup": "reads:lookup",
     "audit": "audit:audit",
     "case": "cases:case",
+    "assistance": "assistance:assistance_group",
 }
 
 
