@@ -15,7 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from gotong import incidents
+from gotong import assistance, incidents
+from gotong.assistance import AssistanceCreate, AssistanceUpdate, RequestStatus
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
 from gotong.feeds.registry import add_feed
@@ -48,6 +49,8 @@ class ApiNode:
     case: str  # ThaiCERT's case, TLP:GREEN, with a task assigned to ThaiCERT
     task: str
     red_case: str  # LaoCERT's case, TLP:RED: nobody else may see it
+    assistance: str  # ThaiCERT's preservation request to MyCERT, acknowledged: renewable by ThaiCERT
+    hidden_assistance: str  # MyCERT's request to LaoCERT: ThaiCERT is no party and may not see it
     _tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
 
     @property
@@ -90,6 +93,22 @@ def _case(engine: Engine, org: str, tlp: str) -> str:
         case=CaseCreate(title=f"{org} case", collection=REGIONAL_ID, tlp=tlp),
     )
     return opened.id
+
+
+def _assistance(engine: Engine, requester: str, addressee: str) -> str:
+    fields = {
+        "requesting_authority": "Police",
+        "offence": "Fraud",
+        "data_to_preserve": "Logs of 198.51.100.1",
+        "custodian": "A provider",
+        "necessity": "Logs are kept 14 days",
+        "mutual_assistance_intent": "An art. 31 request follows",
+    }
+    body = AssistanceCreate(addressee=addressee, kind="preservation", title="Preserve logs", fields=fields)
+    made = assistance.create_request(engine, actor=_operator(engine, requester), request=body)
+    ack = AssistanceUpdate(status=RequestStatus.ACKNOWLEDGED)
+    assistance.update_request(engine, actor=_operator(engine, addressee), request_id=made.id, update=ack)
+    return made.id
 
 
 def _ip_indicator(ip: str, tlp: str) -> dict[str, object]:
@@ -141,6 +160,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         task=TaskCreate(name="Block the C2 address", assigned_to="ThaiCERT"),
     ).id
     red_case = _case(engine, "LaoCERT", "red")
+    request = _assistance(engine, "ThaiCERT", "MyCERT")
+    hidden_request = _assistance(engine, "MyCERT", "LaoCERT")
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -158,6 +179,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             case=case,
             task=task,
             red_case=red_case,
+            assistance=request,
+            hidden_assistance=hidden_request,
         )
     finally:
         srv.should_exit = True

@@ -236,3 +236,48 @@ class TestCaseImpact(ResourceTests):
 
     def body(self, node: ApiNode) -> dict[str, Any]:
         return {"name": "Port offline", "category": "availability", "details": {"availability_impact": 80}}
+
+
+class TestAssistanceRequests(ResourceTests):
+    url = "/api/v1/assistance"
+
+
+class TestAssistanceRequestCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/assistance"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {
+            "addressee": "MyCERT",
+            "kind": "information",
+            "title": f"api request {uuid.uuid4().hex[:8]}",
+            "fields": {"question": "Who operates 198.51.100.1?"},
+        }
+
+
+class TestAssistanceRequest(ResourceTests):
+    url = "/api/v1/assistance/{assistance}"
+    hidden_url = "/api/v1/assistance/{hidden_assistance}"  # between MyCERT and LaoCERT
+
+
+class TestAssistanceRequestUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/assistance/{assistance}"
+    writes = True
+    hidden_url = "/api/v1/assistance/{hidden_assistance}"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"renew": True}  # ThaiCERT's preservation: renewing may repeat
+
+
+class TestAssistanceMessage(ResourceTests):
+    method = "POST"
+    url = "/api/v1/assistance/{assistance}/messages"
+    writes = True
+    success = 201
+    hidden_url = "/api/v1/assistance/{hidden_assistance}/messages"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"text": f"message {uuid.uuid4().hex[:8]}"}
