@@ -99,6 +99,18 @@ def message(
     }
 
 
+def is_request(obj: dict[str, Any]) -> bool:
+    """Whether a stored object of the request type carries what Gotong reads (one written by another
+    tool, or an older version, may not): anything else is left out of lists rather than failing them."""
+    try:
+        Kind(obj["kind"]), Urgency(obj["urgency"]), RequestStatus(obj["status"])
+        return all(isinstance(obj[k], str) for k in ("requester_ref", "addressee_ref")) and all(
+            isinstance(h, dict) and {"event", "status", "at", "by"} <= h.keys() for h in obj["history"]
+        )
+    except (KeyError, ValueError, TypeError):
+        return False
+
+
 def tlp_of(obj: dict[str, Any]) -> str:
     level = strictest_tlp(marking_refs(obj))
     return level.slug if level is not None else "unmarked"

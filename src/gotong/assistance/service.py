@@ -336,7 +336,7 @@ def _markings_for(props: dict[str, Any]) -> list[str]:
     request carries the markings chosen when it was written."""
     if props["status"] == str(RequestStatus.DRAFT):
         return [TLP.RED.marking_id]
-    return list(props["send_marking_refs"])
+    return list(props.get("send_marking_refs") or [TLP.RED.marking_id])
 
 
 def _sent(props: dict[str, Any], *, at: int, by: str, reason: str) -> dict[str, Any]:
@@ -437,16 +437,26 @@ def _pair_group(engine: Engine, requester: Organisation, addressee: Organisation
     name = f"assistance {first}+{second}"
     with write_transaction(engine) as conn:
         try:
-            return get_group(conn, name=name)
+            found = get_group(conn, name=name)
         except NotFound:
-            group = add_group(
-                conn,
-                name=name,
-                members=[first, second],
-                kind=GroupKind.NAMED_RECIPIENTS,
-                owner=requester.short_name,
-                actor=_SYSTEM,
-            )
+            found = None
+        if found is not None:
+            # A group of that name that holds anyone else (made by hand, or changed since) would
+            # widen who sees the request: refuse rather than send it there.
+            if set(found.members) != {first, second} or found.kind != GroupKind.NAMED_RECIPIENTS:
+                raise Invalid(
+                    f"sharing_group: the group {name!r} no longer holds just the two parties "
+                    f"({', '.join(found.members)}); name a sharing_group for this request"
+                )
+            return found
+        group = add_group(
+            conn,
+            name=name,
+            members=[first, second],
+            kind=GroupKind.NAMED_RECIPIENTS,
+            owner=requester.short_name,
+            actor=_SYSTEM,
+        )
     publish_definitions(engine)  # so TAXII clients can resolve the group's marking
     return group
 

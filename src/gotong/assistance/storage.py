@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine
 
-from gotong.assistance.objects import REQUEST_TYPE
+from gotong.assistance.objects import REQUEST_TYPE, is_request
 from gotong.core.auth import Principal
 from gotong.errors import Invalid, NotFound
 from gotong.intel.query import ObjectFilter, read_page
@@ -58,7 +58,8 @@ def requests(conn: Connection, reader: Reader) -> Iterator[tuple[str, dict[str, 
     """Every request the reader may see, with its collection."""
     for collection in sorted(reader.readable):
         for obj in latest(conn, reader, collection, types=(REQUEST_TYPE,)):
-            yield collection, obj
+            if is_request(obj):
+                yield collection, obj
 
 
 def find(conn: Connection, reader: Reader, request_id: str) -> tuple[str, dict[str, Any]]:
@@ -66,6 +67,8 @@ def find(conn: Connection, reader: Reader, request_id: str) -> tuple[str, dict[s
         raise NotFound(f"{request_id!r} is not an assistance request id ({REQUEST_TYPE}--<UUID>)")
     for collection in sorted(reader.readable):
         for obj in latest(conn, reader, collection, types=(REQUEST_TYPE,), ids=(request_id,)):
+            if not is_request(obj):
+                raise Invalid(f"{request_id} is not a request Gotong can read (a property is missing)")
             return collection, obj
     raise NotFound(f"no assistance request {request_id} is visible to you")
 
