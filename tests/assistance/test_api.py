@@ -167,3 +167,19 @@ def test_only_the_two_parties_see_a_request_over_rest_and_taxii(server: RunningS
         got = client.ok("GET", objects_url, params=wanted, headers=TAXII)
         expected = set() if org == "LaoCERT" else {sent["id"], note["id"]}
         assert {o["id"] for o in got.get("objects", [])} == expected, org
+
+
+def test_a_request_names_a_case_only_one_the_requester_sees(api: Any) -> None:
+    th, lao = api("ThaiCERT"), api("LaoCERT")
+    own = th.ok("POST", "/api/v1/cases", 201, json={"title": "C2", "collection": "asean-regional"})
+    linked = th.request(case=own["id"])
+    assert linked["case"] == own["id"]
+    hidden = lao.ok(
+        "POST", "/api/v1/cases", 201, json={"title": "secret", "collection": "asean-regional", "tlp": "red"}
+    )
+    problem = th.refused(
+        "POST", ASSISTANCE, 400,
+        json={"addressee": "MyCERT", "kind": "information", "title": "x", "fields": {"question": "?"},
+              "case": hidden["id"]},
+    )  # fmt: skip
+    assert problem.startswith("case: no case") and "visible" in problem
