@@ -32,6 +32,7 @@ PUBLIC = {
         "disclosure_clause",
         "group_for",
         "groups_for",
+        "may_know_members",
         "may_learn_submitter",
         "may_see",
         "receipts_for",
@@ -63,6 +64,7 @@ NOT_ACTOR_VERBS = {
     "observables_of",
     "may_see",
     "may_learn_submitter",
+    "may_know_members",
     "disclosure_clause",
     "visibility_clause",
 }

@@ -71,3 +71,52 @@ def test_only_coordinators_of_the_owner_may_change_a_group(server: RunningServer
     assert unknown_field.status_code == 400 and "colour" in unknown_field.json()["description"]
     unauthenticated = httpx.get(f"{base}/api/v1/groups")
     assert unauthenticated.status_code == 401
+
+
+def test_who_is_in_a_named_recipients_group_is_known_only_to_those_it_trusts(server: RunningServer) -> None:
+    """Issue 13 item 3: the members of a TLP:RED list are not shown to every member of the network."""
+    base = server.url
+    owner = _headers(server, "ThaiCERT", Role.COORDINATOR)
+    for name, kind in (("th-lao-red", "named-recipients"), ("th-lao-community", "community")):
+        made = httpx.post(
+            f"{base}/api/v1/groups",
+            json={"name": name, "members": ["ThaiCERT", "LaoCERT"], "kind": kind},
+            headers=owner,
+        )
+        assert made.status_code == 201, made.text
+
+    def seen_by(org: str, name: str) -> dict[str, object]:
+        listed = httpx.get(f"{base}/api/v1/groups", headers=_headers(server, org)).json()
+        one = httpx.get(f"{base}/api/v1/groups/{name}", headers=_headers(server, org)).json()
+        [from_list] = [g for g in listed if g["name"] == name]
+        assert from_list == one  # the list and the single read answer alike
+        return dict(one)
+
+    for org in ("ThaiCERT", "LaoCERT"):  # the owner and a member: the positive control
+        group = seen_by(org, "th-lao-red")
+        assert group["members"] == ["LaoCERT", "ThaiCERT"] and group["members_withheld"] is False
+    outsider = seen_by("MyCERT", "th-lao-red")
+    assert outsider["members"] == [] and outsider["members_withheld"] is True
+    assert outsider["marking_id"]  # it may still address nobody but learn that the group exists
+    community = seen_by("MyCERT", "th-lao-community")
+    assert community["members"] == ["LaoCERT", "ThaiCERT"] and community["members_withheld"] is False
+
+
+def test_receipts_of_a_collection_the_caller_may_not_open_are_not_found_as_a_missing_one(
+    server: RunningServer,
+) -> None:
+    from gotong.db.engine import write_transaction
+    from gotong.intel.collections import add_collection
+
+    with write_transaction(server.engine) as conn:
+        closed = add_collection(conn, title="ThaiCERT only", readers=["ThaiCERT"], writers=["ThaiCERT"]).id
+    url = f"{server.url}/api/v1/receipts"
+    mycert = _headers(server, "MyCERT")
+    hidden = httpx.get(url, params={"collection": closed}, headers=mycert)
+    missing = httpx.get(url, params={"collection": "no-such-collection"}, headers=mycert)
+    own = httpx.get(url, params={"collection": closed}, headers=_headers(server, "ThaiCERT"))
+    assert own.status_code == 200 and own.json() == []  # the positive control: its reader may ask
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["description"].replace(closed, "X") == missing.json()["description"].replace(
+        "no-such-collection", "X"
+    )

@@ -6,33 +6,46 @@ the storage steps these verbs are made of, and :mod:`gotong.sharing.policy` the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import Connection, Engine
 
 from gotong.core.auth import Principal, Role
 from gotong.core.permissions import MANAGERS, require_member, require_role
 from gotong.db.engine import read_connection
 from gotong.errors import Forbidden
-from gotong.intel.collections import get_collection
+from gotong.intel.collections import view_for
 from gotong.orgs.models import OrgKind
 from gotong.orgs.service import get_org
 from gotong.sharing.definitions import add_group_and_publish
 from gotong.sharing.models import GroupKind
+from gotong.sharing.policy import Reader, may_know_members
 from gotong.sharing.receipts import Receipt, list_receipts
-from gotong.sharing.service import SharingGroup, get_group, list_groups, set_members
+from gotong.sharing.service import SharingGroup, get_group, list_groups, load_reader, set_members
 
 __all__ = ["change_members", "create_group", "group_for", "groups_for", "receipts_for"]
 
 
 def groups_for(conn: Connection, *, actor: Principal) -> list[SharingGroup]:
-    """Every sharing group of the node (names and members are known to every member organisation)."""
+    """Every sharing group of the node; the members of a named-recipients group only where the sharing
+    policy lets ``actor`` know them (:func:`gotong.sharing.policy.may_know_members`)."""
     require_member(actor)
-    return list_groups(conn)
+    reader = load_reader(conn, actor)
+    return [_as_known(g, actor, reader) for g in list_groups(conn)]
 
 
 def group_for(conn: Connection, *, actor: Principal, name: str) -> SharingGroup:
-    """One sharing group by name."""
+    """One sharing group by name, its members as :func:`groups_for` shows them."""
     require_member(actor)
-    return get_group(conn, name=name)
+    return _as_known(get_group(conn, name=name), actor, load_reader(conn, actor))
+
+
+def _as_known(group: SharingGroup, actor: Principal, reader: Reader) -> SharingGroup:
+    named = group.kind == GroupKind.NAMED_RECIPIENTS
+    owner = actor.org_short is not None and actor.org_short == group.owner
+    if may_know_members(reader, group_id=group.id, named_recipients=named, owner=owner):
+        return group
+    return replace(group, members=(), members_withheld=True)
 
 
 def create_group(
@@ -80,9 +93,11 @@ def change_members(
 def receipts_for(
     conn: Connection, *, actor: Principal, collection: str | None = None, stix_id: str | None = None
 ) -> list[Receipt]:
-    """Who retrieved the objects ``actor``'s organisation submitted, per collection or per object."""
+    """Who retrieved the objects ``actor``'s organisation submitted, per collection or per object.
+
+    A collection ``actor`` may neither read nor write is not found, as one that does not exist."""
     require_member(actor)
-    collection_id = get_collection(conn, collection).id if collection else None
+    collection_id = view_for(conn, actor, collection).collection.id if collection else None
     org_id = get_org(conn, org_id=actor.org_id).id
     return list_receipts(conn, org_id=org_id, collection_id=collection_id, stix_id=stix_id)
 

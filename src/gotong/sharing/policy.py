@@ -94,6 +94,21 @@ def may_learn_submitter(reader: Reader, *, submitter_org_id: int, anonymous: boo
     return reader.hub_admin or (reader.org_id is not None and submitter_org_id == reader.org_id)
 
 
+def may_know_members(reader: Reader, *, group_id: int, named_recipients: bool, owner: bool) -> bool:
+    """Whether ``reader`` may learn who belongs to a sharing group.
+
+    A group's name is public (its marking definition is published so that clients can address it).
+    The members of a community group are known to every member of the network. A named-recipients
+    group is a list of who is trusted with TLP:RED: its members are known only to its members, its
+    owner and the hub's admins. Anybody else learns that the group exists, not who is in it.
+    """
+    if reader.org_id is None:
+        return False
+    if not named_recipients:
+        return True
+    return owner or reader.hub_admin or group_id in reader.named_groups
+
+
 def disclosure_clause(
     reader: Reader,
     *,

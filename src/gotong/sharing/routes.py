@@ -21,6 +21,7 @@ def _public(group: SharingGroup) -> GroupPublic:
         owner=group.owner,
         members=list(group.members),
         marking_id=group.marking_id,
+        members_withheld=group.members_withheld,
     )
 
 

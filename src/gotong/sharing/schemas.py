@@ -35,6 +35,9 @@ class GroupPublic(BaseModel):
     owner: str
     members: list[str]
     marking_id: str
+    members_withheld: bool = Field(
+        default=False, description="true: a named-recipients group whose members only its members may know"
+    )
 
 
 # Answers that are the domain's own records, so the two cannot drift apart.

@@ -33,6 +33,7 @@ class SharingGroup:
     marking_id: str
     members: tuple[str, ...]
     created_at: int
+    members_withheld: bool = False  # the reader may not learn the members (sharing.policy.may_know_members)
 
 
 def add_group(
