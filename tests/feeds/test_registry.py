@@ -374,7 +374,8 @@ def test_rest_feeds_need_a_manager_a_url_and_stay_within_the_organisation(
         created = client.post("/api/v1/feeds", json=body, headers=admin)
         assert created.status_code == 201 and created.json()["every"] == "1h"
         assert created.json()["has_credentials"] and "s3cret-feed-token" not in created.text
-        assert client.get("/api/v1/feeds/feodo", headers=other).status_code == 403
+        hidden = client.get("/api/v1/feeds/feodo", headers=other)
+        assert hidden.status_code == 404 and hidden.json()["description"] == "no feed named 'feodo'"
         assert client.get("/api/v1/feeds", headers=other).json() == []
         ran = client.post("/api/v1/feeds/feodo/run", headers=admin)
         assert ran.status_code == 200 and ran.json()["outcome"] == "imported" and ran.json()["accepted"] == 1

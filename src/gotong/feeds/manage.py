@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine
 from gotong.core.auth import Principal
 from gotong.core.permissions import MANAGERS, require_member, require_role
 from gotong.db.engine import read_connection
-from gotong.errors import Forbidden, Invalid
+from gotong.errors import Invalid, NotFound
 from gotong.feeds.exporters import Export
 from gotong.feeds.fetch import authorization, is_url
 from gotong.feeds.registry import (
@@ -127,4 +127,5 @@ def _is_hub(conn: Connection, actor: Principal) -> bool:
 def _may_manage(conn: Connection, actor: Principal, name: str) -> None:
     require_role(actor, *MANAGERS)
     if feed_owner(conn, name) != actor.org_id and not _is_hub(conn, actor):
-        raise Forbidden(f"feed {name!r} belongs to another organisation")
+        # Another organisation's feed answers as a missing one: its name tells nothing more.
+        raise NotFound(f"no feed named {name!r}")
