@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gotong import __version__
 from gotong.assistance.routes import router as assistance_router
+from gotong.contacts.routes import router as contacts_router
 from gotong.correlation.routes import router as correlation_router
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(provenance_router)
     app.include_router(incidents_router)
     app.include_router(assistance_router)
+    app.include_router(contacts_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")

@@ -52,6 +52,14 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Failed authentications a client address may make a minute before 429"
     )
     base_url: str = Field(default="", description="Public URL of the node; derived from the request if empty")
+    smtp_host: str = Field(default="", description="SMTP server for e-mail reachability checks; empty: none")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server")
+    smtp_from: str = Field(default="gotong@localhost", description="Sender of e-mail reachability checks")
+    contact_checks_minutes: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often unanswered reachability checks are swept (fallback, escalation)",
+    )
     node_key_file: str = Field(
         default="",
         description="PEM file of the Ed25519 key that signs audit checkpoints; made (mode 0600) if absent; "

@@ -72,6 +72,7 @@ def background(
     # Imported here, not at the top: every CLI command imports this module (for wire), and the
     # feed converters behind the scheduler take seconds to import (misp-stix).
     from gotong.assistance import clocks as assistance_clocks
+    from gotong.contacts import checks as contact_checks
     from gotong.correlation import webhooks
     from gotong.federation import jobs as federation_jobs
     from gotong.feeds import schedule
@@ -80,6 +81,7 @@ def background(
     receipts.register(runner)
     webhooks.register(runner, engine)
     assistance_clocks.register(runner, engine)
+    contact_checks.register(runner, engine, settings)
     if settings.feed_scheduler:
         schedule.register(runner, engine, interval=settings.feed_poll_seconds)
     if settings.federation:

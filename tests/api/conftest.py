@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from gotong import assistance, incidents
+from gotong import assistance, contacts, incidents
 from gotong.assistance import AssistanceCreate, AssistanceUpdate, RequestStatus
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
@@ -51,6 +51,8 @@ class ApiNode:
     red_case: str  # LaoCERT's case, TLP:RED: nobody else may see it
     assistance: str  # ThaiCERT's preservation request to MyCERT, acknowledged: renewable by ThaiCERT
     hidden_assistance: str  # MyCERT's request to LaoCERT: ThaiCERT is no party and may not see it
+    contact: int  # ThaiCERT's duty desk, with an e-mail address
+    others_contact: int  # MyCERT's duty desk: ThaiCERT may not change or check it
     _tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
 
     @property
@@ -162,6 +164,16 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
     red_case = _case(engine, "LaoCERT", "red")
     request = _assistance(engine, "ThaiCERT", "MyCERT")
     hidden_request = _assistance(engine, "MyCERT", "LaoCERT")
+    contact, others_contact = (
+        contacts.create_contact(
+            engine,
+            actor=_operator(engine, org),
+            contact=contacts.ContactCreate(
+                role="duty-desk", name=f"{org} desk", email=f"desk@{org.lower()}.example"
+            ),
+        ).id
+        for org in ("ThaiCERT", "MyCERT")
+    )
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -181,6 +193,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             red_case=red_case,
             assistance=request,
             hidden_assistance=hidden_request,
+            contact=contact,
+            others_contact=others_contact,
         )
     finally:
         srv.should_exit = True

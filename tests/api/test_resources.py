@@ -5,7 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import httpx
+
+from gotong.contacts import Channel, issue
+from gotong.contacts.service import contact_row
 from gotong.core.auth import Role
+from gotong.db.engine import write_transaction
 from tests.api.base import ResourceTests
 from tests.api.conftest import SHARED_IP, ApiNode
 from tests.helpers import REGIONAL_ID
@@ -279,3 +284,97 @@ class TestAssistanceMessage(ResourceTests):
 
     def body(self, node: ApiNode) -> dict[str, Any]:
         return {"text": f"message {uuid.uuid4().hex[:8]}"}
+
+
+class TestContacts(ResourceTests):
+    url = "/api/v1/contacts"
+
+
+class TestContact(ResourceTests):
+    url = "/api/v1/contacts/{contact}"
+    hidden_url = "/api/v1/contacts/999999"
+
+
+class TestContactCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/contacts"
+    role = Role.COORDINATOR
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"role": "incident-handling", "name": f"api desk {uuid.uuid4().hex[:8]}"}
+
+
+class TestContactUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/contacts/{contact}"
+    role = Role.COORDINATOR
+    writes = True
+    hidden_url = "/api/v1/contacts/{others_contact}"  # MyCERT's: ThaiCERT may not change it
+    hidden_status = 403
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"out_of_hours": f"call the duty phone {uuid.uuid4().hex[:6]}"}
+
+
+class TestContactCheck(ResourceTests):
+    method = "POST"
+    url = "/api/v1/contacts/{contact}/checks"
+    role = Role.COORDINATOR
+    writes = True
+    success = 201
+    hidden_url = "/api/v1/contacts/{others_contact}/checks"
+    hidden_status = 403
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"channel": "phone", "answered": True, "response_seconds": 12.5}
+
+
+class TestReachability(ResourceTests):
+    url = "/api/v1/reachability"
+
+
+class TestCheckAcknowledgement(ResourceTests):
+    """The acknowledgement takes no credential by design: its one-time token is the credential.
+
+    So the inherited 401 tests are replaced by what holds instead: it succeeds without a token, a
+    wrong token is not even looked at, and a second use of the same link is refused (409).
+    """
+
+    method = "POST"
+    url = "/api/v1/checks/{{token}}/ack"
+    hidden_url = "/api/v1/checks/no-such-token/ack"
+
+    def call(
+        self,
+        node: ApiNode,
+        client: httpx.Client,
+        *,
+        url: str | None = None,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        if url is None:
+            url = f"/api/v1/checks/{self.fresh_token(node)}/ack"
+        return super().call(node, client, url=url, params=params, body=body)
+
+    @staticmethod
+    def fresh_token(node: ApiNode) -> str:
+        with write_transaction(node.engine) as conn:
+            return issue(conn, contact_row(conn, node.contact), Channel.EMAIL)[1]
+
+    def test_without_a_token_is_401(self, api_node: ApiNode) -> None:
+        token = self.fresh_token(api_node)
+        with api_node.client() as client:
+            first = self.call(api_node, client, url=f"/api/v1/checks/{token}/ack")
+            again = self.call(api_node, client, url=f"/api/v1/checks/{token}/ack")
+        assert first.status_code == 200, first.text
+        assert first.json()["response_micros"] >= 0
+        assert again.status_code == 409, again.text
+        assert "good once" in again.json()["description"]
+
+    def test_with_a_wrong_token_is_401(self, api_node: ApiNode) -> None:
+        with api_node.client(token=f"gtg_{uuid.uuid4().hex}") as client:
+            response = self.call(api_node, client)
+        assert response.status_code == 200, response.text  # no credential is consulted at all

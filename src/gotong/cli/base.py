@@ -47,6 +47,7 @@ COMMANDS = {
     "audit": "audit:audit",
     "case": "cases:case",
     "assistance": "assistance:assistance_group",
+    "contact": "contacts:contact",
 }
 
 

@@ -12,6 +12,9 @@ Both encode the same rules, written out in ``docs/sharing.md``:
   collection's default group, else the node's whole community;
 * TLP:RED — only members of a ``named-recipients`` group named on the object itself.
 
+Operational records that are not STIX objects (the contact directory) mark each field with a
+:class:`FieldVisibility` instead of a TLP; :func:`may_see_field` is their one decision.
+
 It also holds the one rule of who may learn the real submitter of an anonymous submission (one
 sent "through the hub"): :func:`may_learn_submitter`, and its SQL form :func:`disclosure_clause`.
 The submitter itself and the hub's admins may; nobody else, on any read path.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
@@ -184,3 +188,32 @@ def _among(
     if len(values) == 1:
         return column == next(iter(values))
     return column.in_(sorted(values))
+
+
+class FieldVisibility(StrEnum):
+    """Who may read one field of an operational record (a contact's phone number, its key...).
+
+    ``public``: anybody, signed in or not (TLP:CLEAR); ``members``: every member organisation of the
+    network (TLP:GREEN to the community); ``hub``: the hub and the owning organisation only
+    (TLP:AMBER+STRICT addressed to the hub).
+    """
+
+    PUBLIC = "public"
+    MEMBERS = "members"
+    HUB = "hub"
+
+
+def may_see_field(
+    visibility: FieldVisibility, *, reader_org_id: int | None, owner_org_id: int, hub_org_id: int | None
+) -> bool:
+    """Whether the organisation ``reader_org_id`` (None: not signed in) may read a field so marked.
+
+    The owning organisation always reads its own fields; the hub reads every field.
+    """
+    if visibility == FieldVisibility.PUBLIC:
+        return True
+    if reader_org_id is None:
+        return False
+    if reader_org_id in (owner_org_id, hub_org_id):
+        return True
+    return visibility == FieldVisibility.MEMBERS

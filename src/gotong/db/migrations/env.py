@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import gotong.audit.models
+import gotong.contacts.models
 import gotong.correlation.models
 import gotong.federation.models
 import gotong.feeds.models

@@ -1,0 +1,58 @@
+"""The 24/7 contact directory and its reachability checks (issue 16, first half).
+
+Points of contact per organisation, each field under its own visibility (public, members, hub) as
+:func:`gotong.sharing.policy.may_see_field` decides; challenges sent by webhook or e-mail and
+acknowledged once with no other credential, or phone checks recorded by a coordinator; a sweep that
+falls back to the next alternate and escalates to the hub; a reachability record per contact and
+organisation. Other domains and the adapters use only what this module exports.
+"""
+
+from gotong.contacts.checks import SIGNATURE_HEADER, acknowledge, issue, list_checks, run_check, sweep
+from gotong.contacts.models import Channel, CheckStatus
+from gotong.contacts.reachability import in_business_hours, nearest_rank, reachability
+from gotong.contacts.schemas import (
+    AckPublic,
+    BusinessHours,
+    CheckCreate,
+    CheckPublic,
+    ContactCreate,
+    ContactPublic,
+    ContactUpdate,
+    OrgReachability,
+)
+from gotong.contacts.service import (
+    create_contact,
+    get_contact,
+    list_contacts,
+    public_directory,
+    update_contact,
+)
+from gotong.sharing.policy import FieldVisibility
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "AckPublic",
+    "BusinessHours",
+    "Channel",
+    "CheckCreate",
+    "CheckPublic",
+    "CheckStatus",
+    "ContactCreate",
+    "ContactPublic",
+    "ContactUpdate",
+    "FieldVisibility",
+    "OrgReachability",
+    "acknowledge",
+    "create_contact",
+    "get_contact",
+    "in_business_hours",
+    "issue",
+    "list_checks",
+    "list_contacts",
+    "nearest_rank",
+    "public_directory",
+    "reachability",
+    "run_check",
+    "sweep",
+    "update_contact",
+]

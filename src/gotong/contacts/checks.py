@@ -1,0 +1,316 @@
+"""Reachability checks: a challenge sent on one channel, its one-time acknowledgement, and the sweep.
+
+* **webhook**: a JSON body POSTed to the contact's URL through the outbound policy
+  (:func:`gotong.core.outbound.outbound_client`), signed ``X-Gotong-Signature: sha256=<hex>``
+  (HMAC-SHA256 of the body with the contact's ``webhook_secret``), holding the acknowledgement URL;
+* **email**: a mail through the node's SMTP server holding the acknowledgement link;
+* **phone**: made by a person, who records here whether the desk answered and how fast.
+
+The acknowledgement token is random, stored only as its SHA-256, good once and only until the
+check's window (``answer_within_minutes`` of the role) ends. Times are microseconds since the epoch,
+so the response time is ``acknowledged_at - sent_at`` exactly. :func:`sweep` marks unanswered
+checks past their window, escalates each to the hub and sends the next alternate a check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import smtplib
+import threading
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.engine import Row
+
+from gotong.audit.service import record
+from gotong.contacts.catalogue import role
+from gotong.contacts.models import Channel, CheckStatus, checks, contacts
+from gotong.contacts.policy import require_editor
+from gotong.contacts.schemas import AckPublic, CheckCreate, CheckPublic
+from gotong.contacts.service import contact_row, hub_org_id
+from gotong.core.auth import Principal
+from gotong.core.jobs import JobRunner
+from gotong.core.outbound import outbound_client
+from gotong.core.permissions import require_member
+from gotong.db.engine import read_connection, write_transaction
+from gotong.errors import Conflict, Invalid, NotFound
+from gotong.settings import Settings
+from gotong.stix.timestamps import format_micros, now_micros
+
+__all__ = ["JOB", "acknowledge", "check_public", "issue", "list_checks", "register", "run_check", "sweep"]
+
+SIGNATURE_HEADER = "X-Gotong-Signature"
+
+
+def run_check(
+    engine: Engine,
+    *,
+    actor: Principal,
+    contact_id: int,
+    check: CheckCreate,
+    settings: Settings,
+    base_url: str,
+    now: int | None = None,
+) -> CheckPublic:
+    """Send one challenge (or record a phone check) to the contact; the actor must be its editor."""
+    require_member(actor)
+    with write_transaction(engine) as conn:
+        row = contact_row(conn, contact_id)
+        require_editor(actor, owner_org_id=row.org_id, hub_org_id=hub_org_id(conn))
+        if check.channel == Channel.PHONE:
+            return _record_phone(conn, row, check, actor=actor, now=now or now_micros())
+        if check.answered is not None or check.response_seconds is not None:
+            raise Invalid("answered and response_seconds are for a phone check only")
+        check_id, token = issue(conn, row, check.channel, now=now)
+    return _deliver(engine, check_id, token, settings=settings, base_url=base_url)
+
+
+def issue(
+    conn: Connection,
+    row: Row[Any],
+    channel: Channel,
+    *,
+    now: int | None = None,
+    fallback_of: int | None = None,
+) -> tuple[int, str]:
+    """Store a new check of ``channel`` waiting for its acknowledgement; its id and one-time token."""
+    fields = row.document["fields"]
+    needed = {Channel.WEBHOOK: "webhook_url", Channel.EMAIL: "email"}[channel]
+    if not fields.get(needed):
+        raise Invalid(f"contact {row.id} has no {needed} to check by {channel}")
+    token = secrets.token_urlsafe(32)
+    sent = now if now is not None else now_micros()
+    window = role(row.role).answer_within_minutes * 60_000_000
+    check_id = conn.execute(
+        insert(checks)
+        .values(
+            contact_id=row.id,
+            channel=str(channel),
+            token_hash=_hash(token),
+            status=str(CheckStatus.SENT),
+            sent_at=sent,
+            expires_at=sent + window,
+            fallback_of=fallback_of,
+        )
+        .returning(checks.c.id)
+    ).scalar_one()
+    return int(check_id), token
+
+
+def acknowledge(engine: Engine, *, token: str, now: int | None = None) -> AckPublic:
+    """The acknowledgement: good once, until the check's window ends; no other credential."""
+    with write_transaction(engine) as conn:
+        row = conn.execute(select(checks).where(checks.c.token_hash == _hash(token))).first()
+        if row is None:
+            raise NotFound("no check has this acknowledgement token")
+        at = now if now is not None else now_micros()
+        if row.acknowledged_at is not None:
+            raise Conflict("this check was already acknowledged: a token is good once")
+        if row.status != CheckStatus.SENT or at > row.expires_at:
+            raise Conflict("this check's window has passed: it was counted unanswered")
+        conn.execute(
+            update(checks)
+            .where(checks.c.id == row.id)
+            .values(status=str(CheckStatus.ACKNOWLEDGED), acknowledged_at=at)
+        )
+        return AckPublic(check_id=row.id, acknowledged_at=format_micros(at), response_micros=at - row.sent_at)
+
+
+def list_checks(engine: Engine, *, actor: Principal, contact_id: int) -> list[CheckPublic]:
+    require_member(actor)
+    with read_connection(engine) as conn:
+        contact_row(conn, contact_id)
+        rows = conn.execute(select(checks).where(checks.c.contact_id == contact_id).order_by(checks.c.id))
+        return [check_public(r) for r in rows]
+
+
+def sweep(
+    engine: Engine, *, settings: Settings, now: int | None = None, base_url: str = ""
+) -> list[CheckPublic]:
+    """Count checks past their window unanswered, escalate each to the hub, and check the next alternate.
+
+    Returns the checks sent to alternates. A contact without a further alternate is escalated only.
+    """
+    at = now if now is not None else now_micros()
+    sent: list[tuple[int, str]] = []
+    with write_transaction(engine) as conn:
+        overdue = conn.execute(
+            select(checks).where(checks.c.status == str(CheckStatus.SENT), checks.c.expires_at < at)
+        ).all()
+        for check in overdue:
+            conn.execute(
+                update(checks)
+                .where(checks.c.id == check.id)
+                .values(status=str(CheckStatus.UNANSWERED), escalated_at=at)
+            )
+            owner = contact_row(conn, check.contact_id)
+            record(
+                conn,
+                action="contact.check.escalated",
+                actor="sweep",
+                actor_org_id=hub_org_id(conn),
+                subject=f"contact:{owner.id}",
+                details={"check": check.id, "channel": check.channel, "org": owner.short_name},
+            )
+            following = _next_alternate(conn, check)
+            if following is not None:
+                sent.append(issue(conn, following[0], following[1], now=at, fallback_of=check.id))
+    url = base_url or settings.base_url
+    return [_deliver(engine, check_id, token, settings=settings, base_url=url) for check_id, token in sent]
+
+
+def check_public(row: Row[Any]) -> CheckPublic:
+    return CheckPublic(
+        id=row.id,
+        contact_id=row.contact_id,
+        channel=Channel(row.channel),
+        status=CheckStatus(row.status),
+        sent_at=format_micros(row.sent_at),
+        expires_at=format_micros(row.expires_at),
+        acknowledged_at=format_micros(row.acknowledged_at) if row.acknowledged_at is not None else None,
+        response_micros=row.acknowledged_at - row.sent_at if row.acknowledged_at is not None else None,
+        escalated_at=format_micros(row.escalated_at) if row.escalated_at is not None else None,
+        fallback_of=row.fallback_of,
+        problem=row.problem,
+    )
+
+
+def _next_alternate(conn: Connection, check: Row[Any]) -> tuple[Row[Any], Channel] | None:
+    """The alternate after the contacts this chain of fallbacks has tried, and a channel it has."""
+    tried = [check.contact_id]
+    origin = check
+    while origin.fallback_of is not None:
+        origin = conn.execute(select(checks).where(checks.c.id == origin.fallback_of)).one()
+        tried.append(origin.contact_id)
+    first = contact_row(conn, origin.contact_id)
+    for alternate in first.document["fields"].get("alternates") or []:
+        if alternate in tried:
+            continue
+        try:
+            row = contact_row(conn, alternate)
+        except NotFound:
+            continue
+        fields = row.document["fields"]
+        if fields.get("webhook_url"):
+            return row, Channel.WEBHOOK
+        if fields.get("email"):
+            return row, Channel.EMAIL
+    return None
+
+
+def _record_phone(
+    conn: Connection, row: Row[Any], check: CheckCreate, *, actor: Principal, now: int
+) -> CheckPublic:
+    if check.answered is None:
+        raise Invalid("answered: say whether the desk answered the phone check")
+    if check.answered and check.response_seconds is None:
+        raise Invalid("response_seconds: how long the desk took to answer")
+    answered_at = now + round((check.response_seconds or 0) * 1_000_000) if check.answered else None
+    check_id = conn.execute(
+        insert(checks)
+        .values(
+            contact_id=row.id,
+            channel=str(Channel.PHONE),
+            token_hash=_hash(secrets.token_urlsafe(32)),  # never sent: nothing acknowledges a phone check
+            status=str(CheckStatus.ACKNOWLEDGED if check.answered else CheckStatus.UNANSWERED),
+            sent_at=now,
+            expires_at=now,
+            acknowledged_at=answered_at,
+            recorded_by=actor.org_short or "cli",
+        )
+        .returning(checks.c.id)
+    ).scalar_one()
+    return check_public(conn.execute(select(checks).where(checks.c.id == check_id)).one())
+
+
+def _deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, base_url: str) -> CheckPublic:
+    """Send the challenge outside any transaction (the answer may come before the send returns)."""
+    with read_connection(engine) as conn:
+        check = conn.execute(select(checks).where(checks.c.id == check_id)).one()
+        row = contact_row(conn, check.contact_id)
+    ack_url = f"{base_url.rstrip('/')}/api/v1/checks/{token}/ack"
+    body = {
+        "type": "gotong-reachability-check",
+        "check": check_id,
+        "contact": row.id,
+        "org": row.short_name,
+        "sent_at": format_micros(check.sent_at),
+        "expires_at": format_micros(check.expires_at),
+        "ack_url": ack_url,
+    }
+    problem = None
+    try:
+        if check.channel == Channel.WEBHOOK:
+            _post(settings, row, body)
+        else:
+            _mail(settings, row, body)
+    except (httpx.HTTPError, OSError, smtplib.SMTPException, _Refused) as exc:
+        problem = str(exc)[:300] or type(exc).__name__
+    with write_transaction(engine) as conn:
+        if problem is not None:
+            conn.execute(
+                update(checks)
+                .where(checks.c.id == check_id, checks.c.status == str(CheckStatus.SENT))
+                .values(status=str(CheckStatus.FAILED), problem=problem)
+            )
+        return check_public(conn.execute(select(checks).where(checks.c.id == check_id)).one())
+
+
+class _Refused(Exception):
+    pass
+
+
+def _post(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
+    import hmac
+
+    content = json.dumps(body, sort_keys=True).encode()
+    signature = "sha256=" + hmac.new(row.webhook_secret.encode(), content, hashlib.sha256).hexdigest()
+    with outbound_client(settings, timeout=10.0) as client:
+        response = client.post(
+            row.document["fields"]["webhook_url"],
+            content=content,
+            headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature},
+        )
+    if response.status_code >= 300:
+        raise _Refused(f"the webhook answered {response.status_code}")
+
+
+def _mail(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
+    if not settings.smtp_host:
+        raise _Refused("no SMTP server is configured (GOTONG_SMTP_HOST)")
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = row.document["fields"]["email"]
+    message["Subject"] = f"Gotong reachability check {body['check']} for {row.short_name}"
+    message.set_content(
+        "This is a reachability check of the Gotong network.\n"
+        f"Please acknowledge it before {body['expires_at']} with one POST to this link:\n\n"
+        f"{body['ack_url']}\n\n"
+        f"for instance: curl -X POST {body['ack_url']}\n"
+    )
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def contact_ids_of(conn: Connection, org_id: int) -> list[int]:
+    return list(conn.execute(select(contacts.c.id).where(contacts.c.org_id == org_id)).scalars())
+
+
+JOB = "contact-checks-sweep"
+
+
+def register(runner: JobRunner, engine: Engine, settings: Settings) -> None:
+    """Sweep unanswered checks every ``contact_checks_minutes`` on ``runner``."""
+
+    def run(_stopping: threading.Event) -> None:
+        sweep(engine, settings=settings)
+
+    runner.register(JOB, run, every=settings.contact_checks_minutes * 60)

@@ -1,0 +1,65 @@
+"""Tables of points of contact and of the reachability checks sent to them.
+
+A contact is an operational record of its organisation, not intelligence: it lives in its own table,
+its fields in one JSON document, and who may read each field is decided by
+:func:`gotong.sharing.policy.may_see_field` from the visibility stored beside it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Table
+
+from gotong.db.meta import metadata
+
+__all__ = ["Channel", "CheckStatus", "checks", "contacts"]
+
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Channel(StrEnum):
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class CheckStatus(StrEnum):
+    SENT = "sent"  # waiting for its acknowledgement
+    ACKNOWLEDGED = "acknowledged"
+    UNANSWERED = "unanswered"  # its window passed; the next alternate was tried and the hub told
+    FAILED = "failed"  # it could not be sent (refused by the outbound policy, no SMTP server...)
+
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("role", String(40), nullable=False),
+    # Every field of the contact, and the visibility of each: {"fields": {...}, "visibility": {...}}.
+    Column("document", JSON, nullable=False),
+    # The key of the HMAC that signs webhook challenges; shown to the owner and the hub only.
+    Column("webhook_secret", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+checks = Table(
+    "contact_checks",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("contact_id", Integer, ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    # Microseconds since the epoch: the response time is acknowledged_at - sent_at, exactly.
+    Column("sent_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("acknowledged_at", BigInteger, nullable=True),
+    Column("escalated_at", BigInteger, nullable=True),
+    # The check this one fell back from (an unanswered check of the contact whose alternate this is).
+    Column("fallback_of", _ID, ForeignKey("contact_checks.id"), nullable=True),
+    Column("problem", String(300), nullable=True),
+    Column("recorded_by", String(64), nullable=True),  # a manual (phone) check: who recorded it
+)
