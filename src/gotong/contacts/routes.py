@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from gotong import contacts
 from gotong.contacts import (
@@ -22,6 +22,8 @@ from gotong.contacts import (
 )
 from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep, SettingsDep
+
+ContactId = Annotated[int, Path(ge=1, le=2_147_483_647, description="a contact id")]
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"], dependencies=[Depends(reject_unknown_query)])
 
@@ -45,13 +47,13 @@ def create_contact(body: ContactCreate, engine: EngineDep, actor: PrincipalDep) 
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactPublic, responses=errors(401, 404))
-def get_contact(contact_id: int, engine: EngineDep, actor: PrincipalDep) -> ContactPublic:
+def get_contact(contact_id: ContactId, engine: EngineDep, actor: PrincipalDep) -> ContactPublic:
     return contacts.get_contact(engine, actor=actor, contact_id=contact_id)
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactPublic, responses=errors(401, 403, 404))
 def update_contact(
-    contact_id: int, body: ContactUpdate, engine: EngineDep, actor: PrincipalDep
+    contact_id: ContactId, body: ContactUpdate, engine: EngineDep, actor: PrincipalDep
 ) -> ContactPublic:
     """Change fields of a contact of your organisation; ``visibility`` entries are merged."""
     return contacts.update_contact(engine, actor=actor, contact_id=contact_id, change=body)
@@ -64,7 +66,7 @@ def update_contact(
     responses=errors(401, 403, 404),
 )
 def run_check(
-    contact_id: int,
+    contact_id: ContactId,
     body: CheckCreate,
     engine: EngineDep,
     actor: PrincipalDep,

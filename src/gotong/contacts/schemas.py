@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -96,7 +96,9 @@ class _Fields(_Request):
     asns: list[int] | None = Field(default=None, max_length=1000)
     networks: list[str] | None = Field(default=None, max_length=1000)
     domains: list[str] | None = Field(default=None, max_length=1000)
-    alternates: list[int] | None = Field(default=None, max_length=10, description="contact ids, in order")
+    alternates: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] | None = Field(
+        default=None, max_length=10, description="contact ids, in order"
+    )
     visibility: dict[ContactField, FieldVisibility] | None = None
 
     @field_validator("email")
