@@ -71,3 +71,31 @@ def test_the_record_counts_the_last_checks_in_and_out_of_hours(engine: Engine) -
     # Only the last N decided checks count: the last two are the two out of hours.
     (recent,) = contacts.reachability(engine, actor=actor, org="ThaiCERT", last=2)
     assert recent.contacts[0].success_rate == 0.5 and recent.contacts[0].out_of_hours_checks == 2
+
+
+def test_a_fallback_without_a_public_url_fails_saying_so(engine: Engine) -> None:
+    from gotong.contacts import issue
+    from gotong.contacts.service import contact_row
+    from gotong.db.engine import write_transaction
+
+    with read_connection(engine) as conn:
+        thai = get_org(conn, short_name="ThaiCERT")
+    actor = Principal(org_id=thai.id, org_short="ThaiCERT")
+    backup = contacts.create_contact(
+        engine,
+        actor=actor,
+        contact=ContactCreate(role="duty-desk", name="Backup", email="b@thaicert.example"),
+    )
+    first = contacts.create_contact(
+        engine,
+        actor=actor,
+        contact=ContactCreate(
+            role="duty-desk", name="Desk", email="d@thaicert.example", alternates=[backup.id]
+        ),
+    )
+    sent = _at(2026, 12, 1, 0, 0)
+    with write_transaction(engine) as conn:
+        issue(conn, contact_row(conn, first.id), contacts.Channel.EMAIL, now=sent)
+    (fallback,) = contacts.sweep(engine, settings=Settings(), now=sent + 61 * 60_000_000)
+    assert fallback.contact_id == backup.id and fallback.status == contacts.CheckStatus.FAILED
+    assert fallback.problem is not None and "GOTONG_BASE_URL" in fallback.problem

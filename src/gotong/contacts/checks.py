@@ -244,6 +244,8 @@ def _deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, b
     }
     problem = None
     try:
+        if not base_url:
+            raise _Refused("the node does not know its public URL for the link: set GOTONG_BASE_URL")
         if check.channel == Channel.WEBHOOK:
             _post(settings, row, body)
         else:
