@@ -15,8 +15,8 @@ from gotong.settings import Settings
 from gotong.stix.timestamps import to_micros
 
 
-def _at(*args: int) -> int:
-    return to_micros(datetime(*args, tzinfo=UTC))
+def _at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> int:
+    return to_micros(datetime(year, month, day, hour, minute, tzinfo=UTC))
 
 
 def test_business_hours_are_read_in_the_contacts_time_zone() -> None:
