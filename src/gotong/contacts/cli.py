@@ -15,8 +15,9 @@ from pydantic import BaseModel, ValidationError
 from gotong import contacts
 from gotong.contacts import Channel, CheckCreate, ContactCreate
 from gotong.core.auth import Principal
+from gotong.core.commandline import field_problems
 from gotong.db.engine import read_connection
-from gotong.orgs.service import get_org
+from gotong.orgs.service import operator_for
 from gotong.settings import Settings
 
 
@@ -34,12 +35,10 @@ def _state() -> _State:
 
 def _actor(org: str) -> Principal:
     with read_connection(_state().engine) as conn:
-        found = get_org(conn, short_name=org)
-    return Principal(org_id=found.id, org_short=found.short_name)
+        return operator_for(conn, org=org)
 
 
-def _problems(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+_problems = field_problems
 
 
 def _print(value: BaseModel | list[Any], as_json: bool, line: str) -> None:

@@ -7,44 +7,25 @@ limit, as the other operator commands do. Every problem ends in one line on stde
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import click
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 
 from gotong import incidents
 from gotong.core.auth import Principal
+from gotong.core.commandline import build_model, root_engine
 from gotong.db.engine import read_connection
 from gotong.incidents import CaseCreate, CaseFilter, CasePublic, CaseStatus, CaseUpdate, Participant
-from gotong.orgs.service import get_org
+from gotong.orgs.service import operator_for
 
-_Model = TypeVar("_Model", bound=BaseModel)
-
-
-class _HasEngine(Protocol):
-    @property
-    def engine(self) -> Engine: ...
-
-
-def _engine() -> Engine:
-    state: _HasEngine = click.get_current_context().find_root().obj
-    return state.engine
+_engine = root_engine
+_build = build_model
 
 
 def _actor(engine: Engine, org: str) -> Principal:
     with read_connection(engine) as conn:
-        found = get_org(conn, short_name=org)
-    return Principal(org_id=found.id, org_short=found.short_name)
-
-
-def _build(model: Callable[..., _Model], **values: Any) -> _Model:
-    try:
-        return model(**{k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise click.ClickException(problems) from None
+        return operator_for(conn, org=org)
 
 
 def _participants(values: tuple[str, ...]) -> list[Participant] | None:

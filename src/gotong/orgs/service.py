@@ -333,6 +333,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def operator_for(conn: Connection, *, org: str) -> Principal:
+    """The node operator at the command line, acting for ``org`` with no role limit."""
+    found = get_org(conn, short_name=org)
+    return Principal(org_id=found.id, org_short=found.short_name)
+
+
 def tokens_for(conn: Connection, *, actor: Principal) -> list[TokenInfo]:
     """The API tokens of ``actor``'s organisation (never their secrets); for its admins."""
     require_role(actor, Role.ADMIN)
