@@ -10,6 +10,8 @@ the same bytes every time and a re-import only finds its objects "already presen
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +27,7 @@ __all__ = ["Converted", "misp_event_to_stix"]
 _ITEM_LISTS = ("Attribute", "Object", "Galaxy")
 _REQUIRED_REFS = frozenset({"source_ref", "target_ref", "sighting_of_ref", "object_refs"})
 _MESSAGE_LIMIT = 300
+_TELLING = 4  # the shortest value whose presence in an object shows misp-stix folded it there
 
 
 @dataclass
@@ -85,22 +88,69 @@ def _report_lost(
 ) -> None:
     """Name each attribute and object that misp-stix left out without an error of ours saying so.
 
-    An attribute or object is lost when no STIX object carries its uuid. An attribute inside an object
-    is lost when misp-stix has a message about it and its value is nowhere in the object's STIX
-    (the value alone is no proof: misp-stix rewrites some values, like dates).
+    An attribute or object is lost when no STIX object carries its uuid and its values are not all in
+    one STIX object: misp-stix folds some MISP objects into the one that refers to them (a ``pe`` and
+    its ``pe-section`` objects into the file's ``windows-pebinary-ext``, a ``registry-key-value`` into
+    its registry key's ``values``), so their uuids are gone but nothing of them is. An attribute inside
+    an object is lost when misp-stix has a message about it and its value is nowhere in the object's
+    STIX (the value alone is no proof: misp-stix rewrites some values, like dates).
     """
     text: dict[str, str] = {}
     for obj in objects:
         text[_uuid_of(obj["id"])] = text.get(_uuid_of(obj["id"]), "") + json.dumps(obj)
+    bodies = [json.dumps(obj).lower() for obj in objects]
     for item_uuid in clean.top_level:
-        if item_uuid not in text and item_uuid not in reported:
+        if item_uuid in text or item_uuid in reported:
+            continue
+        members = clean.members.get(item_uuid) or [(item_uuid, clean.values.get(item_uuid, ""))]
+        held = _held_in_one(bodies, [value for _, value in members])
+        if held is None:
             why = next((m for m in messages if item_uuid in m), "misp-stix made nothing of it")
             problems.append(f"{clean.uuid}: {clean.labels[item_uuid]}: {_short(why)}; skipped")
+            continue
+        for (attr_uuid, _), kept in zip(members, held, strict=True):
+            if not kept:  # folded into another object, but without this attribute
+                why = next((m for m in messages if attr_uuid in m), "misp-stix left its value out")
+                problems.append(f"{clean.uuid}: {clean.labels[attr_uuid]}: {_short(why)}; skipped")
     for obj_uuid, members in clean.members.items():
         for attr_uuid, value in members:
             said = next((m for m in messages if attr_uuid in m), None)
             if obj_uuid in text and said is not None and json.dumps(value)[1:-1] not in text[obj_uuid]:
                 problems.append(f"{clean.uuid}: {clean.labels[attr_uuid]}: {_short(said)}; skipped")
+
+
+def _held_in_one(bodies: list[str], values: list[str]) -> list[bool] | None:
+    """Which of a MISP item's values the STIX object holding most of them holds; None when no object
+    holds any of them that tells (a number or a string of under four characters proves nothing)."""
+    best: list[bool] | None = None
+    for body in bodies:
+        held = [_holds(body, value) for value in values]
+        telling = any(h and len(v) >= _TELLING and not _number(v) for h, v in zip(held, values, strict=True))
+        if telling and (best is None or sum(held) > sum(best)):
+            best = held
+            if all(held):
+                break
+    return best
+
+
+def _holds(body: str, value: str) -> bool:
+    """Whether a STIX object's JSON (lowercased) holds a MISP value: as the JSON string it would be, or
+    as the number it is ("4096" as 4096, "6.20" as 6.2), compared without regard to case."""
+    if json.dumps(value.lower())[1:-1] in body:
+        return True
+    number = _number(value)
+    if number is None:
+        return False
+    shown = str(int(number)) if number.is_integer() else repr(number)
+    return re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w.])", body) is not None
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _convert(clean: CleanEvent, problems: list[str]) -> tuple[list[dict[str, Any]], list[str]] | None:
