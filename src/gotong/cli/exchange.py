@@ -20,6 +20,12 @@ from gotong.sharing.tlp import TLP
 @click.option("--collection", "collection_id", help="Collection id or alias (default: the only/first one).")
 @click.option("--through-hub", is_flag=True, help="Publish under the hub's name (anonymous submission).")
 @click.option("--tlp", help="TLP for objects that carry none (default: the organisation's default TLP).")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Fix producers' well-known mistakes (second-precision created/modified, uppercase x_ property "
+    "names) instead of refusing the object; the summary counts each repair.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @pass_state
 def import_(
@@ -29,6 +35,7 @@ def import_(
     collection_id: str | None,
     through_hub: bool,
     tlp: str | None,
+    repair: bool,
     quiet: bool,
 ) -> None:
     """Import STIX 2.1 (or 2.0, upgraded) bundles, TAXII envelopes, JSON files of objects, or MISP
@@ -56,6 +63,7 @@ def import_(
         through_hub=through_hub,
         progress=not quiet and sys.stderr.isatty(),
         on_rejected=lambda line: click.echo(line, err=True),
+        repair=repair,
     )
     click.echo(summary.line(), err=True)
     if summary.rejected or lost:

@@ -49,6 +49,12 @@ def feed_formats_command() -> None:
 @click.option("--classification", help="RSIT class/type for line feeds, e.g. malicious-code/c2-server.")
 @click.option("--tlp", help="TLP for entries that carry none (default: the organisation's default TLP).")
 @click.option("--valid-days", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Fix producers' well-known mistakes (second-precision created/modified, uppercase x_ property "
+    "names) instead of refusing the object; the summary counts each repair.",
+)
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @pass_state
 def feed_import(
@@ -61,6 +67,7 @@ def feed_import(
     classification: str | None,
     tlp: str | None,
     valid_days: int,
+    repair: bool,
     quiet: bool,
 ) -> None:
     """Convert a feed file once and store it; each skipped line or attribute is reported."""
@@ -76,6 +83,7 @@ def feed_import(
             tlp=tlp,
             valid_days=valid_days,
             on_batch=lambda n: advance("storing", n),
+            repair=repair,
         )
     report_lines([*result.problems, *result.expired_lines(), result.line()])
     if result.problems:

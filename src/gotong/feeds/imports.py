@@ -7,7 +7,7 @@ What an adapter (the CLI today) calls; the pieces they assemble live in :mod:`go
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
@@ -36,6 +36,7 @@ def import_source(
     tlp: str | None = None,
     valid_days: int = 30,
     on_batch: Callable[[int], None] | None = None,
+    repair: bool = False,
 ) -> FeedImport:
     """Convert a local file or folder once and store it as ``org``'s submission.
 
@@ -43,6 +44,8 @@ def import_source(
     CLEAR unasked); the summary says which.
 
     ``on_batch`` is told how many objects each stored batch held (for a progress display).
+    ``repair`` fixes the mistakes listed in :mod:`gotong.stix.repair` before validation (counted in
+    the summary, named in the audit record); without it their refusal names ``--repair``.
     """
     with read_connection(engine) as conn:
         organisation = get_org(conn, short_name=org)
@@ -54,15 +57,23 @@ def import_source(
         source, fmt=fmt, name=name, classification=classification, tlp=marking, valid_days=valid_days
     )
 
-    def store(objects: list[dict[str, Any]]) -> StatusReport:
+    def store(
+        objects: list[dict[str, Any]], repairs: Mapping[str, Sequence[str]] | None = None
+    ) -> StatusReport:
         report = add_objects(
-            engine, principal=principal, collection_id=target, objects=[with_tlp(o, marking) for o in objects]
+            engine,
+            principal=principal,
+            collection_id=target,
+            objects=[with_tlp(o, marking) for o in objects],
+            repairs=repairs,
         )
         if on_batch is not None:
             on_batch(len(objects))
         return report
 
-    return import_feed(batches=batches, store=store, result=FeedImport(tlp=f"{marking.label} ({chosen})"))
+    return import_feed(
+        batches=batches, store=store, result=FeedImport(tlp=f"{marking.label} ({chosen})"), repair=repair
+    )
 
 
 def run_feeds(

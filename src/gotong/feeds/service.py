@@ -34,6 +34,7 @@ from gotong.intel.bulk import export_bundle, read_objects, writable_collection
 from gotong.intel.store import StatusReport, add_objects
 from gotong.orgs.service import get_org
 from gotong.sharing.tlp import TLP, with_tlp
+from gotong.stix.repair import hint, repair_object, repairs_line
 from gotong.stix.timestamps import TimestampError, parse_timestamp
 from gotong.stix.upgrade import upgrade_object
 
@@ -57,9 +58,19 @@ class FeedImport:
     problems: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     tlp: str | None = None  # e.g. "TLP:AMBER (ThaiCERT's default)"
+    repaired: int = 0  # objects stored after a listed repair (--repair)
+    repairs: dict[str, int] = field(default_factory=dict)  # repair kind -> objects stored with it
 
-    def add(self, report: StatusReport, expired: Mapping[str, str] | None = None) -> None:
-        """Count a store's report; ``expired``: the batch's expired entries, id -> how to name them."""
+    def add(
+        self,
+        report: StatusReport,
+        expired: Mapping[str, str] | None = None,
+        *,
+        repaired: Mapping[str, tuple[str, ...]] | None = None,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
+        """Count a store's report; ``expired``: the batch's expired entries, id -> how to name them;
+        ``repaired``: id -> repair kinds applied; ``hints``: id -> the option that would fix a refusal."""
         for outcome in report.successes:
             if outcome.message == "already present":
                 self.already_present += 1
@@ -67,16 +78,24 @@ class FeedImport:
                 self.accepted += 1
                 if expired and outcome.id in expired:
                     self.expired.append(expired[outcome.id])
+            kinds = (repaired or {}).get(outcome.id)
+            if kinds:
+                self.repaired += 1
+                for kind in kinds:
+                    self.repairs[kind] = self.repairs.get(kind, 0) + 1
         for outcome in report.failures:
             self.rejected += 1
-            self.problems.append(f"rejected {outcome.id}: {outcome.message}")
+            said = (hints or {}).get(outcome.id)
+            self.problems.append(f"rejected {outcome.id}: {outcome.message}" + (f" {said}" if said else ""))
 
     def line(self) -> str:
         expired = f" ({len(self.expired)} of them expired on arrival)" if self.expired else ""
         marked = f"; unmarked entries marked {self.tlp}" if self.tlp else ""
+        repaired = f"; {repairs_line(self.repaired, self.repairs)}" if self.repaired else ""
         return (
             f"feed import: {self.accepted} accepted{expired}, {self.already_present} already present, "
-            f"{self.rejected} rejected, {len(self.problems) - self.rejected} skipped by the converter{marked}"
+            f"{self.rejected} rejected, {len(self.problems) - self.rejected} skipped by the converter"
+            f"{marked}{repaired}"
         )
 
     def expired_lines(self) -> list[str]:
@@ -166,12 +185,17 @@ def converted_batches(
 def import_feed(
     *,
     batches: Iterator[tuple[list[dict[str, Any]], list[str]]],
-    store: Callable[[list[dict[str, Any]]], StatusReport],
+    store: Callable[..., StatusReport],
     result: FeedImport | None = None,
+    repair: bool = False,
+    command: str = "gotong feed import",
 ) -> FeedImport:
     """Store every batch with ``store`` (the caller binds org and collection).
 
-    Counts go into ``result`` when given (a feed run that already noted fetch problems).
+    Counts go into ``result`` when given (a feed run that already noted fetch problems). With
+    ``repair`` the mistakes listed in :mod:`gotong.stix.repair` are fixed first and ``store`` is called
+    with ``repairs=`` (id -> kinds, for the audit record); without it, a refused object that a repair
+    would fix has its line name ``command``'s ``--repair``.
     """
     result = result if result is not None else FeedImport()
     now = datetime.now(UTC)
@@ -179,8 +203,28 @@ def import_feed(
         result.problems.extend(problems)
         for start in range(0, len(objects), 1000):
             batch = objects[start : start + 1000]
-            result.add(store(batch), _expired(batch, now))
+            if not repair:
+                report = store(batch)
+                result.add(report, _expired(batch, now), hints=_hints(batch, report, command))
+                continue
+            repaired: dict[str, tuple[str, ...]] = {}
+            fixed = []
+            for obj in batch:
+                done = repair_object(obj)
+                if done.kinds:
+                    repaired[str(obj.get("id"))] = done.kinds
+                fixed.append(done.obj)
+            result.add(store(fixed, repairs=repaired), _expired(fixed, now), repaired=repaired)
     return result
+
+
+def _hints(batch: list[dict[str, Any]], report: StatusReport, command: str) -> dict[str, str]:
+    failed = {outcome.id for outcome in report.failures}
+    hints = {}
+    for obj in batch if failed else ():
+        if obj.get("id") in failed and (said := hint(obj, command)) is not None:
+            hints[str(obj["id"])] = said
+    return hints
 
 
 def import_misp_file(

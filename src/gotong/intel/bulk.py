@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -23,6 +23,7 @@ from gotong.orgs.service import get_org
 from gotong.sharing.receipts import Retrieval, write_retrievals
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP, with_tlp
+from gotong.stix.repair import hint, repair_object, repairs_line
 from gotong.stix.timestamps import now_micros
 from gotong.stix.upgrade import Upgraded, upgrade_object
 
@@ -37,18 +38,36 @@ class ImportSummary:
     upgraded: int = 0  # objects read from STIX 2.0 bundles and upgraded to 2.1
     reasons: dict[str, int] = field(default_factory=dict)
     tlp: str | None = None  # the TLP unmarked objects were given, and why: "TLP:AMBER (ThaiCERT's default)"
+    repaired: int = 0  # objects stored after a listed repair (--repair)
+    repairs: dict[str, int] = field(default_factory=dict)  # repair kind -> objects stored with it
 
-    def count(self, report: StatusReport, path: str, on_rejected: Callable[[str], None]) -> None:
+    def count(
+        self,
+        report: StatusReport,
+        path: str,
+        on_rejected: Callable[[str], None],
+        *,
+        repaired: Mapping[str, tuple[str, ...]] | None = None,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
+        """Count a store's report; ``repaired``: id -> repair kinds applied to it, ``hints``: id -> the
+        words that say which option would have fixed a refused object."""
         for outcome in report.successes:
             if outcome.message == "already present":
                 self.already_present += 1
             else:
                 self.accepted += 1
+            kinds = (repaired or {}).get(outcome.id)
+            if kinds:
+                self.repaired += 1
+                for kind in kinds:
+                    self.repairs[kind] = self.repairs.get(kind, 0) + 1
         for outcome in report.failures:
             self.rejected += 1
             reason = outcome.message or "rejected"
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
-            on_rejected(f"{path}: rejected {outcome.id}: {reason}")
+            said = (hints or {}).get(outcome.id)
+            on_rejected(f"{path}: rejected {outcome.id}: {reason}" + (f" {said}" if said else ""))
 
     def count_upgrade(self, result: Upgraded, path: str, on_rejected: Callable[[str], None]) -> None:
         """Count a STIX 2.0 object's upgrade: one left out is rejected; a part dropped is only reported."""
@@ -67,6 +86,7 @@ class ImportSummary:
             f"imported: {self.accepted} accepted, {self.already_present} already present, "
             f"{self.rejected} rejected{upgraded}"
             + (f"; unmarked objects marked {self.tlp}" if self.tlp else "")
+            + (f"; {repairs_line(self.repaired, self.repairs)}" if self.repaired else "")
         )
 
 
@@ -80,6 +100,7 @@ def import_files(
     progress: bool = False,
     on_rejected: Callable[[str], None] = lambda _line: None,
     tlp: TLP | None = None,
+    repair: bool = False,
 ) -> ImportSummary:
     """Import bundles (or JSON arrays of objects, or single objects) as ``org`` into a collection.
 
@@ -88,6 +109,11 @@ def import_files(
 
     The objects of a STIX 2.0 bundle are upgraded to STIX 2.1 on the way in (:mod:`gotong.stix.upgrade`);
     what the upgrade cannot carry over goes to ``on_rejected`` like a rejection.
+
+    With ``repair``, the mistakes listed in :mod:`gotong.stix.repair` are fixed before validation: the
+    repaired object is what is stored, the summary counts the repairs per kind and the import's audit
+    record names each repaired object. Without it such an object is refused, and its line names the
+    option (``(gotong import --repair fixes its timestamp precision)``).
     """
     with read_connection(engine) as conn:
         organisation = get_org(conn, short_name=org)
@@ -103,13 +129,17 @@ def import_files(
     summary = ImportSummary(tlp=f"{marking.label} ({chosen})")
 
     def submit(batch: list[Any], path: str) -> None:
+        repaired: dict[str, tuple[str, ...]] = {}
+        if repair:
+            batch = [_repaired(o, repaired) for o in batch]
         report = add_objects(
             engine,
             principal=principal,
             collection_id=target,
             objects=batch if tlp is None else [with_tlp(o, tlp) for o in batch],
+            repairs=repaired,
         )
-        summary.count(report, path, on_rejected)
+        summary.count(report, path, on_rejected, repaired=repaired, hints=_hints(batch, report, repair))
 
     for path in files:
         with open(path, "rb") as handle:
@@ -130,6 +160,26 @@ def import_files(
                 if batch:
                     submit(batch, path)
     return summary
+
+
+def _repaired(obj: Any, repaired: dict[str, tuple[str, ...]]) -> Any:
+    result = repair_object(obj)
+    if result.kinds and isinstance(result.obj.get("id"), str):
+        repaired[result.obj["id"]] = result.kinds
+    return result.obj
+
+
+def _hints(batch: list[Any], report: StatusReport, repair: bool) -> dict[str, str]:
+    """For each refused object a listed repair would fix: the words naming the option."""
+    if repair or not report.failures:
+        return {}
+    failed = {outcome.id for outcome in report.failures}
+    hints = {}
+    for obj in batch:
+        stix_id = obj.get("id") if isinstance(obj, dict) else None
+        if stix_id in failed and (said := hint(obj, "gotong import")) is not None:
+            hints[str(stix_id)] = said
+    return hints
 
 
 def export_bundle(

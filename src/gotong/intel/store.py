@@ -10,7 +10,7 @@ subscribe to it where the node is assembled (``gotong.wiring``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,6 +106,7 @@ def add_objects(
     collection_id: str,
     objects: Iterable[Any],
     through_hub: bool | None = None,
+    repairs: Mapping[str, Sequence[str]] | None = None,
 ) -> StatusReport:
     """Store the valid objects of an envelope and report on each one (TAXII's status resource).
 
@@ -117,6 +118,9 @@ def add_objects(
 
     The new versions are published as one :class:`ObjectsStored` in the write transaction; what
     its subscribers remark about a version (e.g. a warninglist hit) goes in that version's status.
+
+    ``repairs`` (id -> repair kinds, from an import with ``--repair``) go into the audit record of the
+    objects stored, as ``repairs``: kind -> the ids repaired so.
     """
     if principal.org_id is None:
         raise Invalid("only an authenticated organisation can add objects")
@@ -175,9 +179,20 @@ def add_objects(
                 "failed": len(report.failures),
                 "through_hub": hub_identity is not None,
                 **read_details([o.id for o in report.successes]),
+                **_repair_details(repairs, report),
             },
         )
     return report
+
+
+def _repair_details(repairs: Mapping[str, Sequence[str]] | None, report: StatusReport) -> dict[str, Any]:
+    """The repairs of the objects stored, for the audit record: ``{"repairs": {kind: {"count": n,
+    "ids": [...]}}}`` (bounded as :func:`read_details` bounds ids)."""
+    by_kind: dict[str, list[str]] = {}
+    for outcome in report.successes if repairs else ():
+        for kind in (repairs or {}).get(outcome.id, ()):
+            by_kind.setdefault(kind, []).append(outcome.id)
+    return {"repairs": {kind: read_details(ids) for kind, ids in by_kind.items()}} if by_kind else {}
 
 
 def _attributable(obj: Any) -> bool:
