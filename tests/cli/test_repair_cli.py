@@ -46,3 +46,24 @@ def test_refused_naming_the_option_then_repaired_with_it(node: str, tmp_path: Pa
     stored = {o["id"]: o for o in exported}
     assert stored[EVENT_ID]["created"] == "2023-11-22T15:30:00.000Z"
     assert stored[INDICATOR_ID]["x_misp_category"] == "Network activity"
+
+
+def test_a_feed_keeps_its_repair_setting_and_each_run_uses_it(node: str, tmp_path: Path) -> None:
+    path = str(_bundle(tmp_path))
+    plain = ok(node, "feed", "add", "strict", "--source", path, "--format", "stix", *ORG)
+    assert "repairing" not in plain
+    added = ok(node, "feed", "add", "lenient", "--source", path, "--format", "stix", *ORG, "--repair")
+    assert added.strip().endswith(", repairing producers' mistakes)")
+    assert json.loads(ok(node, "feed", "show", "lenient"))["repair"] is True
+    assert json.loads(ok(node, "feed", "show", "strict"))["repair"] is False
+    strict = gotong(node, "feed", "run", "strict")
+    assert strict.returncode == 1, "the positive control: without the setting both are refused"
+    [event_line] = [line for line in strict.stderr.splitlines() if f"rejected {EVENT_ID}" in line]
+    assert event_line.endswith(
+        "(the feed's repair setting (feed add --repair) fixes its timestamp precision)"
+    )
+    lenient = gotong(node, "feed", "run", "lenient")
+    assert lenient.returncode == 0, lenient.stderr
+    assert "repaired 2 objects: 1 timestamp precision, 1 custom property case" in lenient.stderr
+    exported = json.loads(ok(node, "export", "--org", "ThaiCERT", "--collection", REGIONAL))["objects"]
+    assert {o["id"]: o for o in exported}[EVENT_ID]["created"] == "2023-11-22T15:30:00.000Z"

@@ -77,8 +77,8 @@ def test_the_summary_words_and_the_hint() -> None:
         "repaired 233 objects: 233 timestamp precision, 4 custom property case"
     )
     both = _indicator(created="2023-01-01T00:00:00Z", x_MISP_category="x")
-    assert hint(both, "gotong import") == (
+    assert hint(both, "gotong import --repair") == (
         "(gotong import --repair fixes its timestamp precision and custom property case)"
     )
-    assert hint(_indicator(), "gotong import") is None
+    assert hint(_indicator(), "gotong import --repair") is None
     assert set(KINDS) == {"timestamp-precision", "custom-property-case"}, "the documented list"

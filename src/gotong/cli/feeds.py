@@ -103,6 +103,11 @@ def feed_import(
 @click.option("--every", help="Poll interval, e.g. 15m, 6h, 1d (default: run by hand only).")
 @click.option("--token", help="Bearer token for the source (stored in the node's database).")
 @click.option("--user", help="user:password for HTTP Basic (stored in the node's database).")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Each run fixes producers' well-known mistakes, as 'feed import --repair' does.",
+)
 @pass_state
 def feed_add(
     state: State,
@@ -118,6 +123,7 @@ def feed_add(
     every: str | None,
     token: str | None,
     user: str | None,
+    repair: bool,
 ) -> None:
     """Register a feed (a row of configuration) that 'feed run' or the server's scheduler runs."""
     credentials = authorization(token, user, token_name="--token", basic_name="--user")
@@ -136,8 +142,10 @@ def feed_add(
             valid_days=valid_days,
             interval=interval,
             credentials=credentials,
+            repair=repair,
         )
-    click.echo(f"feed {status.name} added ({status.format}, every {status.every})")
+    repairs = ", repairing producers' mistakes" if status.repair else ""
+    click.echo(f"feed {status.name} added ({status.format}, every {status.every}{repairs})")
 
 
 @feed.command("list")

@@ -67,6 +67,7 @@ def add_feed_for(
     token: str | None = None,
     basic_auth: str | None = None,
     remote: bool = True,
+    repair: bool = False,
 ) -> FeedStatus:
     """Configure a feed for ``actor``'s organisation (admins, coordinators).
 
@@ -90,6 +91,7 @@ def add_feed_for(
         valid_days=valid_days,
         interval=parse_interval(every) if every else None,
         credentials=credentials,
+        repair=repair,
     )
 
 

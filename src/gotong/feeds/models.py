@@ -9,7 +9,7 @@ cursor (``added_after`` for TAXII, the newest event timestamp for a MISP feed) a
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, Text, false
 
 from gotong.core.secrets import SealedText
 from gotong.db.meta import metadata
@@ -29,6 +29,8 @@ feeds = Table(
     Column("valid_days", Integer, nullable=True),
     Column("interval_seconds", Integer, nullable=True),  # None: run only by hand
     Column("enabled", Boolean, nullable=False, default=True),
+    # Fix producers' well-known mistakes before validation (gotong.stix.repair), as import --repair does.
+    Column("repair", Boolean, nullable=False, default=False, server_default=false()),
     # Credentials for the source: "Bearer <token>" or "Basic <base64>", sent as Authorization.
     Column("credentials", SealedText, nullable=True),  # sealed at rest: gotong.core.secrets
     Column("created_at", BigInteger, nullable=False),

@@ -83,6 +83,7 @@ class FeedStatus:
     tlp: str | None
     group: str | None
     classification: str | None
+    repair: bool
     every: str
     enabled: bool
     has_credentials: bool
@@ -127,8 +128,12 @@ def add_feed(
     valid_days: int | None = 30,
     interval: int | None = None,
     credentials: str | None = None,
+    repair: bool = False,
 ) -> FeedStatus:
-    """Register a feed. Everything is checked now, so a feed that is accepted can run."""
+    """Register a feed. Everything is checked now, so a feed that is accepted can run.
+
+    ``repair``: each run fixes the mistakes listed in :mod:`gotong.stix.repair`, as ``import --repair``.
+    """
     name = name.strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
         raise Invalid(f"feed name {name!r}: use letters, digits, '.', '_' or '-' (at most 100)")
@@ -171,6 +176,7 @@ def add_feed(
             valid_days=valid_days,
             interval_seconds=interval,
             enabled=True,
+            repair=repair,
             credentials=credentials,
             created_at=now,
             next_run_at=now if interval is not None else None,
@@ -201,6 +207,7 @@ def _status(conn: Connection, row: Any) -> FeedStatus:
         tlp=row.tlp,
         group=group,
         classification=row.classification,
+        repair=bool(row.repair),
         every=_interval_text(row.interval_seconds),
         enabled=bool(row.enabled),
         has_credentials=bool(row.credentials),

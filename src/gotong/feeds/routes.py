@@ -65,6 +65,7 @@ def feeds_add(body: FeedCreate, engine: EngineDep, principal: PrincipalDep) -> F
             every=body.every,
             token=body.token,
             basic_auth=body.basic_auth,
+            repair=body.repair,
         )
     return status
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from gotong.feeds.downloads import local_source
 from gotong.feeds.fetch import TIMEOUT, FetchError, is_url, taxii_pages
 from gotong.feeds.models import feeds
 from gotong.feeds.registry import TAXII
-from gotong.feeds.service import FeedImport, converted_batches, import_feed
+from gotong.feeds.service import FeedImport, converted_batches, import_feed, store_batch
 from gotong.intel.store import add_objects
 from gotong.orgs.service import get_org
 from gotong.sharing.service import get_group
@@ -101,7 +101,7 @@ def run_feed(
     }
     started = now_micros()
 
-    def store(objects: list[dict[str, Any]]) -> Any:
+    def store(objects: list[dict[str, Any]], repairs: Mapping[str, Sequence[str]] | None = None) -> Any:
         marked = [with_defaults(o, tlp=tlp, group_marking=group_marking) for o in objects]
         report = add_objects(
             engine,
@@ -109,6 +109,7 @@ def run_feed(
             collection_id=row.collection_id,
             objects=marked,
             through_hub=False,
+            repairs=repairs,
         )
         if on_batch is not None:
             on_batch(len(objects))
@@ -134,7 +135,9 @@ def run_feed(
                         valid_days=row.valid_days,
                         label=row.source if is_url(row.source) else None,
                     )
-                    import_feed(batches=batches, store=store, result=run.result)
+                    import_feed(
+                        batches=batches, store=store, result=run.result, repair=bool(row.repair), fix=_FIX
+                    )
     except GotongError as exc:  # e.g. the organisation lost its right to write to the collection
         run.outcome, run.error = "failed", exc.message
     except (FetchError, OSError) as exc:
@@ -152,7 +155,7 @@ def _run_taxii(
     http: httpx.Client,
     run: FeedRun,
     state: dict[str, Any],
-    store: Callable[[list[dict[str, Any]]], Any],
+    store: Callable[..., Any],
 ) -> None:
     """Pull a remote collection from the cursor; the cursor moves after each stored page."""
     for page in taxii_pages(http, row.source, added_after=state["resume_from"], credentials=row.credentials):
@@ -161,13 +164,16 @@ def _run_taxii(
         if skipped:
             run.result.problems.append(f"{skipped} entries of a page were not JSON objects; skipped")
         if objects:
-            run.result.add(store(objects))
+            store_batch(run.result, objects, store, repair=bool(row.repair), fix=_FIX)
         if page.date_added_last:
             state["resume_from"] = page.date_added_last
             with write_transaction(engine) as conn:
                 conn.execute(
                     update(feeds).where(feeds.c.id == row.id).values(resume_from=page.date_added_last)
                 )
+
+
+_FIX = "the feed's repair setting (feed add --repair)"
 
 
 def _retry_delay(failures: int, interval: int | None) -> int:

@@ -25,6 +25,9 @@ class FeedCreate(BaseModel):
     every: str | None = Field(default=None, description="Poll interval such as 15m, 6h, 1d")
     token: str | None = Field(default=None, description="Bearer token the source wants")
     basic_auth: str | None = Field(default=None, description="user:password the source wants")
+    repair: bool = Field(
+        default=False, description="Each run fixes producers' well-known mistakes (see docs/feeds.md)"
+    )
 
 
 # The REST answer is the domain's own status record, so a field added there is never silently dropped here.

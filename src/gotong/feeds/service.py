@@ -188,41 +188,55 @@ def import_feed(
     store: Callable[..., StatusReport],
     result: FeedImport | None = None,
     repair: bool = False,
-    command: str = "gotong feed import",
+    fix: str = "gotong feed import --repair",
 ) -> FeedImport:
     """Store every batch with ``store`` (the caller binds org and collection).
 
-    Counts go into ``result`` when given (a feed run that already noted fetch problems). With
-    ``repair`` the mistakes listed in :mod:`gotong.stix.repair` are fixed first and ``store`` is called
-    with ``repairs=`` (id -> kinds, for the audit record); without it, a refused object that a repair
-    would fix has its line name ``command``'s ``--repair``.
+    Counts go into ``result`` when given (a feed run that already noted fetch problems). ``repair``
+    and ``fix``: as :func:`store_batch`.
     """
     result = result if result is not None else FeedImport()
-    now = datetime.now(UTC)
     for objects, problems in batches:
         result.problems.extend(problems)
         for start in range(0, len(objects), 1000):
-            batch = objects[start : start + 1000]
-            if not repair:
-                report = store(batch)
-                result.add(report, _expired(batch, now), hints=_hints(batch, report, command))
-                continue
-            repaired: dict[str, tuple[str, ...]] = {}
-            fixed = []
-            for obj in batch:
-                done = repair_object(obj)
-                if done.kinds:
-                    repaired[str(obj.get("id"))] = done.kinds
-                fixed.append(done.obj)
-            result.add(store(fixed, repairs=repaired), _expired(fixed, now), repaired=repaired)
+            store_batch(result, objects[start : start + 1000], store, repair=repair, fix=fix)
     return result
 
 
-def _hints(batch: list[dict[str, Any]], report: StatusReport, command: str) -> dict[str, str]:
+def store_batch(
+    result: FeedImport,
+    batch: list[dict[str, Any]],
+    store: Callable[..., StatusReport],
+    *,
+    repair: bool = False,
+    fix: str = "gotong feed import --repair",
+) -> None:
+    """Store one batch with ``store`` and count it into ``result``.
+
+    With ``repair`` the mistakes listed in :mod:`gotong.stix.repair` are fixed first and ``store`` is
+    called with ``repairs=`` (id -> kinds, for the audit record); without it, a refused object that a
+    repair would fix has its line say so, naming ``fix`` (the option or setting that would).
+    """
+    now = datetime.now(UTC)
+    if not repair:
+        report = store(batch)
+        result.add(report, _expired(batch, now), hints=_hints(batch, report, fix))
+        return
+    repaired: dict[str, tuple[str, ...]] = {}
+    fixed = []
+    for obj in batch:
+        done = repair_object(obj)
+        if done.kinds:
+            repaired[str(obj.get("id"))] = done.kinds
+        fixed.append(done.obj)
+    result.add(store(fixed, repairs=repaired), _expired(fixed, now), repaired=repaired)
+
+
+def _hints(batch: list[dict[str, Any]], report: StatusReport, fix: str) -> dict[str, str]:
     failed = {outcome.id for outcome in report.failures}
     hints = {}
     for obj in batch if failed else ():
-        if obj.get("id") in failed and (said := hint(obj, command)) is not None:
+        if obj.get("id") in failed and (said := hint(obj, fix)) is not None:
             hints[str(obj["id"])] = said
     return hints
 

@@ -177,7 +177,7 @@ def _hints(batch: list[Any], report: StatusReport, repair: bool) -> dict[str, st
     hints = {}
     for obj in batch:
         stix_id = obj.get("id") if isinstance(obj, dict) else None
-        if stix_id in failed and (said := hint(obj, "gotong import")) is not None:
+        if stix_id in failed and (said := hint(obj, "gotong import --repair")) is not None:
             hints[str(stix_id)] = said
     return hints
 

@@ -79,10 +79,10 @@ def repairs_line(objects: int, counts: Mapping[str, int]) -> str:
     return f"repaired {objects} object{'' if objects == 1 else 's'}: {parts}"
 
 
-def hint(obj: Any, command: str) -> str | None:
-    """For a refused object: which option would fix what, e.g. ``(gotong import --repair fixes its
-    timestamp precision)``; None when no listed repair applies."""
+def hint(obj: Any, fix: str) -> str | None:
+    """For a refused object: what would fix what, e.g. ``(gotong import --repair fixes its timestamp
+    precision)`` for ``fix`` "gotong import --repair"; None when no listed repair applies."""
     kinds = repair_object(obj).kinds
     if not kinds:
         return None
-    return f"({command} --repair fixes its {' and '.join(KINDS[k] for k in kinds)})"
+    return f"({fix} fixes its {' and '.join(KINDS[k] for k in kinds)})"
