@@ -22,6 +22,7 @@ def collection() -> None:
 @click.option("--alias")
 @click.option("--public", is_flag=True, help="Let unauthenticated clients read its TLP:CLEAR objects.")
 @click.option("--default-group", help="Sharing group that is the audience of unaddressed objects.")
+@click.option("--repair", is_flag=True, help="Fix producers' well-known mistakes in posts (trusted writers).")
 @pass_state
 def collection_add(
     state: State,
@@ -32,6 +33,7 @@ def collection_add(
     alias: str | None,
     public: bool,
     default_group: str | None,
+    repair: bool,
 ) -> None:
     """Add a collection; prints its id."""
     with write_transaction(state.engine) as conn:
@@ -45,6 +47,7 @@ def collection_add(
             public=public,
             default_group=default_group,
             actor=ACTOR,
+            repair=repair,
         )
     click.echo(created.id)
 

@@ -65,7 +65,7 @@ def import_source(
             principal=principal,
             collection_id=target,
             objects=[with_tlp(o, marking) for o in objects],
-            repairs=repairs,
+            repairs=repairs or {},  # never the collection's setting: --repair decides
         )
         if on_batch is not None:
             on_batch(len(objects))

@@ -109,7 +109,7 @@ def run_feed(
             collection_id=row.collection_id,
             objects=marked,
             through_hub=False,
-            repairs=repairs,
+            repairs=repairs or {},  # never the collection's setting: the feed's own decides
         )
         if on_batch is not None:
             on_batch(len(objects))

@@ -30,6 +30,7 @@ class Collection:
     readers_all: bool
     writers_all: bool
     default_group_id: int | None
+    repair: bool = False  # posts get the repairs of gotong.stix.repair (trusted writers' collections)
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,13 @@ def add_collection(
     default_group: str | None = None,
     collection_id: str | None = None,
     actor: str = "system",
+    repair: bool = False,
 ) -> Collection:
-    """Create a collection; ``readers``/``writers`` are organisation short names or ``"all"``."""
+    """Create a collection; ``readers``/``writers`` are organisation short names or ``"all"``.
+
+    ``repair``: objects posted to it over TAXII get the repairs of :mod:`gotong.stix.repair`, for a
+    collection whose writers are trusted tools known to make those mistakes.
+    """
     if not title.strip():
         raise Invalid("a collection needs a title")
     cid = collection_id or str(uuid.uuid4())
@@ -96,6 +102,7 @@ def add_collection(
             writers_all=writers_all,
             public=public,
             default_group_id=group_id,
+            repair=repair,
             created_at=now_micros(),
         )
     )
@@ -117,6 +124,7 @@ def add_collection(
             "writers": writers,
             "public": public,
             "default_group": default_group,
+            "repair": repair,
         },
     )
     return get_collection(conn, cid)
@@ -248,6 +256,7 @@ def _collection(row: Any) -> Collection:
         readers_all=bool(row.readers_all),
         writers_all=bool(row.writers_all),
         default_group_id=row.default_group_id,
+        repair=bool(row.repair),
     )
 
 

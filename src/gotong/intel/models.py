@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from gotong.db.meta import metadata
@@ -28,6 +29,8 @@ collections = Table(
     Column("readers_all", Boolean, nullable=False, default=False),
     Column("writers_all", Boolean, nullable=False, default=False),
     Column("public", Boolean, nullable=False, default=False),
+    # Posts fix producers' well-known mistakes (gotong.stix.repair): for collections of trusted writers.
+    Column("repair", Boolean, nullable=False, default=False, server_default=false()),
     Column("default_group_id", Integer, ForeignKey("sharing_groups.id"), nullable=True),
     Column("created_at", BigInteger, nullable=False),
 )

@@ -9,6 +9,7 @@ subscribe to it where the node is assembled (``gotong.wiring``).
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from gotong.intel.status import record_status
 from gotong.orgs.service import get_org, hub
 from gotong.sharing.service import group_ids_by_marking
 from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
+from gotong.stix.repair import hint, repair_object
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
 from gotong.stix.validate import validate_object
 
@@ -120,7 +122,9 @@ def add_objects(
     its subscribers remark about a version (e.g. a warninglist hit) goes in that version's status.
 
     ``repairs`` (id -> repair kinds, from an import with ``--repair``) go into the audit record of the
-    objects stored, as ``repairs``: kind -> the ids repaired so.
+    objects stored, as ``repairs``: kind -> the ids repaired so. A caller that passes none (TAXII)
+    gets the collection's ``repair`` setting: the objects are repaired here, and recorded the same way;
+    in a collection without it, a refusal a repair would fix says so.
     """
     if principal.org_id is None:
         raise Invalid("only an authenticated organisation can add objects")
@@ -140,6 +144,9 @@ def add_objects(
     report = StatusReport(
         id=str(uuid.uuid4()), collection_id=view.collection.id, request_timestamp=now_micros()
     )
+    hints = repairs is None and not view.collection.repair
+    if repairs is None and view.collection.repair:
+        objects, repairs = _repaired(objects)
     candidates: list[_Candidate] = []
     for obj in objects:
         unattributed = None
@@ -153,6 +160,10 @@ def add_objects(
             else:
                 obj = {**obj, "created_by_ref": org.identity_id}
         candidate = _prepare(obj, default_tlp=org.default_tlp, groups=groups, report=report)
+        if candidate is None and hints and (said := hint(obj, _FIX)) is not None:
+            report.failures[-1] = dataclasses.replace(
+                report.failures[-1], message=f"{report.failures[-1].message} {said}"
+            )
         if candidate is not None:
             candidate.unattributed = unattributed
             candidates.append(candidate)
@@ -183,6 +194,19 @@ def add_objects(
             },
         )
     return report
+
+
+_FIX = "the collection's repair setting (collection add --repair)"
+
+
+def _repaired(objects: list[Any]) -> tuple[list[Any], dict[str, tuple[str, ...]]]:
+    fixed, repairs = [], {}
+    for obj in objects:
+        done = repair_object(obj)
+        if done.kinds:
+            repairs[str(done.obj.get("id"))] = done.kinds
+        fixed.append(done.obj)
+    return fixed, repairs
 
 
 def _repair_details(repairs: Mapping[str, Sequence[str]] | None, report: StatusReport) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""a feed may repair producers' well-known mistakes (feeds.repair)
+"""a feed and a collection may repair producers' well-known mistakes (feeds.repair, collections.repair)
 
 Revision ID: 0012
 Revises: 0009
@@ -18,8 +18,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("feeds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("repair", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("collections", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("repair", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("collections", schema=None) as batch_op:
+        batch_op.drop_column("repair")
     with op.batch_alter_table("feeds", schema=None) as batch_op:
         batch_op.drop_column("repair")
