@@ -3,7 +3,7 @@ technical assistance and information requests): each is a STIX object of Gotong'
 messages as STIX notes, seen by its two parties. Other domains and the adapters use only this module.
 """
 
-from gotong.assistance.models import KINDS, Kind, KindInfo, RequestStatus, Urgency
+from gotong.assistance.models import KINDS, Kind, KindInfo, RequestStatus, Urgency, allowed_next
 from gotong.assistance.objects import REQUEST_EXTENSION_ID, REQUEST_TYPE
 from gotong.assistance.schemas import (
     AssistanceCreate,
@@ -46,6 +46,7 @@ __all__ = [
     "RequestStatus",
     "Urgency",
     "add_message",
+    "allowed_next",
     "check_overdue",
     "create_request",
     "get_request",

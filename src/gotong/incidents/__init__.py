@@ -4,12 +4,14 @@ own, each under its own marking. Other domains and the adapters use only what th
 
 from gotong.incidents.models import (
     PAP,
+    SEVERITY_LEVELS,
     CaseStatus,
     Determination,
     EventKind,
     ImpactCategory,
     ParticipantRole,
     TaskOutcome,
+    allowed_next,
 )
 from gotong.incidents.objects import CASE_EXTENSION_ID
 from gotong.incidents.schemas import (
@@ -39,6 +41,7 @@ from gotong.incidents.service import (
 __all__ = [
     "CASE_EXTENSION_ID",
     "PAP",
+    "SEVERITY_LEVELS",
     "CaseCreate",
     "CaseFilter",
     "CasePublic",
@@ -58,6 +61,7 @@ __all__ = [
     "add_event",
     "add_impact",
     "add_task",
+    "allowed_next",
     "case_from_alert",
     "get_case",
     "list_cases",

@@ -8,9 +8,16 @@ JavaScript and icons under ``/static/``). A domain adds pages with a ``views.py`
 
 from __future__ import annotations
 
+from fastapi import APIRouter
+
+from gotong.web import assistance, cases, views
 from gotong.web.static import StaticFiles
 from gotong.web.templating import STATIC_DIR
-from gotong.web.views import router as web_router
+
+web_router = APIRouter(include_in_schema=False)
+web_router.include_router(views.router)
+web_router.include_router(cases.router)
+web_router.include_router(assistance.router)
 
 web_static = StaticFiles(directory=STATIC_DIR)
 

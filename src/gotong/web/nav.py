@@ -22,6 +22,10 @@ SECTIONS: list[Section] = [
     Section("Search", "/search"),
     Section("Intelligence", "/intel"),
     Section("Submit an indicator", "/intel/new", Role.ANALYST),
+    Section("Cases", "/cases"),
+    Section("Open a case", "/cases/new", Role.ANALYST),
+    Section("Assistance", "/assistance"),
+    Section("Request assistance", "/assistance/new", Role.ANALYST),
     Section("API tokens", "/admin/tokens", Role.ADMIN),
 ]
 

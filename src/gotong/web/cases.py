@@ -1,0 +1,191 @@
+"""The incident-case pages: the list, the form that opens a case, and a case with its small forms.
+
+Each view parses the request, calls one function of :mod:`gotong.web.cases_services` and renders a
+template; what anyone may see or change is the ``gotong.incidents`` verbs' decision.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from gotong.core.auth import Role
+from gotong.http.dependencies import EngineDep
+from gotong.sharing.tlp import TLP
+from gotong.web import cases_services as cs
+from gotong.web import services
+from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+Short = Annotated[str, Form(max_length=300)]
+Text = Annotated[str, Form(max_length=20_000)]
+
+
+@router.get("/cases")
+def case_list(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    status: Annotated[str, Query(max_length=40)] = "",
+    lead: Annotated[str, Query(max_length=40)] = "",
+    min_severity: Annotated[str, Query(max_length=2)] = "",
+) -> Response:
+    chosen = {"status": status, "lead": lead, "min_severity": min_severity}
+    try:
+        found = cs.cases(engine, actor=viewer.principal, status=status, lead=lead, min_severity=min_severity)
+    except services.FormInvalid as exc:
+        context = {"cases": [], "filters": chosen, "errors": exc.problems, **_choices()}
+        return render(request, "cases/list.html", context, status=400)
+    return render(request, "cases/list.html", {"cases": found, "filters": chosen, "errors": {}, **_choices()})
+
+
+@router.get("/cases/new")
+def case_form(request: Request, engine: EngineDep, viewer: ViewerDep) -> Response:
+    return _form(request, engine, viewer, cs.CaseForm(), {})
+
+
+@router.post("/cases/new")
+def open_case(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    title: Short = "",
+    description: Text = "",
+    collection: Annotated[str, Form(max_length=100)] = "",
+    tlp: Annotated[str, Form(max_length=40)] = "",
+    pap: Annotated[str, Form(max_length=40)] = "",
+    severity: Annotated[str, Form(max_length=2)] = "",
+    rsit: Annotated[str, Form(max_length=100)] = "",
+    sectors: Annotated[str, Form(max_length=2000)] = "",
+    participants: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    form = cs.CaseForm(title, description, collection, tlp, pap, severity, rsit, sectors, participants)
+    try:
+        case_id = cs.open_case(engine, actor=viewer.principal, form=form)
+    except services.FormInvalid as exc:
+        return _form(request, engine, viewer, form, exc.problems, status=400)
+    return see_other(f"/cases/{case_id}?done=opened")
+
+
+def _form(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    form: cs.CaseForm,
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    collections = services.writable_collections(engine, actor=viewer.principal)
+    context = {"form": form, "errors": errors, "collections": collections, **_choices()}
+    return render(request, "cases/new.html", context, status=status)
+
+
+@router.get("/cases/{case_id}")
+def case_page(
+    request: Request, case_id: str, engine: EngineDep, viewer: ViewerDep, done: str = ""
+) -> Response:
+    return _case(request, engine, viewer, case_id, {}, done=done)
+
+
+def _case(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    case_id: str,
+    errors: dict[str, str],
+    *,
+    done: str = "",
+    status: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response:
+    found = cs.case(engine, actor=viewer.principal, case_id=case_id)
+    context = {
+        "case": found,
+        "next_statuses": cs.next_statuses(found),
+        "errors": errors,
+        "done": done,
+        "values": values or {},
+        "writer": viewer.principal.role is not None and viewer.principal.role.rank >= Role.ANALYST.rank,
+        **_choices(),
+    }
+    return render(request, "cases/detail.html", context, status=status)
+
+
+@router.post("/cases/{case_id}/status")
+def change_status(
+    request: Request,
+    case_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    status: Annotated[str, Form(max_length=40)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        cs.change_status(engine, actor=viewer.principal, case_id=case_id, status=status, reason=reason)
+    except services.FormInvalid as exc:
+        values = {"reason": reason}
+        return _case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+    return see_other(f"/cases/{case_id}?done=status#history")
+
+
+@router.post("/cases/{case_id}/events")
+def add_event(
+    request: Request,
+    case_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    name: Annotated[str, Form(alias="event-name", max_length=300)] = "",
+    kind: Annotated[str, Form(alias="event-kind", max_length=40)] = "",
+    description: Annotated[str, Form(alias="event-description", max_length=20_000)] = "",
+) -> Response:
+    try:
+        cs.add_event(
+            engine, actor=viewer.principal, case_id=case_id, name=name, kind=kind, description=description
+        )
+    except services.FormInvalid as exc:
+        values = {"event-name": name, "event-description": description}
+        return _case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+    return see_other(f"/cases/{case_id}?done=event#events")
+
+
+@router.post("/cases/{case_id}/tasks")
+def add_task(
+    request: Request,
+    case_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    name: Annotated[str, Form(alias="task-name", max_length=300)] = "",
+    assigned_to: Annotated[str, Form(alias="task-assigned_to", max_length=40)] = "",
+    description: Annotated[str, Form(alias="task-description", max_length=20_000)] = "",
+) -> Response:
+    try:
+        cs.add_task(
+            engine,
+            actor=viewer.principal,
+            case_id=case_id,
+            name=name,
+            assigned_to=assigned_to,
+            description=description,
+        )
+    except services.FormInvalid as exc:
+        values = {"task-name": name, "task-assigned_to": assigned_to, "task-description": description}
+        return _case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+    return see_other(f"/cases/{case_id}?done=task#tasks")
+
+
+def _choices() -> dict[str, object]:
+    return {
+        "tlp_label": cs.tlp_label,
+        "statuses": cs.STATUSES,
+        "severities": cs.SEVERITIES,
+        "paps": cs.PAPS,
+        "event_kinds": cs.EVENT_KINDS,
+        "tlps": [(t.slug, t.label) for t in TLP],
+    }

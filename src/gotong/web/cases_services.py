@@ -1,0 +1,187 @@
+"""The service calls behind the incident-case pages, one function per page action, each taking ``actor``.
+
+Each calls one ``gotong.incidents`` verb, which checks roles and applies the sharing policy itself;
+what is left here is reading a form into the verb's request and turning the verb's refusals into
+problems named by form field. Nothing here decides who may do or see what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from gotong import incidents
+from gotong.core.auth import Principal
+from gotong.errors import Invalid, NotFound
+from gotong.sharing.tlp import TLP
+from gotong.web.services import FormInvalid, _signed_in
+
+SEVERITIES: list[tuple[str, str]] = [
+    (str(k), f"{k}: {v}") for k, v in sorted(incidents.SEVERITY_LEVELS.items())
+]
+STATUSES: list[str] = [str(s) for s in incidents.CaseStatus]
+PAPS: list[str] = [str(p) for p in incidents.PAP]
+EVENT_KINDS: list[str] = [str(k) for k in incidents.EventKind]
+
+
+def tlp_label(text: str) -> str:
+    """A record's TLP as its badge shows it (``amber`` -> ``TLP:AMBER``); unknown text as it is."""
+    try:
+        return TLP.parse(text).label
+    except Invalid:
+        return text
+
+
+def problems_of(exc: ValidationError | Invalid | NotFound, fields: set[str], fallback: str) -> dict[str, str]:
+    """A verb's refusal as problems by field: a message that starts with a field's name goes next to
+    that field; any other message goes next to ``fallback``."""
+    if isinstance(exc, ValidationError):
+        found: dict[str, str] = {}
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else fallback
+            found.setdefault(name if name in fields else fallback, str(error["msg"]))
+        return found
+    head, _, rest = exc.message.partition(":")
+    name = head.strip().split(".")[-1] if rest else ""
+    if name in fields:
+        return {name: rest.strip().capitalize()}
+    return {fallback: exc.message[:1].upper() + exc.message[1:]}
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+# ----------------------------------------------------------------- list and read
+def cases(
+    engine: Engine, *, actor: Principal, status: str, lead: str, min_severity: str
+) -> list[incidents.CasePublic]:
+    _signed_in(actor)
+    try:
+        wanted = incidents.CaseFilter(
+            status=status or None, lead=lead.strip() or None, min_severity=min_severity or None
+        )
+    except ValidationError as exc:
+        raise FormInvalid(problems_of(exc, {"status", "lead", "min_severity"}, "status")) from None
+    return incidents.list_cases(engine, actor=actor, filter=wanted)
+
+
+def case(engine: Engine, *, actor: Principal, case_id: str) -> incidents.CasePublic:
+    _signed_in(actor)
+    return incidents.get_case(engine, actor=actor, case_id=case_id)
+
+
+def next_statuses(case: incidents.CasePublic) -> list[str]:
+    """The statuses the data files let this case move to (the verb still decides who may move it)."""
+    return sorted(str(s) for s in incidents.allowed_next(case.status))
+
+
+# ----------------------------------------------------------------- open a case
+@dataclass(frozen=True)
+class CaseForm:
+    title: str = ""
+    description: str = ""
+    collection: str = ""
+    tlp: str = "amber"
+    pap: str = "amber"
+    severity: str = "1"
+    rsit: str = ""
+    sectors: str = ""
+    participants: str = ""
+
+
+CASE_FIELDS = {
+    "title",
+    "description",
+    "collection",
+    "tlp",
+    "pap",
+    "severity",
+    "rsit",
+    "sectors",
+    "participants",
+}
+
+
+def open_case(engine: Engine, *, actor: Principal, form: CaseForm) -> str:
+    """Open a case led by the actor's organisation from the form; returns its id."""
+    _signed_in(actor)
+    problems: dict[str, str] = {}
+    if not form.title.strip():
+        problems["title"] = "Enter a title that says what happened"
+    if not form.collection:
+        problems["collection"] = "Choose a collection"
+    if problems:
+        raise FormInvalid(problems)
+    try:
+        request = incidents.CaseCreate(
+            title=form.title.strip(),
+            description=form.description.strip(),
+            collection=form.collection,
+            tlp=form.tlp,
+            pap=form.pap,
+            severity=int(form.severity) if form.severity.isdigit() else None,
+            rsit=form.rsit.strip() or None,
+            sectors=_split(form.sectors),
+            participants=[
+                incidents.Participant(org=org, role=incidents.ParticipantRole.ASSISTING)
+                for org in _split(form.participants)
+            ],
+        )
+        return incidents.open_case(engine, actor=actor, case=request).id
+    except (ValidationError, Invalid, NotFound) as exc:  # NotFound: a collection or organisation named
+        raise FormInvalid(problems_of(exc, CASE_FIELDS, "title")) from None
+
+
+# ----------------------------------------------------------------- changes on the case page
+def change_status(engine: Engine, *, actor: Principal, case_id: str, status: str, reason: str) -> None:
+    _signed_in(actor)
+    try:
+        update = incidents.CaseUpdate(status=status or None, reason=reason.strip())
+        incidents.update_case(engine, actor=actor, case_id=case_id, update=update)
+    except (ValidationError, Invalid) as exc:
+        raise FormInvalid(_prefixed(problems_of(exc, {"status", "reason"}, "status"), "status")) from None
+
+
+def add_event(
+    engine: Engine, *, actor: Principal, case_id: str, name: str, kind: str, description: str
+) -> None:
+    _signed_in(actor)
+    if not name.strip():
+        raise FormInvalid({"event-name": "Enter what happened"})
+    try:
+        event = incidents.EventCreate(name=name.strip(), kind=kind, description=description.strip())
+        incidents.add_event(engine, actor=actor, case_id=case_id, event=event)
+    except (ValidationError, Invalid) as exc:
+        raise FormInvalid(
+            _prefixed(problems_of(exc, {"name", "kind", "description"}, "name"), "event")
+        ) from None
+
+
+def add_task(
+    engine: Engine, *, actor: Principal, case_id: str, name: str, assigned_to: str, description: str
+) -> None:
+    _signed_in(actor)
+    problems = {}
+    if not name.strip():
+        problems["task-name"] = "Enter what is to be done"
+    if not assigned_to.strip():
+        problems["task-assigned_to"] = "Enter the organisation that is to do it"
+    if problems:
+        raise FormInvalid(problems)
+    incidents.get_case(engine, actor=actor, case_id=case_id)  # a case not visible stays a 404 page
+    try:
+        task = incidents.TaskCreate(
+            name=name.strip(), assigned_to=assigned_to.strip(), description=description.strip()
+        )
+        incidents.add_task(engine, actor=actor, case_id=case_id, task=task)
+    except (ValidationError, Invalid, NotFound) as exc:  # NotFound here: the organisation assigned
+        fields = {"name", "assigned_to", "description"}
+        raise FormInvalid(_prefixed(problems_of(exc, fields, "assigned_to"), "task")) from None
+
+
+def _prefixed(problems: dict[str, str], form: str) -> dict[str, str]:
+    """Field names of one of the case page's small forms (ids are unique across the page)."""
+    return {f"{form}-{k}" if form != "status" else k: v for k, v in problems.items()}
