@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.web.conftest import sign_in
+from tests.web.test_case_pages import open_case, send_preservation
 
 PAGES = [
     "/",
@@ -23,6 +24,15 @@ PAGES = [
     "/intel/new",
     "/admin/tokens",
     "/intel/indicator--00000000-0000-4000-8000-000000000000",
+    "/cases",
+    "/cases?status=open&min_severity=2",
+    "/cases/new",
+    "/cases/incident--00000000-0000-4000-8000-000000000000",
+    "/assistance",
+    "/assistance?kind=preservation&role=requester",
+    "/assistance/new",
+    "/assistance/new?kind=preservation",
+    "/assistance/new?kind=no-such-kind",
 ]
 
 
@@ -56,6 +66,20 @@ def test_no_serious_violation_on_any_page(new_context: Callable[..., BrowserCont
     page.goto("/admin/tokens")
     page.get_by_role("button", name="Create a token").click()
     assert _serious(page) == [], "/admin/tokens with a new token"
+    page.goto("/cases/new")
+    page.get_by_role("button", name="Open the case").click()
+    assert _serious(page) == [], "/cases/new with errors"
+    case_id = open_case(page, "A case to check the page of")
+    assert _serious(page) == [], f"/cases/{case_id}"
+    page.get_by_role("button", name="Add the task").click()
+    assert _serious(page) == [], f"/cases/{case_id} with errors"
+    page.goto("/assistance/new?kind=preservation")
+    page.get_by_role("button", name="Send the request").click()
+    assert _serious(page) == [], "/assistance/new?kind=preservation with errors"
+    request_id = send_preservation(page, "A request to check the page of", "VNCERT")
+    assert _serious(page) == [], f"/assistance/{request_id}"
+    page.get_by_role("button", name="Add the message").click()
+    assert _serious(page) == [], f"/assistance/{request_id} with errors"
 
 
 def _tab_to(page: Page, name: str, *, limit: int = 60) -> None:
