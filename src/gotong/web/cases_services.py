@@ -113,6 +113,10 @@ def open_case(engine: Engine, *, actor: Principal, form: CaseForm) -> str:
         problems["title"] = "Enter a title that says what happened"
     if not form.collection:
         problems["collection"] = "Choose a collection"
+    try:  # the sharing module's own reading of a level, so its message lands next to the field
+        TLP.parse(form.tlp)
+    except Invalid as exc:
+        problems["tlp"] = exc.message[:1].upper() + exc.message[1:]
     if problems:
         raise FormInvalid(problems)
     try:
