@@ -11,6 +11,7 @@ from importlib import resources
 
 from sqlalchemy import Engine
 
+from gotong import assistance, incidents
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
@@ -41,6 +42,7 @@ def load_demo(engine: Engine) -> str:
             objects=submission["objects"],
         )
         added += sum(1 for s in report.successes if s.message != "already present")
+    cases = _demo_case_and_request(engine)
     with write_transaction(engine) as conn:
         token = create_token(conn, org="ThaiCERT")
         new = [
@@ -51,7 +53,59 @@ def load_demo(engine: Engine) -> str:
             add_user(conn, email=demo_email(short_name), org=short_name, role=Role.ADMIN, actor="demo")
             set_password_hash(conn, email=demo_email(short_name), password_hash=hashed, actor="demo")
     return (
-        f"demo intelligence: {added} new objects\ndemo token for ThaiCERT (shown once): {token}\n"
+        f"demo intelligence: {added} new objects{cases}\ndemo token for ThaiCERT (shown once): {token}\n"
         f"demo sign-in at /login: {demo_email('ThaiCERT')} (or admin@<organisation>.example for any"
         f" organisation), password {DEMO_PASSWORD}"
     )
+
+
+DEMO_CASE = "Phishing kit imitating Thai and Vietnamese banks"
+DEMO_REQUEST = "Preserve the logs of the host of the phishing kit"
+
+
+def _demo_case_and_request(engine: Engine) -> str:
+    """One case led by ThaiCERT with VNCERT assisting, and one preservation request from ThaiCERT
+    to VNCERT, made through the domains' own verbs (once: a second load finds them)."""
+    with read_connection(engine) as conn:
+        thai = get_org(conn, short_name="ThaiCERT")
+    actor = Principal(org_id=thai.id, org_short=thai.short_name, role=Role.ANALYST)
+    if any(c.title == DEMO_CASE for c in incidents.list_cases(engine, actor=actor)):
+        return ""
+    case = incidents.open_case(
+        engine,
+        actor=actor,
+        case=incidents.CaseCreate(
+            title=DEMO_CASE,
+            description="A phishing kit hosted in the region imitates the sign-in pages of banks.",
+            collection=DEMO_COLLECTION,
+            severity=2,
+            rsit="fraud/phishing",
+            sectors=["banking"],
+            participants=[incidents.Participant(org="VNCERT", role=incidents.ParticipantRole.ASSISTING)],
+        ),
+    )
+    incidents.add_task(
+        engine,
+        actor=actor,
+        case_id=case.id,
+        task=incidents.TaskCreate(name="Take the phishing host down", assigned_to="VNCERT"),
+    )
+    assistance.create_request(
+        engine,
+        actor=actor,
+        request=assistance.AssistanceCreate(
+            addressee="VNCERT",
+            kind=assistance.Kind.PRESERVATION,
+            title=DEMO_REQUEST,
+            case=case.id,
+            fields={
+                "requesting_authority": "ThaiCERT, for the Technology Crime Suppression Division",
+                "offence": "Fraud against bank customers through a phishing kit",
+                "data_to_preserve": "Web server and sign-in logs of the host 203.0.113.80",
+                "custodian": "A hosting provider in Viet Nam (documentation address range)",
+                "necessity": "The provider keeps its logs for 30 days only",
+                "mutual_assistance_intent": "A request for disclosure of the preserved data will follow",
+            },
+        ),
+    )
+    return "\ndemo case and assistance request: 1 each"

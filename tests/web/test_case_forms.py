@@ -147,3 +147,16 @@ def test_a_readonly_user_sees_the_pages_and_is_refused_by_the_verbs(node: Runnin
             client.post(f"/cases/{case_id}/status", data={"status": "open", "csrf": token}).status_code == 403
         )
         assert client.post("/assistance/new", data={**PRESERVATION, "csrf": token}).status_code == 403
+
+
+def test_the_demo_shows_a_case_and_a_request_once(node: RunningServer) -> None:
+    from gotong.demo import DEMO_CASE, DEMO_REQUEST, load_demo
+
+    assert "demo case" not in load_demo(node.engine)  # a second load adds none
+    with _signed_in(node) as client:
+        assert client.get("/cases").text.count(DEMO_CASE) == 1
+        assert client.get("/assistance").text.count(DEMO_REQUEST) == 1
+    with httpx.Client(base_url=node.url) as vn:
+        vn.post("/login", data={"csrf": _csrf(vn), "email": "admin@vncert.example", "password": PASSWORD})
+        assert DEMO_REQUEST in vn.get("/assistance?role=addressee").text
+        assert DEMO_REQUEST not in vn.get("/assistance?role=requester").text
