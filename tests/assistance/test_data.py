@@ -29,6 +29,7 @@ def test_every_kind_has_deadlines_for_every_urgency_and_the_preservation_its_six
 def test_the_public_verbs_are_pinned() -> None:
     assert {n for n in assistance.__all__ if n[0].islower()} == {
         "add_message",
+        "allowed_next",
         "check_overdue",
         "create_request",
         "get_request",

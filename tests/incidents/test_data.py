@@ -59,10 +59,12 @@ def test_the_public_interface_is_pinned() -> None:
 
     assert sorted(incidents.__all__) == sorted(
         [
-            "CASE_EXTENSION_ID", "PAP", "CaseCreate", "CaseFilter", "CasePublic", "CaseStatus", "CaseUpdate",
+            "CASE_EXTENSION_ID", "PAP", "SEVERITY_LEVELS", "CaseCreate", "CaseFilter", "CasePublic",
+            "CaseStatus", "CaseUpdate",
             "Determination", "EntryPublic", "EventCreate", "EventKind", "ImpactCategory", "ImpactCreate",
             "Participant", "ParticipantRole", "TaskCreate", "TaskOutcome", "TaskUpdate", "add_event",
-            "add_impact", "add_task", "case_from_alert", "get_case", "list_cases", "open_case", "update_case",
+            "add_impact", "add_task", "allowed_next", "case_from_alert", "get_case", "list_cases",
+            "open_case", "update_case",
             "update_task",
         ]
     )  # fmt: skip
