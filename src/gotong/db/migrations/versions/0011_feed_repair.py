@@ -16,14 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("feeds", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("repair", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("collections", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("repair", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ALTER TABLE … ADD COLUMN with a default, on both engines: a batch copy on SQLite would
+    # drop and recreate ``collections``, which other tables refer to, and SQLite refuses that.
+    op.add_column("feeds", sa.Column("repair", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("collections", sa.Column("repair", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("collections", schema=None) as batch_op:
-        batch_op.drop_column("repair")
-    with op.batch_alter_table("feeds", schema=None) as batch_op:
-        batch_op.drop_column("repair")
+    # A plain ALTER TABLE … DROP COLUMN (SQLite 3.35+ has it), for the same reason.
+    op.drop_column("collections", "repair")
+    op.drop_column("feeds", "repair")
