@@ -3,32 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-
-def _run(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GOTONG_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "gotong", *args], capture_output=True, text=True, env=env, timeout=300
-    )
-
-
-def ok(database_url: str, *args: str) -> str:
-    result = _run(database_url, *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def fails(database_url: str, *args: str) -> str:
-    result = _run(database_url, *args)
-    assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
+from tests.cli.test_cli import fails, ok
 
 
 @pytest.fixture

@@ -22,10 +22,15 @@ def require_member(principal: Principal) -> None:
         raise Unauthorized("this needs an API token")
 
 
+def may_write(principal: Principal) -> bool:
+    """Whether ``principal`` may change anything at all (pages use it to offer forms only then)."""
+    return principal.authenticated and principal.role != Role.READONLY
+
+
 def require_writer(principal: Principal) -> None:
     """Refuse a caller that may not change anything: no token (401) or a readonly token (403)."""
     require_member(principal)
-    if principal.role == Role.READONLY:
+    if not may_write(principal):
         raise Forbidden("a readonly token may not change anything")
 
 

@@ -13,12 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from gotong.core.auth import Role
+from gotong.core.permissions import may_write
 from gotong.http.dependencies import EngineDep
 from gotong.sharing.tlp import TLP
 from gotong.web import assistance_services as aps
 from gotong.web import services
-from gotong.web.cases_services import tlp_label
+from gotong.web.forms import tlp_label
 from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -125,7 +125,7 @@ def _request(
         "done": done,
         "values": values or {},
         "tlp_label": tlp_label,
-        "writer": viewer.principal.role is not None and viewer.principal.role.rank >= Role.ANALYST.rank,
+        "writer": may_write(viewer.principal),
     }
     return render(request, "assistance/detail.html", context, status=status)
 

@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 from gotong import assistance
 from gotong.core.auth import Principal
 from gotong.errors import Invalid, NotFound
-from gotong.web.cases_services import problems_of
-from gotong.web.services import FormInvalid, _signed_in
+from gotong.web.forms import problems_of
+from gotong.web.services import FormInvalid, signed_in
 
 STATUSES: list[str] = [str(s) for s in assistance.RequestStatus]
 URGENCIES: list[str] = [str(u) for u in assistance.Urgency]
@@ -39,7 +39,7 @@ def field_id(name: str) -> str:
 def requests(
     engine: Engine, *, actor: Principal, status: str, kind: str, urgency: str, role: str
 ) -> list[assistance.AssistancePublic]:
-    _signed_in(actor)
+    signed_in(actor)
     try:
         wanted = assistance.AssistanceFilter(
             status=status or None, kind=kind or None, urgency=urgency or None, role=role or None
@@ -50,7 +50,7 @@ def requests(
 
 
 def request(engine: Engine, *, actor: Principal, request_id: str) -> assistance.AssistancePublic:
-    _signed_in(actor)
+    signed_in(actor)
     return assistance.get_request(engine, actor=actor, request_id=request_id)
 
 
@@ -78,7 +78,7 @@ REQUEST_FIELDS = {"addressee", "title", "description", "urgency", "tlp", "kind",
 
 def create_request(engine: Engine, *, actor: Principal, form: RequestForm) -> str:
     """Send a request from the actor's organisation made from the form; returns its id."""
-    _signed_in(actor)
+    signed_in(actor)
     info = kind_of(form.kind)
     problems: dict[str, str] = {}
     if info is None:
@@ -109,7 +109,7 @@ def create_request(engine: Engine, *, actor: Principal, form: RequestForm) -> st
 
 # ----------------------------------------------------------------- changes on the request page
 def change_status(engine: Engine, *, actor: Principal, request_id: str, status: str, reason: str) -> None:
-    _signed_in(actor)
+    signed_in(actor)
     try:
         update = assistance.AssistanceUpdate(status=status or None, reason=reason.strip())
         assistance.update_request(engine, actor=actor, request_id=request_id, update=update)
@@ -118,7 +118,7 @@ def change_status(engine: Engine, *, actor: Principal, request_id: str, status: 
 
 
 def add_message(engine: Engine, *, actor: Principal, request_id: str, text: str) -> None:
-    _signed_in(actor)
+    signed_in(actor)
     if not text.strip():
         raise FormInvalid({"text": "Enter the message"})
     try:

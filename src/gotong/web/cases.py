@@ -11,11 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from gotong.core.auth import Role
+from gotong.core.permissions import may_write
 from gotong.http.dependencies import EngineDep
 from gotong.sharing.tlp import TLP
 from gotong.web import cases_services as cs
 from gotong.web import services
+from gotong.web.forms import tlp_label
 from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -109,7 +110,7 @@ def _case(
         "errors": errors,
         "done": done,
         "values": values or {},
-        "writer": viewer.principal.role is not None and viewer.principal.role.rank >= Role.ANALYST.rank,
+        "writer": may_write(viewer.principal),
         **_choices(),
     }
     return render(request, "cases/detail.html", context, status=status)
@@ -182,7 +183,7 @@ def add_task(
 
 def _choices() -> dict[str, object]:
     return {
-        "tlp_label": cs.tlp_label,
+        "tlp_label": tlp_label,
         "statuses": cs.STATUSES,
         "severities": cs.SEVERITIES,
         "paps": cs.PAPS,

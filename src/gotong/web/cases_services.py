@@ -16,7 +16,8 @@ from gotong import incidents
 from gotong.core.auth import Principal
 from gotong.errors import Invalid, NotFound
 from gotong.sharing.tlp import TLP
-from gotong.web.services import FormInvalid, _signed_in
+from gotong.web.forms import problems_of
+from gotong.web.services import FormInvalid, signed_in
 
 SEVERITIES: list[tuple[str, str]] = [
     (str(k), f"{k}: {v}") for k, v in sorted(incidents.SEVERITY_LEVELS.items())
@@ -24,30 +25,6 @@ SEVERITIES: list[tuple[str, str]] = [
 STATUSES: list[str] = [str(s) for s in incidents.CaseStatus]
 PAPS: list[str] = [str(p) for p in incidents.PAP]
 EVENT_KINDS: list[str] = [str(k) for k in incidents.EventKind]
-
-
-def tlp_label(text: str) -> str:
-    """A record's TLP as its badge shows it (``amber`` -> ``TLP:AMBER``); unknown text as it is."""
-    try:
-        return TLP.parse(text).label
-    except Invalid:
-        return text
-
-
-def problems_of(exc: ValidationError | Invalid | NotFound, fields: set[str], fallback: str) -> dict[str, str]:
-    """A verb's refusal as problems by field: a message that starts with a field's name goes next to
-    that field; any other message goes next to ``fallback``."""
-    if isinstance(exc, ValidationError):
-        found: dict[str, str] = {}
-        for error in exc.errors():
-            name = str(error["loc"][0]) if error["loc"] else fallback
-            found.setdefault(name if name in fields else fallback, str(error["msg"]))
-        return found
-    head, _, rest = exc.message.partition(":")
-    name = head.strip().split(".")[-1] if rest else ""
-    if name in fields:
-        return {name: rest.strip().capitalize()}
-    return {fallback: exc.message[:1].upper() + exc.message[1:]}
 
 
 def _split(text: str) -> list[str]:
@@ -58,7 +35,7 @@ def _split(text: str) -> list[str]:
 def cases(
     engine: Engine, *, actor: Principal, status: str, lead: str, min_severity: str
 ) -> list[incidents.CasePublic]:
-    _signed_in(actor)
+    signed_in(actor)
     try:
         wanted = incidents.CaseFilter(
             status=status or None, lead=lead.strip() or None, min_severity=min_severity or None
@@ -69,7 +46,7 @@ def cases(
 
 
 def case(engine: Engine, *, actor: Principal, case_id: str) -> incidents.CasePublic:
-    _signed_in(actor)
+    signed_in(actor)
     return incidents.get_case(engine, actor=actor, case_id=case_id)
 
 
@@ -107,7 +84,7 @@ CASE_FIELDS = {
 
 def open_case(engine: Engine, *, actor: Principal, form: CaseForm) -> str:
     """Open a case led by the actor's organisation from the form; returns its id."""
-    _signed_in(actor)
+    signed_in(actor)
     problems: dict[str, str] = {}
     if not form.title.strip():
         problems["title"] = "Enter a title that says what happened"
@@ -141,7 +118,7 @@ def open_case(engine: Engine, *, actor: Principal, form: CaseForm) -> str:
 
 # ----------------------------------------------------------------- changes on the case page
 def change_status(engine: Engine, *, actor: Principal, case_id: str, status: str, reason: str) -> None:
-    _signed_in(actor)
+    signed_in(actor)
     try:
         update = incidents.CaseUpdate(status=status or None, reason=reason.strip())
         incidents.update_case(engine, actor=actor, case_id=case_id, update=update)
@@ -152,7 +129,7 @@ def change_status(engine: Engine, *, actor: Principal, case_id: str, status: str
 def add_event(
     engine: Engine, *, actor: Principal, case_id: str, name: str, kind: str, description: str
 ) -> None:
-    _signed_in(actor)
+    signed_in(actor)
     if not name.strip():
         raise FormInvalid({"event-name": "Enter what happened"})
     try:
@@ -167,7 +144,7 @@ def add_event(
 def add_task(
     engine: Engine, *, actor: Principal, case_id: str, name: str, assigned_to: str, description: str
 ) -> None:
-    _signed_in(actor)
+    signed_in(actor)
     problems = {}
     if not name.strip():
         problems["task-name"] = "Enter what is to be done"

@@ -48,7 +48,7 @@ from gotong.stix.timestamps import format_micros, now_micros
 WEEK_MICROS = 7 * 24 * 3600 * 1_000_000
 
 
-def _signed_in(actor: Principal) -> None:
+def signed_in(actor: Principal) -> None:
     """Pages are for people who signed in; what they may then do is each domain verb's decision."""
     if not actor.authenticated or actor.role is None:
         raise Unauthorized("sign in first")
@@ -109,7 +109,7 @@ class Dashboard:
 
 def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Dashboard:
     """The regional picture for ``actor``: open alerts, this week's intelligence, feeds and peers."""
-    _signed_in(actor)
+    signed_in(actor)
     since = (now or now_micros()) - WEEK_MICROS
     with read_connection(engine) as conn:
         alerts = [a for a in alerts_of(conn, actor=actor) if a.acknowledged_at is None]
@@ -132,20 +132,20 @@ def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Da
 
 # ----------------------------------------------------------------- alerts
 def regional_alerts(engine: Engine, *, actor: Principal) -> list[AlertView]:
-    _signed_in(actor)
+    signed_in(actor)
     with read_connection(engine) as conn:
         return alerts_of(conn, actor=actor)
 
 
 def acknowledge_alert(engine: Engine, *, actor: Principal, alert_id: int) -> AlertView:
-    _signed_in(actor)
+    signed_in(actor)
     with write_transaction(engine) as conn:
         return acknowledge_for(conn, actor=actor, alert_id=alert_id)
 
 
 # ----------------------------------------------------------------- search and intelligence
 def lookup_value(engine: Engine, *, actor: Principal, value: str) -> Correlation:
-    _signed_in(actor)
+    signed_in(actor)
     with read_connection(engine) as conn:
         return lookup_for(conn, actor=actor, value=value)
 
@@ -153,7 +153,7 @@ def lookup_value(engine: Engine, *, actor: Principal, value: str) -> Correlation
 def search_intel(
     engine: Engine, *, actor: Principal, filters: SearchFilter, limit: int, cursor: str | None
 ) -> SearchPage:
-    _signed_in(actor)
+    signed_in(actor)
     with read_connection(engine) as conn:
         return search_objects(conn, actor=actor, filters=filters, limit=limit, cursor=cursor)
 
@@ -186,7 +186,7 @@ class IntelObject:
 def intel_object(engine: Engine, *, actor: Principal, stix_id: str, receipts: ReceiptBook) -> IntelObject:
     """One object as ``actor`` may see it, with every version they may see; NotFound otherwise.
     Reading it notes an access receipt (channel ``web``), as reading it over TAXII or REST does."""
-    _signed_in(actor)
+    signed_in(actor)
     with read_connection(engine) as conn:
         found = search_objects(conn, actor=actor, filters=SearchFilter(text=stix_id), limit=50)
         summary = next((r for r in found.results if r["id"] == stix_id), None)
@@ -231,7 +231,7 @@ def intel_object(engine: Engine, *, actor: Principal, stix_id: str, receipts: Re
 
 
 def writable_collections(engine: Engine, *, actor: Principal) -> list[CollectionView]:
-    _signed_in(actor)
+    signed_in(actor)
     with read_connection(engine) as conn:
         return writable_collections_for(conn, actor=actor)
 
@@ -258,7 +258,7 @@ class IndicatorForm:
 
 def submit_indicator(engine: Engine, *, actor: Principal, form: IndicatorForm) -> str:
     """Store one indicator made from the form; returns its id. Field problems raise :class:`FormInvalid`."""
-    _signed_in(actor)
+    signed_in(actor)
     problems: dict[str, str] = {}
     if not form.name.strip():
         problems["name"] = "Enter a name that says what the indicator is"
@@ -312,14 +312,14 @@ class FormInvalid(Invalid):
 
 # ----------------------------------------------------------------- tokens
 def org_tokens(engine: Engine, *, actor: Principal) -> list[TokenInfo]:
-    _signed_in(actor)
+    signed_in(actor)
     with read_connection(engine) as conn:
         return tokens_for(conn, actor=actor)
 
 
 def new_token(engine: Engine, *, actor: Principal, role: str) -> str:
     """A new API token of the actor's organisation, for the actor, with at most the actor's role."""
-    _signed_in(actor)
+    signed_in(actor)
     try:
         wanted = Role(role)
     except ValueError:
@@ -329,7 +329,7 @@ def new_token(engine: Engine, *, actor: Principal, role: str) -> str:
 
 
 def revoke_org_token(engine: Engine, *, actor: Principal, token_id: int) -> TokenInfo:
-    _signed_in(actor)
+    signed_in(actor)
     with write_transaction(engine) as conn:
         return revoke_token_for(conn, actor=actor, token_id=token_id)
 
