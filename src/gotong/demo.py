@@ -11,12 +11,12 @@ from importlib import resources
 
 from sqlalchemy import Engine
 
-from gotong import assistance, incidents
+from gotong import assistance, contacts, incidents
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
 from gotong.orgs.passwords import get_user_id, hash_password, set_password_hash
-from gotong.orgs.service import add_user, create_token, get_org, list_orgs
+from gotong.orgs.service import add_user, create_token, get_org, list_orgs, operator_for
 
 DEMO_COLLECTION = "asean-regional"
 # Known on purpose, printed by `gotong init --demo` and written in README: a demo node is for trying.
@@ -43,6 +43,7 @@ def load_demo(engine: Engine) -> str:
         )
         added += sum(1 for s in report.successes if s.message != "already present")
     cases = _demo_case_and_request(engine)
+    desks = _demo_contacts(engine, data["contacts"])
     with write_transaction(engine) as conn:
         token = create_token(conn, org="ThaiCERT")
         new = [
@@ -53,7 +54,8 @@ def load_demo(engine: Engine) -> str:
             add_user(conn, email=demo_email(short_name), org=short_name, role=Role.ADMIN, actor="demo")
             set_password_hash(conn, email=demo_email(short_name), password_hash=hashed, actor="demo")
     return (
-        f"demo intelligence: {added} new objects{cases}\ndemo token for ThaiCERT (shown once): {token}\n"
+        f"demo intelligence: {added} new objects{cases}{desks}\n"
+        f"demo token for ThaiCERT (shown once): {token}\n"
         f"demo sign-in at /login: {demo_email('ThaiCERT')} (or admin@<organisation>.example for any"
         f" organisation), password {DEMO_PASSWORD}"
     )
@@ -109,3 +111,17 @@ def _demo_case_and_request(engine: Engine) -> str:
         ),
     )
     return "\ndemo case and assistance request: 1 each"
+
+
+def _demo_contacts(engine: Engine, entries: list[dict[str, str]]) -> str:
+    """A 24/7 duty desk for every organisation of the preset (from the demo data file), through the
+    contacts verb; an organisation that already has a contact gets none (a second load adds nothing)."""
+    made = 0
+    for entry in entries:
+        with read_connection(engine) as conn:
+            actor = operator_for(conn, org=entry["org"])
+        if contacts.list_contacts(engine, actor=actor, org=entry["org"]):
+            continue
+        contacts.create_contact(engine, actor=actor, contact=contacts.ContactCreate(**entry))
+        made += 1
+    return f"\ndemo duty desks: {made} new"
