@@ -53,7 +53,7 @@ def test_init_is_idempotent_and_creates_the_asean_network(database_url: str) -> 
     second = ok(database_url, "init", "--preset", "asean")
     assert "created organisations" not in second
     orgs = json.loads(ok(database_url, "org", "list", "--json"))
-    assert len(orgs) == 11
+    assert len(orgs) == 12
     countries = {o["short_name"]: o["country"] for o in orgs}
     assert countries["ThaiCERT"] == "TH" and countries["VNCERT"] == "VN" and countries["ASEAN-CERT"] is None
     assert [o["kind"] for o in orgs].count("national-cert") == 10

@@ -52,7 +52,7 @@ def test_commands_other_than_init_never_make_a_database(tmp_path: Path, data_dir
     assert f"database ready at sqlite:///{data_dir / 'gotong.db'}" in init.stdout
     assert (data_dir / "gotong.db").is_file() and list(elsewhere.iterdir()) == []
     listed = run("org", "list", "--json", cwd=tmp_path)
-    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 11
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 12
 
 
 def test_the_node_key_is_one_key_in_the_data_folder(tmp_path: Path, data_dir: Path) -> None:

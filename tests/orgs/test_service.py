@@ -92,7 +92,7 @@ def test_the_member_verbs_need_a_token(engine: Engine) -> None:
             org_id=get_org(conn, short_name="ThaiCERT").id, org_short="ThaiCERT", role=Role.READONLY
         )
         assert whoami(conn, actor=thai).short_name == "ThaiCERT"
-        assert len(organisations_for(conn, actor=thai)) == 11
+        assert len(organisations_for(conn, actor=thai)) == 12
         with pytest.raises(Unauthorized):
             whoami(conn, actor=ANONYMOUS)
         with pytest.raises(Unauthorized):

@@ -17,6 +17,9 @@ class OrgKind(StrEnum):
     NATIONAL_CERT = "national-cert"
     CONSTITUENT = "constituent"
     PARTNER = "partner"
+    # The network's taskforce (one seat per member state): its users are the seat holders, and
+    # what is confidential to the taskforce is shared with this organisation like with any other.
+    TASKFORCE = "taskforce"
 
 
 organisations = Table(

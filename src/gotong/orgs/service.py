@@ -310,6 +310,13 @@ def hub(conn: Connection) -> Organisation:
     return Organisation.from_row(row)
 
 
+def taskforce(conn: Connection) -> Organisation | None:
+    """The network's taskforce, if its preset has one: the audience of what is confidential to it."""
+    kind = organisations.c.kind == str(OrgKind.TASKFORCE)
+    row = conn.execute(select(organisations).where(kind).order_by(organisations.c.id)).first()
+    return None if row is None else Organisation.from_row(row)
+
+
 def get_user_email(conn: Connection, principal: Principal) -> str | None:
     """The e-mail of the user behind a principal, if the token belongs to a user."""
     if principal.user_id is None:

@@ -35,6 +35,7 @@ _IDENTITY_CLASS = {
     OrgKind.NATIONAL_CERT: "organization",
     OrgKind.CONSTITUENT: "organization",
     OrgKind.PARTNER: "organization",
+    OrgKind.TASKFORCE: "organization",
 }
 
 

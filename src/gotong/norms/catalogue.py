@@ -1,0 +1,81 @@
+"""The norms catalogue, read once from ``data/norms/catalogue.toml``: the UN GGE 2015 norms and any
+regional norms the network adopted, each with the implementation items a member's report answers.
+
+Adding a regional norm is adding a ``[[norm]]`` table to the data file (``origin = "regional"``,
+with its version, adoption date and the decision that adopted it).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from gotong.errors import NotFound
+
+__all__ = ["Catalogue", "Norm", "NormItem", "catalogue", "norm"]
+
+
+@dataclass(frozen=True)
+class NormItem:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Norm:
+    id: str
+    origin: str
+    version: int
+    adopted: str
+    decision: str
+    title: str
+    summary: str
+    items: tuple[NormItem, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    name: str
+    title: str
+    reporting_cycle_months: int
+    norms: tuple[Norm, ...]
+
+    def item_ids(self) -> frozenset[str]:
+        return frozenset(item.id for n in self.norms for item in n.items)
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The catalogue of this installation (the data file is read once)."""
+    text = resources.files("gotong").joinpath("data/norms/catalogue.toml").read_text("utf-8")
+    raw = tomllib.loads(text)
+    norms = tuple(
+        Norm(
+            id=str(n["id"]),
+            origin=str(n["origin"]),
+            version=int(n["version"]),
+            adopted=str(n["adopted"]),
+            decision=str(n["decision"]),
+            title=str(n["title"]),
+            summary=str(n["summary"]),
+            items=tuple(NormItem(id=str(i["id"]), text=str(i["text"])) for i in n["items"]),
+        )
+        for n in raw["norm"]
+    )
+    return Catalogue(
+        name=str(raw["name"]),
+        title=str(raw["title"]),
+        reporting_cycle_months=int(raw["reporting_cycle_months"]),
+        norms=norms,
+    )
+
+
+def norm(norm_id: str) -> Norm:
+    """One norm of the catalogue by its id (``"a"`` … ``"k"``, or a regional norm's id)."""
+    for n in catalogue().norms:
+        if n.id == norm_id:
+            return n
+    known = ", ".join(n.id for n in catalogue().norms)
+    raise NotFound(f"no norm {norm_id!r} in the catalogue; the norms are {known}")
