@@ -138,6 +138,8 @@ def start_server(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = int(sock.getsockname()[1])
+    # Test servers share the default data folder: they keep no audit checkpoints there unless asked.
+    settings.setdefault("audit_checkpoints", False)
     config = Settings(database_url=str(engine.url), port=port, **settings)  # type: ignore[arg-type]
     server = uvicorn.Server(
         uvicorn.Config(

@@ -3,7 +3,7 @@
 ``init_node`` migrates the database and applies a preset (organisations and collections). A preset
 is a TOML file in ``gotong/data/presets``; applying it creates what is missing and leaves everything
 else alone, so ``gotong init`` can be run again at any time. ``require_initialised`` is what
-``gotong serve`` checks first; ``node_identity`` and ``signed_checkpoint`` use the node's key.
+``gotong serve`` checks first; ``node_identity`` uses the node's key (``gotong.checkpoints`` signs with it).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, select
 
-from gotong.audit import checkpoint, load_or_create_key, public_key_b64
+from gotong.audit import load_or_create_key, public_key_b64
 from gotong.db.engine import write_transaction
 from gotong.db.migrate import schema_revisions, upgrade
 from gotong.errors import Invalid, NotFound
@@ -127,11 +127,6 @@ def node_identity(conn: Connection, *, settings: Settings) -> NodeIdentity:
     return NodeIdentity(
         organisation=org.short_name, identity_id=org.identity_id, public_key=public_key_b64(key)
     )
-
-
-def signed_checkpoint(conn: Connection, *, settings: Settings) -> dict[str, Any]:
-    """A checkpoint of the audit log signed with the node's key, named by its URL or title."""
-    return checkpoint(conn, key=node_key(settings), node=settings.base_url or settings.title)
 
 
 def node_key(settings: Settings) -> Ed25519PrivateKey:

@@ -112,6 +112,15 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often the scheduler looks for due feeds"
     )
 
+    audit_checkpoints: bool = Field(
+        default=True,
+        description="While serving, sign and keep checkpoints of the audit log and the stored objects "
+        "(every audit_checkpoint_seconds and at shutdown), beside the node key",
+    )
+    audit_checkpoint_seconds: float = Field(
+        default=3600.0, gt=0, description="How often a serving node signs and keeps an audit checkpoint"
+    )
+
     node_org: str = Field(
         default="",
         description="Short name of the organisation that runs this node; empty: the preset's hub",

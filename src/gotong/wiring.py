@@ -13,8 +13,8 @@ again replaces the earlier wiring (tests make many apps in one process).
 
 :func:`background` is what a serving process runs besides answering requests, from the app's
 lifespan: one :class:`~gotong.core.jobs.ThreadRunner` with the receipts, webhooks, assistance clocks,
-feed scheduler and peer jobs, and the after-commit reactions that wake the federation push and the
-change feeds.
+audit checkpoints (kept once more at shutdown), feed scheduler and peer jobs, and the after-commit
+reactions that wake the federation push and the change feeds.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def background(
     """Run the node's jobs until the block ends; wake the push and the change feeds on commits."""
     # Imported here, not at the top: every CLI command imports this module (for wire), and the
     # feed converters behind the scheduler take seconds to import (misp-stix).
+    from gotong import checkpoints
     from gotong.assistance import clocks as assistance_clocks
     from gotong.contacts import checks as contact_checks
     from gotong.correlation import webhooks
@@ -82,6 +83,8 @@ def background(
     webhooks.register(runner, engine)
     assistance_clocks.register(runner, engine)
     contact_checks.register(runner, engine, settings)
+    if settings.audit_checkpoints:
+        checkpoints.register(runner, engine, settings)
     if settings.feed_scheduler:
         schedule.register(runner, engine, interval=settings.feed_poll_seconds)
     if settings.federation:
@@ -105,6 +108,8 @@ def background(
         for subscription in reactions:
             subscription.cancel()
         runner.stop()
+        if settings.audit_checkpoints:
+            checkpoints.keep_at_shutdown(engine, settings=settings)
 
 
 def log_to_stderr() -> None:

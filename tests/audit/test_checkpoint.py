@@ -24,8 +24,10 @@ from gotong.audit.checkpoint import (
 )
 from gotong.audit.models import audit_log
 from gotong.audit.service import GENESIS_HASH, VerifyResult, verify
+from gotong.checkpoints import digester
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
+from gotong.intel.digest import store_digest
 from gotong.settings import Settings
 from gotong.stix.timestamps import parse_timestamp
 from tests.audit.test_audit_log import _rechain, _rows, _write
@@ -38,18 +40,19 @@ def key(tmp_path: Path) -> Ed25519PrivateKey:
 
 def _checkpoint(engine: Engine, key: Ed25519PrivateKey) -> dict[str, Any]:
     with read_connection(engine) as conn:
-        return checkpoint(conn, key=key, node="ASEAN-CERT hub")
+        return checkpoint(conn, key=key, node="ASEAN-CERT hub", objects=store_digest(conn))
 
 
 def _verify(engine: Engine, statement: Any, public_key: str | None = None) -> VerifyResult:
     with read_connection(engine) as conn:
-        return verify_checkpoint(conn, statement, public_key=public_key)
+        return verify_checkpoint(conn, statement, public_key=public_key, store=digester(conn))
 
 
 def test_a_checkpoint_states_the_newest_record_and_is_signed(engine: Engine, key: Ed25519PrivateKey) -> None:
     _write(engine, 5)
     statement = _checkpoint(engine, key)
-    assert statement.keys() == {"type", "node", "seq", "hash", "records", "at", "public_key", "signature"}
+    log_fields = {"type", "node", "seq", "hash", "records", "at", "public_key", "signature"}
+    assert statement.keys() == log_fields | {"objects_until", "objects", "objects_digest"}
     assert (statement["type"], statement["node"]) == (CHECKPOINT_TYPE, "ASEAN-CERT hub")
     assert (statement["seq"], statement["records"], statement["hash"]) == (5, 5, _rows(engine)[-1]["hash"])
     assert statement["public_key"] == public_key_b64(key)
@@ -205,10 +208,13 @@ def _good(engine: Engine, key: Ed25519PrivateKey) -> dict[str, Any]:
         (lambda c: c | {"node": None}, "checkpoint field 'node' must be a string"),
         (
             lambda c: c | {"type": "something/1"},
-            "checkpoint type 'something/1' is not 'gotong.audit.checkpoint/1'",
+            "checkpoint type 'something/1' is not 'gotong.audit.checkpoint/2'",
         ),
         (lambda c: c | {"seq": -1}, "checkpoint seq and records must not be negative"),
         (lambda c: c | {"hash": "XYZ"}, "checkpoint hash must be 64 lowercase hex digits"),
+        (lambda c: c | {"objects": -2}, "checkpoint objects must not be negative"),
+        (lambda c: c | {"objects_digest": "0"}, "checkpoint objects_digest must be 64 lowercase hex digits"),
+        (lambda c: {k: v for k, v in c.items() if k != "objects"}, "checkpoint lacks field(s): objects"),
         (lambda c: c | {"at": "yesterday"}, "checkpoint at: 'yesterday' is not a timestamp"),
         (lambda c: c | {"public_key": "%%%"}, "checkpoint public_key is not valid base64"),
         (lambda c: c | {"public_key": "AAAA"}, "checkpoint public_key must decode to 32 bytes, not 3"),

@@ -1,9 +1,12 @@
 """Signed checkpoints of the audit log, and the node's Ed25519 key that signs them.
 
 A checkpoint is a small JSON statement, signed by the node, of how long the log is and what its
-newest hash is. Members keep it; later, :func:`verify_checkpoint` shows whether the log still
-holds that record with that hash, which the chain alone cannot show once someone has cut off its
-tail or rewritten history and recomputed every hash after the change.
+newest hash is, and (since format 2) how many object versions the store held and their digest
+(:mod:`gotong.intel.digest`). The node keeps its own, members and federation peers keep copies;
+later, :func:`verify_checkpoint` shows whether the log still holds that record with that hash and
+the store still holds those versions, which the chain alone cannot show once someone has cut off
+its tail, rewritten history and recomputed every hash after the change, or edited the objects
+table by hand.
 
 The signature is Ed25519 over the UTF-8 bytes of the canonical JSON (sorted keys, no whitespace)
 of every field but ``signature``. Not for signing STIX content or authenticating API clients.
@@ -17,9 +20,9 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -32,14 +35,15 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from sqlalchemy import Connection, select
 
-from gotong.audit.models import audit_log
+from gotong.audit.models import Action, audit_log
 from gotong.audit.service import VerifyResult, canonical_json, verify
 from gotong.errors import Invalid
 from gotong.stix.timestamps import TimestampError, format_micros, now_micros, parse_timestamp
 
 # Names what the signed bytes are, so that a signature over a checkpoint can never be passed
 # off as the node's signature over anything else it may sign one day.
-CHECKPOINT_TYPE = "gotong.audit.checkpoint/1"
+CHECKPOINT_TYPE = "gotong.audit.checkpoint/2"
+CHECKPOINT_TYPE_V1 = "gotong.audit.checkpoint/1"  # the log only; still verified
 _FIELDS: dict[str, type] = {
     "type": str,
     "node": str,
@@ -50,6 +54,22 @@ _FIELDS: dict[str, type] = {
     "public_key": str,
     "signature": str,
 }
+_OBJECT_FIELDS: dict[str, type] = {"objects_until": int, "objects": int, "objects_digest": str}
+
+
+class Commitment(Protocol):
+    """What a checkpoint says of the stored versions (``gotong.intel.digest.StoreDigest``)."""
+
+    @property
+    def until(self) -> int: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def digest(self) -> str: ...
+
+
+StoreDigester = Callable[[int], Commitment]
+"""The digest of the store's versions added up to a ``date_added``, in the caller's connection."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -81,13 +101,22 @@ def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     return base64.b64encode(public.public_bytes_raw()).decode()
 
 
-def checkpoint(conn: Connection, *, key: Ed25519PrivateKey, node: str = "Gotong node") -> dict[str, Any]:
-    """A signed statement of the log's newest record, for members to keep.
+def checkpoint(
+    conn: Connection,
+    *,
+    key: Ed25519PrivateKey,
+    node: str = "Gotong node",
+    objects: Commitment,
+    seal: bytes | None = None,
+) -> dict[str, Any]:
+    """A signed statement of the log's newest record and of the stored versions, for keeping.
 
-    Refuses (``Invalid``) when the log does not verify: signing a broken chain would vouch for it.
-    ``node`` names the node in the statement (its title or public URL).
+    ``objects`` is the store's digest read in the same snapshot as the log (the caller's
+    connection). Refuses (``Invalid``) when the log does not verify (with the records' ``seal``
+    key, when given): signing a broken chain would vouch for it. ``node`` names the node in the
+    statement (its title or public URL).
     """
-    chain = verify(conn)
+    chain = verify(conn, key=seal)
     if not chain.ok:
         raise Invalid(f"the audit log does not verify, so no checkpoint was signed: {chain.reason}")
     statement: dict[str, Any] = {
@@ -98,13 +127,21 @@ def checkpoint(conn: Connection, *, key: Ed25519PrivateKey, node: str = "Gotong 
         "records": chain.records,
         "at": format_micros(now_micros()),
         "public_key": public_key_b64(key),
+        "objects_until": objects.until,
+        "objects": objects.count,
+        "objects_digest": objects.digest,
     }
     statement["signature"] = base64.b64encode(key.sign(_signed_bytes(statement))).decode()
     return statement
 
 
 def verify_checkpoint(
-    conn: Connection, checkpoint: Mapping[str, Any] | str | bytes, *, public_key: str | None = None
+    conn: Connection,
+    checkpoint: Mapping[str, Any] | str | bytes,
+    *,
+    public_key: str | None = None,
+    store: StoreDigester | None = None,
+    seal: bytes | None = None,
 ) -> VerifyResult:
     """Check a checkpoint against the log: its signature, the chain, and the record it vouches for.
 
@@ -112,13 +149,16 @@ def verify_checkpoint(
     it trusts, otherwise against the key the checkpoint itself names, which only proves the
     checkpoint is intact, not who made it; ``trusted_key`` in the result says which. The record
     at the checkpoint's seq must still exist and have the checkpoint's hash: a missing one means
-    the log was truncated, a different hash means history was rewritten. A malformed checkpoint
-    (or key) raises ``Invalid``.
+    the log was truncated (or deleted), a different hash means history was rewritten. With
+    ``store`` and a format-2 checkpoint, the versions stored up to the checkpoint, plus those the
+    log records as deleted since, must give the checkpoint's digest: otherwise the objects table
+    was changed outside the audited write path. With ``seal``, the records' seals are checked too
+    (:func:`gotong.audit.service.verify`). A malformed checkpoint (or key) raises ``Invalid``.
     """
     fields = _parse(checkpoint)
     trusted = public_key is not None
     verifier = _public_key(public_key if public_key is not None else fields["public_key"], what="public key")
-    chain = verify(conn)
+    chain = verify(conn, key=seal)
 
     def failed(reason: str, first_bad_seq: int | None = None) -> VerifyResult:
         return VerifyResult(
@@ -148,7 +188,49 @@ def verify_checkpoint(
                 f"history rewritten: record {seq} has hash {stored[:16]}…, checkpoint says {claimed[:16]}…",
                 seq,
             )
+    if store is not None and "objects_digest" in fields:
+        problem = _objects_problem(conn, fields, store)
+        if problem is not None:
+            return failed(problem)
     return VerifyResult(ok=True, records=chain.records, trusted_key=trusted, head=chain.head)
+
+
+def _objects_problem(conn: Connection, fields: Mapping[str, Any], store: StoreDigester) -> str | None:
+    """Whether the store still holds what the checkpoint says, once audited deletions are added back."""
+    until = fields["objects_until"]
+    now = store(until)
+    removed = _removed_since(conn, after_seq=fields["seq"], until=until)
+    count = now.count + len(removed)
+    digest = int(now.digest, 16)
+    for one in removed:
+        digest += int(one, 16)
+    if count == fields["objects"] and f"{digest % (1 << 256):064x}" == fields["objects_digest"]:
+        return None
+    if count < fields["objects"]:
+        gone = fields["objects"] - count
+        return (
+            f"stored objects removed outside the audited write path: {gone} of the "
+            f"{fields['objects']} versions the checkpoint covers are missing"
+        )
+    if count > fields["objects"]:
+        extra = count - fields["objects"]
+        return f"stored objects inserted outside the audited write path: {extra} more than the checkpoint"
+    return "stored objects edited outside the audited write path: the versions the checkpoint covers differ"
+
+
+def _removed_since(conn: Connection, *, after_seq: int, until: int) -> list[str]:
+    """Digests of versions added up to ``until`` whose deletion the log records after ``after_seq``."""
+    rows = conn.execute(
+        select(audit_log.c.details)
+        .where(audit_log.c.seq > after_seq, audit_log.c.action == str(Action.OBJECTS_DELETE))
+        .order_by(audit_log.c.seq)
+    )
+    removed: list[str] = []
+    for (details,) in rows:
+        for entry in orjson.loads(details).get("removed", []):
+            if isinstance(entry, list) and len(entry) == 2 and int(entry[0]) <= until:
+                removed.append(str(entry[1]))
+    return removed
 
 
 def _create_key(target: Path) -> None:
@@ -178,19 +260,26 @@ def _parse(checkpoint: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
     if not isinstance(checkpoint, Mapping):
         raise Invalid("checkpoint must be a JSON object")
     fields = dict(checkpoint)
-    if missing := sorted(_FIELDS.keys() - fields.keys()):
+    expected = dict(_FIELDS)
+    if fields.get("type") == CHECKPOINT_TYPE:
+        expected |= _OBJECT_FIELDS
+    elif fields.get("type") != CHECKPOINT_TYPE_V1:
+        raise Invalid(f"checkpoint type {fields.get('type')!r} is not {CHECKPOINT_TYPE!r}")
+    if missing := sorted(expected.keys() - fields.keys()):
         raise Invalid(f"checkpoint lacks field(s): {', '.join(missing)}")
-    if unknown := sorted(str(k) for k in fields.keys() - _FIELDS.keys()):
+    if unknown := sorted(str(k) for k in fields.keys() - expected.keys()):
         raise Invalid(f"checkpoint has unknown field(s): {', '.join(unknown)}")
-    for name, kind in _FIELDS.items():
+    for name, kind in expected.items():
         if not isinstance(fields[name], kind) or isinstance(fields[name], bool):
             raise Invalid(f"checkpoint field {name!r} must be {'a string' if kind is str else 'an integer'}")
-    if fields["type"] != CHECKPOINT_TYPE:
-        raise Invalid(f"checkpoint type {fields['type']!r} is not {CHECKPOINT_TYPE!r}")
     if fields["seq"] < 0 or fields["records"] < 0:
         raise Invalid("checkpoint seq and records must not be negative")
+    if fields.get("objects", 0) < 0:
+        raise Invalid("checkpoint objects must not be negative")
     if not _HEX64.match(fields["hash"]):
         raise Invalid("checkpoint hash must be 64 lowercase hex digits")
+    if not _HEX64.match(fields.get("objects_digest", "0" * 64)):
+        raise Invalid("checkpoint objects_digest must be 64 lowercase hex digits")
     try:
         parse_timestamp(fields["at"])
     except TimestampError as exc:

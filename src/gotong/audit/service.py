@@ -20,6 +20,7 @@ reading only, so no two different records share an encoding. The first record's 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ import orjson
 from sqlalchemy import Connection, Engine, insert, select
 
 from gotong.audit.models import ACTION_MAX, ACTOR_MAX, SUBJECT_MAX, audit_log
+from gotong.core.secrets import derived_key
 from gotong.db.engine import write_transaction
 from gotong.errors import Invalid
 from gotong.stix.timestamps import now_micros
@@ -89,6 +91,19 @@ def record_hash(
     return hashlib.sha256(encoded).hexdigest()
 
 
+SEAL_PURPOSE = "gotong-audit-seal/1"
+
+
+def seal_key() -> bytes:
+    """The key that seals each record: derived from the secrets key file, outside the database."""
+    return derived_key(SEAL_PURPOSE)
+
+
+def seal(record_hash: str, key: bytes) -> str:
+    """A record's seal: HMAC-SHA256 (hex) of its hash under the node's seal key."""
+    return hmac.new(key, record_hash.encode(), hashlib.sha256).hexdigest()
+
+
 def record(
     conn: Connection,
     *,
@@ -126,7 +141,7 @@ def record(
         "prev_hash": prev_hash,
     }
     fields["hash"] = record_hash(**fields)
-    conn.execute(insert(audit_log).values(**fields))
+    conn.execute(insert(audit_log).values(**fields, mac=seal(fields["hash"], seal_key())))
     return AuditRecord(**{**fields, "details": orjson.loads(details_text)})
 
 
@@ -170,19 +185,34 @@ def record_read(
         )
 
 
-def verify(conn: Connection) -> VerifyResult:
+def verify(conn: Connection, *, key: bytes | None = None) -> VerifyResult:
     """Walk the whole chain in seq order and name the first record that breaks it, and why.
 
     A record is bad if its seq does not follow the one before (a record is missing), if its
     ``prev_hash`` is not the hash of the record before (one was inserted, removed or reordered),
-    if its hash does not match its contents (it was altered), or if its time goes backwards.
+    if its hash does not match its contents (it was altered), or if its time goes backwards. With
+    the node's seal ``key`` (:func:`seal_key`), a record is also bad if it has no seal, or one
+    that does not fit, after the first sealed record: it was appended or rewritten by someone who
+    could write to the database but did not have the key. Records from before seals existed (none
+    before them is sealed) are checked by the chain alone.
     """
     expected_prev, prev_at, count = GENESIS_HASH, 0, 0
+    sealing = False
     query = select(audit_log).order_by(audit_log.c.seq).execution_options(yield_per=_CHUNK)
     with conn.execute(query) as rows:
         for row in rows:
             expected_seq = count + 1
             problem = _problem(row, expected_seq=expected_seq, expected_prev=expected_prev, prev_at=prev_at)
+            if problem is None and key is not None:
+                sealing = sealing or row.mac is not None
+                if sealing and (row.mac is None or not hmac.compare_digest(row.mac, seal(row.hash, key))):
+                    problem = (
+                        row.seq,
+                        (
+                            f"record {row.seq}: not sealed with this node's key "
+                            "(appended or rewritten by someone without it)"
+                        ),
+                    )
             if problem is not None:
                 bad_seq, reason = problem
                 return VerifyResult(ok=False, records=count, first_bad_seq=bad_seq, reason=reason)

@@ -6,10 +6,10 @@ from typing import IO
 
 import click
 
-from gotong.audit import VerifyResult, verify, verify_checkpoint
+from gotong.audit import VerifyResult, verify_checkpoint
+from gotong.checkpoints import digester, keep_checkpoint, verify_node
 from gotong.cli.base import State, pass_state, print_json
 from gotong.db.engine import read_connection
-from gotong.node import signed_checkpoint
 
 
 @click.group()
@@ -20,21 +20,29 @@ def audit() -> None:
 @audit.command("verify")
 @pass_state
 def audit_verify(state: State) -> None:
-    """Check the whole chain; names the first altered, removed, inserted or reordered record."""
-    with read_connection(state.engine) as conn:
-        result = verify(conn)
+    """Check the chain and the node's newest kept checkpoint (log and stored objects)."""
+    with read_connection(state.engine, snapshot=True) as conn:
+        result, kept = verify_node(conn, settings=state.settings)
     if not result.ok:
         raise click.ClickException(f"audit log broken{_at(result)}: {result.reason}")
-    click.echo(f"audit log intact: {result.records} records, head {result.head}")
+    if kept is None:
+        click.echo(
+            f"audit log intact: {result.records} records, head {result.head}; "
+            "no checkpoint kept yet, so only the chain was checked"
+        )
+        return
+    click.echo(
+        f"audit log intact: {result.records} records, head {result.head}; "
+        f"matches the checkpoint of {kept['at']} "
+        f"(record {kept['seq']}, {kept.get('objects', '?')} object versions)"
+    )
 
 
 @audit.command("checkpoint")
 @pass_state
 def audit_checkpoint(state: State) -> None:
-    """Print a checkpoint of the log signed with the node's Ed25519 key (keep it; verify it later)."""
-    with read_connection(state.engine) as conn:
-        signed = signed_checkpoint(conn, settings=state.settings)
-    print_json(signed)
+    """Sign a checkpoint of the log and the stored objects with the node's key, keep it, print it."""
+    print_json(keep_checkpoint(state.engine, settings=state.settings))
 
 
 @audit.command("verify-checkpoint")
@@ -43,8 +51,8 @@ def audit_checkpoint(state: State) -> None:
 @pass_state
 def audit_verify_checkpoint(state: State, file: IO[str], public_key: str | None) -> None:
     """Check a kept checkpoint against the log as it is now."""
-    with read_connection(state.engine) as conn:
-        result = verify_checkpoint(conn, file.read(), public_key=public_key)
+    with read_connection(state.engine, snapshot=True) as conn:
+        result = verify_checkpoint(conn, file.read(), public_key=public_key, store=digester(conn))
     if not result.ok:
         raise click.ClickException(f"checkpoint does not match the log{_at(result)}: {result.reason}")
     signer = (

@@ -16,6 +16,8 @@ only ``has_credentials``).  A value written before sealing existed reads back as
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import threading
 from functools import lru_cache
@@ -28,11 +30,12 @@ from sqlalchemy.types import TypeDecorator
 
 from gotong.errors import Invalid
 
-__all__ = ["PREFIX", "SealedText", "key_file", "seal", "unseal"]
+__all__ = ["PREFIX", "SealedText", "derived_key", "key_file", "seal", "unseal"]
 
 PREFIX = "gotong-sealed:v1:"
 _lock = threading.Lock()
 _boxes: dict[Path, Fernet] = {}
+_raw: dict[Path, bytes] = {}
 
 
 def key_file() -> Path:
@@ -80,15 +83,37 @@ def _box() -> Fernet:
         if box is not None:
             return box
         try:
-            if not path.exists():
-                _create(path)
-            box = Fernet(path.read_bytes().strip())
-        except OSError as exc:
-            raise Invalid(f"secrets key file {str(path)!r}: {exc.strerror or exc}") from None
+            box = Fernet(_key_bytes(path))
         except ValueError:
             raise Invalid(f"secrets key file {str(path)!r} does not hold a Fernet key") from None
         _boxes[path] = box
         return box
+
+
+def _key_bytes(path: Path) -> bytes:
+    """The key file's contents (made the first time); call with ``_lock`` held."""
+    raw = _raw.get(path)
+    if raw is None:
+        try:
+            if not path.exists():
+                _create(path)
+            raw = path.read_bytes().strip()
+        except OSError as exc:
+            raise Invalid(f"secrets key file {str(path)!r}: {exc.strerror or exc}") from None
+        _raw[path] = raw
+    return raw
+
+
+def derived_key(purpose: str) -> bytes:
+    """A 32-byte key for one ``purpose`` (e.g. sealing audit records), derived from the secrets key.
+
+    Like the sealing key it lives outside the database: whoever holds only the database cannot
+    compute it. Different purposes give unrelated keys (HMAC-SHA256 of the purpose).
+    """
+    path = key_file()
+    with _lock:
+        raw = _key_bytes(path)
+    return hmac.new(raw, purpose.encode(), hashlib.sha256).digest()
 
 
 def seal(text: str | None) -> str | None:

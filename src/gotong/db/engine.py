@@ -106,12 +106,17 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def read_connection(engine: Engine) -> Iterator[Connection]:
+def read_connection(engine: Engine, *, snapshot: bool = False) -> Iterator[Connection]:
     """A connection for reads inside one transaction (a consistent snapshot for a page).
 
-    On SQLite it begins a deferred transaction, which takes no lock: readers never wait for writers.
+    On SQLite it begins a deferred transaction, which takes no lock: readers never wait for writers;
+    every read in it sees one state of the database. On PostgreSQL each statement sees what was
+    committed when it began, unless ``snapshot`` asks for one state for the whole transaction
+    (REPEATABLE READ), as a reader that must see several tables at one moment does.
     """
     with engine.connect() as conn:
+        if snapshot and not is_sqlite(engine):
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
         conn.info["gotong_reader"] = True
         try:
             with conn.begin():

@@ -18,6 +18,7 @@ from gotong.audit import Action, record
 from gotong.core.events import DeletedVersion, ObjectsDeleted, publish
 from gotong.core.media import STIX_MEDIA_TYPE
 from gotong.errors import Forbidden, Invalid, NotFound
+from gotong.intel.digest import version_digest
 from gotong.intel.limits import check_filter_values, parse_count
 from gotong.intel.models import stix_objects
 from gotong.sharing.policy import Reader, visibility_clause
@@ -203,11 +204,7 @@ def delete_versions(
     narrowed = ObjectFilter(
         ids=(stix_id,), versions=filters.versions or ("all",), spec_versions=filters.spec_versions
     )
-    rows = conn.execute(
-        select(o.c.seq, o.c.submitter_org_id, o.c.version, o.c.tlp, o.c.group_id).where(
-            _conditions(reader, collection_id, narrowed, None)
-        )
-    ).all()
+    rows = conn.execute(select(o).where(_conditions(reader, collection_id, narrowed, None))).all()
     if not rows:
         raise NotFound(f"no object {stix_id} in this collection is visible to you")
     if any(r.submitter_org_id != reader.org_id for r in rows):
@@ -230,7 +227,13 @@ def delete_versions(
         actor=actor,
         actor_org_id=reader.org_id,
         subject=stix_id,
-        details={"collection": collection_id, "versions": len(rows)},
+        # Each removed version's digest, so that the store still matches the checkpoints signed
+        # before this deletion (gotong.intel.digest): a deletion outside this path does not.
+        details={
+            "collection": collection_id,
+            "versions": len(rows),
+            "removed": [[r.date_added, version_digest(r)] for r in rows],
+        },
     )
     return len(rows)
 
