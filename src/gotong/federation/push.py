@@ -21,7 +21,7 @@ from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import NotFound
 from gotong.federation.models import peers
-from gotong.federation.sending import Facts, pending, sendable
+from gotong.federation.sending import Facts, is_real, pending, sendable
 from gotong.federation.service import Peer, get_peer
 from gotong.federation.transport import TAXII, failure, headers
 from gotong.sharing.policy import Reader
@@ -68,7 +68,7 @@ def _push_versions(
     handed: dict[str, list[int]] = defaultdict(list)  # for access receipts: others' versions sent
     for row in rows:
         facts = Facts(row.collection_id, row.tlp, row.group_id, row.submitter_org_id, row.via_peer_id)
-        if sendable(reader, peer, facts):
+        if sendable(reader, peer, facts) and is_real(row.body):
             batches[row.collection_id].append(row.body.encode())
             if row.submitter_org_id != peer.org_id:
                 handed[row.collection_id].append(row.seq)

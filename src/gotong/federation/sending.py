@@ -7,6 +7,7 @@ whether the peer's organisation may see it here, then applies the peer's limits:
   TLP:RED only to members of a named-recipients group on the object);
 * nothing above the peer's ``max_tlp``; an object addressed to a sharing group goes only to a
   peer configured with that group (so TLP:RED goes only where a named-recipients group is shared);
+* nothing exercise-marked (:func:`gotong.stix.exercise.is_exercise`): a drill's objects stay home;
 * nothing goes back to the peer it came from (no echo), and a TLP:AMBER+STRICT version that
   arrived from a peer is never forwarded onward.
 
@@ -27,6 +28,7 @@ from gotong.federation.service import Peer
 from gotong.intel.models import stix_objects
 from gotong.sharing.policy import Marked, Reader, may_see
 from gotong.sharing.tlp import TLP
+from gotong.stix.exercise import is_exercise_body
 
 BATCH = 500
 
@@ -57,6 +59,11 @@ def sendable(reader: Reader, peer: Peer, item: Facts) -> bool:
     if item.group_id is not None and item.group_id not in peer.groups:
         return False
     return may_see(reader, Marked(item.collection_id, tlp, item.group_id, item.submitter_org_id))
+
+
+def is_real(body: str | bytes) -> bool:
+    """Whether a stored version may leave this node at all: never one of a drill's objects."""
+    return not is_exercise_body(body)
 
 
 def pending(

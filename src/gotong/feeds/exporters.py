@@ -9,6 +9,7 @@ for an organisation's default marking).
 Blocklists and IDS rules are made from indicators only (an SCO says something was seen, not that it is
 bad), never from revoked or ``benign`` ones, nor for addresses in local networks (a rule for 10.0.0.0/8
 would fire on the whole inside).  Given ``at``, indicators not valid at that moment are left out too.
+Exercise-marked objects (:func:`gotong.stix.exercise.is_exercise`) are never exported.
 Which values of a pattern may be blocked on their own is the correlation index's reading of it
 (:func:`gotong.correlation.observables.indication_of`): each alternative of the pattern whose facts all
 describe one value (``[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value =
@@ -44,6 +45,7 @@ from gotong.errors import Invalid
 from gotong.feeds.lines import is_local_network
 from gotong.feeds.rsit import rsit_of
 from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
+from gotong.stix.exercise import is_exercise
 from gotong.stix.timestamps import TimestampError, parse_timestamp
 
 __all__ = [
@@ -130,6 +132,7 @@ def _shown(objects: Iterable[Mapping[str, Any]], ceiling: TLP, unmarked: TLP) ->
     for obj in objects:
         if (
             isinstance(obj, Mapping)
+            and not is_exercise(obj)
             and tlp_of(obj, unmarked=unmarked) <= ceiling
             and obj.get("revoked") is not True
         ):

@@ -23,6 +23,7 @@ from gotong.orgs.service import get_org
 from gotong.sharing.receipts import Retrieval, write_retrievals
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP, with_tlp
+from gotong.stix.exercise import is_exercise_body
 from gotong.stix.repair import hint, repair_object, repairs_line
 from gotong.stix.timestamps import now_micros
 from gotong.stix.upgrade import Upgraded, upgrade_object
@@ -226,6 +227,8 @@ def export_bundle(
                 )
             for item in page.items:
                 body = item.body
+                if is_exercise_body(body):
+                    continue  # a drill's objects never leave as real intelligence
                 if mark_unmarked and item.tlp is not None:
                     body = orjson.dumps(with_tlp(orjson.loads(body), TLP(item.tlp))).decode()
                 out.write(("," if written else "") + body)
