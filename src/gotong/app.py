@@ -18,6 +18,7 @@ from gotong.contacts.routes import router as contacts_router
 from gotong.correlation.routes import router as correlation_router
 from gotong.db.engine import make_engine
 from gotong.errors import GotongError
+from gotong.exercises.routes import router as exercises_router
 from gotong.federation.changes import ChangeSignal
 from gotong.federation.changes import router as changes_router
 from gotong.federation.routes import router as provenance_router
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(incidents_router)
     app.include_router(assistance_router)
     app.include_router(contacts_router)
+    app.include_router(exercises_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")

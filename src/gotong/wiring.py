@@ -12,9 +12,9 @@ Subscriptions are process-wide and a process serves one node configuration: call
 again replaces the earlier wiring (tests make many apps in one process).
 
 :func:`background` is what a serving process runs besides answering requests, from the app's
-lifespan: one :class:`~gotong.core.jobs.ThreadRunner` with the receipts, webhooks, assistance clocks,
-audit checkpoints (kept once more at shutdown), feed scheduler and peer jobs, and the after-commit
-reactions that wake the federation push and the change feeds.
+lifespan: one :class:`~gotong.core.jobs.ThreadRunner` with every domain's jobs (registered in
+:func:`background`, one line each; the audit checkpoint is kept once more at shutdown), and the
+after-commit reactions that wake the federation push and the change feeds.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def background(
     from gotong.assistance import clocks as assistance_clocks
     from gotong.contacts import checks as contact_checks
     from gotong.correlation import webhooks
+    from gotong.exercises import clocks as exercise_clocks
     from gotong.federation import jobs as federation_jobs
     from gotong.feeds import schedule
 
@@ -85,6 +86,7 @@ def background(
     contact_checks.register(runner, engine, settings)
     if settings.audit_checkpoints:
         checkpoints.register(runner, engine, settings)
+    exercise_clocks.register(runner, engine, settings)
     if settings.feed_scheduler:
         schedule.register(runner, engine, interval=settings.feed_poll_seconds)
     if settings.federation:

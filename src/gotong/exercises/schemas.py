@@ -1,0 +1,219 @@
+"""Request and response shapes of exercises (Create, Public per entity). Requests forbid unknown fields."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gotong.exercises.scenarios import Channel, ExpectationKind, Objective
+
+__all__ = [
+    "AppealCreate",
+    "AppealDecision",
+    "AppealOutcome",
+    "AppealPublic",
+    "EvaluationCreate",
+    "ExerciseCreate",
+    "ExercisePublic",
+    "ExerciseStatus",
+    "ExpectationPublic",
+    "HistoryEntry",
+    "InjectPublic",
+    "ResultPublic",
+    "ResultStatus",
+    "ScenarioSummary",
+    "ScheduleItem",
+    "ScorePublic",
+    "ScoresPublic",
+]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExerciseStatus(StrEnum):
+    PLANNED = "planned"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class ResultStatus(StrEnum):
+    """How one expectation of one participant stands. Only ``met`` and ``evaluated`` earn points; an
+    inject without expectations is ``unscored``: reported, never counted as a success."""
+
+    MET = "met"
+    LATE = "late"
+    MISSED = "missed"
+    PENDING = "pending"
+    AWAITING_EVALUATION = "awaiting-evaluation"
+    EVALUATED = "evaluated"
+    UNSCORED = "unscored"
+
+
+class AppealOutcome(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class ExerciseCreate(_Request):
+    scenario: str = Field(description="the id of a shipped or imported scenario")
+    name: str = Field(min_length=1, max_length=200)
+    participants: list[str] = Field(min_length=1, max_length=50, description="short names")
+
+
+class EvaluationCreate(_Request):
+    """The hub's evaluator scores a manual expectation of one participant against its rubric."""
+
+    participant: str
+    inject: str
+    expectation: str
+    points: int = Field(ge=0)
+    note: str = Field(default="", max_length=2000)
+
+
+class AppealCreate(_Request):
+    inject: str
+    expectation: str
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class AppealDecision(_Request):
+    outcome: AppealOutcome = Field(description="upheld or rejected")
+    points: int | None = Field(default=None, ge=0, description="upheld: the points the expectation now earns")
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class HistoryEntry(BaseModel):
+    event: str
+    at: str
+    by: str
+
+
+class ExpectationPublic(BaseModel):
+    id: str
+    kind: ExpectationKind
+    within_minutes: int
+    points: int
+    rubric: str
+    pattern_contains: str | None = None
+    deadline: str | None = None
+
+
+class ScheduleItem(BaseModel):
+    """One inject of the scenario as the rubric publishes it before the start (its content is withheld
+    until it is delivered)."""
+
+    inject: str
+    title: str
+    offset_minutes: int
+    channel: Channel
+    targets: list[str]
+    objective: str | None
+    due_at: str | None = Field(description="when it is sent, once the exercise runs")
+    delivered_at: str | None
+    expectations: list[ExpectationPublic]
+
+
+class ScenarioSummary(BaseModel):
+    id: str
+    title: str
+    version: str
+    injects: int
+    max_points: int
+    shipped: bool
+
+
+class ExercisePublic(BaseModel):
+    id: str
+    name: str
+    scenario: str
+    title: str
+    narrative: str
+    objectives: list[Objective]
+    status: ExerciseStatus
+    controller: str
+    participants: list[str]
+    schedule: list[ScheduleItem]
+    history: list[HistoryEntry]
+    started_at: str | None
+    stopped_at: str | None
+    distribution: list[float] = Field(description="every participant's percentage, sorted, without names")
+    collection: str
+    tlp: str
+    audience: str | None
+    created: str
+    modified: str
+
+
+class InjectPublic(BaseModel):
+    id: str
+    exercise: str
+    inject: str
+    participant: str
+    title: str
+    content: str
+    channel: Channel
+    delivered_at: str
+    expectations: list[ExpectationPublic]
+    acknowledged_at: str | None
+    checks: list[int]
+    problem: str | None
+    collection: str
+    tlp: str
+    audience: str | None
+
+
+class ResultPublic(BaseModel):
+    inject: str
+    expectation: str | None
+    kind: ExpectationKind | None
+    status: ResultStatus
+    points: int
+    max_points: int
+    delivered_at: str
+    deadline: str | None
+    observed_at: str | None
+    evidence: str | None
+    note: str | None
+    appeal: AppealOutcome | None
+
+
+class ScorePublic(BaseModel):
+    id: str
+    participant: str
+    total: int
+    max_points: int
+    percent: float | None
+    unscored: int = Field(description="injects without an expectation: reported, never counted")
+    results: list[ResultPublic]
+    scored_at: str
+    tlp: str
+    audience: str | None
+
+
+class ScoresPublic(BaseModel):
+    exercise: str
+    status: ExerciseStatus
+    scores: list[ScorePublic] = Field(description="the scores you may see: your own, or all for the hub")
+    distribution: list[float]
+
+
+class AppealPublic(BaseModel):
+    id: str
+    exercise: str
+    participant: str
+    inject: str
+    expectation: str
+    reason: str
+    filed_at: str
+    outcome: AppealOutcome
+    decision: str | None
+    decided_at: str | None
+    points_before: int | None
+    points_after: int | None
+    tlp: str
+    audience: str | None
