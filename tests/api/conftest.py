@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from gotong import assistance, contacts, incidents
+from gotong import assistance, contacts, exercises, incidents
 from gotong.assistance import AssistanceCreate, AssistanceUpdate, RequestStatus
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
@@ -26,6 +26,7 @@ from gotong.node import init_node
 from gotong.orgs.service import create_token, get_org
 from gotong.settings import Settings
 from gotong.sharing.service import add_group
+from gotong.stix.timestamps import now_micros
 from gotong.wiring import wire
 from tests.conftest import ENGINE_KIND, PG_ADMIN_URL, RunningServer, start_server
 from tests.helpers import REGIONAL_ID, indicator
@@ -53,6 +54,7 @@ class ApiNode:
     hidden_assistance: str  # MyCERT's request to LaoCERT: ThaiCERT is no party and may not see it
     contact: int  # ThaiCERT's duty desk, with an e-mail address
     others_contact: int  # MyCERT's duty desk: ThaiCERT may not change or check it
+    exercises: dict[str, str]  # the hub's drills and their records (see _exercises)
     _tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
 
     @property
@@ -111,6 +113,48 @@ def _assistance(engine: Engine, requester: str, addressee: str) -> str:
     ack = AssistanceUpdate(status=RequestStatus.ACKNOWLEDGED)
     assistance.update_request(engine, actor=_operator(engine, addressee), request_id=made.id, update=ack)
     return made.id
+
+
+def _exercises(engine: Engine) -> dict[str, str]:
+    """Running drills of the one-day scenario, three hours in: ``exercise`` with ThaiCERT and MyCERT
+    (its injects, an open appeal of ThaiCERT's), ``hidden_exercise`` of MyCERT and LaoCERT only, and one
+    exercise each to start, pause and stop."""
+    hub = _operator(engine, "ASEAN-CERT")
+    t0 = now_micros() - 181 * 60_000_000
+
+    def made(participants: list[str], *, start: bool = True) -> str:
+        body = exercises.ExerciseCreate(
+            scenario="acid-ransomware", name="api drill", participants=participants
+        )
+        found = exercises.create_exercise(engine, actor=hub, exercise=body, now=t0).id
+        if start:
+            exercises.start_exercise(engine, actor=hub, exercise_id=found, now=t0)
+        return found
+
+    shown, hidden = made(["ThaiCERT", "MyCERT"]), made(["MyCERT", "LaoCERT"])
+    to_start, to_pause, to_stop = made(["ThaiCERT"], start=False), made(["ThaiCERT"]), made(["ThaiCERT"])
+    exercises.tick(engine, settings=None, now=t0 + 181 * 60_000_000, only=shown)
+    injects = exercises.list_injects(engine, actor=hub, exercise_id=shown)
+    thai = next(i.id for i in injects if i.participant == "ThaiCERT" and i.inject == "first-report")
+    my = next(i.id for i in injects if i.participant == "MyCERT" and i.inject == "first-report")
+    appeal = exercises.file_appeal(
+        engine,
+        actor=_operator(engine, "ThaiCERT"),
+        exercise_id=shown,
+        appeal=exercises.AppealCreate(
+            inject="first-report", expectation="ack", reason="we answered by phone"
+        ),
+    ).id
+    return {
+        "exercise": shown,
+        "hidden_exercise": hidden,
+        "exercise_to_start": to_start,
+        "exercise_to_pause": to_pause,
+        "exercise_to_stop": to_stop,
+        "exercise_inject": thai,
+        "hidden_inject": my,
+        "appeal": appeal,
+    }
 
 
 def _ip_indicator(ip: str, tlp: str) -> dict[str, object]:
@@ -174,6 +218,7 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         ).id
         for org in ("ThaiCERT", "MyCERT")
     )
+    drills = _exercises(engine)
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -195,6 +240,7 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             hidden_assistance=hidden_request,
             contact=contact,
             others_contact=others_contact,
+            exercises=drills,
         )
     finally:
         srv.should_exit = True

@@ -378,3 +378,143 @@ class TestCheckAcknowledgement(ResourceTests):
         with api_node.client(token=f"gtg_{uuid.uuid4().hex}") as client:
             response = self.call(api_node, client)
         assert response.status_code == 200, response.text  # no credential is consulted at all
+
+
+HUB = "ASEAN-CERT"
+EX = "/api/v1/exercises/{exercises[exercise]}"
+HIDDEN_EX = "/api/v1/exercises/{exercises[hidden_exercise]}"
+
+
+class TestExercises(ResourceTests):
+    url = "/api/v1/exercises"
+
+
+class TestExerciseCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/exercises"
+    caller = HUB
+    role = Role.COORDINATOR
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"scenario": "communication-check", "name": "api check", "participants": ["ThaiCERT"]}
+
+
+class TestExercise(ResourceTests):
+    url = EX
+    hidden_url = HIDDEN_EX  # MyCERT's and LaoCERT's drill: ThaiCERT takes no part
+
+
+class TestExerciseStart(ResourceTests):
+    method = "POST"
+    url = "/api/v1/exercises/{exercises[exercise_to_start]}/start"
+    caller = HUB
+    role = Role.COORDINATOR
+    writes = True
+
+
+class TestExercisePause(ResourceTests):
+    method = "POST"
+    url = "/api/v1/exercises/{exercises[exercise_to_pause]}/pause"
+    caller = HUB
+    role = Role.COORDINATOR
+    writes = True
+
+
+class TestExerciseStop(ResourceTests):
+    method = "POST"
+    url = "/api/v1/exercises/{exercises[exercise_to_stop]}/stop"
+    caller = HUB
+    role = Role.COORDINATOR
+    writes = True
+
+
+class TestExerciseInjects(ResourceTests):
+    url = EX + "/injects"
+    hidden_url = HIDDEN_EX + "/injects"
+
+
+class TestExerciseInjectAck(ResourceTests):
+    method = "POST"
+    url = EX + "/injects/{exercises[exercise_inject]}/ack"
+    writes = True
+    hidden_url = EX + "/injects/{exercises[hidden_inject]}/ack"  # MyCERT's inject in the same drill
+
+
+class TestExerciseScores(ResourceTests):
+    url = EX + "/scores"
+    hidden_url = HIDDEN_EX + "/scores"
+
+
+class TestExerciseEvaluate(ResourceTests):
+    method = "POST"
+    url = EX + "/scores"
+    caller = HUB
+    role = Role.COORDINATOR
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"participant": "ThaiCERT", "inject": "spread", "expectation": "situation", "points": 12}
+
+
+class TestExerciseAppeals(ResourceTests):
+    url = EX + "/appeals"
+    hidden_url = HIDDEN_EX + "/appeals"
+
+
+class TestExerciseAppealCreate(ResourceTests):
+    method = "POST"
+    url = EX + "/appeals"
+    writes = True
+    success = 201
+    hidden_url = HIDDEN_EX + "/appeals"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"inject": "loader-domain", "expectation": "share", "reason": f"appeal {uuid.uuid4().hex[:8]}"}
+
+
+class TestExerciseAppealDecision(ResourceTests):
+    method = "POST"
+    url = EX + "/appeals/{exercises[appeal]}/decision"
+    caller = HUB
+    role = Role.COORDINATOR
+    writes = True
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"outcome": "upheld", "points": 5, "reason": "the phone log shows it"}
+
+
+class TestScenarios(ResourceTests):
+    url = "/api/v1/scenarios"
+
+
+class TestScenarioImport(ResourceTests):
+    method = "POST"
+    url = "/api/v1/scenarios"
+    caller = HUB
+    role = Role.COORDINATOR
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {
+            "id": f"api-{uuid.uuid4().hex[:8]}",
+            "title": "An imported drill",
+            "narrative": "A short one.",
+            "injects": [
+                {
+                    "id": "one",
+                    "offset_minutes": 0,
+                    "targets": ["all"],
+                    "channel": "exercise-collection",
+                    "title": "One",
+                    "content": "This is a drill.",
+                }
+            ],
+        }
+
+
+class TestScenarioExport(ResourceTests):
+    url = "/api/v1/scenarios/communication-check"

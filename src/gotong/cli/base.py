@@ -48,6 +48,8 @@ COMMANDS = {
     "case": "cases:case",
     "assistance": "assistance:assistance_group",
     "contact": "contacts:contact",
+    "exercise": "exercises:exercise",
+    "scenario": "exercises:scenario",
 }
 
 

@@ -1,0 +1,147 @@
+"""``gotong exercise`` and ``gotong scenario``: run drills and exchange scenarios from the command line.
+Thin. The command line is the node operator's: it acts for the hub (or the organisation ``--org``
+names, to see what that participant sees) with no role limit. Every problem ends in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+
+from gotong import exercises
+from gotong.core.auth import Principal
+from gotong.core.commandline import build_model, root_engine
+from gotong.db.engine import read_connection
+from gotong.orgs.service import hub, operator_for
+
+
+def _actor(engine: Engine, org: str | None) -> Principal:
+    with read_connection(engine) as conn:
+        return operator_for(conn, org=org or hub(conn).short_name)
+
+
+_org = click.option("--org", help="See it as this organisation (short name); the hub by default.")
+_as_json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@click.group(name="exercise")
+def exercise() -> None:
+    """Regional drills: make, start and follow exercises, and read their scores."""
+
+
+@exercise.command("create")
+@click.option("--scenario", required=True, help="A scenario id (gotong scenario list).")
+@click.option("--name", required=True)
+@click.option("--participant", "participants", multiple=True, required=True, help="Short name (repeatable).")
+@_as_json
+def create(scenario: str, name: str, participants: tuple[str, ...], as_json: bool) -> None:
+    """Make a planned exercise of SCENARIO for the participants."""
+    engine = root_engine()
+    body = build_model(
+        exercises.ExerciseCreate, scenario=scenario, name=name, participants=list(participants)
+    )
+    _show(exercises.create_exercise(engine, actor=_actor(engine, None), exercise=body), as_json)
+
+
+@exercise.command("start")
+@click.argument("exercise_id")
+@_as_json
+def start(exercise_id: str, as_json: bool) -> None:
+    """Start (or resume) an exercise; the drill clock sends its injects."""
+    engine = root_engine()
+    _show(exercises.start_exercise(engine, actor=_actor(engine, None), exercise_id=exercise_id), as_json)
+
+
+@exercise.command("status")
+@click.argument("exercise_id", required=False)
+@_org
+@_as_json
+def status(exercise_id: str | None, org: str | None, as_json: bool) -> None:
+    """One exercise with its schedule, or every exercise the organisation sees."""
+    engine = root_engine()
+    actor = _actor(engine, org)
+    if exercise_id is None:
+        for found in exercises.list_exercises(engine, actor=actor):
+            click.echo(f"{found.id}  {found.status:<8} {found.name} ({found.scenario})")
+        return
+    _show(exercises.get_exercise(engine, actor=actor, exercise_id=exercise_id), as_json)
+
+
+@exercise.command("scores")
+@click.argument("exercise_id")
+@_org
+@_as_json
+def scores(exercise_id: str, org: str | None, as_json: bool) -> None:
+    """The scores the organisation may see, and the anonymised distribution."""
+    engine = root_engine()
+    found = exercises.get_scores(engine, actor=_actor(engine, org), exercise_id=exercise_id)
+    if as_json:
+        click.echo(found.model_dump_json(indent=2))
+        return
+    for score in found.scores:
+        share = f" ({score.percent} %)" if score.percent is not None else ""
+        click.echo(
+            f"{score.participant}: {score.total} of {score.max_points}{share}, {score.unscored} unscored"
+        )
+        for r in score.results:
+            what = f"{r.inject}/{r.expectation}" if r.expectation else f"{r.inject} (no expectation)"
+            click.echo(f"  {what}: {r.status}, {r.points} of {r.max_points}")
+    click.echo("distribution: " + ", ".join(f"{p} %" for p in found.distribution))
+
+
+def _show(found: exercises.ExercisePublic, as_json: bool) -> None:
+    if as_json:
+        click.echo(found.model_dump_json(indent=2))
+        return
+    click.echo(f"{found.id}  {found.name}")
+    click.echo(f"  {found.title} ({found.scenario}), {found.status}, TLP:{found.tlp.upper()}")
+    click.echo(f"  participants: {', '.join(found.participants)}")
+    for item in found.schedule:
+        when = (item.delivered_at and f"sent {item.delivered_at}") or (item.due_at and f"due {item.due_at}")
+        points = sum(e.points for e in item.expectations)
+        click.echo(
+            f"  +{item.offset_minutes} min  {item.inject}: {item.title} [{points} points] {when or ''}"
+        )
+
+
+@click.group(name="scenario")
+def scenario() -> None:
+    """Drill scenarios: the shipped templates and imported ones, as JSON."""
+
+
+@scenario.command("list")
+def list_scenarios() -> None:
+    """The scenarios exercises can be made from."""
+    engine = root_engine()
+    for s in exercises.list_scenarios(engine, actor=_actor(engine, None)):
+        origin = "shipped" if s.shipped else "imported"
+        click.echo(f"{s.id}  {s.title} ({s.injects} injects, {s.max_points} points, {origin})")
+
+
+@scenario.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(path: Path) -> None:
+    """Import the scenario in the JSON file PATH."""
+    engine = root_engine()
+    found = exercises.parse_scenario(path.read_text("utf-8"))
+    done = exercises.import_scenario(engine, actor=_actor(engine, None), scenario=found)
+    click.echo(f"imported {done.id}: {done.title} ({done.injects} injects, {done.max_points} points)")
+
+
+@scenario.command("export")
+@click.argument("scenario_id")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="A file instead of stdout."
+)
+def export(scenario_id: str, output: Path | None) -> None:
+    """Write the scenario SCENARIO_ID as JSON."""
+    engine = root_engine()
+    text = exercises.export_scenario(
+        engine, actor=_actor(engine, None), scenario_id=scenario_id
+    ).model_dump_json(indent=2, exclude_defaults=True)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}")
