@@ -11,7 +11,7 @@ from importlib import resources
 
 from sqlalchemy import Engine
 
-from gotong import assistance, contacts, incidents
+from gotong import assistance, contacts, exercises, incidents
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
@@ -44,6 +44,7 @@ def load_demo(engine: Engine) -> str:
         added += sum(1 for s in report.successes if s.message != "already present")
     cases = _demo_case_and_request(engine)
     desks = _demo_contacts(engine, data["contacts"])
+    drills = _demo_exercise(engine)
     with write_transaction(engine) as conn:
         token = create_token(conn, org="ThaiCERT")
         new = [
@@ -54,7 +55,7 @@ def load_demo(engine: Engine) -> str:
             add_user(conn, email=demo_email(short_name), org=short_name, role=Role.ADMIN, actor="demo")
             set_password_hash(conn, email=demo_email(short_name), password_hash=hashed, actor="demo")
     return (
-        f"demo intelligence: {added} new objects{cases}{desks}\n"
+        f"demo intelligence: {added} new objects{cases}{desks}{drills}\n"
         f"demo token for ThaiCERT (shown once): {token}\n"
         f"demo sign-in at /login: {demo_email('ThaiCERT')} (or admin@<organisation>.example for any"
         f" organisation), password {DEMO_PASSWORD}"
@@ -125,3 +126,47 @@ def _demo_contacts(engine: Engine, entries: list[dict[str, str]]) -> str:
         contacts.create_contact(engine, actor=actor, contact=contacts.ContactCreate(**entry))
         made += 1
     return f"\ndemo duty desks: {made} new"
+
+
+DEMO_EXERCISE = "Communication check, last quarter"
+_MINUTE = 60_000_000
+
+
+def _demo_exercise(engine: Engine) -> str:
+    """One finished communication check of three desks, run a day ago through the exercises verbs:
+    the demo node sends no mail, so the hub rang the desks and recorded what happened (ThaiCERT in
+    4 minutes, VNCERT past the 30 minutes, MyCERT not at all); scores 10, 0 and 0. Once only."""
+    with read_connection(engine) as conn:
+        hub = operator_for(conn, org="ASEAN-CERT")
+    if any(e.name == DEMO_EXERCISE for e in exercises.list_exercises(engine, actor=hub)):
+        return ""
+    from gotong.settings import Settings
+    from gotong.stix.timestamps import now_micros
+
+    t0 = now_micros() - 24 * 60 * _MINUTE
+    made = exercises.create_exercise(
+        engine,
+        actor=hub,
+        exercise=exercises.ExerciseCreate(
+            scenario="communication-check", name=DEMO_EXERCISE, participants=["ThaiCERT", "VNCERT", "MyCERT"]
+        ),
+        now=t0 - 60 * _MINUTE,
+    )
+    exercises.start_exercise(engine, actor=hub, exercise_id=made.id, now=t0)
+    exercises.tick(engine, settings=Settings(), now=t0)
+    rung = {"ThaiCERT": (5, 240.0), "VNCERT": (10, 1500.0), "MyCERT": (12, None)}
+    for org, (after, seconds) in rung.items():
+        (desk,) = [c for c in contacts.list_contacts(engine, actor=hub, org=org) if c.role == "duty-desk"]
+        contacts.run_check(
+            engine,
+            actor=hub,
+            contact_id=desk.id,
+            check=contacts.CheckCreate(
+                channel=contacts.Channel.PHONE, answered=seconds is not None, response_seconds=seconds
+            ),
+            settings=Settings(),
+            base_url="",
+            now=t0 + after * _MINUTE,
+        )
+    exercises.stop_exercise(engine, actor=hub, exercise_id=made.id, now=t0 + 120 * _MINUTE)
+    return "\ndemo exercise: 1 communication check, finished and scored"

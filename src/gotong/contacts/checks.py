@@ -176,6 +176,7 @@ def check_public(row: Row[Any]) -> CheckPublic:
         escalated_at=format_micros(row.escalated_at) if row.escalated_at is not None else None,
         fallback_of=row.fallback_of,
         problem=row.problem,
+        recorded_by=row.recorded_by,
     )
 
 

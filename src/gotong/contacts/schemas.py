@@ -235,6 +235,7 @@ class CheckPublic(BaseModel):
     escalated_at: str | None
     fallback_of: int | None
     problem: str | None
+    recorded_by: str | None = Field(default=None, description="phone only: who recorded the check")
 
 
 class AckPublic(BaseModel):

@@ -764,10 +764,19 @@ def _observations(
 
 
 def _answered_checks(engine: Engine, operator: Principal, inject: dict[str, Any]) -> list[tuple[int, str]]:
+    """The answers to the checks the inject sent, and to phone checks of the same desks that the hub
+    recorded after the delivery (when a mail or webhook could not reach the desk, the hub rings it)."""
+    delivered = micros_of(inject["delivered_at"])
     found = []
     for contact_id in inject.get("contact_ids", []):
         for check in contacts.list_checks(engine, actor=operator, contact_id=contact_id):
-            if check.id in inject.get("check_ids", []) and check.acknowledged_at is not None:
+            sent_here = check.id in inject.get("check_ids", [])
+            rung = (
+                check.channel == contacts.Channel.PHONE
+                and check.recorded_by == operator.org_short
+                and micros_of(check.sent_at) >= delivered
+            )
+            if (sent_here or rung) and check.acknowledged_at is not None:
                 found.append((micros_of(check.acknowledged_at), f"contact check {check.id} answered"))
     return found
 

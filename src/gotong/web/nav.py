@@ -26,6 +26,7 @@ SECTIONS: list[Section] = [
     Section("Open a case", "/cases/new", Role.ANALYST),
     Section("Assistance", "/assistance"),
     Section("Request assistance", "/assistance/new", Role.ANALYST),
+    Section("Exercises", "/exercises"),
     Section("API tokens", "/admin/tokens", Role.ADMIN),
 ]
 

@@ -1,0 +1,47 @@
+"""The exercise pages: ``/exercises`` (the drills the viewer sees and its upcoming injects in its own
+time zone) and ``/exercises/{id}`` (the published rubric; for the hub the timeline of every inject and
+response with all scores; for a participant its injects, with a button to acknowledge each, its results
+and the anonymised distribution). Each view calls :mod:`gotong.web.exercises_services` and renders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gotong.core.permissions import may_write
+from gotong.http.dependencies import EngineDep
+from gotong.web import exercises_services as exs
+from gotong.web.forms import tlp_label
+from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("/exercises")
+def exercise_list(request: Request, engine: EngineDep, viewer: ViewerDep) -> Response:
+    found, upcoming, zone = exs.listing(engine, actor=viewer.principal)
+    context = {"exercises": found, "upcoming": upcoming, "zone": zone, "tlp_label": tlp_label}
+    return render(request, "exercises/list.html", context)
+
+
+@router.get("/exercises/{exercise_id}")
+def exercise_page(
+    request: Request, exercise_id: str, engine: EngineDep, viewer: ViewerDep, done: str = ""
+) -> Response:
+    found = exs.page(engine, actor=viewer.principal, exercise_id=exercise_id)
+    context = {
+        "page": found,
+        "item": found.exercise,
+        "done": done,
+        "tlp_label": tlp_label,
+        "writer": may_write(viewer.principal),
+    }
+    return render(request, "exercises/detail.html", context)
+
+
+@router.post("/exercises/{exercise_id}/injects/{inject_id}/ack")
+def acknowledge(
+    request: Request, exercise_id: str, inject_id: str, engine: EngineDep, viewer: ViewerDep, _: CsrfDep
+) -> Response:
+    exs.acknowledge(engine, actor=viewer.principal, exercise_id=exercise_id, inject_id=inject_id)
+    return see_other(f"/exercises/{exercise_id}?done=acknowledged#injects")

@@ -1,0 +1,96 @@
+"""What the exercise pages need from the domain: the exercises the viewer sees, its upcoming injects in
+its own time zone (its 24/7 desk's, from the contact directory; UTC when none is set), and one
+exercise with the injects, scores and appeals the viewer may see. Who sees what is the verbs' decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from gotong import contacts, exercises
+from gotong.core.auth import Principal
+from gotong.db.engine import read_connection
+from gotong.errors import NotFound
+from gotong.orgs.service import hub
+from gotong.stix.timestamps import micros_of
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    exercise: exercises.ExercisePublic
+    item: exercises.ScheduleItem
+    local: str  # the due time in the viewer's zone
+
+
+@dataclass(frozen=True)
+class ExercisePage:
+    exercise: exercises.ExercisePublic
+    controller: bool
+    injects: list[exercises.InjectPublic]
+    scores: exercises.ScoresPublic
+    appeals: list[exercises.AppealPublic]
+    zone: str
+
+
+def zone_of(engine: Engine, actor: Principal) -> ZoneInfo:
+    """The viewer's time zone: the first of its desks' (the 24/7 desk first) that names one."""
+    found = contacts.list_contacts(engine, actor=actor, org=actor.org_short)
+    for contact in sorted(found, key=lambda c: (c.role != "duty-desk", c.id)):
+        if contact.timezone:
+            return ZoneInfo(contact.timezone)
+    return ZoneInfo("UTC")
+
+
+def local(stamp: str, zone: ZoneInfo) -> str:
+    moment = datetime.fromtimestamp(micros_of(stamp) / 1_000_000, tz=UTC).astimezone(zone)
+    return f"{moment:%Y-%m-%d %H:%M} ({zone.key}, UTC{moment:%z})"
+
+
+def is_controller(engine: Engine, actor: Principal) -> bool:
+    with read_connection(engine) as conn:
+        try:
+            return hub(conn).id == actor.org_id
+        except NotFound:
+            return False
+
+
+def listing(
+    engine: Engine, *, actor: Principal
+) -> tuple[list[exercises.ExercisePublic], list[Upcoming], str]:
+    """The exercises the viewer sees, and the injects still to come to it, soonest first."""
+    found = exercises.list_exercises(engine, actor=actor)
+    zone = zone_of(engine, actor)
+    upcoming = []
+    mine = actor.org_short or ""
+    for ex in found:
+        if ex.status not in (exercises.ExerciseStatus.RUNNING, exercises.ExerciseStatus.PAUSED):
+            continue
+        for item in ex.schedule:
+            addressed = exercises.ALL in item.targets or mine in item.targets
+            if (
+                item.delivered_at is None
+                and item.due_at is not None
+                and addressed
+                and mine in ex.participants
+            ):
+                upcoming.append(Upcoming(ex, item, local(item.due_at, zone)))
+    return found, sorted(upcoming, key=lambda u: (u.item.due_at or "", u.item.inject)), zone.key
+
+
+def page(engine: Engine, *, actor: Principal, exercise_id: str) -> ExercisePage:
+    ex = exercises.get_exercise(engine, actor=actor, exercise_id=exercise_id)
+    return ExercisePage(
+        exercise=ex,
+        controller=is_controller(engine, actor),
+        injects=exercises.list_injects(engine, actor=actor, exercise_id=exercise_id),
+        scores=exercises.get_scores(engine, actor=actor, exercise_id=exercise_id),
+        appeals=exercises.list_appeals(engine, actor=actor, exercise_id=exercise_id),
+        zone=zone_of(engine, actor).key,
+    )
+
+
+def acknowledge(engine: Engine, *, actor: Principal, exercise_id: str, inject_id: str) -> None:
+    exercises.acknowledge_inject(engine, actor=actor, exercise_id=exercise_id, inject_id=inject_id)
