@@ -33,6 +33,7 @@ PAGES = [
     "/assistance/new",
     "/assistance/new?kind=preservation",
     "/assistance/new?kind=no-such-kind",
+    "/exercises",
 ]
 
 
@@ -80,6 +81,9 @@ def test_no_serious_violation_on_any_page(new_context: Callable[..., BrowserCont
     assert _serious(page) == [], f"/assistance/{request_id}"
     page.get_by_role("button", name="Add the message").click()
     assert _serious(page) == [], f"/assistance/{request_id} with errors"
+    page.goto("/exercises")
+    page.get_by_role("link", name="Communication check, last quarter").click()
+    assert _serious(page) == [], page.url
 
 
 def _tab_to(page: Page, name: str, *, limit: int = 60) -> None:

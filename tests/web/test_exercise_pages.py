@@ -1,0 +1,73 @@
+"""The exercise pages in Chromium on a demo node: the list, the demo's finished communication check as
+the hub sees it (every participant's scores) and as a participant sees it (its own only, the
+distribution anonymised), and acknowledging an inject with the button, with JavaScript off."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import BrowserContext, expect
+
+from gotong import exercises
+from gotong.db.engine import read_connection
+from gotong.demo import DEMO_EXERCISE, DEMO_PASSWORD, demo_email
+from gotong.orgs.service import operator_for
+from tests.conftest import RunningServer
+from tests.web.conftest import sign_in
+
+
+def _demo_id(node: RunningServer) -> str:
+    with read_connection(node.engine) as conn:
+        hub = operator_for(conn, org="ASEAN-CERT")
+    return next(e.id for e in exercises.list_exercises(node.engine, actor=hub) if e.name == DEMO_EXERCISE)
+
+
+def test_the_hub_sees_every_score_and_a_participant_only_its_own(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    drill = _demo_id(node)
+    page = new_context().new_page()
+    sign_in(page, demo_email("ASEAN-CERT"), DEMO_PASSWORD)
+    page.goto("/exercises")
+    page.get_by_role("link", name=DEMO_EXERCISE).click()
+    expect(page.get_by_role("heading", name="Timeline of injects and responses")).to_be_visible()
+    for org in ("ThaiCERT: 10 / 10", "VNCERT: 0 / 10", "MyCERT: 0 / 10"):
+        expect(page.get_by_role("heading", name=org)).to_be_visible()
+
+    other = new_context().new_page()
+    sign_in(other, demo_email("VNCERT"), DEMO_PASSWORD)
+    other.goto(f"/exercises/{drill}")
+    expect(other.get_by_role("heading", name="VNCERT: 0 / 10")).to_be_visible()
+    expect(other.get_by_role("heading", name="ThaiCERT: 10 / 10")).to_have_count(0)
+    expect(other.get_by_text("0.0 %, 0.0 %, 100.0 %")).to_be_visible()
+    expect(other.get_by_role("heading", name="My results")).to_be_visible()
+    # LaoCERT takes no part: the page is not there for it.
+    lao = new_context().new_page()
+    sign_in(lao, demo_email("LaoCERT"), DEMO_PASSWORD)
+    assert lao.goto(f"/exercises/{drill}").status == 404  # type: ignore[union-attr]
+
+
+def test_a_participant_acknowledges_an_inject_without_javascript(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    with read_connection(node.engine) as conn:
+        hub = operator_for(conn, org="ASEAN-CERT")
+    made = exercises.create_exercise(
+        node.engine,
+        actor=hub,
+        exercise=exercises.ExerciseCreate(
+            scenario="acid-ransomware", name="Browser drill", participants=["ThaiCERT"]
+        ),
+    )
+    exercises.start_exercise(node.engine, actor=hub, exercise_id=made.id)
+    exercises.tick(node.engine, settings=node.settings)
+    page = new_context(javascript=False).new_page()
+    sign_in(page)
+    page.goto("/exercises")
+    expect(page.get_by_role("cell", name="The loader calls home to a domain")).to_be_visible()  # upcoming
+    page.goto(f"/exercises/{made.id}")
+    expect(page.get_by_role("heading", name="My injects")).to_be_visible()
+    page.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_role("status")).to_contain_text("Acknowledged")
+    (inject,) = exercises.list_injects(node.engine, actor=hub, exercise_id=made.id)
+    assert inject.acknowledged_at is not None
