@@ -821,7 +821,7 @@ def _transition(engine: Engine, actor: Principal, exercise_id: str, at: int, eve
         collection, obj = _find(conn, load_reader(conn, actor), exercise_id)
     stamp = _after(obj["modified"], at)
     props = objects.props_of(obj)
-    change(props, stamp)
+    change(props, _ts(at))  # the clock's own time; ``modified`` only has to grow
     props["history"] = [*props["history"], _entry(event, stamp, actor)]
     new = {k: v for k, v in obj.items() if k not in props}
     storage.write(engine, actor, collection, [{**new, **props, "modified": stamp}])
