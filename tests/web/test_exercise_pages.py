@@ -65,6 +65,9 @@ def test_a_participant_acknowledges_an_inject_without_javascript(
     sign_in(page)
     page.goto("/exercises")
     expect(page.get_by_role("cell", name="The loader calls home to a domain")).to_be_visible()  # upcoming
+    # In ThaiCERT's time zone (its 24/7 desk's, from the directory), not the server's.
+    expect(page.get_by_text("Times are in your time zone: Asia/Bangkok.")).to_be_visible()
+    expect(page.get_by_text("(Asia/Bangkok, UTC+0700)").first).to_be_visible()
     page.goto(f"/exercises/{made.id}")
     expect(page.get_by_role("heading", name="My injects")).to_be_visible()
     page.get_by_role("button", name="Acknowledge").click()
