@@ -40,6 +40,9 @@ def test_the_hub_sees_every_score_and_a_participant_only_its_own(
     expect(other.get_by_role("heading", name="VNCERT: 0 / 10")).to_be_visible()
     expect(other.get_by_role("heading", name="ThaiCERT: 10 / 10")).to_have_count(0)
     expect(other.get_by_text("0.0 %, 0.0 %, 100.0 %")).to_be_visible()
+    chart = other.get_by_role("img", name="Distribution of the scores")
+    expect(chart).to_contain_text("0-24 %2")  # two participants in the lowest quarter, one in the top
+    expect(chart).to_contain_text("75-100 %1")
     expect(other.get_by_role("heading", name="My results")).to_be_visible()
     # LaoCERT takes no part: the page is not there for it.
     lao = new_context().new_page()

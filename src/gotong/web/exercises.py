@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from gotong.core.permissions import may_write
 from gotong.http.dependencies import EngineDep
 from gotong.web import exercises_services as exs
+from gotong.web.charts import bar_chart
 from gotong.web.forms import tlp_label
 from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
 
@@ -29,7 +30,13 @@ def exercise_page(
     request: Request, exercise_id: str, engine: EngineDep, viewer: ViewerDep, done: str = ""
 ) -> Response:
     found = exs.page(engine, actor=viewer.principal, exercise_id=exercise_id)
+    chart = bar_chart(
+        "Distribution of the scores",
+        "How many participants scored in each quarter of the points, without names.",
+        exs.bands(found.scores.distribution),
+    )
     context = {
+        "chart": chart,
         "page": found,
         "item": found.exercise,
         "done": done,

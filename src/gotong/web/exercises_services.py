@@ -94,3 +94,15 @@ def page(engine: Engine, *, actor: Principal, exercise_id: str) -> ExercisePage:
 
 def acknowledge(engine: Engine, *, actor: Principal, exercise_id: str, inject_id: str) -> None:
     exercises.acknowledge_inject(engine, actor=actor, exercise_id=exercise_id, inject_id=inject_id)
+
+
+BANDS = ((0.0, "0-24 %"), (25.0, "25-49 %"), (50.0, "50-74 %"), (75.0, "75-100 %"))
+
+
+def bands(distribution: list[float]) -> list[tuple[str, int]]:
+    """How many participants' percentages fall in each quarter (the chart of the distribution)."""
+    counts = dict.fromkeys((label for _low, label in BANDS), 0)
+    for value in distribution:
+        label = next(label for low, label in reversed(BANDS) if value >= low)
+        counts[label] += 1
+    return list(counts.items())
