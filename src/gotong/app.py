@@ -31,6 +31,7 @@ from gotong.orgs.routes import router as orgs_router
 from gotong.settings import Settings
 from gotong.sharing.receipts import ReceiptRecorder
 from gotong.sharing.routes import router as sharing_router
+from gotong.taskforce.routes import router as taskforce_router
 from gotong.taxii.media import TAXII_MEDIA_TYPE
 from gotong.taxii.routes import router as taxii_router
 from gotong.web import web_router, web_static
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(provenance_router)
     app.include_router(incidents_router)
     app.include_router(assistance_router)
+    app.include_router(taskforce_router)
     app.include_router(contacts_router)
     app.include_router(exercises_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]

@@ -6,7 +6,9 @@
 * :class:`~gotong.core.events.ObjectsStored` → correlation indexes the versions, flags
   warninglist hits and raises regional alerts (``correlation.ingest.Indexer``, configured here
   with the warninglists and the alert window); federation records which peer they came from;
-* :class:`~gotong.core.events.ObjectsDeleted` → federation writes the tombstones.
+* :class:`~gotong.core.events.ObjectsDeleted` → federation writes the tombstones;
+* :class:`~gotong.core.events.ObjectsStored` → the taskforce records each vote, decision and measure
+  in the audit log (and refuses one that did not come through its verbs).
 
 Subscriptions are process-wide and a process serves one node configuration: calling :func:`wire`
 again replaces the earlier wiring (tests make many apps in one process).
@@ -33,6 +35,7 @@ from gotong.core.jobs import JobRunner, ThreadRunner
 from gotong.correlation.ingest import Indexer
 from gotong.federation.origin import record_origin, record_tombstones
 from gotong.settings import Settings
+from gotong.taskforce.ledger import record_stored as record_taskforce
 
 if TYPE_CHECKING:
     from gotong.federation.changes import ChangeSignal
@@ -60,6 +63,7 @@ def wire(settings: Settings, *, load_now: bool = False) -> Indexer:
             events.subscribe_in_transaction(ObjectsStored, indexer),
             events.subscribe_in_transaction(ObjectsStored, record_origin),
             events.subscribe_in_transaction(ObjectsDeleted, record_tombstones),
+            events.subscribe_in_transaction(ObjectsStored, record_taskforce),
         ]
     return indexer
 
@@ -78,6 +82,8 @@ def background(
     from gotong.exercises import clocks as exercise_clocks
     from gotong.federation import jobs as federation_jobs
     from gotong.feeds import schedule
+    from gotong.node import node_key
+    from gotong.taskforce import clocks as taskforce_clocks
 
     runner = ThreadRunner()
     receipts.register(runner)
@@ -87,6 +93,7 @@ def background(
     if settings.audit_checkpoints:
         checkpoints.register(runner, engine, settings)
     exercise_clocks.register(runner, engine, settings)
+    taskforce_clocks.register(runner, engine, key=node_key(settings))
     if settings.feed_scheduler:
         schedule.register(runner, engine, interval=settings.feed_poll_seconds)
     if settings.federation:

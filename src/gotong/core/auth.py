@@ -15,11 +15,23 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     ANALYST = "analyst"
     READONLY = "readonly"
+    # A user of the taskforce organisation who holds (or stands in for) a member state's seat. It is
+    # not a CERT role: it ranks above readonly (a seat holder writes: motions, votes, responses) and
+    # below analyst, so nothing that needs an analyst or more (submitting intelligence, opening
+    # cases, managing tokens) is open to it, and a CERT role never turns into it (``grants``).
+    TASKFORCE = "taskforce"
 
     @property
     def rank(self) -> int:
-        """Higher ranks may do more: readonly < analyst < coordinator < admin."""
-        return [Role.READONLY, Role.ANALYST, Role.COORDINATOR, Role.ADMIN].index(self)
+        """Higher ranks may do more: readonly < taskforce < analyst < coordinator < admin."""
+        return [Role.READONLY, Role.TASKFORCE, Role.ANALYST, Role.COORDINATOR, Role.ADMIN].index(self)
+
+    def grants(self, other: Role) -> bool:
+        """Whether a user with this role may hold a token with ``other``: a CERT role any CERT role of
+        no higher rank, the taskforce role itself or readonly; never one into the other."""
+        if Role.TASKFORCE in (self, other):
+            return other in (self, Role.READONLY)
+        return other.rank <= self.rank
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,7 @@ def add_user(conn: Connection, *, email: str, org: str, role: Role, actor: str =
     if not _EMAIL.match(email):
         raise Invalid(f"{email!r} is not an e-mail address")
     organisation = get_org(conn, short_name=org)
+    _check_taskforce_role(organisation, role)
     if conn.execute(select(users.c.id).where(users.c.email == email.lower())).first():
         raise Conflict(f"user {email!r} already exists")
     user_id = conn.execute(
@@ -192,9 +193,10 @@ def create_token(
         if user.org_id != organisation.id:
             raise Invalid(f"user {user_email!r} does not belong to {organisation.short_name}")
         user_id = user.id
-        if role is not None and role.rank > Role(user.role).rank:
-            raise Invalid(f"a token cannot have more rights ({role}) than its user ({user.role})")
+        if role is not None and not Role(user.role).grants(role):
+            raise Invalid(f"a token cannot have more or other rights ({role}) than its user ({user.role})")
         role = role or Role(user.role)
+    _check_taskforce_role(organisation, role)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     conn.execute(
         insert(api_tokens).values(
@@ -334,6 +336,25 @@ def organisations_for(conn: Connection, *, actor: Principal) -> list[Organisatio
     """The organisations of the network, for any member."""
     require_member(actor)
     return list_orgs(conn)
+
+
+def _check_taskforce_role(organisation: Organisation, role: Role | None) -> None:
+    """The taskforce role belongs to the seat holders, users of the taskforce organisation only."""
+    if role == Role.TASKFORCE and organisation.kind != OrgKind.TASKFORCE:
+        raise Invalid(
+            f"role taskforce: only users of the taskforce organisation hold it, "
+            f"and {organisation.short_name} is a {organisation.kind}"
+        )
+
+
+def find_user(conn: Connection, *, email: str) -> tuple[int, str, Role] | None:
+    """The id, organisation short name and role of the active user with ``email``, if any."""
+    row = conn.execute(
+        select(users.c.id, organisations.c.short_name, users.c.role)
+        .join(organisations, organisations.c.id == users.c.org_id)
+        .where(users.c.email == email.lower(), users.c.active.is_(True))
+    ).first()
+    return None if row is None else (int(row.id), str(row.short_name), Role(row.role))
 
 
 def _hash(token: str) -> str:

@@ -1,0 +1,96 @@
+"""The taskforce of the network's member states (one seat each): its roster and chair, the rules of
+each kind of decision, reviews of members' implementation of norms, motions and votes decided by
+rule and signed by the node, and the ladder of measures. Other domains (the regional report) and the
+adapters use only this module: :func:`decisions_in_period` and :func:`measures_in_force` are what a
+report reads, always as the reader it is made for.
+"""
+
+from gotong.taskforce.ledger import DECISION_ACTION, MEASURE_ACTION, VOTE_ACTION, record_stored
+from gotong.taskforce.models import DECISIONS, RATINGS, RUNGS, Ballot, Choice, DecisionKind, Majority, Rule
+from gotong.taskforce.objects import DECISION, MEASURE, MOTION, REVIEW, SEAT, VOTE
+from gotong.taskforce.schemas import (
+    MeasurePublic,
+    MotionCreate,
+    MotionPublic,
+    RemedyReport,
+    ReviewCreate,
+    ReviewPublic,
+    ReviewResponse,
+    SeatAssign,
+    SeatPublic,
+    TallyPublic,
+    VoteCast,
+    VotePublic,
+)
+from gotong.taskforce.service import (
+    TASKFORCE_COLLECTION,
+    assign_seat,
+    cast_vote,
+    close_due,
+    decisions_in_period,
+    escalate_measures,
+    get_motion,
+    get_review,
+    list_measures,
+    list_motions,
+    list_reviews,
+    list_seats,
+    measures_in_force,
+    open_review,
+    report_remedy,
+    respond_review,
+    table_motion,
+)
+from gotong.taskforce.signing import DECISION_TYPE, verify_decision
+
+__all__ = [
+    "DECISION",
+    "DECISIONS",
+    "DECISION_ACTION",
+    "DECISION_TYPE",
+    "MEASURE",
+    "MEASURE_ACTION",
+    "MOTION",
+    "RATINGS",
+    "REVIEW",
+    "RUNGS",
+    "SEAT",
+    "TASKFORCE_COLLECTION",
+    "VOTE",
+    "VOTE_ACTION",
+    "Ballot",
+    "Choice",
+    "DecisionKind",
+    "Majority",
+    "MeasurePublic",
+    "MotionCreate",
+    "MotionPublic",
+    "RemedyReport",
+    "ReviewCreate",
+    "ReviewPublic",
+    "ReviewResponse",
+    "Rule",
+    "SeatAssign",
+    "SeatPublic",
+    "TallyPublic",
+    "VoteCast",
+    "VotePublic",
+    "assign_seat",
+    "cast_vote",
+    "close_due",
+    "decisions_in_period",
+    "escalate_measures",
+    "get_motion",
+    "get_review",
+    "list_measures",
+    "list_motions",
+    "list_reviews",
+    "list_seats",
+    "measures_in_force",
+    "open_review",
+    "record_stored",
+    "report_remedy",
+    "respond_review",
+    "table_motion",
+    "verify_decision",
+]
