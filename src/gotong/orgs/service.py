@@ -194,7 +194,7 @@ def create_token(
             raise Invalid(f"user {user_email!r} does not belong to {organisation.short_name}")
         user_id = user.id
         if role is not None and not Role(user.role).grants(role):
-            raise Invalid(f"a token cannot have more or other rights ({role}) than its user ({user.role})")
+            raise Invalid(f"a token cannot have more rights ({role}) than its user ({user.role}), nor others")
         role = role or Role(user.role)
     _check_taskforce_role(organisation, role)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
