@@ -17,7 +17,7 @@ DAY = 24 * 3600 * 1_000_000
 
 
 def _decide(seated: RunningServer, client: Any, body: dict[str, Any], concerned: str) -> dict[str, Any]:
-    motion = client("TH" if concerned != "TH" else "SG").ok(
+    motion: dict[str, Any] = client("TH" if concerned != "TH" else "SG").ok(
         "POST", f"{TF}/motions", 201, json={"seconder": "BN", **body}
     )
     for state in STATES:
