@@ -42,7 +42,8 @@ class ResourceTests:
     streams: ClassVar[bool] = False  # Server-Sent Events: check the status, then close
     hidden_url: ClassVar[str | None] = None  # the same call on something the caller may not see
     hidden_status: ClassVar[int] = 404
-    caller: ClassVar[str] = CALLER  # the hub, for what only the hub may do (running exercises)
+    caller: ClassVar[str] = CALLER  # whose tokens make the calls (the hub, for what only it may do)
+    user: ClassVar[str | None] = None  # the user they belong to, where the call needs a person (a seat)
 
     def body(self, node: ApiNode) -> dict[str, Any] | None:
         """The request body of a successful call (fresh names each time, so calls may repeat)."""
@@ -68,6 +69,9 @@ class ResourceTests:
         response.close()
         return response
 
+    def client_of(self, node: ApiNode, role: Role) -> httpx.Client:
+        return node.client(self.caller, role, user=self.user)
+
     def allowed(self) -> Role:
         """The lowest role that may make the call."""
         if self.role is not None:
@@ -89,12 +93,12 @@ class ResourceTests:
         assert "unknown or revoked" in response.json()["description"]
 
     def test_the_role_it_needs_succeeds(self, api_node: ApiNode) -> None:
-        with api_node.client(self.caller, self.allowed()) as client:
+        with self.client_of(api_node, self.allowed()) as client:
             response = self.call(api_node, client)
         assert response.status_code == self.success, response.text
 
     def test_readonly_tokens_may_only_read(self, api_node: ApiNode) -> None:
-        with api_node.client(self.caller, Role.READONLY) as client:
+        with self.client_of(api_node, Role.READONLY) as client:
             response = self.call(api_node, client)
         if self.writes or self.role is not None:
             assert response.status_code == 403, response.text
@@ -104,16 +108,16 @@ class ResourceTests:
 
     def test_a_lower_role_is_403(self, api_node: ApiNode) -> None:
         needed = self.allowed()
-        if RANKED.index(needed) <= RANKED.index(Role.ANALYST):
+        if needed not in RANKED or RANKED.index(needed) <= RANKED.index(Role.ANALYST):
             pytest.skip("the role below is readonly, checked by test_readonly_tokens_may_only_read")
         below = RANKED[RANKED.index(needed) - 1]
-        with api_node.client(self.caller, below) as client:
+        with self.client_of(api_node, below) as client:
             response = self.call(api_node, client)
         assert response.status_code == 403, response.text
         assert needed.value in response.json()["description"]
 
     def test_an_unknown_query_parameter_is_400_naming_it(self, api_node: ApiNode) -> None:
-        with api_node.client(self.caller, self.allowed()) as client:
+        with self.client_of(api_node, self.allowed()) as client:
             response = self.call(api_node, client, params={"bogus_param": "1"})
         assert response.status_code == 400, response.text
         assert response.json()["description"] == "unknown query parameter 'bogus_param'"
@@ -122,7 +126,7 @@ class ResourceTests:
         body = self.body(api_node)
         if body is None:
             pytest.skip("this call takes no body")
-        with api_node.client(self.caller, self.allowed()) as client:
+        with self.client_of(api_node, self.allowed()) as client:
             response = self.call(api_node, client, body={**body, "bogus_field": 1})
         assert response.status_code == 400, response.text
         assert "bogus_field" in response.json()["description"]
@@ -130,7 +134,7 @@ class ResourceTests:
     def test_what_the_caller_may_not_see_is_refused(self, api_node: ApiNode) -> None:
         if self.hidden_url is None:
             pytest.skip("nothing this call reaches is anybody's in particular")
-        with api_node.client(self.caller, self.allowed()) as client:
+        with self.client_of(api_node, self.allowed()) as client:
             hidden = self.call(api_node, client, url=self.hidden_url)
             shown = self.call(api_node, client)  # the positive control: the same call, on what it may
         assert hidden.status_code == self.hidden_status, hidden.text

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, text
 
-from gotong import assistance, contacts, exercises, incidents
+from gotong import assistance, contacts, exercises, incidents, taskforce
 from gotong.assistance import AssistanceCreate, AssistanceUpdate, RequestStatus
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
@@ -26,10 +27,11 @@ from gotong.node import init_node
 from gotong.orgs.service import create_token, get_org
 from gotong.settings import Settings
 from gotong.sharing.service import add_group
-from gotong.stix.timestamps import now_micros
+from gotong.stix.timestamps import micros_of, now_micros
 from gotong.wiring import wire
 from tests.conftest import ENGINE_KIND, PG_ADMIN_URL, RunningServer, start_server
 from tests.helpers import REGIONAL_ID, indicator
+from tests.taskforce.conftest import STATES, seat_principal, seat_roster
 
 SHARED_IP = "203.0.113.77"
 """Reported by ThaiCERT and MyCERT (two countries), so it raises a regional alert."""
@@ -55,26 +57,38 @@ class ApiNode:
     contact: int  # ThaiCERT's duty desk, with an e-mail address
     others_contact: int  # MyCERT's duty desk: ThaiCERT may not change or check it
     exercises: dict[str, str]  # the hub's drills and their records (see _exercises)
-    _tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
+    tf_open: str  # an adopt-norm motion, open: ThaiCERT's analysts do not see it, Thailand's seat votes
+    tf_recused: str  # an open motion concerning Thailand: Thailand's seat may not vote on it
+    tf_decided: str  # the decided motion that imposed a measure on Thailand: published to members
+    tf_review: str  # a review of Thailand: its seat writes the response
+    tf_other_review: str  # a review of Viet Nam: Thailand's seat may not respond to it
+    tf_measure: str  # the measure on Thailand
+    tf_other_measure: str  # a measure on Viet Nam
+    _tokens: dict[tuple[str, Role, str | None], str] = field(default_factory=dict)
 
     @property
     def engine(self) -> Engine:
         return self.server.engine
 
-    def token(self, org: str, role: Role) -> str:
-        if (org, role) not in self._tokens:
+    def token(self, org: str, role: Role, user: str | None = None) -> str:
+        if (org, role, user) not in self._tokens:
             with write_transaction(self.engine) as conn:
-                self._tokens[(org, role)] = create_token(conn, org=org, role=role)
-        return self._tokens[(org, role)]
+                self._tokens[(org, role, user)] = create_token(conn, org=org, role=role, user_email=user)
+        return self._tokens[(org, role, user)]
 
     def client(
-        self, org: str | None = None, role: Role = Role.ANALYST, *, token: str | None = None
+        self,
+        org: str | None = None,
+        role: Role = Role.ANALYST,
+        *,
+        token: str | None = None,
+        user: str | None = None,
     ) -> httpx.Client:
         headers = {}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         elif org is not None:
-            headers["Authorization"] = f"Bearer {self.token(org, role)}"
+            headers["Authorization"] = f"Bearer {self.token(org, role, user)}"
         return httpx.Client(base_url=self.server.url, headers=headers, timeout=60)
 
 
@@ -157,6 +171,45 @@ def _exercises(engine: Engine) -> dict[str, str]:
     }
 
 
+def _taskforce(engine: Engine) -> dict[str, str]:
+    """The ten seats, two reviews, two measures (on Thailand and Viet Nam) and two open motions."""
+    seat_roster(engine)
+
+    def seat(state: str) -> Principal:
+        return seat_principal(engine, state)
+
+    def review(by: str, state: str) -> str:
+        body = taskforce.ReviewCreate(
+            state=state, norm="g", rapporteurs=["SG", "MY"], draft_rating="largely", findings="Findings."
+        )
+        return taskforce.open_review(engine, actor=seat(by), review=body).id
+
+    def motion(by: str, kind: str, concerned: str | None = None) -> taskforce.MotionPublic:
+        body = taskforce.MotionCreate(
+            kind=kind, text=f"A motion ({kind})", seconder="BN", concerned=concerned
+        )
+        return taskforce.table_motion(engine, actor=seat(by), motion=body)
+
+    measures = [motion("SG", "impose-measure", "TH"), motion("SG", "impose-measure", "VN")]
+    for m in measures:
+        for state in STATES:
+            if state != m.concerned:
+                vote = taskforce.VoteCast(choice=taskforce.Choice.YES)
+                taskforce.cast_vote(engine, actor=seat(state), motion_id=m.id, vote=vote)
+    last = max(micros_of(m.closes_at) for m in measures)
+    taskforce.close_due(engine, key=Ed25519PrivateKey.generate(), now=last)
+    by_state = {m.state: m.id for m in taskforce.measures_in_force(engine, actor=seat("TH"))}
+    return {
+        "tf_open": motion("SG", "adopt-norm").id,
+        "tf_recused": motion("SG", "impose-measure", "TH").id,
+        "tf_decided": measures[0].id,
+        "tf_review": review("VN", "TH"),
+        "tf_other_review": review("TH", "VN"),
+        "tf_measure": by_state["TH"],
+        "tf_other_measure": by_state["VN"],
+    }
+
+
 def _ip_indicator(ip: str, tlp: str) -> dict[str, object]:
     return indicator(tlp=tlp, pattern=f"[ipv4-addr:value = '{ip}']", name=f"IP {ip}")
 
@@ -219,6 +272,7 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         for org in ("ThaiCERT", "MyCERT")
     )
     drills = _exercises(engine)
+    tf = _taskforce(engine)
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -241,6 +295,13 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             contact=contact,
             others_contact=others_contact,
             exercises=drills,
+            tf_open=tf["tf_open"],
+            tf_recused=tf["tf_recused"],
+            tf_decided=tf["tf_decided"],
+            tf_review=tf["tf_review"],
+            tf_other_review=tf["tf_other_review"],
+            tf_measure=tf["tf_measure"],
+            tf_other_measure=tf["tf_other_measure"],
         )
     finally:
         srv.should_exit = True

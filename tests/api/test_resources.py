@@ -518,3 +518,87 @@ class TestScenarioImport(ResourceTests):
 
 class TestScenarioExport(ResourceTests):
     url = "/api/v1/scenarios/communication-check"
+
+
+# --- the taskforce: reads by any member; writes by a seat holder (Thailand's), a person with a seat
+_SEAT_TH = "seat.th@taskforce.example"
+
+
+class TestTaskforceSeats(ResourceTests):
+    url = "/api/v1/taskforce/seats"
+
+
+class TestTaskforceReviews(ResourceTests):
+    url = "/api/v1/taskforce/reviews"
+
+
+class TestTaskforceReviewOpen(ResourceTests):
+    method = "POST"
+    url = "/api/v1/taskforce/reviews"
+    caller, user, role, writes, success = "ASEAN-TF", _SEAT_TH, Role.TASKFORCE, True, 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {
+            "state": "VN",
+            "norm": "h",
+            "rapporteurs": ["SG", "TH"],
+            "draft_rating": "compliant",
+            "findings": f"api {uuid.uuid4().hex[:8]}",
+        }
+
+
+class TestTaskforceReviewResponse(ResourceTests):
+    method = "POST"
+    url = "/api/v1/taskforce/reviews/{tf_review}/response"
+    caller, user, role, writes = "ASEAN-TF", _SEAT_TH, Role.TASKFORCE, True
+    hidden_url = (
+        "/api/v1/taskforce/reviews/{tf_other_review}/response"  # Viet Nam's: not Thailand's to answer
+    )
+    hidden_status = 403
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"text": "Thailand's response."}
+
+
+class TestTaskforceMotions(ResourceTests):
+    url = "/api/v1/taskforce/motions"
+
+
+class TestTaskforceMotionTable(ResourceTests):
+    method = "POST"
+    url = "/api/v1/taskforce/motions"
+    caller, user, role, writes, success = "ASEAN-TF", _SEAT_TH, Role.TASKFORCE, True, 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"kind": "adopt-norm", "text": f"api {uuid.uuid4().hex[:8]}", "seconder": "SG"}
+
+
+class TestTaskforceMotion(ResourceTests):
+    url = "/api/v1/taskforce/motions/{tf_decided}"  # decided: published to every member
+    hidden_url = "/api/v1/taskforce/motions/{tf_open}"  # open: the taskforce's deliberation
+
+
+class TestTaskforceVote(ResourceTests):
+    method = "POST"
+    url = "/api/v1/taskforce/motions/{tf_open}/votes"
+    caller, user, role, writes, success = "ASEAN-TF", _SEAT_TH, Role.TASKFORCE, True, 201
+    hidden_url = "/api/v1/taskforce/motions/{tf_recused}/votes"  # it concerns Thailand: recused
+    hidden_status = 403
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"choice": "abstain"}
+
+
+class TestTaskforceMeasures(ResourceTests):
+    url = "/api/v1/taskforce/measures"
+
+
+class TestTaskforceRemedy(ResourceTests):
+    method = "POST"
+    url = "/api/v1/taskforce/measures/{tf_measure}/remedy"
+    caller, user, role, writes = "ASEAN-TF", _SEAT_TH, Role.TASKFORCE, True
+    hidden_url = "/api/v1/taskforce/measures/{tf_other_measure}/remedy"  # Viet Nam's measure
+    hidden_status = 403
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"text": "Remedied."}

@@ -50,6 +50,7 @@ COMMANDS = {
     "contact": "contacts:contact",
     "exercise": "exercises:exercise",
     "scenario": "exercises:scenario",
+    "taskforce": "taskforce:taskforce_group",
 }
 
 

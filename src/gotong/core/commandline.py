@@ -29,6 +29,17 @@ def root_engine() -> Engine:
     return state.engine
 
 
+class _HasSettings(Protocol):
+    @property
+    def settings(self) -> Any: ...
+
+
+def root_settings() -> Any:
+    """The settings of the ``gotong`` command being run (a :class:`gotong.settings.Settings`)."""
+    state: _HasSettings = click.get_current_context().find_root().obj
+    return state.settings
+
+
 def field_problems(exc: ValidationError) -> str:
     """A model's validation errors as one line: ``field.sub: message; ...``."""
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())

@@ -491,8 +491,8 @@ def report_remedy(
             conn, load_reader(conn, actor), _collection_id(conn), objects.MEASURE, measure_id, "measure"
         )
     policy.may_respond(seat, state=obj["state"])
-    if obj["measure_status"] != "in-force":
-        raise Conflict(f"the measure is {obj['measure_status']}")
+    if obj["measure_status"] == "lifted":
+        raise Conflict("the measure is lifted already")
     stamp = _after(obj["modified"], now)
     entry = {"event": "remedy-reported", "rung": obj["rung"], "at": stamp, "note": report.text}
     new = objects.revised(
