@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
 from gotong import assistance, contacts, exercises, incidents
@@ -17,6 +18,7 @@ from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
 from gotong.orgs.passwords import get_user_id, hash_password, set_password_hash
 from gotong.orgs.service import add_user, create_token, get_org, list_orgs, operator_for
+from gotong.taskforce import demo as taskforce_demo
 
 DEMO_COLLECTION = "asean-regional"
 # Known on purpose, printed by `gotong init --demo` and written in README: a demo node is for trying.
@@ -28,8 +30,9 @@ def demo_email(short_name: str) -> str:
     return f"admin@{short_name.lower()}.example"
 
 
-def load_demo(engine: Engine) -> str:
-    """Submit the demo objects (idempotent) and create a token for ThaiCERT to try the API with."""
+def load_demo(engine: Engine, *, key: Ed25519PrivateKey | None = None) -> str:
+    """Submit the demo objects (idempotent) and create a token for ThaiCERT to try the API with.
+    ``key``: the node's signing key, with which the demo taskforce's past motion is decided."""
     data = json.loads(resources.files("gotong").joinpath("data/demo/asean-demo.json").read_text("utf-8"))
     added = 0
     for submission in data["submissions"]:
@@ -54,8 +57,11 @@ def load_demo(engine: Engine) -> str:
         for short_name in new:
             add_user(conn, email=demo_email(short_name), org=short_name, role=Role.ADMIN, actor="demo")
             set_password_hash(conn, email=demo_email(short_name), password_hash=hashed, actor="demo")
+    seats = taskforce_demo.load(
+        engine, password_hash=lambda: hash_password(DEMO_PASSWORD), set_hash=set_password_hash, key=key
+    )
     return (
-        f"demo intelligence: {added} new objects{cases}{desks}{drills}\n"
+        f"demo intelligence: {added} new objects{cases}{desks}{drills}{seats}\n"
         f"demo token for ThaiCERT (shown once): {token}\n"
         f"demo sign-in at /login: {demo_email('ThaiCERT')} (or admin@<organisation>.example for any"
         f" organisation), password {DEMO_PASSWORD}"

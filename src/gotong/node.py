@@ -48,7 +48,9 @@ def load_preset(name: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def init_node(engine: Engine, *, preset: str | None = None, demo: bool = False) -> InitReport:
+def init_node(
+    engine: Engine, *, preset: str | None = None, demo: bool = False, key: Ed25519PrivateKey | None = None
+) -> InitReport:
     """Create or migrate the schema, then apply ``preset`` if given (and the demo data). Idempotent.
 
     Options are checked before anything is written: a bad preset or ``demo`` without the ``asean``
@@ -98,7 +100,7 @@ def init_node(engine: Engine, *, preset: str | None = None, demo: bool = False) 
     if demo:
         from gotong.demo import load_demo
 
-        report.demo = load_demo(engine)
+        report.demo = load_demo(engine, key=key)
     return report
 
 

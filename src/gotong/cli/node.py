@@ -8,7 +8,7 @@ import click
 
 from gotong.cli.base import State, pass_state, print_json
 from gotong.db.engine import read_connection
-from gotong.node import init_node, node_identity, require_initialised
+from gotong.node import init_node, node_identity, node_key, require_initialised
 
 
 @click.command()
@@ -23,7 +23,8 @@ def init(ctx: click.Context, preset: str | None, database: str | None, demo: boo
     """
     given = ctx.parent.params.get("database") if ctx.parent else None
     state = ctx.obj = State(database or given, create=True)
-    report = init_node(state.engine, preset=preset, demo=demo)
+    key = node_key(state.settings) if demo else None  # the demo taskforce's past motion is decided and signed
+    report = init_node(state.engine, preset=preset, demo=demo, key=key)
     click.echo(f"database ready at {state.engine.url.render_as_string(hide_password=True)}")
     if report.created_orgs:
         click.echo(f"created organisations: {', '.join(report.created_orgs)}")

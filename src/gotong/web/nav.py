@@ -27,6 +27,7 @@ SECTIONS: list[Section] = [
     Section("Assistance", "/assistance"),
     Section("Request assistance", "/assistance/new", Role.ANALYST),
     Section("Exercises", "/exercises"),
+    Section("Taskforce", "/taskforce"),
     Section("API tokens", "/admin/tokens", Role.ADMIN),
 ]
 
