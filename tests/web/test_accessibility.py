@@ -34,6 +34,8 @@ PAGES = [
     "/assistance/new?kind=preservation",
     "/assistance/new?kind=no-such-kind",
     "/exercises",
+    "/taskforce",
+    "/taskforce/motions/gotong-taskforce-motion--00000000-0000-4000-8000-000000000000",
 ]
 
 
