@@ -1,0 +1,81 @@
+"""How assessments and plans are read and written: only through the intel store and read path, so the
+sharing policy decides who sees them and the write path applies markings, audit and federation.
+Nothing here decides visibility.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine
+
+from gotong.core.auth import Principal
+from gotong.errors import Invalid, NotFound
+from gotong.intel.query import ObjectFilter, read_page
+from gotong.intel.store import add_objects
+from gotong.maturity.objects import ASSESSMENT_TYPE, PLAN_TYPE, is_assessment, is_plan
+from gotong.sharing.policy import Reader
+from gotong.stix.validate import validate_object
+
+_PAGE = 1000
+
+
+def write(engine: Engine, actor: Principal, collection: str, objs: list[dict[str, Any]]) -> None:
+    """Store the objects of one change, all or none (each is validated before any is sent)."""
+    for obj in objs:
+        problems = validate_object(obj)
+        if problems:
+            raise Invalid(f"{obj.get('type', 'object')}: {'; '.join(problems)}")
+    report = add_objects(engine, principal=actor, collection_id=collection, objects=objs, through_hub=False)
+    if report.failures:
+        raise Invalid("; ".join(f"{f.id}: {f.message}" for f in report.failures))
+
+
+def _latest(
+    conn: Connection, reader: Reader, collection: str, *, types: tuple[str, ...], ids: tuple[str, ...] = ()
+) -> Iterator[dict[str, Any]]:
+    cursor = None
+    while True:
+        page = read_page(
+            conn,
+            reader=reader,
+            collection_id=collection,
+            filters=ObjectFilter(types=types, ids=ids),
+            limit=_PAGE,
+            cursor=cursor,
+        )
+        for item in page.items:
+            yield orjson.loads(item.body)
+        if not page.more:
+            return
+        cursor = page.next
+
+
+def assessments(conn: Connection, reader: Reader) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The latest version the reader may see of every assessment, with its collection."""
+    for collection in sorted(reader.readable):
+        for obj in _latest(conn, reader, collection, types=(ASSESSMENT_TYPE,)):
+            if is_assessment(obj):
+                yield collection, obj
+
+
+def plans(conn: Connection, reader: Reader) -> Iterator[tuple[str, dict[str, Any]]]:
+    for collection in sorted(reader.readable):
+        for obj in _latest(conn, reader, collection, types=(PLAN_TYPE,)):
+            if is_plan(obj):
+                yield collection, obj
+
+
+def find(conn: Connection, reader: Reader, kind: str, record_id: str) -> tuple[str, dict[str, Any]]:
+    what = "assessment" if kind == ASSESSMENT_TYPE else "capacity plan"
+    if not record_id.startswith(f"{kind}--"):
+        raise NotFound(f"{record_id!r} is not a {what} id ({kind}--<UUID>)")
+    check = is_assessment if kind == ASSESSMENT_TYPE else is_plan
+    for collection in sorted(reader.readable):
+        for obj in _latest(conn, reader, collection, types=(kind,), ids=(record_id,)):
+            if not check(obj):
+                raise Invalid(f"{record_id} is not a {what} Gotong can read (a property is missing)")
+            return collection, obj
+    raise NotFound(f"no {what} {record_id} is visible to you")
