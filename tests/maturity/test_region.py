@@ -35,10 +35,10 @@ def test_an_assessment_shared_only_with_the_hub_is_absent_from_a_members_region_
 
     tiers = {t.org: t.tier for t in maturity.tiers_for(engine, actor=as_org(engine, "ThaiCERT"))}
     assert tiers == {"SingCERT": "intermediate"}
-    tiers = {
+    seen = {
         t.org: (t.tier, t.assessment) for t in maturity.tiers_for(engine, actor=as_org(engine, "ASEAN-CERT"))
     }
-    assert tiers == {"SingCERT": ("intermediate", sing.id), "CamCERT": (None, cam.id)}
+    assert seen == {"SingCERT": ("intermediate", sing.id), "CamCERT": (None, cam.id)}
 
 
 def test_the_region_counts_each_members_latest_published_assessment_only(engine: Engine) -> None:
