@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, text
 
-from gotong import assistance, contacts, exercises, incidents, taskforce
+from gotong import assistance, contacts, exercises, incidents, maturity, taskforce
 from gotong.assistance import AssistanceCreate, AssistanceUpdate, RequestStatus
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
@@ -64,6 +64,14 @@ class ApiNode:
     tf_other_review: str  # a review of Viet Nam: Thailand's seat may not respond to it
     tf_measure: str  # the measure on Thailand
     tf_other_measure: str  # a measure on Viet Nam
+    assessment: str  # ThaiCERT's published SIM3 assessment (with the hub)
+    hidden_assessment: str  # MyCERT's, published to MyCERT and the hub only
+    draft: str  # ThaiCERT's draft
+    hidden_draft: str  # MyCERT's draft: only MyCERT sees it
+    in_review: str  # LaoCERT's, in review by ThaiCERT
+    hidden_review: str  # MyCERT's, in review by SingCERT
+    plan: str  # ThaiCERT's capacity plan
+    hidden_plan: str  # MyCERT's
     _tokens: dict[tuple[str, Role, str | None], str] = field(default_factory=dict)
 
     @property
@@ -210,6 +218,29 @@ def _taskforce(engine: Engine) -> dict[str, str]:
     }
 
 
+def _assessment(engine: Engine, org: str, *, publish: bool = False, reviewer: str | None = None) -> str:
+    """An assessment of ``org`` with every SIM3 parameter at 2: a draft, in review, or published."""
+    actor = _operator(engine, org)
+    entries = [
+        maturity.EntryInput(parameter=p.id, level=2) for p in maturity.get_framework("sim3-v1").parameters
+    ]
+    made = maturity.create_assessment(
+        engine, actor=actor, assessment=maturity.AssessmentCreate(entries=entries)
+    )
+    if publish:
+        maturity.publish_assessment(engine, actor=actor, assessment_id=made.id)
+    if reviewer:
+        update = maturity.AssessmentUpdate(reviewer=reviewer)
+        maturity.update_assessment(engine, actor=actor, assessment_id=made.id, update=update)
+    return made.id
+
+
+def _plan(engine: Engine, org: str, assessment_id: str) -> str:
+    item = maturity.PlanItemCreate(parameters=["H-4"], action="Write the newcomers' training plan")
+    plan = maturity.PlanCreate(assessment=assessment_id, items=[item])
+    return maturity.create_plan(engine, actor=_operator(engine, org), plan=plan).id
+
+
 def _ip_indicator(ip: str, tlp: str) -> dict[str, object]:
     return indicator(tlp=tlp, pattern=f"[ipv4-addr:value = '{ip}']", name=f"IP {ip}")
 
@@ -273,6 +304,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
     )
     drills = _exercises(engine)
     tf = _taskforce(engine)
+    assessment = _assessment(engine, "ThaiCERT", publish=True)
+    hidden_assessment = _assessment(engine, "MyCERT", publish=True)
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -302,6 +335,14 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             tf_other_review=tf["tf_other_review"],
             tf_measure=tf["tf_measure"],
             tf_other_measure=tf["tf_other_measure"],
+            assessment=assessment,
+            hidden_assessment=hidden_assessment,
+            draft=_assessment(engine, "ThaiCERT"),
+            hidden_draft=_assessment(engine, "MyCERT"),
+            in_review=_assessment(engine, "LaoCERT", reviewer="ThaiCERT"),
+            hidden_review=_assessment(engine, "MyCERT", reviewer="SingCERT"),
+            plan=_plan(engine, "ThaiCERT", assessment),
+            hidden_plan=_plan(engine, "MyCERT", hidden_assessment),
         )
     finally:
         srv.should_exit = True

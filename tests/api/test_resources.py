@@ -7,12 +7,13 @@ from typing import Any
 
 import httpx
 
+from gotong import maturity
 from gotong.contacts import Channel, issue
 from gotong.contacts.service import contact_row
 from gotong.core.auth import Role
 from gotong.db.engine import write_transaction
 from tests.api.base import ResourceTests
-from tests.api.conftest import SHARED_IP, ApiNode
+from tests.api.conftest import SHARED_IP, ApiNode, _operator
 from tests.helpers import REGIONAL_ID
 
 COLLECTION = REGIONAL_ID
@@ -602,3 +603,120 @@ class TestTaskforceRemedy(ResourceTests):
 
     def body(self, node: ApiNode) -> dict[str, Any]:
         return {"text": "Remedied."}
+
+
+class TestMaturityFrameworks(ResourceTests):
+    url = "/api/v1/maturity/frameworks"
+
+
+class TestMaturityAssessments(ResourceTests):
+    url = "/api/v1/maturity/assessments"
+
+
+class TestMaturityAssessmentCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/maturity/assessments"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"entries": [{"parameter": "O-1", "level": 2, "justification": "A decree of 2019"}]}
+
+
+class TestMaturityAssessment(ResourceTests):
+    url = "/api/v1/maturity/assessments/{assessment}"
+    hidden_url = "/api/v1/maturity/assessments/{hidden_assessment}"  # MyCERT's, with the hub only
+
+
+class TestMaturityAssessmentUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/maturity/assessments/{draft}"
+    writes = True
+    hidden_url = "/api/v1/maturity/assessments/{hidden_draft}"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"entries": [{"parameter": "T-4", "level": 3, "evidence": ["https://cert.example/cases"]}]}
+
+
+class TestMaturityReview(ResourceTests):
+    method = "POST"
+    url = "/api/v1/maturity/assessments/{in_review}/review"  # LaoCERT's, ThaiCERT reviews
+    writes = True
+    hidden_url = "/api/v1/maturity/assessments/{hidden_review}/review"  # SingCERT reviews MyCERT's
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"changes": [{"parameter": "T-4", "level": 1, "reason": "A spreadsheet, not a tracker"}]}
+
+
+class TestMaturityPublish(ResourceTests):
+    """Each successful call publishes a fresh complete draft of ThaiCERT's (publishing is once)."""
+
+    method = "POST"
+    url = "/api/v1/maturity/assessments/{fresh}/publish"
+    writes = True
+    hidden_url = "/api/v1/maturity/assessments/{hidden_draft}/publish"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {}
+
+    def call(self, node: ApiNode, client: httpx.Client, **kwargs: Any) -> httpx.Response:
+        if kwargs.get("url") is None:
+            kwargs["url"] = self.url.replace("{fresh}", _complete_draft(node))
+        return super().call(node, client, **kwargs)
+
+
+def _complete_draft(node: ApiNode) -> str:
+    entries = [
+        maturity.EntryInput(parameter=p.id, level=1) for p in maturity.get_framework("sim3-v1").parameters
+    ]
+    body = maturity.AssessmentCreate(entries=entries)
+    return maturity.create_assessment(
+        node.engine, actor=_operator(node.engine, "ThaiCERT"), assessment=body
+    ).id
+
+
+class TestMaturityGaps(ResourceTests):
+    url = "/api/v1/maturity/assessments/{assessment}/gaps"
+    hidden_url = "/api/v1/maturity/assessments/{hidden_assessment}/gaps"
+
+
+class TestMaturityRadar(ResourceTests):
+    url = "/api/v1/maturity/assessments/{assessment}/radar.svg"
+    hidden_url = "/api/v1/maturity/assessments/{hidden_assessment}/radar.svg"
+
+
+class TestMaturityRegion(ResourceTests):
+    url = "/api/v1/maturity/region"
+
+
+class TestMaturityTiers(ResourceTests):
+    url = "/api/v1/maturity/tiers"
+
+
+class TestCapacityPlans(ResourceTests):
+    url = "/api/v1/capacity/plans"
+
+
+class TestCapacityPlanCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/capacity/plans"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"assessment": node.assessment, "items": [{"parameters": ["H-5"], "action": "Send two staff"}]}
+
+
+class TestCapacityPlan(ResourceTests):
+    url = "/api/v1/capacity/plans/{plan}"
+    hidden_url = "/api/v1/capacity/plans/{hidden_plan}"
+
+
+class TestCapacityPlanUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/capacity/plans/{plan}"
+    writes = True
+    hidden_url = "/api/v1/capacity/plans/{hidden_plan}"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"add": [{"parameters": ["P-13"], "action": f"Outreach {uuid.uuid4().hex[:6]}"}]}

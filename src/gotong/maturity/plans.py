@@ -60,6 +60,8 @@ def create_plan(engine: Engine, *, actor: Principal, plan: PlanCreate, now: int 
             for g in analysis.gaps(framework, levels, profile)
         ]
     items = [_item(n, framework.id, i) for n, i in enumerate(wanted, start=1)]
+    if not items:
+        raise Invalid(f"items: the assessment has no gap against {profile.name}; give the plan's items")
     if chosen is not None:
         records.check_audience(chosen, tlp, org)
         group = chosen

@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid, NotFound
+from gotong.maturity import charts, objects, policy, records, storage
 from gotong.maturity import gaps as analysis
-from gotong.maturity import objects, policy, records, storage
 from gotong.maturity.models import Framework, frameworks, get_framework
 from gotong.maturity.schemas import (
     AssessmentCreate,
@@ -52,6 +52,7 @@ __all__ = [
     "list_assessments",
     "list_frameworks",
     "publish_assessment",
+    "radar_svg",
     "region",
     "review_assessment",
     "tiers_for",
@@ -60,8 +61,9 @@ __all__ = [
 
 
 # ----------------------------------------------------------------- frameworks
-def list_frameworks() -> list[FrameworkPublic]:
+def list_frameworks(*, actor: Principal) -> list[FrameworkPublic]:
     """Every framework of the data files, with its scale, parameters and profiles."""
+    policy.may_read(actor)
     return [_framework_public(f) for f in frameworks().values()]
 
 
@@ -348,6 +350,19 @@ def assessment_gaps(
         previous=previous.id if previous else None,
         changes=moved,
     )
+
+
+def radar_svg(
+    engine: Engine, *, actor: Principal, assessment_id: str, category: str, profile: str | None = None
+) -> str:
+    """The radar of one category of an assessment the actor sees, against the profile's levels."""
+    found = get_assessment(engine, actor=actor, assessment_id=assessment_id)
+    framework = get_framework(found.framework)
+    chosen = framework.profile(profile)
+    name = framework.category(category.upper()).name
+    levels = {e.parameter: e.level for e in found.entries}
+    title = f"{found.org}, {name}: levels of {found.assessed_on} against {chosen.name}"
+    return charts.radar(framework, category.upper(), levels, chosen.levels, title=title)
 
 
 def _latest_published(assessments: list[AssessmentPublic]) -> dict[str, AssessmentPublic]:
