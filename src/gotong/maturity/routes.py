@@ -31,7 +31,10 @@ capacity_router = APIRouter(
     prefix="/api/v1/capacity", tags=["capacity"], dependencies=[Depends(reject_unknown_query)]
 )
 _SVG: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"image/svg+xml": {}}, "description": "An accessible SVG chart"}
+    200: {
+        "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+        "description": "An accessible SVG chart",
+    }
 }
 Profile = Annotated[str | None, Query(max_length=40, description="default: the framework's target")]
 
