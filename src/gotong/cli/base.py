@@ -51,6 +51,8 @@ COMMANDS = {
     "exercise": "exercises:exercise",
     "scenario": "exercises:scenario",
     "taskforce": "taskforce:taskforce_group",
+    "maturity": "maturity:maturity_group",
+    "capacity": "maturity:capacity_group",
 }
 
 
