@@ -42,11 +42,15 @@ def published(
     on: str = "2026-06-01",
     tlp: str = "amber+strict",
     group: str | None = None,
+    whole_network: bool = False,
 ) -> maturity.AssessmentPublic:
     actor = as_org(engine, org)
     made = maturity.create_assessment(
         engine, actor=actor, assessment=AssessmentCreate(assessed_on=on, entries=entries(of), tlp=tlp)
     )
     return maturity.publish_assessment(
-        engine, actor=actor, assessment_id=made.id, publication=Publication(sharing_group=group)
+        engine,
+        actor=actor,
+        assessment_id=made.id,
+        publication=Publication(sharing_group=group, whole_network=whole_network or None),
     )

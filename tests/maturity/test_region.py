@@ -46,3 +46,10 @@ def test_the_region_counts_each_members_latest_published_assessment_only(engine:
     latest = published(engine, "MyCERT", levels(2, O_1=3, O_2=3), on="2026-05-01")
     found = maturity.region(engine, actor=as_org(engine, "ASEAN-CERT"))
     assert [(m.org, m.assessment, m.tier) for m in found.members] == [("MyCERT", latest.id, "basic")]
+
+
+def test_an_assessment_published_to_the_whole_network_is_in_every_members_view(engine: Engine) -> None:
+    found = published(engine, "VNCERT", levels(2), tlp="green", whole_network=True)
+    assert found.audience is None and found.tlp == "green"
+    for reader in ("LaoCERT", "ASEAN-CERT", "VNCERT"):
+        assert [m.org for m in maturity.region(engine, actor=as_org(engine, reader)).members] == ["VNCERT"]

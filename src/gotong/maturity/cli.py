@@ -241,6 +241,9 @@ def review(org: str, assessment_id: str, changes: tuple[str, ...], done: bool, a
 @click.argument("assessment_id")
 @click.option("--tlp")
 @click.option("--group", "sharing_group")
+@click.option(
+    "--whole-network", "whole_network", is_flag=True, default=None, help="Every member, not a group."
+)
 @_as_json
 def publish(org: str, assessment_id: str, as_json: bool, **values: Any) -> None:
     """Publish ORG's assessment to the audience chosen (default: ORG and the hub)."""

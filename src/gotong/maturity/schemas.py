@@ -115,6 +115,7 @@ class AssessmentCreate(_Request):
     sharing_group: str | None = Field(
         default=None, max_length=100, description="once published; default: your organisation and the hub"
     )
+    whole_network: bool = Field(default=False, description="once published: every member, not a group")
 
 
 class AssessmentUpdate(_Request):
@@ -139,6 +140,9 @@ class Review(_Request):
 class Publication(_Request):
     tlp: str | None = Field(default=None, description="default: the TLP chosen when it was created")
     sharing_group: str | None = Field(default=None, max_length=100)
+    whole_network: bool | None = Field(
+        default=None, description="every member of the network (the collection's audience), not a group"
+    )
 
 
 class EntryPublic(BaseModel):

@@ -121,6 +121,8 @@ def create_assessment(
     }
     if chosen is not None:
         props["publish_group"] = chosen.name
+    if assessment.whole_network:
+        props["publish_whole_network"] = True
     obj = objects.record(
         kind=objects.ASSESSMENT_TYPE,
         now=stamp,
@@ -250,19 +252,30 @@ def publish_assessment(
     if missing:
         raise Invalid(f"entries: rate every parameter before publishing; missing {', '.join(missing)}")
     tlp = records.tlp(chosen_now.tlp or obj.get("publish_tlp", TLP.AMBER_STRICT.slug))
+    whole = (
+        chosen_now.whole_network if chosen_now.whole_network is not None else obj.get("publish_whole_network")
+    )
+    if whole and chosen is not None:
+        raise Invalid("sharing_group: name a group or publish to the whole network, not both")
+    if whole and tlp == TLP.RED:
+        raise Invalid("tlp: TLP:RED goes to named recipients, never to the whole network")
     if chosen is not None:
         records.check_audience(chosen, tlp, org)
-        group = chosen
+        markings, audience = [tlp.marking_id, chosen.marking_id], chosen.name
+    elif whole:
+        # No sharing group: the collection's audience (the whole community) under the TLP's rule.
+        markings, audience = [tlp.marking_id], "the whole network"
     else:
         group = records.pair_group(engine, org, hub_org or org)
+        markings, audience = [tlp.marking_id, group.marking_id], group.name
     stamp = records.after(obj["modified"], at)
     props = records.props(obj)
     props["status"] = str(AssessmentStatus.PUBLISHED)
     props["history"] = [
         *props["history"],
-        records.entry("published", stamp, org.identity_id, f"to {group.name}"),
+        records.entry("published", stamp, org.identity_id, f"to {audience}"),
     ]
-    new = objects.revised(obj, modified=stamp, props=props, markings=[tlp.marking_id, group.marking_id])
+    new = objects.revised(obj, modified=stamp, props=props, markings=markings)
     storage.write(engine, actor, collection, [new])
     return get_assessment(engine, actor=actor, assessment_id=assessment_id)
 

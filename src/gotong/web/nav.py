@@ -28,6 +28,9 @@ SECTIONS: list[Section] = [
     Section("Request assistance", "/assistance/new", Role.ANALYST),
     Section("Exercises", "/exercises"),
     Section("Taskforce", "/taskforce"),
+    Section("Maturity", "/maturity"),
+    Section("Regional maturity", "/maturity/region"),
+    Section("Capacity building", "/capacity"),
     Section("API tokens", "/admin/tokens", Role.ADMIN),
 ]
 
