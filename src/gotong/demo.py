@@ -12,7 +12,7 @@ from importlib import resources
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from gotong import assistance, contacts, exercises, incidents
+from gotong import assistance, contacts, exercises, incidents, maturity
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
@@ -48,6 +48,7 @@ def load_demo(engine: Engine, *, key: Ed25519PrivateKey | None = None) -> str:
     cases = _demo_case_and_request(engine)
     desks = _demo_contacts(engine, data["contacts"])
     drills = _demo_exercise(engine)
+    desks += _demo_maturity(engine)
     with write_transaction(engine) as conn:
         token = create_token(conn, org="ThaiCERT")
         new = [
@@ -176,3 +177,75 @@ def _demo_exercise(engine: Engine) -> str:
         )
     exercises.stop_exercise(engine, actor=hub, exercise_id=made.id, now=t0 + 120 * _MINUTE)
     return "\ndemo exercise: 1 communication check, finished and scored"
+
+
+def _demo_maturity(engine: Engine) -> str:
+    """Published SIM3 assessments of a few members (SingCERT and ThaiCERT to the whole network,
+    MyCERT and CamCERT only with the hub; CamCERT's second one reviewed by SingCERT) and CamCERT's
+    capacity plan, made through the maturity verbs; an organisation that already has an assessment
+    gets none, so a second load adds nothing."""
+    text = resources.files("gotong").joinpath("data/demo/maturity-demo.json").read_text("utf-8")
+    data = json.loads(text)
+    sim3 = maturity.get_framework("sim3-v1")
+    made: dict[tuple[str, str], str] = {}
+    already = set()
+    for org in {e["org"] for e in data["assessments"]}:
+        with read_connection(engine) as conn:
+            actor = operator_for(conn, org=org)
+        if maturity.list_assessments(engine, actor=actor, org=org):
+            already.add(org)
+    for entry in data["assessments"]:
+        if entry["org"] in already:
+            continue
+        with read_connection(engine) as conn:
+            actor = operator_for(conn, org=entry["org"])
+        entries = [
+            maturity.EntryInput(
+                parameter=p.id,
+                level=entry["levels"].get(p.id, entry["default"]),
+                justification="Demo self-assessment",
+            )
+            for p in sim3.parameters
+        ]
+        body = maturity.AssessmentCreate(assessed_on=entry["assessed_on"], entries=entries, tlp=entry["tlp"])
+        draft = maturity.create_assessment(engine, actor=actor, assessment=body)
+        if entry.get("reviewer"):
+            with read_connection(engine) as conn:
+                reviewer = operator_for(conn, org=entry["reviewer"])
+            maturity.update_assessment(
+                engine,
+                actor=actor,
+                assessment_id=draft.id,
+                update=maturity.AssessmentUpdate(reviewer=entry["reviewer"]),
+            )
+            changes = [maturity.ReviewChange(**c) for c in entry["review"]]
+            maturity.review_assessment(
+                engine,
+                actor=reviewer,
+                assessment_id=draft.id,
+                review=maturity.Review(changes=changes, done=True),
+            )
+        publication = maturity.Publication(whole_network=entry["whole_network"] or None)
+        maturity.publish_assessment(engine, actor=actor, assessment_id=draft.id, publication=publication)
+        made[(entry["org"], entry["assessed_on"])] = draft.id
+    plan = data["plan"]
+    basis = made.get((plan["org"], plan["basis"]))
+    if basis is None:
+        return f"\ndemo maturity assessments: {len(made)} new"
+    with read_connection(engine) as conn:
+        actor = operator_for(conn, org=plan["org"])
+    items = [
+        maturity.PlanItemCreate(**{k: v for k, v in i.items() if k not in ("status", "evidence")})
+        for i in plan["items"]
+    ]
+    made_plan = maturity.create_plan(
+        engine, actor=actor, plan=maturity.PlanCreate(assessment=basis, items=items)
+    )
+    progress = [
+        maturity.PlanItemUpdate(item=n, status=i["status"], evidence=i["evidence"] or None)
+        for n, i in enumerate(plan["items"], start=1)
+    ]
+    maturity.update_plan(
+        engine, actor=actor, plan_id=made_plan.id, update=maturity.PlanUpdate(items=progress)
+    )
+    return f"\ndemo maturity assessments: {len(made)} new; capacity plan: 1"
