@@ -36,6 +36,9 @@ PAGES = [
     "/exercises",
     "/taskforce",
     "/taskforce/motions/gotong-taskforce-motion--00000000-0000-4000-8000-000000000000",
+    "/maturity",
+    "/maturity/region",
+    "/capacity",
 ]
 
 

@@ -143,7 +143,7 @@ def assessment_public(
                 name=p.name,
                 category=p.category,
                 level=e.get("level"),
-                self_level=e.get("self_level", e.get("level")),
+                self_level=e.get("self_level") if "reviewed_by" in e else e.get("level"),
                 justification=e.get("justification", ""),
                 evidence=list(e.get("evidence", [])),
                 review_reason=e.get("review_reason", ""),

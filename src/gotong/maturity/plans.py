@@ -74,7 +74,7 @@ def create_plan(engine: Engine, *, actor: Principal, plan: PlanCreate, now: int 
         "framework": framework.id,
         "profile": profile.id,
         "basis_on": basis["assessed_on"],
-        "basis_levels": levels,
+        "basis_levels": {k: v for k, v in levels.items() if v is not None},
         "items": items,
     }
     obj = objects.record(
@@ -128,6 +128,7 @@ def update_plan(
 
 
 def get_plan(engine: Engine, *, actor: Principal, plan_id: str) -> PlanPublic:
+    """One plan the actor may see, each completed item saying whether its parameter rose."""
     policy.may_read(actor)
     with read_connection(engine) as conn:
         reader = load_reader(conn, actor)

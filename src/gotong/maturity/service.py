@@ -205,12 +205,13 @@ def review_assessment(
         if not change.reason.strip():
             raise Invalid(f"reason: a reviewer changes {parameter} only with a reason")
         _check_level(framework, change.level, parameter)
-        entry = entries.setdefault(parameter, {"parameter": parameter, "level": None})
-        entry.setdefault("self_level", entry.get("level"))
+        entry = entries.setdefault(parameter, {"parameter": parameter})
+        if "reviewed_by" not in entry and entry.get("level") is not None:
+            entry["self_level"] = entry["level"]  # kept once, beside every later change
+        was = entry.get("self_level")
         entry["level"] = change.level
         entry["review_reason"] = change.reason.strip()
         entry["reviewed_by"] = by
-        was = entry["self_level"]
         history.append(
             records.entry(
                 "level changed", stamp, by, f"{parameter}: {was} -> {change.level}: {change.reason}"
@@ -282,6 +283,7 @@ def publish_assessment(
 
 # ----------------------------------------------------------------- reading
 def get_assessment(engine: Engine, *, actor: Principal, assessment_id: str) -> AssessmentPublic:
+    """One assessment the actor may see, every parameter of its framework in order."""
     policy.may_read(actor)
     with read_connection(engine) as conn:
         collection, obj = storage.find(conn, load_reader(conn, actor), objects.ASSESSMENT_TYPE, assessment_id)
@@ -442,15 +444,19 @@ def _check_level(framework: Framework, level: int | None, parameter: str) -> Non
 def _merged(
     framework: Framework, entries: list[dict[str, Any]], given: list[EntryInput]
 ) -> list[dict[str, Any]]:
-    """The entries with those ``given`` replacing their parameters', in the framework's order."""
+    """One entry per parameter of the framework, those ``given`` replacing theirs. An unrated
+    parameter's entry has no ``level`` (STIX has no null), and empty texts are left out."""
     by_id = {e["parameter"]: e for e in entries}
     for e in given:
         parameter = _parameter(framework, e.parameter)
         _check_level(framework, e.level, parameter)
-        by_id[parameter] = {
-            "parameter": parameter,
-            "level": e.level,
-            "justification": e.justification.strip(),
-            "evidence": [x.strip() for x in e.evidence if x.strip()],
-        }
-    return [by_id[p.id] for p in framework.parameters if p.id in by_id]
+        entry: dict[str, Any] = {"parameter": parameter}
+        if e.level is not None:
+            entry["level"] = e.level
+        if e.justification.strip():
+            entry["justification"] = e.justification.strip()
+        evidence = [x.strip() for x in e.evidence if x.strip()]
+        if evidence:
+            entry["evidence"] = evidence
+        by_id[parameter] = entry
+    return [by_id.get(p.id, {"parameter": p.id}) for p in framework.parameters]

@@ -1,0 +1,98 @@
+"""The maturity and capacity pages in Chromium, with and without JavaScript: start a cycle and fill
+in a category (saved, then on to the next), the assessment page with its radars and gaps, the
+regional view over what the reader may see (a member does not see CamCERT's hub-only assessment;
+the hub does), and the capacity plans (the hub sees who helps whom)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from gotong.demo import demo_email
+from tests.web.conftest import sign_in
+from tests.web.test_accessibility import _serious
+
+HUB = demo_email("ASEAN-CERT")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_start_a_cycle_and_fill_in_a_category(
+    new_context: Callable[..., BrowserContext], javascript: bool
+) -> None:
+    page = new_context(javascript=javascript).new_page()
+    sign_in(page)
+    page.goto("/maturity")
+    expect(page.get_by_role("table", name="Your assessments")).to_contain_text("2026-04-15")  # the demo's
+    page.get_by_label("Date assessed").fill("2026-11-30")
+    page.get_by_role("button", name="Start the self-assessment").click()
+    expect(page.get_by_role("heading", name="Fill in: Organisation")).to_be_visible()
+    assert _serious(page) == [], page.url
+    page.locator("#level-O-1").select_option("3")
+    page.locator("#why-O-1").fill("Mandated by the 2019 cybersecurity act")
+    page.locator("#evidence-O-1").fill("https://thaicert.example/mandate\nCabinet decision of 2019")
+    page.locator("#level-O-2").select_option("2")
+    page.get_by_role("button", name="Save this category").click()
+    expect(page.get_by_role("status")).to_contain_text("The category was saved")
+    expect(page.get_by_role("heading", name="Fill in: Processes")).to_be_visible()  # the next category
+    expect(page.locator("#progress + ul")).to_contain_text("Organisation: 2 / 10 rated")
+    row = page.get_by_role("row", name=re.compile("O-1 Mandate"))
+    expect(row).to_contain_text("Mandated by the 2019 cybersecurity act")
+    expect(row).to_contain_text("https://thaicert.example/mandate; Cabinet decision of 2019")
+    # Publishing before every parameter is rated is refused, naming what is missing.
+    page.get_by_role("button", name="Publish the assessment").click()
+    expect(page.get_by_role("alert")).to_contain_text("missing O-3")
+    expect(page.locator(".marking")).to_contain_text("only your organisation")
+
+
+def test_the_assessment_page_shows_radars_gaps_and_history(
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, HUB)
+    page.goto("/maturity/region")
+    page.get_by_role("link", name="CamCERT").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("CamCERT")
+    assert page.locator("svg.maturity-chart line.radar-axis").count() == 44
+    assert page.locator("svg.maturity-chart polygon.radar-target").count() == 4
+    gaps = page.get_by_role("table", name=re.compile("Parameters below ASEAN regional minimum"))
+    expect(gaps.get_by_role("row").nth(1)).to_contain_text(
+        "O-7"
+    )  # the biggest gap (0 to 1) of Organisation first
+    expect(page.get_by_role("row", name=re.compile("P-9 Emergency"))).to_contain_text(
+        "SingCERT: The duty number"
+    )
+    expect(page.locator("#history + svg title")).to_contain_text("average level per category")
+    assert _serious(page) == [], page.url
+    page.get_by_label("Profile").select_option("basic")
+    page.get_by_role("button", name="Compare").click()
+    expect(page.get_by_role("table", name=re.compile("Parameters below Basic"))).to_be_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_regional_view_and_plans_hold_only_what_the_reader_may_see(
+    new_context: Callable[..., BrowserContext], javascript: bool
+) -> None:
+    member = new_context(javascript=javascript).new_page()
+    sign_in(member)  # ThaiCERT
+    member.goto("/maturity/region")
+    members = member.get_by_role("table", name="Members and the tier reached")
+    expect(members).to_contain_text("SingCERT")
+    expect(members).not_to_contain_text("CamCERT")  # shared with the hub only
+    expect(member.locator("svg#heat-map, svg.maturity-chart").first).to_be_visible()
+    member.goto("/capacity")
+    expect(member.get_by_role("main")).not_to_contain_text("CamCERT")
+
+    hub = new_context(javascript=javascript).new_page()
+    sign_in(hub, HUB)
+    hub.goto("/maturity/region")
+    expect(hub.get_by_role("table", name="Members and the tier reached")).to_contain_text(
+        "CamCERT"
+    )  # positive control
+    hub.goto("/capacity")
+    plan = hub.get_by_role("table", name=re.compile("Items of CamCERT"))
+    expect(plan.get_by_role("row", name=re.compile("P-9"))).to_contain_text("SingCERT")
+    expect(plan.get_by_role("row", name=re.compile("T-4"))).to_contain_text("yes")  # the parameter rose
+    assert _serious(hub) == [], "/capacity as the hub"
