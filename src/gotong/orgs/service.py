@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -388,3 +389,12 @@ def revoke_token_for(conn: Connection, *, actor: Principal, token_id: int) -> To
         raise NotFound(f"your organisation has no token {token_id}")
     email = get_user_email(conn, actor)
     return revoke_token(conn, token=str(token_id), actor=email or actor.org_short or "unknown")
+
+
+def user_emails(conn: Connection, *, org_id: int, roles: Collection[Role]) -> list[str]:
+    """The e-mails of an organisation's active users holding one of ``roles`` (for notices such as
+    training reminders, and to count who a requirement applies to)."""
+    query = select(users.c.email).where(
+        users.c.org_id == org_id, users.c.active.is_(True), users.c.role.in_([str(r) for r in roles])
+    )
+    return sorted(conn.execute(query).scalars())
