@@ -36,6 +36,7 @@ from gotong.sharing.routes import router as sharing_router
 from gotong.taskforce.routes import router as taskforce_router
 from gotong.taxii.media import TAXII_MEDIA_TYPE
 from gotong.taxii.routes import router as taxii_router
+from gotong.training.routes import router as training_router
 from gotong.web import web_router, web_static
 from gotong.wiring import background, wire
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(exercises_router)
     app.include_router(maturity_router)
     app.include_router(capacity_router)
+    app.include_router(training_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")

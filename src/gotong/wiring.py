@@ -84,6 +84,7 @@ def background(
     from gotong.feeds import schedule
     from gotong.node import node_key
     from gotong.taskforce import clocks as taskforce_clocks
+    from gotong.training import reminders as training_reminders
 
     runner = ThreadRunner()
     receipts.register(runner)
@@ -94,6 +95,7 @@ def background(
         checkpoints.register(runner, engine, settings)
     exercise_clocks.register(runner, engine, settings)
     taskforce_clocks.register(runner, engine, key=node_key(settings))
+    training_reminders.register(runner, engine, settings)
     if settings.feed_scheduler:
         schedule.register(runner, engine, interval=settings.feed_poll_seconds)
     if settings.federation:

@@ -32,6 +32,7 @@ from gotong.wiring import wire
 from tests.conftest import ENGINE_KIND, PG_ADMIN_URL, RunningServer, start_server
 from tests.helpers import REGIONAL_ID, indicator
 from tests.taskforce.conftest import STATES, seat_principal, seat_roster
+from tests.training.fixtures import make_training
 
 SHARED_IP = "203.0.113.77"
 """Reported by ThaiCERT and MyCERT (two countries), so it raises a regional alert."""
@@ -72,6 +73,11 @@ class ApiNode:
     hidden_review: str  # MyCERT's, in review by SingCERT
     plan: str  # ThaiCERT's capacity plan
     hidden_plan: str  # MyCERT's
+    training_course: str  # ThaiCERT's course, TLP:GREEN, its session begun on 2026-01-10
+    open_course: str  # the hub's, its session in 2027 with seats for all, first come
+    hidden_course: str  # MyCERT's, TLP:AMBER to api-my: ThaiCERT may not see it
+    training_enrolment: str  # MyCERT's in ThaiCERT's course: ThaiCERT, the provider, attests it
+    hidden_enrolment: str  # MyCERT's in the hub's course: ThaiCERT may not see it
     _tokens: dict[tuple[str, Role, str | None], str] = field(default_factory=dict)
 
     @property
@@ -306,6 +312,7 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
     tf = _taskforce(engine)
     assessment = _assessment(engine, "ThaiCERT", publish=True)
     hidden_assessment = _assessment(engine, "MyCERT", publish=True)
+    trainings = make_training(engine, hidden_group="api-my")
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -343,6 +350,7 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             hidden_review=_assessment(engine, "MyCERT", reviewer="SingCERT"),
             plan=_plan(engine, "ThaiCERT", assessment),
             hidden_plan=_plan(engine, "MyCERT", hidden_assessment),
+            **trainings,
         )
     finally:
         srv.should_exit = True

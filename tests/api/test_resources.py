@@ -720,3 +720,86 @@ class TestCapacityPlanUpdate(ResourceTests):
 
     def body(self, node: ApiNode) -> dict[str, Any]:
         return {"add": [{"parameters": ["P-13"], "action": f"Outreach {uuid.uuid4().hex[:6]}"}]}
+
+
+class TestTrainingCourses(ResourceTests):
+    url = "/api/v1/training/courses"
+
+
+class TestTrainingCourseCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/training/courses"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {
+            "title": f"api course {uuid.uuid4().hex[:8]}",
+            "format": "self-paced",
+            "duration_hours": 2,
+            "level": "basic",
+            "topics": ["internal"],
+        }
+
+
+class TestTrainingCourse(ResourceTests):
+    url = "/api/v1/training/courses/{training_course}"
+    hidden_url = "/api/v1/training/courses/{hidden_course}"  # MyCERT's, TLP:AMBER to MyCERT only
+
+
+class TestTrainingRequirements(ResourceTests):
+    url = "/api/v1/training/requirements"
+
+
+class TestTrainingEnrolments(ResourceTests):
+    url = "/api/v1/training/enrolments"
+
+
+class TestTrainingEnrol(ResourceTests):
+    method = "POST"
+    url = "/api/v1/training/enrolments"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        who = f"p-{uuid.uuid4().hex[:8]}@thaicert.example"
+        return {"course": node.open_course, "session": "s1", "participant": who}
+
+
+class TestTrainingAttest(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/training/enrolments/{training_enrolment}"
+    writes = True
+    hidden_url = "/api/v1/training/enrolments/{hidden_enrolment}"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        # ThaiCERT, the provider, moves MyCERT's enrolment between attended and no-show, so calls may repeat
+        with httpx.Client(base_url=node.server.url) as client:
+            found = client.get(
+                "/api/v1/training/enrolments",
+                headers={"Authorization": f"Bearer {node.token('ThaiCERT', Role.READONLY)}"},
+            ).json()
+        now = next(e["status"] for e in found if e["id"] == node.training_enrolment)
+        return {"status": "no-show" if now == "attended" else "attended"}
+
+
+class TestTrainingCompletions(ResourceTests):
+    url = "/api/v1/training/completions"
+
+
+class TestTrainingComplete(ResourceTests):
+    method = "POST"
+    url = "/api/v1/training/completions"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        from tests.training.fixtures import enrol_long_ago
+
+        who = f"p-{uuid.uuid4().hex[:8]}@mycert.example"
+        return {"enrolment": enrol_long_ago(node.engine, node.training_course, "MyCERT", who)}
+
+
+class TestTrainingCompliance(ResourceTests):
+    url = "/api/v1/training/compliance"
+    hidden_url = "/api/v1/training/compliance?org=MyCERT"  # only the hub is shown another member's

@@ -7,7 +7,7 @@ Other domains use only this module: ``evidence_for`` gives an organisation's com
 evidence for the SIM3 Human parameters, ``compliance_for`` the compliance an actor may be shown.
 """
 
-from gotong.training.compliance import compliance_for, evidence_for
+from gotong.training.compliance import compliance_for, evidence_for, list_requirements
 from gotong.training.models import (
     ALLOCATION,
     DEFAULT_NETWORK,
@@ -82,6 +82,7 @@ __all__ = [
     "get_course",
     "list_courses",
     "list_enrolments",
+    "list_requirements",
     "requirement",
     "requirements",
     "send_reminders",

@@ -19,10 +19,10 @@ from gotong.orgs.service import Organisation, get_org, hub, list_orgs, user_emai
 from gotong.training import policy
 from gotong.training.models import DEFAULT_NETWORK, EnrolmentStatus, Requirement, requirements
 from gotong.training.rules import judge
-from gotong.training.schemas import CompliancePublic, EvidencePublic
+from gotong.training.schemas import CompliancePublic, EvidencePublic, RequirementPublic
 from gotong.training.service import today_of, visible_enrolments
 
-__all__ = ["compliance_for", "evidence_for"]
+__all__ = ["compliance_for", "evidence_for", "list_requirements"]
 
 
 def compliance_for(
@@ -118,3 +118,23 @@ def _people(conn: Connection, org: Organisation, req: Requirement) -> list[str]:
     if req.role is None:
         return []
     return user_emails(conn, org_id=org.id, roles=[Role(req.role)])
+
+
+def list_requirements(*, actor: Principal, network: str = DEFAULT_NETWORK) -> list[RequirementPublic]:
+    """The network's compulsory training, as the data file states it."""
+    policy.may_read(actor)
+    return [
+        RequirementPublic(
+            key=r.key,
+            network=r.network,
+            title=r.title,
+            kind=str(r.kind),
+            applies_to=list(r.applies_to),
+            topic=r.topic,
+            staff=r.staff,
+            role=r.role,
+            every_months=r.every_months,
+            due_soon_days=r.due_soon_days,
+        )
+        for r in requirements(network)
+    ]

@@ -70,7 +70,8 @@ def new_object(
         "name": name,
         "object_marking_refs": markings,
         "extensions": {_DEFINITIONS[kind][0]: {"extension_type": "new-sdo"}},
-        **props,
+        # STIX forbids empty lists (and an empty text says nothing): such properties are left out
+        **{k: v for k, v in props.items() if v != [] and v != ""},
     }
 
 
@@ -78,7 +79,7 @@ def is_course(obj: dict[str, Any]) -> bool:
     try:
         CourseFormat(obj["format"]), Level(obj["level"])
         return isinstance(obj["provider_ref"], str) and all(
-            {"id", "starts", "ends", "seats"} <= s.keys() for s in obj["sessions"]
+            {"id", "starts", "ends", "seats"} <= s.keys() for s in obj.get("sessions", [])
         )
     except (KeyError, ValueError, TypeError, AttributeError):
         return False
@@ -130,7 +131,7 @@ def course_public(
                 reserve_until=date.fromisoformat(s["reserve_until"]),
                 seats_left=max(0, int(s["seats"]) - taken.get(s["id"], 0)),
             )
-            for s in obj["sessions"]
+            for s in obj.get("sessions", [])
         ],
         tlp=tlp_of(obj),
         audience=groups.get(audience, audience) if audience else None,

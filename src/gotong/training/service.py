@@ -169,9 +169,9 @@ def enrol(
         course = storage.find(
             conn, load_reader(conn, actor), collection, objects.COURSE_TYPE, enrolment.course
         )
-        session = next((s for s in course["sessions"] if s["id"] == enrolment.session), None)
+        session = next((s for s in course.get("sessions", []) if s["id"] == enrolment.session), None)
         if session is None:
-            known = ", ".join(s["id"] for s in course["sessions"]) or "none"
+            known = ", ".join(s["id"] for s in course.get("sessions", [])) or "none"
             raise NotFound(f"session: the course has no session {enrolment.session!r}; it has {known}")
         org = get_org(conn, org_id=_org_id(actor))
         provider = _org_by_identity(conn, course["provider_ref"])
