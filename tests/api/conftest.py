@@ -351,6 +351,11 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             plan=_plan(engine, "ThaiCERT", assessment),
             hidden_plan=_plan(engine, "MyCERT", hidden_assessment),
             **trainings,
+            training_course=trainings["training_course"],
+            open_course=trainings["open_course"],
+            hidden_course=trainings["hidden_course"],
+            training_enrolment=trainings["training_enrolment"],
+            hidden_enrolment=trainings["hidden_enrolment"],
         )
     finally:
         srv.should_exit = True
