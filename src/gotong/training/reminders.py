@@ -98,7 +98,8 @@ def _recorded(engine: Engine, subject: str) -> bool:
 
 
 def register(runner: JobRunner, engine: Engine, settings: Settings, *, interval: float = 3600.0) -> None:
-    """Send the due reminders every ``interval`` seconds on ``runner`` (when mail is configured)."""
+    """Send the due reminders every ``interval`` seconds on ``runner``, and when woken with ``JOB``
+    (when mail is configured)."""
     health = HealthLog(_log)
 
     def run(_stopping: threading.Event) -> None:
@@ -111,4 +112,4 @@ def register(runner: JobRunner, engine: Engine, settings: Settings, *, interval:
         else:
             health.succeeded(JOB)
 
-    runner.register(JOB, run, every=interval)
+    runner.register(JOB, run, every=interval, wake_on=JOB)

@@ -1,0 +1,105 @@
+"""The reminders job: one mail through a real SMTP server (aiosmtpd on loopback) per organisation,
+requirement, due day and status, and never the same one twice."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import time
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from gotong import training
+from gotong.core.auth import Role
+from gotong.core.jobs import ThreadRunner
+from gotong.db.engine import write_transaction
+from gotong.orgs.service import add_user
+from gotong.settings import Settings
+from gotong.training import reminders
+from tests.contacts.conftest import free_port
+from tests.training.conftest import at, complete, course, enrol
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Settings, list[Any]]]:
+    from aiosmtpd.controller import Controller
+
+    received: list[Any] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.append(envelope)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="gotong@hub.example"), received
+    finally:
+        controller.stop()
+
+
+def _thaicert_nearly_due(engine: Engine) -> None:
+    """ThaiCERT: two staff completed on 2026-03-11, so incident handling is due on 2027-03-11."""
+    made = course(engine)
+    for who in ("a@thaicert.example", "b@thaicert.example"):
+        complete(engine, enrol(engine, made, "ThaiCERT", who))
+    with write_transaction(engine) as conn:
+        add_user(conn, email="coord@thaicert.example", org="ThaiCERT", role=Role.COORDINATOR)
+        add_user(conn, email="analyst@thaicert.example", org="ThaiCERT", role=Role.ANALYST)
+
+
+def test_a_due_soon_requirement_is_mailed_once_to_the_coordinators(
+    engine: Engine, smtp: tuple[Settings, list[Any]]
+) -> None:
+    settings, received = smtp
+    _thaicert_nearly_due(engine)
+    assert training.send_reminders(engine, settings=settings, now=at(date(2027, 2, 8))) == [
+        # the analyst has no information-sharing completion: overdue at once; incident handling is met
+        training.Reminder(
+            "ThaiCERT", "sharing-practice", training.ComplianceStatus.OVERDUE, ("coord@thaicert.example",)
+        )
+    ]
+    received.clear()
+    sent = training.send_reminders(engine, settings=settings, now=at(date(2027, 2, 9)))
+    assert [(r.org, r.requirement, r.status) for r in sent] == [("ThaiCERT", "incident-handling", "due-soon")]
+    assert len(received) == 1
+    envelope = received[0]
+    assert envelope.rcpt_tos == ["coord@thaicert.example"]  # the coordinator, not the analyst
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert message["Subject"] == (
+        "Gotong training due-soon: Each national CERT: at least two staff complete incident-handling "
+        "training every 12 months"
+    )
+    assert "is due on 2027-03-11" in str(message)
+    # the next run, and a later day with the same status and due day: nothing new
+    assert training.send_reminders(engine, settings=settings, now=at(date(2027, 2, 10))) == []
+    assert training.send_reminders(engine, settings=settings, now=at(date(2027, 3, 1))) == []
+    assert len(received) == 1
+    # overdue is a new status: one more mail
+    later = training.send_reminders(engine, settings=settings, now=at(date(2027, 3, 11)))
+    assert [(r.requirement, r.status) for r in later] == [("incident-handling", "overdue")]
+    assert len(received) == 2
+
+
+def test_the_job_runs_the_reminders_on_the_runner(engine: Engine, smtp: tuple[Settings, list[Any]]) -> None:
+    settings, received = smtp
+    _thaicert_nearly_due(engine)
+    runner = ThreadRunner()
+    reminders.register(runner, engine, settings, interval=3600)
+    assert reminders.JOB in runner.names()
+    runner.start()
+    try:
+        runner.wake(reminders.JOB)
+        deadline = time.monotonic() + 60
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    # today the analyst's information-sharing practice is missing: one mail, to the coordinator
+    assert [e.rcpt_tos for e in received] == [["coord@thaicert.example"]]
