@@ -53,6 +53,7 @@ COMMANDS = {
     "taskforce": "taskforce:taskforce_group",
     "maturity": "maturity:maturity_group",
     "capacity": "maturity:capacity_group",
+    "training": "training:training_group",
 }
 
 

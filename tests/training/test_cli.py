@@ -1,0 +1,55 @@
+"""``gotong training``, run as a real subprocess against a real database."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.cli.test_cli import fails, ok
+
+
+@pytest.fixture
+def node(database_url: str) -> str:
+    ok(database_url, "init", "--preset", "asean")
+    return database_url
+
+
+def test_a_course_enrolment_completion_and_compliance_from_the_command_line(node: str) -> None:
+    today = datetime.now(UTC).date().isoformat()  # a session that starts today: open and completable
+    made = json.loads(
+        ok(
+            node, "training", "course", "add", "--org", "SingCERT", "--title", "Incident handling",
+            "--format", "in-person", "--hours", "16", "--level", "basic", "--topic", "incident-handling",
+            "--session", f"{today},{today},1,Singapore", "--json",
+        )
+    )  # fmt: skip
+    assert made["provider"] == "SingCERT" and made["sim3"] == ["H-5"]
+    assert "1 of 1 seats left" in ok(node, "training", "course", "list", "--org", "LaoCERT")
+    assert "incident-handling" in ok(node, "training", "require")
+    enrolled = json.loads(
+        ok(
+            node, "training", "enrol", "--org", "LaoCERT", "--course", made["id"], "--session", "s1",
+            "--participant", "a@laocert.example", "--json",
+        )
+    )  # fmt: skip
+    problem = fails(
+        node, "training", "enrol", "--org", "MyCERT", "--course", made["id"], "--session", "s1",
+        "--participant", "a@mycert.example",
+    )  # fmt: skip
+    assert "session s1 is full: all 1 seats are held" in problem
+    assert "only the course's provider attests" in fails(
+        node, "training", "complete", "--org", "LaoCERT", enrolled["id"]
+    )
+    done = ok(node, "training", "complete", "--org", "SingCERT", enrolled["id"], "--on", today)
+    assert "completed" in done and "attested by SingCERT" in done
+    assert enrolled["id"] not in ok(node, "training", "enrolments", "--org", "MyCERT")
+    assert enrolled["id"] in ok(node, "training", "enrolments", "--org", "ASEAN-CERT")
+    mine = ok(node, "training", "compliance", "--org", "LaoCERT")
+    assert "incident-handling" in mine and "(1 of 2)" in mine and "overdue" in mine
+    assert "not shown to you" in fails(node, "training", "compliance", "--org", "MyCERT", "--of", "LaoCERT")
+    assert "--session 'x'" in fails(
+        node, "training", "course", "add", "--org", "SingCERT", "--title", "T", "--format", "in-person",
+        "--hours", "1", "--level", "basic", "--topic", "internal", "--session", "x",
+    )  # fmt: skip
