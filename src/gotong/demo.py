@@ -7,12 +7,13 @@ real indicator.
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from gotong import assistance, contacts, exercises, incidents, maturity
+from gotong import assistance, contacts, exercises, incidents, maturity, training
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
@@ -49,6 +50,7 @@ def load_demo(engine: Engine, *, key: Ed25519PrivateKey | None = None) -> str:
     desks = _demo_contacts(engine, data["contacts"])
     drills = _demo_exercise(engine)
     desks += _demo_maturity(engine)
+    courses = _demo_training(engine)
     with write_transaction(engine) as conn:
         token = create_token(conn, org="ThaiCERT")
         new = [
@@ -62,7 +64,7 @@ def load_demo(engine: Engine, *, key: Ed25519PrivateKey | None = None) -> str:
         engine, password_hash=lambda: hash_password(DEMO_PASSWORD), set_hash=set_password_hash, key=key
     )
     return (
-        f"demo intelligence: {added} new objects{cases}{desks}{drills}{seats}\n"
+        f"demo intelligence: {added} new objects{cases}{desks}{drills}{seats}{courses}\n"
         f"demo token for ThaiCERT (shown once): {token}\n"
         f"demo sign-in at /login: {demo_email('ThaiCERT')} (or admin@<organisation>.example for any"
         f" organisation), password {DEMO_PASSWORD}"
@@ -249,3 +251,69 @@ def _demo_maturity(engine: Engine) -> str:
         engine, actor=actor, plan_id=made_plan.id, update=maturity.PlanUpdate(items=progress)
     )
     return f"\ndemo maturity assessments: {len(made)} new; capacity plan: 1"
+
+
+def _demo_training(engine: Engine, *, today: date | None = None) -> str:
+    """The demo courses, enrolments and completions (``data/demo/training.json``), dated from today,
+    made through the training verbs with their clock set to when each happened; once (a node whose
+    hub already offers the first course gets nothing)."""
+    data = json.loads(resources.files("gotong").joinpath("data/demo/training.json").read_text("utf-8"))
+    day0 = today or datetime.now(UTC).date()
+
+    def noon(offset: int) -> int:
+        d = day0 + timedelta(days=offset)
+        return int(datetime(d.year, d.month, d.day, 12, tzinfo=UTC).timestamp() * 1_000_000)
+
+    def operator(org: str) -> Principal:
+        with read_connection(engine) as conn:
+            return operator_for(conn, org=org)
+
+    first = data["courses"][0]
+    hub_actor = operator(first["provider"])
+    if any(c.title == first["course"]["title"] for c in training.list_courses(engine, actor=hub_actor)):
+        return ""
+    earliest = min(s["starts"] for c in data["courses"] for s in c["sessions"])
+    made = []
+    for entry in data["courses"]:
+        sessions = [
+            {
+                "starts": (day0 + timedelta(days=s["starts"])).isoformat(),
+                "ends": (day0 + timedelta(days=s["starts"] + s["days"] - 1)).isoformat(),
+                "seats": s["seats"],
+                "location": s["location"],
+            }
+            for s in entry["sessions"]
+        ]
+        body = training.CourseCreate(**entry["course"], sessions=sessions)
+        made.append(
+            (
+                training.add_course(
+                    engine, actor=operator(entry["provider"]), course=body, now=noon(earliest - 30)
+                ),
+                entry,
+            )
+        )
+    count = 0
+    for e in data["enrolments"]:
+        course, entry = made[e["course"]]
+        session = entry["sessions"][e["session"]]
+        for who in e["people"]:
+            wanted = training.EnrolmentCreate(
+                course=course.id,
+                session=f"s{e['session'] + 1}",
+                participant=who,
+                participant_name=who.split("@")[0].title(),
+            )
+            enrolled = training.enrol(
+                engine, actor=operator(e["org"]), enrolment=wanted, now=noon(session["starts"] - 20)
+            )
+            count += 1
+            if e["complete"]:
+                training.attest(
+                    engine,
+                    actor=operator(entry["provider"]),
+                    enrolment_id=enrolled.id,
+                    attestation=training.Attestation(status=training.EnrolmentStatus.COMPLETED),
+                    now=noon(session["starts"] + session["days"]),
+                )
+    return f"\ndemo training: {len(made)} courses, {count} enrolments"

@@ -350,7 +350,6 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             hidden_review=_assessment(engine, "MyCERT", reviewer="SingCERT"),
             plan=_plan(engine, "ThaiCERT", assessment),
             hidden_plan=_plan(engine, "MyCERT", hidden_assessment),
-            **trainings,
             training_course=trainings["training_course"],
             open_course=trainings["open_course"],
             hidden_course=trainings["hidden_course"],

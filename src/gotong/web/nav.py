@@ -31,6 +31,7 @@ SECTIONS: list[Section] = [
     Section("Maturity", "/maturity"),
     Section("Regional maturity", "/maturity/region"),
     Section("Capacity building", "/capacity"),
+    Section("Training", "/training"),
     Section("API tokens", "/admin/tokens", Role.ADMIN),
 ]
 

@@ -16,7 +16,7 @@ from gotong.correlation.search import SearchFilter
 from gotong.errors import Invalid, Unauthorized
 from gotong.http.dependencies import EngineDep
 from gotong.sharing.tlp import TLP
-from gotong.web import services
+from gotong.web import services, training_services
 from gotong.web.charts import bar_chart
 from gotong.web.pages import (
     CsrfDep,
@@ -122,7 +122,9 @@ def dashboard(request: Request, engine: EngineDep, viewer: ViewerDep) -> Respons
         "Objects you may see that were added in the last 7 days, counted by the reporter's country",
         board.week_by_country,
     )
-    return render(request, "dashboard.html", {"board": board, "by_tlp": by_tlp, "by_country": by_country})
+    due = training_services.due_count(engine, actor=viewer.principal)
+    context = {"board": board, "by_tlp": by_tlp, "by_country": by_country, "training_due": due}
+    return render(request, "dashboard.html", context)
 
 
 @router.get("/alerts")

@@ -1,0 +1,96 @@
+"""The training page: compliance (your organisation's; every member's for the hub), the catalogue
+with its sessions and seats, the enrol form, and the enrolments you may see with the provider's
+attestation button.
+
+Each view parses the request, calls one function of :mod:`gotong.web.training_services` and renders
+a template; who may enrol or attest is the ``gotong.training`` verbs' decision. Works without
+JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from gotong.core.permissions import may_write
+from gotong.http.dependencies import EngineDep
+from gotong.web import services
+from gotong.web import training_services as trs
+from gotong.web.forms import tlp_label
+from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("/training")
+def training_page(request: Request, engine: EngineDep, viewer: ViewerDep, done: str = "") -> Response:
+    return _page(request, engine, viewer, {}, done=done)
+
+
+@router.post("/training/enrol")
+def enrol(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    session: Annotated[str, Form(max_length=200)] = "",
+    participant: Annotated[str, Form(max_length=254)] = "",
+    participant_name: Annotated[str, Form(max_length=200)] = "",
+    participant_role: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    values = {
+        "session": session,
+        "participant": participant,
+        "participant_name": participant_name,
+        "participant_role": participant_role,
+    }
+    try:
+        trs.enrol(
+            engine,
+            actor=viewer.principal,
+            session=session,
+            participant=participant,
+            name=participant_name,
+            role=participant_role,
+        )
+    except trs.SeatRefused as exc:
+        return _page(request, engine, viewer, exc.problems, values=values, status=409)
+    except services.FormInvalid as exc:
+        return _page(request, engine, viewer, exc.problems, values=values, status=400)
+    return see_other("/training?done=enrolled#enrolments")
+
+
+@router.post("/training/enrolments/{enrolment_id}/complete")
+def complete(
+    request: Request, enrolment_id: str, engine: EngineDep, viewer: ViewerDep, _: CsrfDep
+) -> Response:
+    try:
+        trs.complete(engine, actor=viewer.principal, enrolment_id=enrolment_id)
+    except services.FormInvalid as exc:
+        return _page(request, engine, viewer, exc.problems, status=400)
+    return see_other("/training?done=completed#enrolments")
+
+
+def _page(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    errors: dict[str, str],
+    *,
+    done: str = "",
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    found = trs.page(engine, actor=viewer.principal)
+    context = {
+        "page": found,
+        "errors": errors,
+        "done": done,
+        "values": values or {},
+        "writer": may_write(viewer.principal),
+        "tlp_label": tlp_label,
+        "org": viewer.principal.org_short,
+    }
+    return render(request, "training/index.html", context, status=status)
