@@ -39,6 +39,7 @@ PAGES = [
     "/maturity",
     "/maturity/region",
     "/capacity",
+    "/training",
 ]
 
 
@@ -89,6 +90,9 @@ def test_no_serious_violation_on_any_page(new_context: Callable[..., BrowserCont
     page.goto("/exercises")
     page.get_by_role("link", name="Communication check, last quarter").click()
     assert _serious(page) == [], page.url
+    page.goto("/training")
+    page.get_by_role("button", name="Enrol").click()
+    assert _serious(page) == [], "/training with errors"
 
 
 def _tab_to(page: Page, name: str, *, limit: int = 60) -> None:

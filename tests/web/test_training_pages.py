@@ -1,0 +1,62 @@
+"""The training page, driven by Chromium on a demo node: a national CERT sees its own compliance and
+the catalogue, enrols participants (the seat over its share is refused on the page with a 409), and
+the hub sees every member's compliance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from gotong.demo import demo_email
+from tests.web.conftest import sign_in
+
+BANGKOK = "Incident handling for national CERTs (ASEAN-CERT)"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_national_cert_enrols_until_its_share_of_seats_is_held(
+    new_context: Callable[..., BrowserContext], javascript: bool
+) -> None:
+    page = new_context(javascript=javascript).new_page()
+    sign_in(page)  # ThaiCERT's demo admin
+    page.goto("/")
+    expect(page.get_by_role("region", name="Compulsory training")).to_be_visible()
+    page.get_by_role("navigation").get_by_role("link", name="Training").click()
+    compliance = page.get_by_role("table", name="Compliance with the training requirements")
+    expect(compliance).to_contain_text("ThaiCERT")
+    expect(compliance).not_to_contain_text("MyCERT")  # another member's compliance is not shown
+    expect(page.get_by_role("table", name="Courses you may see")).to_contain_text("Bangkok")
+    session = page.get_by_label("Session")
+    bangkok = session.locator("option", has_text="Bangkok").get_attribute("value")
+    assert bangkok is not None
+    for who in ("ploy@thaicert.example", "arthit@thaicert.example", "third@thaicert.example"):
+        page.get_by_label("Session").select_option(bangkok)
+        page.get_by_label("Participant's e-mail").fill(who)
+        with page.expect_response(lambda r: r.url.endswith("/training/enrol")) as answer:
+            page.get_by_role("button", name="Enrol").click()
+        if who.startswith("third"):
+            assert answer.value.status == 409
+            expect(page.get_by_role("alert")).to_contain_text("at most 2 seats and ThaiCERT holds 2")
+        else:
+            expect(page.get_by_role("status")).to_contain_text("The participant is enrolled")
+    enrolments = page.get_by_role("table", name="Enrolments you may see")
+    expect(enrolments).to_contain_text("ploy@thaicert.example")
+    expect(enrolments).not_to_contain_text(
+        "khamla@laocert.example"
+    )  # LaoCERT's enrolment in the same session
+
+
+def test_the_hub_sees_every_members_compliance(new_context: Callable[..., BrowserContext]) -> None:
+    page = new_context().new_page()
+    sign_in(page, demo_email("ASEAN-CERT"))
+    page.goto("/training")
+    compliance = page.get_by_role("table", name="Compliance with the training requirements")
+    expect(
+        compliance.get_by_role("row").filter(has_text="MyCERT").filter(has_text="incident")
+    ).to_contain_text("due-soon")
+    expect(
+        compliance.get_by_role("row").filter(has_text="VNCERT").filter(has_text="incident")
+    ).to_contain_text("overdue")
+    expect(page.get_by_role("table", name="Enrolments you may see")).to_contain_text("khamla@laocert.example")
