@@ -116,3 +116,10 @@ def test_a_course_names_known_topics_and_sessions_in_order(engine: Engine) -> No
     made = course(engine)
     assert (made.provider, made.tlp, made.audience) == (HUB, "green", None)
     assert [c.id for c in training.list_courses(engine, actor=actor(engine, "LaoCERT"))] == [made.id]
+
+
+def test_a_refusal_names_nothing_of_another_members_enrolments(engine: Engine) -> None:
+    made = course(engine)
+    enrol(engine, made, "ThaiCERT", "shared@partner.example")
+    # the same address enrolled by another member is not reported as "already enrolled"
+    assert enrol(engine, made, "MyCERT", "shared@partner.example").org == "MyCERT"

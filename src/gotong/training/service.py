@@ -304,7 +304,8 @@ def _check_seats(
 ) -> None:
     """The allocation rule (data/training/catalogue.toml): never more than the session's seats;
     up to and including its reserve day, at most ``per_org`` seats per organisation."""
-    if any(e["participant"] == participant for e in held):
+    # Only the organisation's own people are compared: whom another member enrolled stays unsaid.
+    if any(e["participant"] == participant and e["org_ref"] == org.identity_id for e in held):
         raise Conflict(f"participant: {participant} is already enrolled in session {session['id']}")
     seats = int(session["seats"])
     if len(held) >= seats:
