@@ -1,7 +1,65 @@
 """Norms of responsible state behaviour: the catalogue (UN GGE 2015 and regional norms, as data) and
-members' implementation reports. Other domains (the taskforce, reports) use only this module.
+members' implementation reports, each a STIX object seen through the sharing policy (by default the
+member and the taskforce only), with an optional TLP:CLEAR summary of counts. Other domains (the
+taskforce, reports) use only this module; the regional report reads :func:`implementation_status`.
 """
 
 from gotong.norms.catalogue import Catalogue, Norm, NormItem, catalogue, norm
+from gotong.norms.evidence import assistance_figures
+from gotong.norms.models import ItemStatus, cycle_bounds, cycle_of
+from gotong.norms.objects import EXTENSION_ID, REPORT_TYPE, SUMMARY_TYPE
+from gotong.norms.schemas import (
+    EntryPublic,
+    EntryUpdate,
+    NormPublic,
+    NormStatus,
+    OfferedEvidence,
+    ReportCreate,
+    ReportFilter,
+    ReportPublic,
+    ReportUpdate,
+    SummaryPublic,
+)
+from gotong.norms.service import (
+    NORMS_COLLECTION,
+    create_report,
+    get_report,
+    implementation_status,
+    list_norms,
+    list_reports,
+    list_summaries,
+    update_report,
+)
 
-__all__ = ["Catalogue", "Norm", "NormItem", "catalogue", "norm"]
+__all__ = [
+    "EXTENSION_ID",
+    "NORMS_COLLECTION",
+    "REPORT_TYPE",
+    "SUMMARY_TYPE",
+    "Catalogue",
+    "EntryPublic",
+    "EntryUpdate",
+    "ItemStatus",
+    "Norm",
+    "NormItem",
+    "NormPublic",
+    "NormStatus",
+    "OfferedEvidence",
+    "ReportCreate",
+    "ReportFilter",
+    "ReportPublic",
+    "ReportUpdate",
+    "SummaryPublic",
+    "assistance_figures",
+    "catalogue",
+    "create_report",
+    "cycle_bounds",
+    "cycle_of",
+    "get_report",
+    "implementation_status",
+    "list_norms",
+    "list_reports",
+    "list_summaries",
+    "norm",
+    "update_report",
+]

@@ -1,0 +1,329 @@
+"""The verbs of implementation reports: file a member's report for a cycle, fill it in item by item,
+publish its summary; read reports, summaries and the status per member and norm a reader may see.
+
+Reports are STIX objects written through the intelligence store (collection ``gotong-norms``), so
+TLP, sharing groups, the audit log and federation apply to them unchanged and every read goes
+through the sharing policy. By default a report is TLP:AMBER+STRICT to a named-recipients group of
+the member and the taskforce (``<member>+ASEAN-TF``): the two of them, and nobody else, see it. Its
+summary is a separate TLP:CLEAR object with counts only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from gotong.core.auth import Principal
+from gotong.db.engine import read_connection, write_transaction
+from gotong.errors import Conflict, Invalid, NotFound
+from gotong.intel.collections import add_collection, get_collection
+from gotong.norms import evidence, objects, policy, storage
+from gotong.norms.catalogue import catalogue
+from gotong.norms.models import cycle_bounds, cycle_of
+from gotong.norms.schemas import (
+    NormItemPublic,
+    NormPublic,
+    NormStatus,
+    ReportCreate,
+    ReportFilter,
+    ReportPublic,
+    ReportUpdate,
+    SummaryPublic,
+)
+from gotong.orgs.service import Organisation, get_org, hub, list_orgs, taskforce
+from gotong.sharing.definitions import publish_definitions
+from gotong.sharing.models import GroupKind
+from gotong.sharing.service import SharingGroup, add_group, get_group, list_groups, load_reader
+from gotong.sharing.tlp import TLP
+from gotong.stix.timestamps import format_micros, micros_of, now_micros
+
+__all__ = [
+    "NORMS_COLLECTION",
+    "create_report",
+    "get_report",
+    "implementation_status",
+    "list_norms",
+    "list_reports",
+    "list_summaries",
+    "update_report",
+]
+
+NORMS_COLLECTION = "gotong-norms"
+"""The alias of the collection reports and summaries are stored in (made on first use; who sees a
+report is its markings' decision, not the collection's)."""
+_SYSTEM = "gotong"
+_ALLOWED_TLP = (TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
+
+
+def list_norms() -> list[NormPublic]:
+    """The catalogue: every norm with its implementation items."""
+    return [
+        NormPublic(
+            id=n.id,
+            origin=n.origin,
+            version=n.version,
+            adopted=n.adopted,
+            decision=n.decision,
+            title=n.title,
+            summary=n.summary,
+            items=[NormItemPublic(id=i.id, text=i.text) for i in n.items],
+        )
+        for n in catalogue().norms
+    ]
+
+
+def create_report(
+    engine: Engine, *, actor: Principal, report: ReportCreate, now: int | None = None
+) -> ReportPublic:
+    """File the actor's organisation's report for a cycle, every item not started yet."""
+    policy.may_change(actor)
+    at = now if now is not None else now_micros()
+    cycle = report.cycle.strip() if report.cycle else cycle_of(at)
+    cycle_bounds(cycle)
+    tlp = _tlp(report.tlp)
+    with read_connection(engine) as conn:
+        member = get_org(conn, org_id=_org_id(actor))
+        policy.may_file_for(actor, member_id=member.id, member=member.short_name)
+        chosen = get_group(conn, name=report.sharing_group) if report.sharing_group else None
+        tf = taskforce(conn)
+        publisher = _publisher(conn, member)
+        collection = _existing_collection(conn)
+        existing = [
+            o
+            for o in storage.reports(conn, load_reader(conn, actor), collection)
+            if o["member_ref"] == member.identity_id and o["cycle"] == cycle
+        ]
+    if existing:
+        raise Conflict(f"{member.short_name} already has a report for {cycle}: {existing[0]['id']}")
+    if chosen is not None:
+        _check_audience(chosen, member, tf)
+    group = chosen or _confidential_group(engine, member, tf)
+    obj = objects.report(
+        stix_id=objects.new_id(objects.REPORT_TYPE),
+        now=_ts(at),
+        member_ref=member.identity_id,
+        member=member.short_name,
+        cycle=cycle,
+        markings=[tlp.marking_id, group.marking_id],
+    )
+    storage.write(engine, actor, _collection(engine), [objects.extension_definition(publisher), obj])
+    return get_report(engine, actor=actor, report_id=obj["id"])
+
+
+def list_reports(
+    engine: Engine, *, actor: Principal, filter: ReportFilter | None = None
+) -> list[ReportPublic]:
+    """The reports the actor may see, by member and cycle (without offered evidence)."""
+    policy.may_read(actor)
+    wanted = filter or ReportFilter()
+    with read_connection(engine) as conn:
+        reader = load_reader(conn, actor)
+        names, groups = _names(conn), _groups(conn)
+        found = [
+            objects.report_public(o, names=names, groups=groups)
+            for o in storage.reports(conn, reader, _existing_collection(conn))
+        ]
+    found = [
+        r
+        for r in found
+        if (wanted.member is None or r.member == wanted.member)
+        and (wanted.cycle is None or r.cycle == wanted.cycle)
+    ]
+    return sorted(found, key=lambda r: (r.cycle, r.member), reverse=True)
+
+
+def get_report(engine: Engine, *, actor: Principal, report_id: str) -> ReportPublic:
+    """One report with the evidence Gotong's records offer for its items (as the actor sees them)."""
+    policy.may_read(actor)
+    with read_connection(engine) as conn:
+        obj = storage.find(conn, load_reader(conn, actor), _existing_collection(conn), report_id)
+        found = objects.report_public(obj, names=_names(conn), groups=_groups(conn))
+    start, end = cycle_bounds(found.cycle)
+    found.offered = evidence.offered(engine, actor=actor, member=found.member, start=start, end=end)
+    return found
+
+
+def update_report(
+    engine: Engine, *, actor: Principal, report_id: str, update: ReportUpdate, now: int | None = None
+) -> ReportPublic:
+    """Set items' status, narrative and evidence; publish (or refresh) the public summary."""
+    policy.may_change(actor)  # before looking the report up: a readonly token learns nothing
+    at = now if now is not None else now_micros()
+    with read_connection(engine) as conn:
+        reader = load_reader(conn, actor)
+        collection = _existing_collection(conn)
+        obj = storage.find(conn, reader, collection, report_id)
+        member = _org_by_identity(conn, obj["member_ref"])
+        policy.may_file_for(actor, member_id=member.id, member=member.short_name)
+        previous = (
+            storage.find_summary(conn, reader, collection, obj["summary_ref"])
+            if collection and obj.get("summary_ref")
+            else None
+        )
+    if not update.entries and not update.publish_summary:
+        raise Invalid("nothing to change: give entries or publish_summary")
+    known = catalogue().item_ids()
+    entries: dict[str, Any] = {**objects.blank_entries(), **obj["entries"]}
+    for entry in update.entries:
+        if entry.item not in known:
+            raise Invalid(f"entries.item: {entry.item!r} is not an implementation item of the catalogue")
+        entries[entry.item] = {
+            "status": str(entry.status),
+            "narrative": entry.narrative.strip(),
+            "evidence": [e.strip() for e in entry.evidence if e.strip()],
+        }
+    stamp = _after(obj["modified"], at)
+    new = {**obj, "entries": entries, "modified": stamp}
+    written = [new]
+    if update.publish_summary or previous is not None:
+        # A published summary follows its report, so its counts never lag what the member filed.
+        summary_id = obj.get("summary_ref") or objects.new_id(objects.SUMMARY_TYPE)
+        created = previous["created"] if previous else stamp
+        summary_stamp = _after(previous["modified"], at) if previous else stamp
+        new["summary_ref"] = summary_id
+        written.append(objects.summary(stix_id=summary_id, created=created, now=summary_stamp, report=new))
+    assert collection is not None  # the report was found in it
+    storage.write(engine, actor, collection, written)
+    return get_report(engine, actor=actor, report_id=report_id)
+
+
+def list_summaries(engine: Engine, *, actor: Principal) -> list[SummaryPublic]:
+    """The published summaries (TLP:CLEAR: every member sees them)."""
+    policy.may_read(actor)
+    with read_connection(engine) as conn:
+        names = _names(conn)
+        found = [
+            objects.summary_public(o, names=names)
+            for o in storage.summaries(conn, load_reader(conn, actor), _existing_collection(conn))
+        ]
+    return sorted(found, key=lambda s: (s.cycle, s.member), reverse=True)
+
+
+def implementation_status(engine: Engine, *, actor: Principal, cycle: str | None = None) -> list[NormStatus]:
+    """Per member, cycle and norm, the count of items in each status the actor may know: from the
+    report where the actor sees it, else from its published summary, else nothing."""
+    seen: dict[tuple[str, str], NormStatus] = {}
+    out: list[NormStatus] = []
+    for r in list_reports(engine, actor=actor, filter=ReportFilter(cycle=cycle)):
+        for norm_id, counts in r.counts.items():
+            seen[(r.member, r.cycle)] = status = NormStatus(
+                member=r.member, cycle=r.cycle, norm=norm_id, counts=counts, source="report"
+            )
+            out.append(status)
+    for s in list_summaries(engine, actor=actor):
+        if (s.member, s.cycle) in seen or (cycle is not None and s.cycle != cycle):
+            continue
+        for norm_id, counts in s.counts.items():
+            out.append(
+                NormStatus(member=s.member, cycle=s.cycle, norm=norm_id, counts=counts, source="summary")
+            )
+    return sorted(out, key=lambda x: (x.cycle, x.member, x.norm))
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _tlp(text: str) -> TLP:
+    tlp = TLP.parse(text)
+    if tlp not in _ALLOWED_TLP:
+        raise Invalid(f"tlp: a report is marked {', '.join(t.slug for t in _ALLOWED_TLP)}, never {tlp.slug}")
+    return tlp
+
+
+def _check_audience(group: SharingGroup, member: Organisation, tf: Organisation | None) -> None:
+    """The member and the taskforce must always see the report: a chosen group must hold both."""
+    needed = [member.short_name] + ([tf.short_name] if tf else [])
+    missing = [n for n in needed if n not in group.members]
+    if missing:
+        raise Invalid(f"sharing_group: {group.name!r} does not include {', '.join(missing)}")
+    if group.kind != GroupKind.NAMED_RECIPIENTS:
+        raise Invalid(f"sharing_group: a report goes to a named-recipients group; {group.name!r} is not one")
+
+
+def _confidential_group(engine: Engine, member: Organisation, tf: Organisation | None) -> SharingGroup:
+    """The named-recipients group of the member and the taskforce, made on first use (the budgets
+    domain uses the same group, by the same name and the same check)."""
+    wanted = sorted({member.short_name, *([tf.short_name] if tf else [])})
+    name = "+".join([member.short_name, *([tf.short_name] if tf else [])])
+    with write_transaction(engine) as conn:
+        try:
+            found: SharingGroup | None = get_group(conn, name=name)
+        except NotFound:
+            found = None
+        if found is not None:
+            if sorted(found.members) != wanted or found.kind != GroupKind.NAMED_RECIPIENTS:
+                raise Invalid(
+                    f"sharing_group: the group {name!r} no longer holds just {', '.join(wanted)}; "
+                    "name a sharing_group for this report"
+                )
+            return found
+        group = add_group(
+            conn,
+            name=name,
+            members=wanted,
+            kind=GroupKind.NAMED_RECIPIENTS,
+            owner=member.short_name,
+            actor=_SYSTEM,
+        )
+    publish_definitions(engine)
+    return group
+
+
+def _existing_collection(conn: Connection) -> str | None:
+    try:
+        return get_collection(conn, NORMS_COLLECTION).id
+    except NotFound:
+        return None
+
+
+def _collection(engine: Engine) -> str:
+    with write_transaction(engine) as conn:
+        try:
+            return get_collection(conn, NORMS_COLLECTION).id
+        except NotFound:
+            return add_collection(
+                conn,
+                title="Norms implementation reports",
+                description="Members' implementation reports on the norms, and their public summaries",
+                alias=NORMS_COLLECTION,
+                readers="all",
+                writers="all",
+                actor=_SYSTEM,
+            ).id
+
+
+def _publisher(conn: Connection, member: Organisation) -> str:
+    try:
+        return hub(conn).identity_id
+    except NotFound:
+        return member.identity_id
+
+
+def _names(conn: Connection) -> dict[str, str]:
+    return {o.identity_id: o.short_name for o in list_orgs(conn)}
+
+
+def _groups(conn: Connection) -> dict[str, str]:
+    return {g.marking_id: g.name for g in list_groups(conn)}
+
+
+def _org_by_identity(conn: Connection, identity_id: str) -> Organisation:
+    for org in list_orgs(conn):
+        if org.identity_id == identity_id:
+            return org
+    raise NotFound(f"no organisation here has the identity {identity_id}")
+
+
+def _org_id(actor: Principal) -> int:
+    if actor.org_id is None:
+        raise Invalid("only an authenticated organisation can do this")
+    return actor.org_id
+
+
+def _ts(micros: int) -> str:
+    return format_micros(micros, digits=3)
+
+
+def _after(previous: str, at: int) -> str:
+    return _ts(max(at, micros_of(previous) + 1000))
