@@ -29,6 +29,7 @@ from gotong.http.security import install as install_edge_defences
 from gotong.incidents.routes import router as incidents_router
 from gotong.maturity.routes import capacity_router
 from gotong.maturity.routes import router as maturity_router
+from gotong.norms.routes import router as norms_router
 from gotong.orgs.routes import router as orgs_router
 from gotong.settings import Settings
 from gotong.sharing.receipts import ReceiptRecorder
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(maturity_router)
     app.include_router(capacity_router)
     app.include_router(training_router)
+    app.include_router(norms_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")

@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, text
 
-from gotong import assistance, contacts, exercises, incidents, maturity, taskforce
+from gotong import assistance, contacts, exercises, incidents, maturity, norms, taskforce
 from gotong.assistance import AssistanceCreate, AssistanceUpdate, RequestStatus
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
@@ -78,6 +78,8 @@ class ApiNode:
     hidden_course: str  # MyCERT's, TLP:AMBER to api-my: ThaiCERT may not see it
     training_enrolment: str  # MyCERT's in ThaiCERT's course: ThaiCERT, the provider, attests it
     hidden_enrolment: str  # MyCERT's in the hub's course: ThaiCERT may not see it
+    norms_report: str  # ThaiCERT's implementation report for 2026
+    hidden_norms_report: str  # MyCERT's: ThaiCERT may not see it
     _tokens: dict[tuple[str, Role, str | None], str] = field(default_factory=dict)
 
     @property
@@ -313,6 +315,10 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
     assessment = _assessment(engine, "ThaiCERT", publish=True)
     hidden_assessment = _assessment(engine, "MyCERT", publish=True)
     trainings = make_training(engine, hidden_group="api-my")
+    norms_report, hidden_norms_report = (
+        norms.create_report(engine, actor=_operator(engine, org), report=norms.ReportCreate(cycle="2026")).id
+        for org in ("ThaiCERT", "MyCERT")
+    )
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -355,6 +361,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             hidden_course=trainings["hidden_course"],
             training_enrolment=trainings["training_enrolment"],
             hidden_enrolment=trainings["hidden_enrolment"],
+            norms_report=norms_report,
+            hidden_norms_report=hidden_norms_report,
         )
     finally:
         srv.should_exit = True

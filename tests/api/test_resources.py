@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Any
 
@@ -17,6 +18,9 @@ from tests.api.conftest import SHARED_IP, ApiNode, _operator
 from tests.helpers import REGIONAL_ID
 
 COLLECTION = REGIONAL_ID
+
+
+_CYCLES = itertools.count(2100)
 
 
 class TestMe(ResourceTests):
@@ -803,3 +807,41 @@ class TestTrainingComplete(ResourceTests):
 class TestTrainingCompliance(ResourceTests):
     url = "/api/v1/training/compliance"
     hidden_url = "/api/v1/training/compliance?org=MyCERT"  # only the hub is shown another member's
+
+
+class TestNorms(ResourceTests):
+    url = "/api/v1/norms"
+
+
+class TestNormsReports(ResourceTests):
+    url = "/api/v1/norms/reports"
+
+
+class TestNormsSummaries(ResourceTests):
+    url = "/api/v1/norms/summaries"
+
+
+class TestNormsReportCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/norms/reports"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        # One report per member and cycle: each call files a cycle of its own.
+        return {"cycle": str(next(_CYCLES))}
+
+
+class TestNormsReport(ResourceTests):
+    url = "/api/v1/norms/reports/{norms_report}"
+    hidden_url = "/api/v1/norms/reports/{hidden_norms_report}"  # MyCERT's
+
+
+class TestNormsReportUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/norms/reports/{norms_report}"
+    writes = True
+    hidden_url = "/api/v1/norms/reports/{hidden_norms_report}"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"entries": [{"item": "a1", "status": "in-progress", "narrative": uuid.uuid4().hex[:8]}]}

@@ -54,6 +54,7 @@ COMMANDS = {
     "maturity": "maturity:maturity_group",
     "capacity": "maturity:capacity_group",
     "training": "training:training_group",
+    "norms": "norms:norms_group",
 }
 
 

@@ -1,0 +1,54 @@
+"""REST for the norms catalogue and implementation reports: parse, call one service verb, return a schema."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from gotong import norms
+from gotong.core.permissions import require_member
+from gotong.http.contract import errors, reject_unknown_query
+from gotong.http.dependencies import EngineDep, PrincipalDep
+from gotong.norms import NormPublic, ReportCreate, ReportFilter, ReportPublic, ReportUpdate, SummaryPublic
+
+router = APIRouter(prefix="/api/v1/norms", tags=["norms"], dependencies=[Depends(reject_unknown_query)])
+
+
+@router.get("", response_model=list[NormPublic], responses=errors(401))
+def list_norms(actor: PrincipalDep) -> list[NormPublic]:
+    """The catalogue: every norm with its implementation items."""
+    require_member(actor)
+    return norms.list_norms()
+
+
+@router.get("/reports", response_model=list[ReportPublic], responses=errors(401))
+def list_reports(
+    engine: EngineDep, actor: PrincipalDep, filter: Annotated[ReportFilter, Depends()]
+) -> list[ReportPublic]:
+    """The implementation reports you may see."""
+    return norms.list_reports(engine, actor=actor, filter=filter)
+
+
+@router.post("/reports", status_code=201, response_model=ReportPublic, responses=errors(401, 403, 409))
+def create_report(body: ReportCreate, engine: EngineDep, actor: PrincipalDep) -> ReportPublic:
+    """File your organisation's report for a cycle (every item not started)."""
+    return norms.create_report(engine, actor=actor, report=body)
+
+
+@router.get("/summaries", response_model=list[SummaryPublic], responses=errors(401))
+def list_summaries(engine: EngineDep, actor: PrincipalDep) -> list[SummaryPublic]:
+    """The published summaries (counts per norm, no narrative)."""
+    return norms.list_summaries(engine, actor=actor)
+
+
+@router.get("/reports/{report_id}", response_model=ReportPublic, responses=errors(401, 404))
+def get_report(report_id: str, engine: EngineDep, actor: PrincipalDep) -> ReportPublic:
+    """One report, with the evidence Gotong's records offer for its items."""
+    return norms.get_report(engine, actor=actor, report_id=report_id)
+
+
+@router.patch("/reports/{report_id}", response_model=ReportPublic, responses=errors(401, 403, 404))
+def update_report(report_id: str, body: ReportUpdate, engine: EngineDep, actor: PrincipalDep) -> ReportPublic:
+    """Fill in items (status, narrative, evidence) and publish the summary (the member only)."""
+    return norms.update_report(engine, actor=actor, report_id=report_id, update=body)
