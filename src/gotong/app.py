@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gotong import __version__
 from gotong.assistance.routes import router as assistance_router
+from gotong.budgets.routes import router as budgets_router
 from gotong.contacts.routes import router as contacts_router
 from gotong.correlation.routes import router as correlation_router
 from gotong.db.engine import make_engine
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(capacity_router)
     app.include_router(training_router)
     app.include_router(norms_router)
+    app.include_router(budgets_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")

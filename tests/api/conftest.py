@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, text
 
-from gotong import assistance, contacts, exercises, incidents, maturity, norms, taskforce
+from gotong import assistance, budgets, contacts, exercises, incidents, maturity, norms, taskforce
 from gotong.assistance import AssistanceCreate, AssistanceUpdate, RequestStatus
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
@@ -80,6 +80,8 @@ class ApiNode:
     hidden_enrolment: str  # MyCERT's in the hub's course: ThaiCERT may not see it
     norms_report: str  # ThaiCERT's implementation report for 2026
     hidden_norms_report: str  # MyCERT's: ThaiCERT may not see it
+    budget_report: str  # ThaiCERT's budget for 2026
+    hidden_budget_report: str  # MyCERT's: ThaiCERT may not see it
     _tokens: dict[tuple[str, Role, str | None], str] = field(default_factory=dict)
 
     @property
@@ -319,6 +321,14 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         norms.create_report(engine, actor=_operator(engine, org), report=norms.ReportCreate(cycle="2026")).id
         for org in ("ThaiCERT", "MyCERT")
     )
+    budget_report, hidden_budget_report = (
+        budgets.create_report(
+            engine,
+            actor=_operator(engine, org),
+            report=budgets.BudgetCreate(year=2026, amounts={"cert-staff": 1_000_000}),
+        ).id
+        for org in ("ThaiCERT", "MyCERT")
+    )
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -363,6 +373,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             hidden_enrolment=trainings["hidden_enrolment"],
             norms_report=norms_report,
             hidden_norms_report=hidden_norms_report,
+            budget_report=budget_report,
+            hidden_budget_report=hidden_budget_report,
         )
     finally:
         srv.should_exit = True

@@ -845,3 +845,38 @@ class TestNormsReportUpdate(ResourceTests):
 
     def body(self, node: ApiNode) -> dict[str, Any]:
         return {"entries": [{"item": "a1", "status": "in-progress", "narrative": uuid.uuid4().hex[:8]}]}
+
+
+class TestBudgetMandates(ResourceTests):
+    url = "/api/v1/budgets/mandates"
+
+
+class TestBudgetReports(ResourceTests):
+    url = "/api/v1/budgets/reports"
+
+
+class TestBudgetReportCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/budgets/reports"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        # One report per member and year: the module's only successful call files ThaiCERT's 2025.
+        return {"year": 2025, "amounts": {"training": 1000}}
+
+
+class TestBudgetReport(ResourceTests):
+    url = "/api/v1/budgets/reports/{budget_report}"
+    hidden_url = "/api/v1/budgets/reports/{hidden_budget_report}"  # MyCERT's
+
+
+class TestBudgetRanges(ResourceTests):
+    method = "POST"
+    url = "/api/v1/budgets/reports/{budget_report}/ranges"  # publishing again keeps the same ranges
+    writes = True
+    hidden_url = "/api/v1/budgets/reports/{hidden_budget_report}/ranges"
+
+
+class TestBudgetCompliance(ResourceTests):
+    url = "/api/v1/budgets/compliance"

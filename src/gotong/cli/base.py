@@ -55,6 +55,7 @@ COMMANDS = {
     "capacity": "maturity:capacity_group",
     "training": "training:training_group",
     "norms": "norms:norms_group",
+    "budget": "budgets:budget_group",
 }
 
 

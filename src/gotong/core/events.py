@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 __all__ = [
+    "BudgetBelowMandate",
     "DeletedVersion",
     "Event",
     "ObjectsDeleted",
@@ -101,6 +102,17 @@ class ObjectsDeleted(Event):
     deleted_by_org_id: int | None
     versions: tuple[DeletedVersion, ...]
     deleted_at: int
+
+
+@dataclass(frozen=True)
+class BudgetBelowMandate(Event):
+    """A member's budget has been below its mandate's trajectory for as many consecutive years as
+    the mandate's rule says (``years``, oldest first): it becomes a subject for review (the
+    taskforce subscribes; the budgets domain does not know it)."""
+
+    member: str
+    mandate: str
+    years: tuple[int, ...]
 
 
 E = TypeVar("E", bound=Event)
