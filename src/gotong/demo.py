@@ -13,7 +13,7 @@ from importlib import resources
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from gotong import assistance, contacts, exercises, incidents, maturity, training
+from gotong import assistance, budgets, contacts, exercises, incidents, maturity, norms, training
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
@@ -51,6 +51,7 @@ def load_demo(engine: Engine, *, key: Ed25519PrivateKey | None = None) -> str:
     drills = _demo_exercise(engine)
     desks += _demo_maturity(engine)
     courses = _demo_training(engine)
+    reports = _demo_norms_and_budgets(engine)
     with write_transaction(engine) as conn:
         token = create_token(conn, org="ThaiCERT")
         new = [
@@ -64,7 +65,7 @@ def load_demo(engine: Engine, *, key: Ed25519PrivateKey | None = None) -> str:
         engine, password_hash=lambda: hash_password(DEMO_PASSWORD), set_hash=set_password_hash, key=key
     )
     return (
-        f"demo intelligence: {added} new objects{cases}{desks}{drills}{seats}{courses}\n"
+        f"demo intelligence: {added} new objects{cases}{desks}{drills}{seats}{courses}{reports}\n"
         f"demo token for ThaiCERT (shown once): {token}\n"
         f"demo sign-in at /login: {demo_email('ThaiCERT')} (or admin@<organisation>.example for any"
         f" organisation), password {DEMO_PASSWORD}"
@@ -317,3 +318,38 @@ def _demo_training(engine: Engine, *, today: date | None = None) -> str:
                     now=noon(session["starts"] + session["days"]),
                 )
     return f"\ndemo training: {len(made)} courses, {count} enrolments"
+
+
+def _demo_norms_and_budgets(engine: Engine) -> str:
+    """Implementation reports of a few members (VNCERT's with a public summary) and budget reports
+    (VNCERT's below the mandate two years running), through the domains' verbs; a report a member
+    already has for its cycle or year is not filed again."""
+    text = resources.files("gotong").joinpath("data/demo/asean-norms-budgets.json").read_text("utf-8")
+    data = json.loads(text)
+    filed = 0
+    for entry in data["norms_reports"]:
+        with read_connection(engine) as conn:
+            actor = operator_for(conn, org=entry["org"])
+        if norms.list_reports(
+            engine, actor=actor, filter=norms.ReportFilter(member=entry["org"], cycle=entry["cycle"])
+        ):
+            continue
+        made = norms.create_report(engine, actor=actor, report=norms.ReportCreate(cycle=entry["cycle"]))
+        update = norms.ReportUpdate(
+            entries=[norms.EntryUpdate(**e) for e in entry["entries"]],
+            publish_summary=entry["publish_summary"],
+        )
+        norms.update_report(engine, actor=actor, report_id=made.id, update=update)
+        filed += 1
+    budgeted = 0
+    for entry in data["budget_reports"]:
+        with read_connection(engine) as conn:
+            actor = operator_for(conn, org=entry["org"])
+        if budgets.list_reports(
+            engine, actor=actor, filter=budgets.BudgetFilter(member=entry["org"], year=entry["year"])
+        ):
+            continue
+        body = {k: v for k, v in entry.items() if k != "org"}
+        budgets.create_report(engine, actor=actor, report=budgets.BudgetCreate(**body))
+        budgeted += 1
+    return f"\ndemo implementation reports: {filed} new; demo budget reports: {budgeted} new"

@@ -40,6 +40,8 @@ PAGES = [
     "/maturity/region",
     "/capacity",
     "/training",
+    "/norms",
+    "/budgets",
 ]
 
 

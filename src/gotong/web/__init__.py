@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gotong.web import assistance, cases, exercises, maturity, taskforce, training, views
+from gotong.web import assistance, budgets, cases, exercises, maturity, norms, taskforce, training, views
 from gotong.web.static import StaticFiles
 from gotong.web.templating import STATIC_DIR
 
@@ -22,6 +22,8 @@ web_router.include_router(exercises.router)
 web_router.include_router(taskforce.router)
 web_router.include_router(maturity.router)
 web_router.include_router(training.router)
+web_router.include_router(norms.router)
+web_router.include_router(budgets.router)
 
 web_static = StaticFiles(directory=STATIC_DIR)
 

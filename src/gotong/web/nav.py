@@ -32,6 +32,8 @@ SECTIONS: list[Section] = [
     Section("Regional maturity", "/maturity/region"),
     Section("Capacity building", "/capacity"),
     Section("Training", "/training"),
+    Section("Norms", "/norms"),
+    Section("Budgets", "/budgets"),
     Section("API tokens", "/admin/tokens", Role.ADMIN),
 ]
 

@@ -1,0 +1,80 @@
+"""The service calls behind the norms pages, one function per page action, each taking ``actor``.
+Each calls ``gotong.norms`` verbs, which check roles, the member rule and the sharing policy; what is
+left here is reading the per-item form into the verb's update and naming refusals by form field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from gotong import norms
+from gotong.core.auth import Principal
+from gotong.errors import Conflict, Invalid
+from gotong.web.forms import problems_of
+from gotong.web.services import FormInvalid, signed_in
+
+STATUSES: list[str] = [str(s) for s in norms.ItemStatus]
+
+
+def catalogue() -> list[norms.NormPublic]:
+    return norms.list_norms()
+
+
+def overview(engine: Engine, *, actor: Principal) -> dict[str, object]:
+    signed_in(actor)
+    return {
+        "catalogue": norms.list_norms(),
+        "reports": norms.list_reports(engine, actor=actor),
+        "summaries": norms.list_summaries(engine, actor=actor),
+        "cycle_months": norms.catalogue().reporting_cycle_months,
+    }
+
+
+def file_report(engine: Engine, *, actor: Principal, cycle: str) -> str:
+    signed_in(actor)
+    try:
+        made = norms.ReportCreate(cycle=cycle.strip() or None)
+        return norms.create_report(engine, actor=actor, report=made).id
+    except (ValidationError, Invalid, Conflict) as exc:
+        if isinstance(exc, Conflict):
+            raise FormInvalid({"cycle": exc.message}) from None
+        raise FormInvalid(problems_of(exc, {"cycle"}, "cycle")) from None
+
+
+def report(engine: Engine, *, actor: Principal, report_id: str) -> norms.ReportPublic:
+    signed_in(actor)
+    return norms.get_report(engine, actor=actor, report_id=report_id)
+
+
+def save(engine: Engine, *, actor: Principal, report_id: str, posted: Mapping[str, str]) -> None:
+    """Every item's status, narrative and evidence (one piece a line) from the form; the summary
+    published when its box is ticked."""
+    signed_in(actor)
+    entries = []
+    problems: dict[str, str] = {}
+    for n in norms.catalogue().norms:
+        for item in n.items:
+            status = posted.get(f"status-{item.id}", "")
+            try:
+                entries.append(
+                    norms.EntryUpdate(
+                        item=item.id,
+                        status=status,
+                        narrative=posted.get(f"narrative-{item.id}", "")[:10_000],
+                        evidence=[e for e in posted.get(f"evidence-{item.id}", "").splitlines() if e.strip()][
+                            :50
+                        ],
+                    )
+                )
+            except ValidationError:
+                problems[f"status-{item.id}"] = f"Choose one of {', '.join(STATUSES)}"
+    if problems:
+        raise FormInvalid(problems)
+    update = norms.ReportUpdate(entries=entries, publish_summary=posted.get("publish_summary") == "yes")
+    try:
+        norms.update_report(engine, actor=actor, report_id=report_id, update=update)
+    except Invalid as exc:
+        raise FormInvalid({"status-a1": exc.message}) from None

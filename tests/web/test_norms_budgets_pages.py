@@ -1,0 +1,72 @@
+"""The norms and budgets pages in Chromium on a demo node: a member fills in its report with the
+form (no JavaScript needed) and publishes its summary; the taskforce reads it; another member finds
+it on no page. The budgets page shows a member its amounts and "below", and another member only
+the ranges the member published."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import BrowserContext, expect
+
+from gotong.demo import DEMO_PASSWORD, demo_email
+from tests.web.conftest import sign_in
+from tests.web.test_accessibility import _serious
+
+NARRATIVE = "The CII bill reached the second reading in November"
+VN_AMOUNT = "5,500,000,000"  # VNCERT's 2026 CERT operations in the demo, in VND
+
+
+def test_a_member_fills_in_its_report_and_only_the_taskforce_reads_it(
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    vn = new_context(javascript=False).new_page()
+    sign_in(vn, demo_email("VNCERT"), DEMO_PASSWORD)
+    vn.goto("/norms")
+    vn.get_by_role("link", name="VNCERT").click()
+    expect(vn.get_by_role("heading", level=1)).to_contain_text("VNCERT, 2026")
+    expect(vn.locator("#offered-h2")).to_contain_text("assistance requests")
+    vn.locator("#status-g2").select_option("in-progress")
+    vn.locator("#narrative-g2").fill(NARRATIVE)
+    vn.get_by_role("button", name="Save the report").click()
+    expect(vn.get_by_role("status")).to_contain_text("saved")
+    expect(vn.locator("#narrative-g2")).to_have_value(NARRATIVE)
+    report_url = vn.url.split("?")[0]
+
+    tf = new_context().new_page()
+    sign_in(tf, demo_email("ASEAN-TF"), DEMO_PASSWORD)
+    tf.goto(report_url)
+    expect(tf.get_by_role("main")).to_contain_text(NARRATIVE)  # the positive control
+    expect(tf.get_by_role("button", name="Save the report")).to_have_count(0)  # reads, never edits
+    assert _serious(tf) == [], report_url  # axe runs scripts: in contexts with JavaScript on
+    form = new_context().new_page()
+    sign_in(form, demo_email("VNCERT"), DEMO_PASSWORD)
+    form.goto(report_url)
+    assert _serious(form) == [], f"{report_url} (the form)"
+
+    th = new_context().new_page()
+    sign_in(th, demo_email("ThaiCERT"), DEMO_PASSWORD)
+    for path in ("/norms", report_url):
+        th.goto(path)
+        assert NARRATIVE not in th.content(), path
+    th.goto("/norms")
+    expect(th.get_by_role("main")).to_contain_text("Published summaries")
+    expect(th.locator("table").filter(has_text="Published summaries")).to_contain_text("VNCERT")
+
+
+def test_the_budgets_page_shows_amounts_to_the_member_and_ranges_to_others(
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    vn = new_context().new_page()
+    sign_in(vn, demo_email("VNCERT"), DEMO_PASSWORD)
+    vn.goto("/budgets")
+    main = vn.get_by_role("main")
+    expect(main).to_contain_text(VN_AMOUNT)
+    expect(vn.locator("table").first).to_contain_text("below")
+    th = new_context().new_page()
+    sign_in(th, demo_email("ThaiCERT"), DEMO_PASSWORD)
+    th.goto("/budgets")
+    expect(th.locator("table").first).to_contain_text("VNCERT")
+    expect(th.locator("table").first).to_contain_text("range only")
+    assert VN_AMOUNT not in th.content()
+    assert "below" not in th.locator("table").first.inner_text()
