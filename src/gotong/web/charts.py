@@ -1,57 +1,7 @@
-"""Charts drawn on the server as accessible SVG: a horizontal bar chart, for now.
-
-Why a small module of our own rather than matplotlib: the charts the pages need are bars and
-counts, and a hand-written SVG of a few hundred bytes carries a ``<title>``, a ``<desc>``, a
-``role="img"`` and text labels that screen readers read, uses the page's own CSS colours, and
-weighs nothing on a slow link; matplotlib's SVG output is tens of kilobytes per chart, embeds its
-own fonts and styles, and would add a large dependency to every node. The same SVG text goes into
-PDF reports later. Every chart is also shown as a table next to it, so no number lives only in a
-picture.
-"""
+"""The chart helpers of the pages; they live in :mod:`gotong.core.charts` so reports draw the same."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from html import escape
+from gotong.core.charts import bar_chart, line_chart
 
-from markupsafe import Markup
-
-BAR_HEIGHT = 22
-GAP = 6
-LABEL_WIDTH = 140
-WIDTH = 520
-
-
-def bar_chart(
-    title: str, description: str, bars: Sequence[tuple[str, int]], *, css_prefix: str = ""
-) -> Markup:
-    """A horizontal bar chart of ``(label, count)`` pairs; ``css_prefix`` + a slug of the label classes a bar.
-
-    Each bar is labelled with its text and its count, so colour never carries meaning alone.
-    """
-    chart_id = "chart-" + "".join(c if c.isalnum() else "-" for c in title.lower())
-    largest = max((count for _, count in bars), default=0) or 1
-    span = WIDTH - LABEL_WIDTH - 60
-    height = max(1, len(bars)) * (BAR_HEIGHT + GAP) + GAP
-    parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
-    ]
-    if not bars:
-        parts.append(f'<text x="0" y="{BAR_HEIGHT - 6}" class="chart-label">Nothing to show</text>')
-    for index, (label, count) in enumerate(bars):
-        y = GAP + index * (BAR_HEIGHT + GAP)
-        length = round(span * count / largest)
-        slug = "".join(c if c.isalnum() else "-" for c in label.lower())
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT - 6}" text-anchor="end" class="chart-label">'
-            f"{escape(label)}</text>"
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{max(length, 2)}" height="{BAR_HEIGHT}" '
-            f'class="chart-bar {escape(css_prefix + slug)}"/>'
-            f'<text x="{LABEL_WIDTH + max(length, 2) + 6}" y="{y + BAR_HEIGHT - 6}" class="chart-value">'
-            f"{count}</text>"
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+__all__ = ["bar_chart", "line_chart"]
