@@ -83,6 +83,7 @@ def background(
     from gotong.federation import jobs as federation_jobs
     from gotong.feeds import schedule
     from gotong.node import node_key
+    from gotong.reports import jobs as report_jobs
     from gotong.taskforce import clocks as taskforce_clocks
     from gotong.training import reminders as training_reminders
 
@@ -96,6 +97,7 @@ def background(
     exercise_clocks.register(runner, engine, settings)
     taskforce_clocks.register(runner, engine, key=node_key(settings))
     training_reminders.register(runner, engine, settings)
+    report_jobs.register(runner, engine, settings)
     if settings.feed_scheduler:
         schedule.register(runner, engine, interval=settings.feed_poll_seconds)
     if settings.federation:

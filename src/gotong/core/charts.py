@@ -23,6 +23,8 @@ BAR_HEIGHT = 22
 GAP = 6
 LABEL_WIDTH = 140
 WIDTH = 520
+# Presentation defaults, for renderers without the page's CSS (PDF); the page's CSS overrides them.
+BAR_FILL = "#2b5f8a"
 
 
 def bar_chart(
@@ -52,7 +54,7 @@ def bar_chart(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT - 6}" text-anchor="end" class="chart-label">'
             f"{escape(label)}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{max(length, 2)}" height="{BAR_HEIGHT}" '
-            f'class="chart-bar {escape(css_prefix + slug)}"/>'
+            f'fill="{BAR_FILL}" class="chart-bar {escape(css_prefix + slug)}"/>'
             f'<text x="{LABEL_WIDTH + max(length, 2) + 6}" y="{y + BAR_HEIGHT - 6}" class="chart-value">'
             f"{count}</text>"
         )
@@ -93,13 +95,13 @@ def line_chart(
         coords.append(f"{x},{y}")
         shown = f"{value:g}{unit}"
         parts.append(
-            f'<circle cx="{x}" cy="{y}" r="3" class="chart-point"/>'
+            f'<circle cx="{x}" cy="{y}" r="3" fill="{BAR_FILL}" class="chart-point"/>'
             f'<text x="{x}" y="{y - 6}" text-anchor="middle" class="chart-value">{escape(shown)}</text>'
             f'<text x="{x}" y="{height - 16}" text-anchor="middle" class="chart-label">{escape(label)}</text>'
         )
     if len(coords) > 1:
         parts.append(
-            f'<polyline points="{" ".join(coords)}" fill="none" stroke="currentColor" class="chart-line"/>'
+            f'<polyline points="{" ".join(coords)}" fill="none" stroke="{BAR_FILL}" stroke-width="2" class="chart-line"/>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -17,7 +17,7 @@ from gotong import assistance, incidents
 from gotong.audit import record
 from gotong.core.auth import Principal
 from gotong.core.permissions import require_member
-from gotong.correlation.service import alerts_of
+from gotong.correlation import alerts_of
 from gotong.db.engine import read_connection, write_transaction
 from gotong.orgs.service import Organisation, get_org, list_orgs
 from gotong.scoreboard import policy, records
