@@ -94,6 +94,6 @@ def test_the_job_mails_the_last_months_report_once(world: World, smtp: tuple[int
     assert reports.run_scheduled(world.engine, settings, now=now) == []  # once
     assert [e.rcpt_tos for e in received] == [["duty@thaicert.example"]] * 2
     message = email.message_from_bytes(received[0].content, policy=email_policy.default)
-    attachment = next(iter(message.iter_attachments()))  # type: ignore[attr-defined]
+    attachment = next(iter(message.iter_attachments()))
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content().startswith(b"%PDF")

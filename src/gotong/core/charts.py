@@ -101,7 +101,8 @@ def line_chart(
         )
     if len(coords) > 1:
         parts.append(
-            f'<polyline points="{" ".join(coords)}" fill="none" stroke="{BAR_FILL}" stroke-width="2" class="chart-line"/>'
+            f'<polyline points="{" ".join(coords)}" fill="none" stroke="{BAR_FILL}" stroke-width="2" '
+            'class="chart-line"/>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
