@@ -32,6 +32,8 @@ from gotong.maturity.routes import capacity_router
 from gotong.maturity.routes import router as maturity_router
 from gotong.norms.routes import router as norms_router
 from gotong.orgs.routes import router as orgs_router
+from gotong.reports.routes import router as reports_router
+from gotong.scoreboard.routes import router as scoreboard_router
 from gotong.settings import Settings
 from gotong.sharing.receipts import ReceiptRecorder
 from gotong.sharing.routes import router as sharing_router
@@ -84,6 +86,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(training_router)
     app.include_router(norms_router)
     app.include_router(budgets_router)
+    app.include_router(scoreboard_router)
+    app.include_router(reports_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")

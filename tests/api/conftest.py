@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, text
 
-from gotong import assistance, budgets, contacts, exercises, incidents, maturity, norms, taskforce
+from gotong import assistance, budgets, contacts, exercises, incidents, maturity, norms, reports, taskforce
 from gotong.assistance import AssistanceCreate, AssistanceUpdate, RequestStatus
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
@@ -82,6 +82,8 @@ class ApiNode:
     hidden_norms_report: str  # MyCERT's: ThaiCERT may not see it
     budget_report: str  # ThaiCERT's budget for 2026
     hidden_budget_report: str  # MyCERT's: ThaiCERT may not see it
+    report: int = 0  # ThaiCERT's posture report
+    others_report: int = 0  # MyCERT's: ThaiCERT may not read it
     _tokens: dict[tuple[str, Role, str | None], str] = field(default_factory=dict)
 
     @property
@@ -329,6 +331,12 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         ).id
         for org in ("ThaiCERT", "MyCERT")
     )
+    report, others_report = (
+        reports.generate_report(
+            engine, actor=Principal(org_id=_operator(engine, org).org_id, org_short=org, role=Role.ANALYST)
+        ).id
+        for org in ("ThaiCERT", "MyCERT")
+    )
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     srv, thread, running = start_server(
         engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
@@ -375,6 +383,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             hidden_norms_report=hidden_norms_report,
             budget_report=budget_report,
             hidden_budget_report=hidden_budget_report,
+            report=report,
+            others_report=others_report,
         )
     finally:
         srv.should_exit = True

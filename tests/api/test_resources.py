@@ -880,3 +880,62 @@ class TestBudgetRanges(ResourceTests):
 
 class TestBudgetCompliance(ResourceTests):
     url = "/api/v1/budgets/compliance"
+
+
+class TestScoreboard(ResourceTests):
+    url = "/api/v1/scoreboard?period=month"
+    hidden_url = "/api/v1/scoreboard?period=month&org=MyCERT"  # MyCERT has not published its detail
+    hidden_status = 403
+
+
+class TestScoreboardMatrix(ResourceTests):
+    url = "/api/v1/scoreboard/matrix?period=quarter"
+
+
+class TestScoreboardSettings(ResourceTests):
+    url = "/api/v1/scoreboard/settings"
+
+
+class TestScoreboardSettingsUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/scoreboard/settings"
+    role = Role.COORDINATOR
+    writes = True
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"team_size": 7}
+
+
+class TestReports(ResourceTests):
+    url = "/api/v1/reports"
+
+
+class TestReportGenerate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/reports"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"period": "month"}
+
+
+class TestReport(ResourceTests):
+    url = "/api/v1/reports/{report}"
+    hidden_url = "/api/v1/reports/{others_report}"  # MyCERT's: not found for ThaiCERT
+
+
+class TestReportSubscribers(ResourceTests):
+    url = "/api/v1/reports/subscribers"
+    role = Role.COORDINATOR
+
+
+class TestReportSubscribe(ResourceTests):
+    method = "POST"
+    url = "/api/v1/reports/subscribers"
+    role = Role.COORDINATOR
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"email": f"duty-{uuid.uuid4().hex[:8]}@thaicert.example"}

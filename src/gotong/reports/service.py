@@ -15,7 +15,7 @@ from sqlalchemy.engine import Row
 
 from gotong.audit import record
 from gotong.core.auth import Principal, Role
-from gotong.core.permissions import require_member
+from gotong.core.permissions import require_member, require_writer
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Conflict, Invalid, NotFound
 from gotong.orgs.service import get_org, list_orgs
@@ -56,8 +56,8 @@ def generate_report(
     engine: Engine, *, actor: Principal, period: str = "month", now: int | None = None
 ) -> ReportPublic:
     """Compute the report for ``period`` over what the actor's organisation may see, and store it as
-    that organisation's (only its members read it)."""
-    require_member(actor)
+    that organisation's (only its members read it). A readonly token may read reports, not make them."""
+    require_writer(actor)
     chosen = parse_period(period, now=now or now_micros())
     return _generate(engine, actor, chosen)
 
