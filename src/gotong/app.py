@@ -33,6 +33,7 @@ from gotong.maturity.routes import router as maturity_router
 from gotong.norms.routes import router as norms_router
 from gotong.orgs.routes import router as orgs_router
 from gotong.reports.routes import router as reports_router
+from gotong.reports.routes import subscribers as report_subscribers_router
 from gotong.scoreboard.routes import router as scoreboard_router
 from gotong.settings import Settings
 from gotong.sharing.receipts import ReceiptRecorder
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(budgets_router)
     app.include_router(scoreboard_router)
     app.include_router(reports_router)
+    app.include_router(report_subscribers_router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")

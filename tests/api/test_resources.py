@@ -926,13 +926,13 @@ class TestReport(ResourceTests):
 
 
 class TestReportSubscribers(ResourceTests):
-    url = "/api/v1/reports/subscribers"
+    url = "/api/v1/report-subscribers"
     role = Role.COORDINATOR
 
 
 class TestReportSubscribe(ResourceTests):
     method = "POST"
-    url = "/api/v1/reports/subscribers"
+    url = "/api/v1/report-subscribers"
     role = Role.COORDINATOR
     writes = True
     success = 201
