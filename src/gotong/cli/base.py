@@ -56,6 +56,8 @@ COMMANDS = {
     "training": "training:training_group",
     "norms": "norms:norms_group",
     "budget": "budgets:budget_group",
+    "scoreboard": "scoreboard:scoreboard",
+    "report": "reports:report",
 }
 
 
