@@ -42,6 +42,10 @@ PAGES = [
     "/training",
     "/norms",
     "/budgets",
+    "/scoreboard",
+    "/scoreboard?period=year",
+    "/scoreboard?period=no-such-period",
+    "/reports",
 ]
 
 
@@ -95,6 +99,14 @@ def test_no_serious_violation_on_any_page(new_context: Callable[..., BrowserCont
     page.goto("/training")
     page.get_by_role("button", name="Enrol").click()
     assert _serious(page) == [], "/training with errors"
+    page.goto("/reports")
+    page.get_by_label("Period").fill("year")
+    page.get_by_role("button", name="Make the report").click()
+    expect(page.get_by_role("heading", name="Executive summary")).to_be_visible()
+    assert _serious(page) == [], page.url
+    page.goto(page.url + "/export?format=html")  # the standalone document the PDF is drawn from
+    expect(page.get_by_role("heading", name="Executive summary")).to_be_visible()
+    assert _serious(page) == [], page.url
 
 
 def _tab_to(page: Page, name: str, *, limit: int = 60) -> None:

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gotong.web import assistance, budgets, cases, exercises, maturity, norms, taskforce, training, views
+from gotong.web import (
+    assistance,
+    budgets,
+    cases,
+    exercises,
+    maturity,
+    norms,
+    reports,
+    scoreboard,
+    taskforce,
+    training,
+    views,
+)
 from gotong.web.static import StaticFiles
 from gotong.web.templating import STATIC_DIR
 
@@ -24,6 +36,8 @@ web_router.include_router(maturity.router)
 web_router.include_router(training.router)
 web_router.include_router(norms.router)
 web_router.include_router(budgets.router)
+web_router.include_router(scoreboard.router)
+web_router.include_router(reports.router)
 
 web_static = StaticFiles(directory=STATIC_DIR)
 

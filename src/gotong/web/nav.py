@@ -34,6 +34,8 @@ SECTIONS: list[Section] = [
     Section("Training", "/training"),
     Section("Norms", "/norms"),
     Section("Budgets", "/budgets"),
+    Section("Scoreboard", "/scoreboard"),
+    Section("Reports", "/reports"),
     Section("API tokens", "/admin/tokens", Role.ADMIN),
 ]
 
