@@ -13,7 +13,7 @@ from importlib import resources
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from gotong import assistance, budgets, contacts, exercises, incidents, maturity, norms, training
+from gotong import assistance, budgets, contacts, exercises, incidents, maturity, norms, reports, training
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.intel.store import add_objects
@@ -52,6 +52,7 @@ def load_demo(engine: Engine, *, key: Ed25519PrivateKey | None = None) -> str:
     desks += _demo_maturity(engine)
     courses = _demo_training(engine)
     reports = _demo_norms_and_budgets(engine)
+    posture = _demo_report(engine)
     with write_transaction(engine) as conn:
         token = create_token(conn, org="ThaiCERT")
         new = [
@@ -65,11 +66,22 @@ def load_demo(engine: Engine, *, key: Ed25519PrivateKey | None = None) -> str:
         engine, password_hash=lambda: hash_password(DEMO_PASSWORD), set_hash=set_password_hash, key=key
     )
     return (
-        f"demo intelligence: {added} new objects{cases}{desks}{drills}{seats}{courses}{reports}\n"
+        f"demo intelligence: {added} new objects{cases}{desks}{drills}{seats}{courses}{reports}{posture}\n"
         f"demo token for ThaiCERT (shown once): {token}\n"
         f"demo sign-in at /login: {demo_email('ThaiCERT')} (or admin@<organisation>.example for any"
         f" organisation), password {DEMO_PASSWORD}"
     )
+
+
+def _demo_report(engine: Engine) -> str:
+    """ThaiCERT's posture report of this year, made through the reports verb (once)."""
+    with read_connection(engine) as conn:
+        org = get_org(conn, short_name="ThaiCERT")
+    actor = Principal(org_id=org.id, org_short=org.short_name, role=Role.ADMIN)
+    if reports.list_reports(engine, actor=actor):
+        return "\ndemo posture report: 0 new"
+    reports.generate_report(engine, actor=actor, period="year")
+    return "\ndemo posture report: 1 new"
 
 
 DEMO_CASE = "Phishing kit imitating Thai and Vietnamese banks"
