@@ -82,6 +82,7 @@ def background(
     from gotong.exercises import clocks as exercise_clocks
     from gotong.federation import jobs as federation_jobs
     from gotong.feeds import schedule
+    from gotong.incidents import clocks as case_clocks
     from gotong.node import node_key
     from gotong.reports import jobs as report_jobs
     from gotong.taskforce import clocks as taskforce_clocks
@@ -91,6 +92,7 @@ def background(
     receipts.register(runner)
     webhooks.register(runner, engine)
     assistance_clocks.register(runner, engine)
+    case_clocks.register(runner, engine)
     contact_checks.register(runner, engine, settings)
     if settings.audit_checkpoints:
         checkpoints.register(runner, engine, settings)

@@ -60,10 +60,11 @@ def test_the_public_interface_is_pinned() -> None:
     assert sorted(incidents.__all__) == sorted(
         [
             "CASE_EXTENSION_ID", "PAP", "SEVERITY_LEVELS", "CaseCreate", "CaseFilter", "CasePublic",
-            "CaseStatus", "CaseUpdate",
+            "CaseStatus", "CaseUpdate", "ClockBreached", "ClockCounts", "ClockPublic", "ClockState",
             "Determination", "EntryPublic", "EventCreate", "EventKind", "ImpactCategory", "ImpactCreate",
-            "Participant", "ParticipantRole", "TaskCreate", "TaskOutcome", "TaskUpdate", "add_event",
-            "add_impact", "add_task", "allowed_next", "case_from_alert", "get_case", "list_cases",
+            "Participant", "ParticipantRole", "TaskCreate", "TaskOutcome", "TaskUpdate", "acknowledge_case",
+            "add_event", "add_impact", "add_task", "allowed_next", "breached_clocks", "case_clocks",
+            "case_from_alert", "check_clocks", "clock_counts", "get_case", "list_cases",
             "open_case", "update_case",
             "update_task",
         ]

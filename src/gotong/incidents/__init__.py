@@ -2,10 +2,12 @@
 Extension and Gotong's case extension; its timeline events, tasks and impacts are STIX objects of their
 own, each under its own marking. Other domains and the adapters use only what this module exports."""
 
+from gotong.incidents.clockwork import breached_clocks, case_clocks, check_clocks, clock_counts
 from gotong.incidents.models import (
     PAP,
     SEVERITY_LEVELS,
     CaseStatus,
+    ClockState,
     Determination,
     EventKind,
     ImpactCategory,
@@ -19,6 +21,8 @@ from gotong.incidents.schemas import (
     CaseFilter,
     CasePublic,
     CaseUpdate,
+    ClockCounts,
+    ClockPublic,
     EntryPublic,
     EventCreate,
     ImpactCreate,
@@ -27,6 +31,7 @@ from gotong.incidents.schemas import (
     TaskUpdate,
 )
 from gotong.incidents.service import (
+    acknowledge_case,
     add_event,
     add_impact,
     add_task,
@@ -37,6 +42,7 @@ from gotong.incidents.service import (
     update_case,
     update_task,
 )
+from gotong.incidents.sla import ClockBreached
 
 __all__ = [
     "CASE_EXTENSION_ID",
@@ -47,6 +53,10 @@ __all__ = [
     "CasePublic",
     "CaseStatus",
     "CaseUpdate",
+    "ClockBreached",
+    "ClockCounts",
+    "ClockPublic",
+    "ClockState",
     "Determination",
     "EntryPublic",
     "EventCreate",
@@ -58,11 +68,16 @@ __all__ = [
     "TaskCreate",
     "TaskOutcome",
     "TaskUpdate",
+    "acknowledge_case",
     "add_event",
     "add_impact",
     "add_task",
     "allowed_next",
+    "breached_clocks",
+    "case_clocks",
     "case_from_alert",
+    "check_clocks",
+    "clock_counts",
     "get_case",
     "list_cases",
     "open_case",

@@ -20,6 +20,7 @@ __all__ = [
     "SECTORS",
     "SEVERITY_LEVELS",
     "CaseStatus",
+    "ClockState",
     "Determination",
     "EventKind",
     "ImpactCategory",
@@ -57,6 +58,16 @@ class ParticipantRole(StrEnum):
     AFFECTED = "affected"
     ASSISTING = "assisting"
     INFORMED = "informed"
+
+
+class ClockState(StrEnum):
+    """Where a party's SLA clock stands (see ``sla.py`` and ``data/incidents/clocks.toml``)."""
+
+    RUNNING = "running"
+    PAUSED = "paused"  # a business-hours clock outside the party's working time
+    MET = "met"
+    BREACHED = "breached"
+    STOPPED = "stopped"  # the case ended before the clock was met or breached
 
 
 class PAP(StrEnum):

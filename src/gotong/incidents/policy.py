@@ -9,7 +9,8 @@ may *change*, and are called only by ``service.py``:
 * only the lead changes the case itself (status, lead, participants, severity, wording);
 * only a coordinator or admin of the lead may close or reject it (the statuses that end a case);
 * the lead and participants whose role adds entries add events, tasks and impacts;
-* a task's outcome is recorded by the lead or by the organisation the task is assigned to.
+* a task's outcome is recorded by the lead or by the organisation the task is assigned to;
+* the lead and every participant (informed ones too) may acknowledge the case.
 """
 
 from __future__ import annotations
@@ -63,3 +64,9 @@ def may_update_task(actor: Principal, *, lead_id: int, assigned_id: int | None) 
     may_change(actor)
     if actor.org_id not in {lead_id, assigned_id}:
         raise Forbidden("only the lead or the organisation the task is assigned to may record its outcome")
+
+
+def may_acknowledge(actor: Principal, *, taking_part: bool) -> None:
+    may_change(actor)
+    if not taking_part:
+        raise Forbidden("only the lead and the participants of a case acknowledge it")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gotong.incidents.models import (
     CaseStatus,
+    ClockState,
     Determination,
     EventKind,
     ImpactCategory,
@@ -23,6 +24,8 @@ __all__ = [
     "CaseFilter",
     "CasePublic",
     "CaseUpdate",
+    "ClockCounts",
+    "ClockPublic",
     "EntryPublic",
     "EventCreate",
     "ImpactCreate",
@@ -143,6 +146,33 @@ class CasePublic(BaseModel):
     events: list[EntryPublic] = Field(default_factory=list)
     tasks: list[EntryPublic] = Field(default_factory=list)
     impacts: list[EntryPublic] = Field(default_factory=list)
+
+
+class ClockPublic(BaseModel):
+    """One party's SLA clock on a case, derived from the case as the reader sees it."""
+
+    party: str = Field(description="organisation short name")
+    role: str = Field(description="lead, affected, assisting or informed")
+    clock: str = Field(description="acknowledge, first_update, containment or update_interval")
+    name: str
+    hours: float = Field(description="the target, in working hours when business_hours")
+    business_hours: bool = Field(description="runs only in the party's working hours (else 24/7)")
+    timezone: str = Field(description="the party's time zone when business_hours, else UTC")
+    state: ClockState
+    started: str
+    due: str
+    met: str | None = Field(description="when the party met it (also when late)")
+    remaining_seconds: int | None = Field(description="wall-clock seconds to the due time while waiting")
+    breach_recorded: bool = Field(description="the clock job recorded the breach on the timeline")
+
+
+class ClockCounts(BaseModel):
+    """Clocks due in a period, counted over the cases the asker may see."""
+
+    since: str
+    until: str
+    met: int
+    breached: int
 
 
 class _EntryCreate(_Request):

@@ -17,10 +17,11 @@ from gotong.correlation.alerts import alerts_for
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid, NotFound
 from gotong.feeds.rsit import RsitClassification
-from gotong.incidents import objects, policy, storage
+from gotong.incidents import objects, policy, sla, storage
 from gotong.incidents.models import (
     INITIAL_STATUS,
     CaseStatus,
+    EventKind,
     ParticipantRole,
     TaskOutcome,
     allowed_next,
@@ -49,6 +50,7 @@ from gotong.sharing.tlp import TLP, strictest_tlp, tlp_of_marking
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
 
 __all__ = [
+    "acknowledge_case",
     "add_event",
     "add_impact",
     "add_task",
@@ -61,8 +63,9 @@ __all__ = [
 ]
 
 
-def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePublic:
-    """Open a case led by the actor's organisation, stored as a STIX incident in ``case.collection``."""
+def open_case(engine: Engine, *, actor: Principal, case: CaseCreate, now: int | None = None) -> CasePublic:
+    """Open a case led by the actor's organisation, stored as a STIX incident in ``case.collection``
+    (``now``, microseconds: when it was opened, for a clock the caller controls)."""
     policy.may_open(actor)
     tlp = TLP.parse(case.tlp)
     pap = parse_pap(case.pap)
@@ -77,13 +80,14 @@ def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePubl
         related = storage.visible_ids(conn, load_reader(conn, actor), case.related_refs)
         publisher = _publisher(conn, lead)
     severity, national = _severity(case, lead)
-    now = format_micros(now_micros(), digits=3)
+    opened = format_micros(now if now is not None else now_micros(), digits=3)
+    by = lead.identity_id
     body: dict[str, Any] = {
         "lead_ref": lead.identity_id,
         "participants": participants,
         "status": str(INITIAL_STATUS),
-        "status_history": [{"status": str(INITIAL_STATUS), "at": now, "by": lead.identity_id, "reason": ""}],
-        "lead_history": [{"lead_ref": lead.identity_id, "at": now, "by": lead.identity_id, "reason": ""}],
+        "status_history": [{"status": str(INITIAL_STATUS), "at": opened, "by": by, "reason": ""}],
+        "lead_history": [{"lead_ref": by, "at": opened, "by": by, "reason": ""}],
         "severity": severity,
         "pap": str(pap),
         "critical_infrastructure": case.critical_infrastructure,
@@ -98,8 +102,8 @@ def open_case(engine: Engine, *, actor: Principal, case: CaseCreate) -> CasePubl
         body["related_refs"] = related
     incident = objects.incident(
         stix_id=objects.new_id("incident"),
-        created=now,
-        modified=now,
+        created=opened,
+        modified=opened,
         created_by_ref=lead.identity_id,
         title=case.title,
         description=case.description,
@@ -160,7 +164,9 @@ def get_case(
     return case
 
 
-def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseUpdate) -> CasePublic:
+def update_case(
+    engine: Engine, *, actor: Principal, case_id: str, update: CaseUpdate, now: int | None = None
+) -> CasePublic:
     """Change a case: a status transition allowed by the data file, a lead hand-over, participants."""
     policy.may_change(actor)  # before looking the case up: no token or a readonly one learns nothing
     with read_connection(engine) as conn:
@@ -169,7 +175,7 @@ def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseU
         lead = _org_by_identity(conn, ext["lead_ref"])
         policy.may_update(actor, lead_id=lead.id)
         by = get_org(conn, org_id=_org_id(actor)).identity_id
-        modified = _after(obj["modified"])
+        modified = _after(obj["modified"], now)
         if update.status is not None and update.status != ext["status"]:
             current = CaseStatus(ext["status"])
             if update.status not in allowed_next(current):
@@ -209,10 +215,39 @@ def update_case(engine: Engine, *, actor: Principal, case_id: str, update: CaseU
     return get_case(engine, actor=actor, case_id=case_id)
 
 
-def add_event(engine: Engine, *, actor: Principal, case_id: str, event: EventCreate) -> EntryPublic:
+def add_event(
+    engine: Engine, *, actor: Principal, case_id: str, event: EventCreate, now: int | None = None
+) -> EntryPublic:
     """Add a timeline event (observed, reported, action taken) to a case."""
     props = objects.event_properties(event.kind, _timestamp(event.start_time, "start_time"))
-    return _add_entry(engine, actor, case_id, "event", event.name, event.description, event, props, {})
+    return _add_entry(engine, actor, case_id, "event", event.name, event.description, event, props, {}, now)
+
+
+def acknowledge_case(
+    engine: Engine, *, actor: Principal, case_id: str, note: str = "", now: int | None = None
+) -> EntryPublic:
+    """Record that the actor's organisation has seen the case: a timeline event of its own, which
+    meets its acknowledge clock. The lead and every participant may, informed ones too."""
+    policy.may_change(actor)
+    with read_connection(engine) as conn:
+        collection, case = storage.find_case(conn, load_reader(conn, actor), case_id)
+        ext = objects.case_extension(case) or {}
+        me = get_org(conn, org_id=_org_id(actor))
+        parties = {ext["lead_ref"], *(p["identity_ref"] for p in ext["participants"])}
+        policy.may_acknowledge(actor, taking_part=me.identity_id in parties)
+    obj = objects.entry(
+        "event",
+        case_ref=case_id,
+        created_by_ref=me.identity_id,
+        name=f"Acknowledged by {me.short_name}",
+        description=note.strip(),
+        marking_refs=_entry_markings(case, None, None),
+        now=format_micros(now if now is not None else now_micros(), digits=3),
+        properties=objects.event_properties(EventKind.ACTION_TAKEN, None),
+        gotong=sla.acknowledgement_mark(),
+    )
+    storage.write(engine, actor, collection, [obj])
+    return _entry_public(obj)
 
 
 def add_task(engine: Engine, *, actor: Principal, case_id: str, task: TaskCreate) -> EntryPublic:
@@ -225,7 +260,7 @@ def add_task(engine: Engine, *, actor: Principal, case_id: str, task: TaskCreate
     if due:
         gotong["due"] = due
     props = objects.task_properties(TaskOutcome.PENDING)
-    return _add_entry(engine, actor, case_id, "task", task.name, task.description, task, props, gotong)
+    return _add_entry(engine, actor, case_id, "task", task.name, task.description, task, props, gotong, None)
 
 
 def update_task(
@@ -257,7 +292,9 @@ def update_task(
 def add_impact(engine: Engine, *, actor: Principal, case_id: str, impact: ImpactCreate) -> EntryPublic:
     """Add an impact (availability, confidentiality, monetary, ...) as Incident Core defines it."""
     props = objects.impact_properties(impact.category, impact.details, impact.criticality)
-    return _add_entry(engine, actor, case_id, "impact", impact.name, impact.description, impact, props, {})
+    return _add_entry(
+        engine, actor, case_id, "impact", impact.name, impact.description, impact, props, {}, None
+    )
 
 
 def case_from_alert(engine: Engine, *, actor: Principal, alert_id: int) -> CasePublic:
@@ -294,6 +331,7 @@ def _add_entry(
     request: EventCreate | TaskCreate | ImpactCreate,
     properties: dict[str, Any],
     gotong: dict[str, Any],
+    now: int | None,
 ) -> EntryPublic:
     policy.may_change(actor)
     with read_connection(engine) as conn:
@@ -315,7 +353,7 @@ def _add_entry(
         name=name,
         description=description,
         marking_refs=refs,
-        now=format_micros(now_micros(), digits=3),
+        now=format_micros(now if now is not None else now_micros(), digits=3),
         properties=properties,
         gotong=gotong,
     )
@@ -422,6 +460,7 @@ def _timestamp(value: str | None, name: str) -> str | None:
         raise Invalid(f"{name}: {exc}") from None
 
 
-def _after(previous: str) -> str:
+def _after(previous: str, now: int | None = None) -> str:
     """A ``modified`` later than ``previous``, so each change is a new version."""
-    return format_micros(max(now_micros(), micros_of(previous) + 1000), digits=3)
+    at = now if now is not None else now_micros()
+    return format_micros(max(at, micros_of(previous) + 1000), digits=3)
