@@ -246,6 +246,22 @@ class TestCaseImpact(ResourceTests):
         return {"name": "Port offline", "category": "availability", "details": {"availability_impact": 80}}
 
 
+class TestCaseClocks(ResourceTests):
+    url = "/api/v1/cases/{case}/clocks"
+    hidden_url = "/api/v1/cases/{red_case}/clocks"
+
+
+class TestCaseAcknowledge(ResourceTests):
+    method = "POST"
+    url = "/api/v1/cases/{case}/acknowledge"
+    writes = True
+    success = 201
+    hidden_url = "/api/v1/cases/{red_case}/acknowledge"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"note": "seen by the duty desk"}
+
+
 class TestAssistanceRequests(ResourceTests):
     url = "/api/v1/assistance"
 

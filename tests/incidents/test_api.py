@@ -268,3 +268,30 @@ def test_without_a_token_every_change_is_401_before_any_lookup(server: RunningSe
     ):
         response = httpx.request(method, f"{server.url}{path}", json=body)
         assert response.status_code == 401, (method, path, response.text)
+
+
+def test_the_clocks_resource_shows_each_party_and_an_acknowledgement_meets_its_clock(
+    api: Any, server: RunningServer
+) -> None:
+    with write_transaction(server.engine) as conn:
+        add_group(conn, name="port-responders", members=["SingCERT", "ThaiCERT"], owner="SingCERT")
+    sg, th, vn = api("SingCERT"), api("ThaiCERT"), api("VNCERT")
+    case = sg.open_case(
+        severity=3,
+        tlp="amber+strict",
+        sharing_group="port-responders",
+        participants=[{"org": "ThaiCERT", "role": "affected"}],
+    )
+    clocks = th.ok("GET", f"{CASES}/{case['id']}/clocks")
+    ack = next(c for c in clocks if c["party"] == "ThaiCERT" and c["clock"] == "acknowledge")
+    assert ack["state"] == "running" and ack["role"] == "affected" and ack["hours"] == 2
+    assert 0 < ack["remaining_seconds"] <= 7200 and not ack["business_hours"]
+    assert {c["party"] for c in clocks} == {"SingCERT", "ThaiCERT"}
+    entry = th.ok("POST", f"{CASES}/{case['id']}/acknowledge", 201, json={"note": "duty desk has it"})
+    assert entry["name"] == "Acknowledged by ThaiCERT" and entry["tlp"] == "amber+strict"
+    after = sg.ok("GET", f"{CASES}/{case['id']}/clocks")
+    ack = next(c for c in after if c["party"] == "ThaiCERT" and c["clock"] == "acknowledge")
+    assert ack["state"] == "met" and ack["met"] == entry["created"]
+    assert "no case" in vn.refused("GET", f"{CASES}/{case['id']}/clocks", 404)  # not in the group
+    assert "no case" in vn.refused("POST", f"{CASES}/{case['id']}/acknowledge", 404)
+    vn.ok("GET", f"{CASES}/{case['id']}/clocks".replace(case["id"], vn.open_case()["id"]))  # control

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from gotong.stix.timestamps import format_micros, micros_of
 from tests.cli.test_cli import fails, ok
 
 
@@ -95,3 +96,29 @@ def test_refusals_are_one_line(node: str) -> None:
         node, "case", "show", "--org", "ThaiCERT", "incident--" + "0" * 8 + "-0000-4000-8000-" + "0" * 12
     )
     assert json.loads(ok(node, "case", "list", "--org", "ThaiCERT", "--json"))[0]["status"] == "new"
+
+
+def test_the_clocks_of_a_case_from_the_command_line(node: str) -> None:
+    opened = json.loads(
+        ok(
+            node, "case", "open", "--org", "SingCERT", "--collection", "asean-regional",
+            "--title", "Port ransomware", "--severity", "3", "--participant", "ThaiCERT:affected",
+            "--participant", "MyCERT:informed", "--json",
+        )
+    )  # fmt: skip
+    case_id, opened_at = opened["id"], opened["created"]
+    due = micros_of(opened_at) + 2 * 3600 * 1_000_000  # severity 3, affected: acknowledge in 2 h
+    later = format_micros(due)
+    clocks = json.loads(ok(node, "case", "clocks", "--org", "ThaiCERT", case_id, "--at", later, "--json"))
+    thai = next(c for c in clocks if c["party"] == "ThaiCERT" and c["clock"] == "acknowledge")
+    assert thai["state"] == "breached" and thai["due"] == format_micros(due, digits=3)
+    assert "ThaiCERT (affected)  Acknowledge: BREACHED" in ok(
+        node, "case", "clocks", "--org", "SingCERT", case_id, "--at", later
+    )
+    assert "ThaiCERT acknowledge breached" in ok(node, "case", "check-clocks", "--at", later)
+    assert ok(node, "case", "check-clocks", "--at", later).strip() == ""  # recorded once
+    # an informed party may not add entries, but it acknowledges
+    assert "Acknowledged by MyCERT" in ok(node, "case", "acknowledge", "--org", "MyCERT", case_id)
+    mine = json.loads(ok(node, "case", "clocks", "--org", "MyCERT", case_id, "--json"))
+    assert next(c for c in mine if c["party"] == "MyCERT")["state"] == "met"
+    assert "--at 'soon'" in fails(node, "case", "clocks", "--org", "MyCERT", case_id, "--at", "soon")

@@ -59,7 +59,8 @@ def test_the_public_interface_is_pinned() -> None:
 
     assert sorted(incidents.__all__) == sorted(
         [
-            "CASE_EXTENSION_ID", "PAP", "SEVERITY_LEVELS", "CaseCreate", "CaseFilter", "CasePublic",
+            "Acknowledgement", "CASE_EXTENSION_ID", "PAP", "SEVERITY_LEVELS", "CaseCreate", "CaseFilter",
+            "CasePublic",
             "CaseStatus", "CaseUpdate", "ClockBreached", "ClockCounts", "ClockPublic", "ClockState",
             "Determination", "EntryPublic", "EventCreate", "EventKind", "ImpactCategory", "ImpactCreate",
             "Participant", "ParticipantRole", "TaskCreate", "TaskOutcome", "TaskUpdate", "acknowledge_case",

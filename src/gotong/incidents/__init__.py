@@ -17,6 +17,7 @@ from gotong.incidents.models import (
 )
 from gotong.incidents.objects import CASE_EXTENSION_ID
 from gotong.incidents.schemas import (
+    Acknowledgement,
     CaseCreate,
     CaseFilter,
     CasePublic,
@@ -48,6 +49,7 @@ __all__ = [
     "CASE_EXTENSION_ID",
     "PAP",
     "SEVERITY_LEVELS",
+    "Acknowledgement",
     "CaseCreate",
     "CaseFilter",
     "CasePublic",

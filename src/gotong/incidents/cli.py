@@ -16,8 +16,17 @@ from gotong import incidents
 from gotong.core.auth import Principal
 from gotong.core.commandline import build_model, root_engine
 from gotong.db.engine import read_connection
-from gotong.incidents import CaseCreate, CaseFilter, CasePublic, CaseStatus, CaseUpdate, Participant
+from gotong.incidents import (
+    CaseCreate,
+    CaseFilter,
+    CasePublic,
+    CaseStatus,
+    CaseUpdate,
+    ClockPublic,
+    Participant,
+)
 from gotong.orgs.service import operator_for
+from gotong.stix.timestamps import TimestampError, micros_of
 
 _engine = root_engine
 _build = build_model
@@ -154,3 +163,61 @@ def close_case(org: str, case_id: str, reject: bool, reason: str | None, as_json
     status = CaseStatus.REJECTED if reject else CaseStatus.CLOSED
     body = _build(CaseUpdate, status=status, reason=reason)
     _show(incidents.update_case(engine, actor=_actor(engine, org), case_id=case_id, update=body), as_json)
+
+
+def _instant(at: str | None) -> int | None:
+    if at is None:
+        return None
+    try:
+        return micros_of(at)
+    except TimestampError as exc:
+        raise click.ClickException(f"--at {at!r}: {exc}") from None
+
+
+def _clock_line(c: ClockPublic) -> str:
+    when = "business hours, " + c.timezone if c.business_hours else "24/7"
+    met = f", met {c.met}" if c.met else ""
+    left = f", {c.remaining_seconds // 60} min left" if c.remaining_seconds is not None else ""
+    recorded = " (breach recorded)" if c.breach_recorded else ""
+    return (
+        f"{c.party} ({c.role})  {c.name}: {c.state.upper()}{recorded}  "
+        f"due {c.due} ({c.hours:g} h, {when}){met}{left}"
+    )
+
+
+_at = click.option("--at", help="Compute the clocks at this instant (STIX timestamp) instead of now.")
+
+
+@case.command("clocks")
+@_org
+@click.argument("case_id")
+@_at
+@_as_json
+def case_clocks(org: str, case_id: str, at: str | None, as_json: bool) -> None:
+    """Every party's SLA clocks of a case ORG may see."""
+    engine = _engine()
+    found = incidents.case_clocks(engine, actor=_actor(engine, org), case_id=case_id, now=_instant(at))
+    if as_json:
+        click.echo(json.dumps([c.model_dump(mode="json") for c in found], indent=2))
+        return
+    for clock in found:
+        click.echo(_clock_line(clock))
+
+
+@case.command("acknowledge")
+@_org
+@click.argument("case_id")
+@click.option("--note", default="", help="A note for the timeline.")
+def acknowledge_case(org: str, case_id: str, note: str) -> None:
+    """Record that ORG has seen the case (meets its acknowledge clock)."""
+    engine = _engine()
+    entry = incidents.acknowledge_case(engine, actor=_actor(engine, org), case_id=case_id, note=note)
+    click.echo(f"{entry.id}  {entry.name}")
+
+
+@case.command("check-clocks")
+@_at
+def check_clocks(at: str | None) -> None:
+    """Record every newly breached clock of every case once (what the server's job does)."""
+    for breach in incidents.check_clocks(_engine(), now=_instant(at)):
+        click.echo(f"{breach.case_id}  {breach.party} {breach.clock} breached (due {breach.due})")

@@ -10,10 +10,12 @@ from gotong import incidents
 from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
 from gotong.incidents import (
+    Acknowledgement,
     CaseCreate,
     CaseFilter,
     CasePublic,
     CaseUpdate,
+    ClockPublic,
     EntryPublic,
     EventCreate,
     ImpactCreate,
@@ -82,3 +84,20 @@ def update_task(
 )
 def add_impact(case_id: str, body: ImpactCreate, engine: EngineDep, actor: PrincipalDep) -> EntryPublic:
     return incidents.add_impact(engine, actor=actor, case_id=case_id, impact=body)
+
+
+@router.get("/{case_id}/clocks", response_model=list[ClockPublic], responses=errors(401, 404))
+def case_clocks(case_id: str, engine: EngineDep, actor: PrincipalDep) -> list[ClockPublic]:
+    """Every party's SLA clocks of a case you may see: state, start, due and met times."""
+    return incidents.case_clocks(engine, actor=actor, case_id=case_id)
+
+
+@router.post(
+    "/{case_id}/acknowledge", status_code=201, response_model=EntryPublic, responses=errors(401, 403, 404)
+)
+def acknowledge_case(
+    case_id: str, engine: EngineDep, actor: PrincipalDep, body: Acknowledgement | None = None
+) -> EntryPublic:
+    """Record that your organisation has seen the case (meets its acknowledge clock)."""
+    note = body.note if body else ""
+    return incidents.acknowledge_case(engine, actor=actor, case_id=case_id, note=note)

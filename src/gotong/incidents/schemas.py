@@ -20,6 +20,7 @@ from gotong.incidents.models import (
 )
 
 __all__ = [
+    "Acknowledgement",
     "CaseCreate",
     "CaseFilter",
     "CasePublic",
@@ -146,6 +147,12 @@ class CasePublic(BaseModel):
     events: list[EntryPublic] = Field(default_factory=list)
     tasks: list[EntryPublic] = Field(default_factory=list)
     impacts: list[EntryPublic] = Field(default_factory=list)
+
+
+class Acknowledgement(_Request):
+    """A party's acknowledgement of a case, with an optional note for the timeline."""
+
+    note: str = Field(default="", max_length=2_000)
 
 
 class ClockPublic(BaseModel):
