@@ -106,6 +106,8 @@ def _case(
     found = cs.case(engine, actor=viewer.principal, case_id=case_id)
     context = {
         "case": found,
+        "clocks": cs.clocks(engine, actor=viewer.principal, case_id=case_id),
+        "takes_part": cs.takes_part(found, viewer.principal),
         "next_statuses": cs.next_statuses(found),
         "errors": errors,
         "done": done,
@@ -132,6 +134,12 @@ def change_status(
         values = {"reason": reason}
         return _case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
     return see_other(f"/cases/{case_id}?done=status#history")
+
+
+@router.post("/cases/{case_id}/acknowledge")
+def acknowledge(case_id: str, engine: EngineDep, viewer: ViewerDep, _: CsrfDep) -> Response:
+    cs.acknowledge(engine, actor=viewer.principal, case_id=case_id)
+    return see_other(f"/cases/{case_id}?done=acknowledged#clocks")
 
 
 @router.post("/cases/{case_id}/events")

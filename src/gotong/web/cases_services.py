@@ -50,6 +50,23 @@ def case(engine: Engine, *, actor: Principal, case_id: str) -> incidents.CasePub
     return incidents.get_case(engine, actor=actor, case_id=case_id)
 
 
+def clocks(engine: Engine, *, actor: Principal, case_id: str) -> list[incidents.ClockPublic]:
+    """Every party's clocks of the case, breached ones first, then by due time."""
+    signed_in(actor)
+    found = incidents.case_clocks(engine, actor=actor, case_id=case_id)
+    return sorted(found, key=lambda c: (c.state != incidents.ClockState.BREACHED, c.due, c.party))
+
+
+def acknowledge(engine: Engine, *, actor: Principal, case_id: str) -> None:
+    signed_in(actor)
+    incidents.acknowledge_case(engine, actor=actor, case_id=case_id)
+
+
+def takes_part(case: incidents.CasePublic, actor: Principal) -> bool:
+    """Whether the actor's organisation leads or takes part in the case (it may acknowledge it)."""
+    return actor.org_short == case.lead or any(p.org == actor.org_short for p in case.participants)
+
+
 def next_statuses(case: incidents.CasePublic) -> list[str]:
     """The statuses the data files let this case move to (the verb still decides who may move it)."""
     return sorted(str(s) for s in incidents.allowed_next(case.status))

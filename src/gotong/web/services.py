@@ -29,6 +29,7 @@ from gotong.errors import Invalid, NotFound, Unauthorized
 from gotong.federation.service import PeerStatus, peer_statuses_for
 from gotong.feeds.manage import feed_health_for
 from gotong.feeds.registry import FeedStatus
+from gotong.incidents import CasePublic, ClockPublic, breached_clocks
 from gotong.intel.collections import CollectionView
 from gotong.intel.query import ObjectFilter, render_timestamp
 from gotong.intel.service import ReceiptBook, read_object, writable_collections_for
@@ -105,6 +106,7 @@ class Dashboard:
     week_more: bool
     feeds: list[FeedStatus] = field(default_factory=list)
     peers: list[PeerStatus] = field(default_factory=list)
+    breached: list[tuple[CasePublic, ClockPublic]] = field(default_factory=list)
 
 
 def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Dashboard:
@@ -116,6 +118,7 @@ def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Da
         week = search_objects(conn, actor=actor, filters=SearchFilter(since=since), limit=1000)
         feeds = feed_health_for(conn, actor=actor)
         peers = peer_statuses_for(conn, actor=actor)
+    breached = breached_clocks(engine, actor=actor, now=now)
     tlps = Counter(r["tlp"] for r in week.results)
     countries = Counter(r["country"] or "no country" for r in week.results)
     order = [t.label for t in TLP]
@@ -127,6 +130,7 @@ def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Da
         week_more=week.more,
         feeds=feeds,
         peers=peers,
+        breached=breached,
     )
 
 

@@ -1,0 +1,59 @@
+"""A breached clock on the case page, in Chromium on a demo node: the state is said in words (not only
+in colour), the due time is a <time> with the UTC instant on hover, and the dashboard counts it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import BrowserContext, expect
+
+from gotong import incidents
+from gotong.core.auth import Principal
+from gotong.db.engine import read_connection
+from gotong.orgs.service import get_org
+from gotong.stix.timestamps import format_micros, now_micros
+from tests.conftest import RunningServer
+from tests.helpers import REGIONAL_ID
+from tests.web.conftest import sign_in
+
+HOUR = 3600 * 1_000_000
+
+
+def test_a_breached_clock_is_shown_on_the_case_page_and_counted_on_the_dashboard(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    with read_connection(node.engine) as conn:
+        singcert = Principal(org_id=get_org(conn, short_name="SingCERT").id, org_short="SingCERT")
+    opened = now_micros() - 3 * HOUR  # severity 3: ThaiCERT (affected) had 2 h to acknowledge, 24/7
+    case = incidents.open_case(
+        node.engine,
+        actor=singcert,
+        case=incidents.CaseCreate(
+            title="Ransomware at a Thai port operator",
+            collection=REGIONAL_ID,
+            severity=3,
+            participants=[incidents.Participant(org="ThaiCERT", role=incidents.ParticipantRole.AFFECTED)],
+        ),
+        now=opened,
+    )
+    due = format_micros(opened + 2 * HOUR, digits=0)
+    page = new_context(javascript=True).new_page()
+    sign_in(page)  # ThaiCERT's analyst
+    page.goto("/")
+    expect(page.locator("#clocks-title + p")).to_contain_text("1 clocks are breached")
+    page.get_by_role("link", name="Ransomware at a Thai port operator").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case.id}#clocks$"))
+    row = page.get_by_role("row", name=re.compile(r"ThaiCERT \(affected\) Acknowledge"))
+    expect(row).to_contain_text("Breached")
+    expect(row.locator("time").first).to_have_attribute("title", f"{due} (UTC)")
+    lead = page.get_by_role("row", name=re.compile(r"SingCERT \(lead\) First update"))
+    expect(lead).to_contain_text("Running")  # positive control: 4 h, one left
+    expect(lead).not_to_contain_text("Breached")
+    page.get_by_role("button", name="Acknowledge the case").click()
+    expect(page.get_by_role("status")).to_contain_text("Your acknowledgement was recorded")
+    expect(page.locator("#events ~ ul.entries").first).to_contain_text("Acknowledged by ThaiCERT")
+    # a late acknowledgement leaves the clock breached, with the time it was met
+    row = page.get_by_role("row", name=re.compile(r"ThaiCERT \(affected\) Acknowledge"))
+    expect(row).to_contain_text("Breached")
+    expect(row.locator("time")).to_have_count(2)
