@@ -177,3 +177,19 @@ def test_clock_counts_per_period(engine: Engine) -> None:
         engine, actor=sg, since="2026-03-10T00:00:00Z", until="2026-03-10T07:00:00Z", now=later
     )
     assert (wider.met, wider.breached) == (1, 1)
+
+
+def test_the_targets_table_of_the_docs_is_the_data_file() -> None:
+    from pathlib import Path
+
+    from gotong.incidents.sla import rules_for
+
+    docs = (Path(__file__).parents[2] / "docs" / "incidents.md").read_text("utf-8")
+    section = docs.split("## SLA clocks per party", 1)[1].split("\n## ", 1)[0]
+    rows = {int(line[2]): line for line in section.splitlines() if line[:2] == "| " and line[2:3].isdigit()}
+    assert sorted(rows) == [0, 1, 2, 3, 4]
+    for level, line in rows.items():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        for cell, role in zip(cells[1:5], ("lead", "affected", "assisting", "informed"), strict=True):
+            wanted = ", ".join(f"{r.name.lower()} {r.hours:g}" for r in rules_for(level, role)) or "—"
+            assert cell == wanted, (level, role)
