@@ -122,3 +122,19 @@ def test_the_clocks_of_a_case_from_the_command_line(node: str) -> None:
     mine = json.loads(ok(node, "case", "clocks", "--org", "MyCERT", case_id, "--json"))
     assert next(c for c in mine if c["party"] == "MyCERT")["state"] == "met"
     assert "--at 'soon'" in fails(node, "case", "clocks", "--org", "MyCERT", case_id, "--at", "soon")
+
+
+def test_the_sitrep_of_a_case_from_the_command_line(node: str) -> None:
+    case_id = json.loads(
+        ok(
+            node, "case", "open", "--org", "SingCERT", "--collection", "asean-regional",
+            "--title", "DDoS on e-government", "--severity", "2", "--participant", "ThaiCERT:affected",
+            "--json",
+        )
+    )["id"]  # fmt: skip
+    report = ok(node, "case", "sitrep", "--org", "ThaiCERT", case_id)
+    assert report.startswith("# Situation report: DDoS on e-government")
+    assert "## Clocks" in report and "ThaiCERT (affected), Acknowledge:" in report
+    assert "no case" in fails(
+        node, "case", "sitrep", "--org", "ThaiCERT", "incident--" + "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    )

@@ -193,3 +193,25 @@ def test_the_targets_table_of_the_docs_is_the_data_file() -> None:
         for cell, role in zip(cells[1:5], ("lead", "affected", "assisting", "informed"), strict=True):
             wanted = ", ".join(f"{r.name.lower()} {r.hours:g}" for r in rules_for(level, role)) or "—"
             assert cell == wanted, (level, role)
+
+
+def test_the_sitrep_holds_the_clocks_and_only_the_entries_the_reader_may_see(engine: Engine) -> None:
+    with write_transaction(engine) as conn:
+        add_group(conn, name="port-responders", members=["SingCERT", "ThaiCERT"], owner="SingCERT")
+    case_id = _open(engine, severity=3, at=OPENED)
+    sg = _actor(engine, "SingCERT")
+    incidents.add_event(
+        engine, actor=sg, case_id=case_id, event=incidents.EventCreate(name="Ransom note found"),
+        now=OPENED + HOUR,
+    )  # fmt: skip
+    hidden = incidents.EventCreate(
+        name="Negotiator hired", tlp="amber+strict", sharing_group="port-responders"
+    )
+    incidents.add_event(engine, actor=sg, case_id=case_id, event=hidden, now=OPENED + HOUR)
+    later = OPENED + 3 * HOUR
+    thai = incidents.sitrep(engine, actor=_actor(engine, "ThaiCERT"), case_id=case_id, now=later)
+    mine = incidents.sitrep(engine, actor=_actor(engine, "MyCERT"), case_id=case_id, now=later)
+    assert "Negotiator hired" in thai and "Ransom note found" in thai  # positive control
+    assert "Negotiator hired" not in mine and "Ransom note found" in mine
+    assert "ThaiCERT (affected), Acknowledge: **breached**, due 2026-03-10T04:00:00.000Z" in mine
+    assert mine.startswith("# Situation report: Ransomware at a port operator")

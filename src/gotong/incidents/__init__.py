@@ -43,6 +43,7 @@ from gotong.incidents.service import (
     update_case,
     update_task,
 )
+from gotong.incidents.sitrep import sitrep
 from gotong.incidents.sla import ClockBreached
 
 __all__ = [
@@ -83,6 +84,7 @@ __all__ = [
     "get_case",
     "list_cases",
     "open_case",
+    "sitrep",
     "update_case",
     "update_task",
 ]

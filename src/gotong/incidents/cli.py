@@ -221,3 +221,12 @@ def check_clocks(at: str | None) -> None:
     """Record every newly breached clock of every case once (what the server's job does)."""
     for breach in incidents.check_clocks(_engine(), now=_instant(at)):
         click.echo(f"{breach.case_id}  {breach.party} {breach.clock} breached (due {breach.due})")
+
+
+@case.command("sitrep")
+@_org
+@click.argument("case_id")
+def case_sitrep(org: str, case_id: str) -> None:
+    """A situation report of the case as Markdown, with only what ORG may see."""
+    engine = _engine()
+    click.echo(incidents.sitrep(engine, actor=_actor(engine, org), case_id=case_id), nl=False)
