@@ -57,3 +57,9 @@ def test_a_breached_clock_is_shown_on_the_case_page_and_counted_on_the_dashboard
     row = page.get_by_role("row", name=re.compile(r"ThaiCERT \(affected\) Acknowledge"))
     expect(row).to_contain_text("Breached")
     expect(row.locator("time")).to_have_count(2)
+    # the situation report, from the page's link, holds the breached clock
+    href = page.get_by_role("link", name="Situation report (Markdown)").get_attribute("href")
+    assert href == f"/cases/{case.id}/sitrep.md"
+    report = page.request.get(href)
+    assert report.ok and report.headers["content-type"].startswith("text/markdown")
+    assert "ThaiCERT (affected), Acknowledge: **breached**" in report.text()

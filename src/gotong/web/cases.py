@@ -136,6 +136,13 @@ def change_status(
     return see_other(f"/cases/{case_id}?done=status#history")
 
 
+@router.get("/cases/{case_id}/sitrep.md")
+def sitrep(case_id: str, engine: EngineDep, viewer: ViewerDep) -> Response:
+    """The case's situation report as Markdown, with only what the reader may see."""
+    text = cs.sitrep(engine, actor=viewer.principal, case_id=case_id)
+    return Response(text, media_type="text/markdown; charset=utf-8")
+
+
 @router.post("/cases/{case_id}/acknowledge")
 def acknowledge(case_id: str, engine: EngineDep, viewer: ViewerDep, _: CsrfDep) -> Response:
     cs.acknowledge(engine, actor=viewer.principal, case_id=case_id)

@@ -57,6 +57,11 @@ def clocks(engine: Engine, *, actor: Principal, case_id: str) -> list[incidents.
     return sorted(found, key=lambda c: (c.state != incidents.ClockState.BREACHED, c.due, c.party))
 
 
+def sitrep(engine: Engine, *, actor: Principal, case_id: str) -> str:
+    signed_in(actor)
+    return incidents.sitrep(engine, actor=actor, case_id=case_id)
+
+
 def acknowledge(engine: Engine, *, actor: Principal, case_id: str) -> None:
     signed_in(actor)
     incidents.acknowledge_case(engine, actor=actor, case_id=case_id)
