@@ -121,14 +121,16 @@ def test_intelligence_filters_by_tlp_and_sorts(new_context: ContextFactory, java
     page.get_by_label("TLP").select_option("TLP:AMBER+STRICT")
     page.get_by_role("button", name="Apply filters").click()
     rows = page.get_by_role("table").locator("tbody tr")
-    # The scanner indicator, the demo's preservation request and ThaiCERT's three demo training
-    # enrolments (requests and enrolments are AMBER+STRICT by default).
-    expect(rows).to_have_count(5)
+    # Among them the scanner indicator, the demo's preservation request and ThaiCERT's three demo
+    # training enrolments; the other domains' demo records that are AMBER+STRICT by default (drills,
+    # reports, assessments) are listed too, so the count is every row, each marked AMBER+STRICT.
     expect(rows.filter(has_text="Scanner hitting government VPNs")).to_have_count(1)
     expect(rows.filter(has_text="Preserve the logs of the host of the phishing kit")).to_have_count(1)
     expect(rows.filter(has_text="Incident handling for national CERTs")).to_have_count(2)
     expect(rows.filter(has_text="Information-sharing practice")).to_have_count(1)
-    expect(rows.locator(".tlp-amber-strict")).to_have_count(5)
+    shown = rows.count()
+    assert shown >= 5
+    expect(rows.locator(".tlp-amber-strict")).to_have_count(shown)
     page.goto("/intel?type=indicator")
     page.get_by_role("link", name="Name").click()
     expect(page).to_have_url(re.compile(r"sort=name"))
