@@ -32,9 +32,9 @@ from gotong.norms.schemas import (
     SummaryPublic,
 )
 from gotong.orgs.service import Organisation, get_org, hub, list_orgs, taskforce
-from gotong.sharing.definitions import publish_definitions
+from gotong.sharing.definitions import parties_group
 from gotong.sharing.models import GroupKind
-from gotong.sharing.service import SharingGroup, add_group, get_group, list_groups, load_reader
+from gotong.sharing.service import SharingGroup, get_group, list_groups, load_reader
 from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros, micros_of, now_micros
 
@@ -242,32 +242,12 @@ def _check_audience(group: SharingGroup, member: Organisation, tf: Organisation 
 
 
 def _confidential_group(engine: Engine, member: Organisation, tf: Organisation | None) -> SharingGroup:
-    """The named-recipients group of the member and the taskforce, made on first use (the budgets
-    domain uses the same group, by the same name and the same check)."""
-    wanted = sorted({member.short_name, *([tf.short_name] if tf else [])})
-    name = "+".join([member.short_name, *([tf.short_name] if tf else [])])
-    with write_transaction(engine) as conn:
-        try:
-            found: SharingGroup | None = get_group(conn, name=name)
-        except NotFound:
-            found = None
-        if found is not None:
-            if sorted(found.members) != wanted or found.kind != GroupKind.NAMED_RECIPIENTS:
-                raise Invalid(
-                    f"sharing_group: the group {name!r} no longer holds just {', '.join(wanted)}; "
-                    "name a sharing_group for this report"
-                )
-            return found
-        group = add_group(
-            conn,
-            name=name,
-            members=wanted,
-            kind=GroupKind.NAMED_RECIPIENTS,
-            owner=member.short_name,
-            actor=_SYSTEM,
-        )
-    publish_definitions(engine)
-    return group
+    """The named-recipients group of the member and the taskforce, made on first use (the norms and
+    budgets domains share it: one name, one check, in ``sharing.definitions.parties_group``)."""
+    parties = [member.short_name, *([tf.short_name] if tf else [])]
+    return parties_group(
+        engine, name="+".join(parties), members=parties, owner=member.short_name, what="report"
+    )
 
 
 def _existing_collection(conn: Connection) -> str | None:

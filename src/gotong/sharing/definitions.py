@@ -23,6 +23,7 @@ from gotong.sharing.service import (
     GROUP_EXTENSION_ID,
     SharingGroup,
     add_group,
+    get_group,
     group_marking_definition,
     list_groups,
 )
@@ -159,3 +160,31 @@ def add_group_and_publish(
 
 ORG_KINDS = tuple(k.value for k in OrgKind)
 GROUP_KINDS = tuple(k.value for k in GroupKind)
+
+
+def parties_group(engine: Engine, *, name: str, members: list[str], owner: str, what: str) -> SharingGroup:
+    """The named-recipients group ``name`` of exactly ``members``, made (and published) on first use.
+
+    Domains that mark a record for its parties only (a member and the taskforce, say) ask for their
+    group here. A group of that name that holds anyone else, or is not a named-recipients group,
+    would widen who sees the record: it is refused, and the caller names a group of its own for the
+    ``what`` (e.g. "report") instead.
+    """
+    wanted = sorted(set(members))
+    with write_transaction(engine) as conn:
+        try:
+            found: SharingGroup | None = get_group(conn, name=name)
+        except NotFound:
+            found = None
+        if found is not None:
+            if sorted(found.members) != wanted or found.kind != GroupKind.NAMED_RECIPIENTS:
+                raise Invalid(
+                    f"sharing_group: the group {name!r} no longer holds just {', '.join(wanted)}; "
+                    f"name a sharing_group for this {what}"
+                )
+            return found
+        group = add_group(
+            conn, name=name, members=wanted, kind=GroupKind.NAMED_RECIPIENTS, owner=owner, actor="gotong"
+        )
+    publish_definitions(engine)  # so TAXII clients can resolve the group's marking
+    return group
