@@ -19,7 +19,6 @@ import json
 import secrets
 import smtplib
 import threading
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -34,6 +33,7 @@ from gotong.contacts.schemas import AckPublic, CheckCreate, CheckPublic
 from gotong.contacts.service import contact_row, hub_org_id
 from gotong.core.auth import Principal
 from gotong.core.jobs import JobRunner
+from gotong.core.mail import send_mail
 from gotong.core.outbound import outbound_client
 from gotong.core.permissions import require_member
 from gotong.db.engine import read_connection, write_transaction
@@ -285,18 +285,17 @@ def _post(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
 def _mail(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
     if not settings.smtp_host:
         raise _Refused("no SMTP server is configured (GOTONG_SMTP_HOST)")
-    message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = row.document["fields"]["email"]
-    message["Subject"] = f"Gotong reachability check {body['check']} for {row.short_name}"
-    message.set_content(
-        "This is a reachability check of the Gotong network.\n"
-        f"Please acknowledge it before {body['expires_at']} with one POST to this link:\n\n"
-        f"{body['ack_url']}\n\n"
-        f"for instance: curl -X POST {body['ack_url']}\n"
+    send_mail(
+        settings,
+        to=[row.document["fields"]["email"]],
+        subject=f"Gotong reachability check {body['check']} for {row.short_name}",
+        text=(
+            "This is a reachability check of the Gotong network.\n"
+            f"Please acknowledge it before {body['expires_at']} with one POST to this link:\n\n"
+            f"{body['ack_url']}\n\n"
+            f"for instance: curl -X POST {body['ack_url']}\n"
+        ),
     )
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-        smtp.send_message(message)
 
 
 def _hash(token: str) -> str:

@@ -5,8 +5,6 @@ read one's own reports, render them, manage who receives them by e-mail, and the
 from __future__ import annotations
 
 import logging
-import smtplib
-from email.message import EmailMessage
 from typing import Any
 
 import orjson
@@ -15,6 +13,7 @@ from sqlalchemy.engine import Row
 
 from gotong.audit import record
 from gotong.core.auth import Principal, Role
+from gotong.core.mail import send_mail
 from gotong.core.permissions import require_member, require_writer
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Conflict, Invalid, NotFound
@@ -230,18 +229,17 @@ def _deliver(engine: Engine, settings: Settings, org_id: int, report: ReportPubl
             ).scalars()
         )
     pdf = render_pdf(report)
+    lines = "\n".join(f"- {line}" for line in report.summary) or "- Nothing to report in this period."
+    text = (
+        f"The regional posture report for {report.period_label}, as {report.org} may see it.\n\n"
+        f"{lines}\n\nThe full report is attached as PDF.\n"
+    )
+    attachment = (f"gotong-report-{report.period_label}.pdf", "application/pdf", pdf)
     for address in addresses:
-        message = EmailMessage()
-        message["From"] = settings.smtp_from
-        message["To"] = address
-        message["Subject"] = f"Gotong regional posture report {report.period_label} ({report.org})"
-        lines = "\n".join(f"- {line}" for line in report.summary) or "- Nothing to report in this period."
-        message.set_content(
-            f"The regional posture report for {report.period_label}, as {report.org} may see it.\n\n"
-            f"{lines}\n\nThe full report is attached as PDF.\n"
+        send_mail(
+            settings,
+            to=[address],
+            subject=f"Gotong regional posture report {report.period_label} ({report.org})",
+            text=text,
+            attachments=[attachment],
         )
-        message.add_attachment(
-            pdf, maintype="application", subtype="pdf", filename=f"gotong-report-{report.period_label}.pdf"
-        )
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-            smtp.send_message(message)
