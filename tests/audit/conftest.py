@@ -8,14 +8,13 @@ import pytest
 from sqlalchemy import Engine, delete
 
 from gotong.audit.models import audit_log
-from gotong.db.engine import make_engine, write_transaction
-from gotong.node import init_node
+from gotong.db.engine import write_transaction
+from tests.conftest import NodeTemplate
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = make_engine(database_url)
-    init_node(eng, preset="asean")
+def engine(database_url: str, node_template: NodeTemplate) -> Iterator[Engine]:
+    eng = node_template.make(database_url)
     with write_transaction(eng) as conn:
         conn.execute(delete(audit_log))
     yield eng
