@@ -43,6 +43,7 @@ __all__ = [
     "register",
     "sign",
     "verify_node",
+    "verify_own",
 ]
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,13 @@ def verify_node(conn: Connection, *, settings: Settings) -> tuple[VerifyResult, 
         return verify(conn, key=seal_key()), None
     own_key = public_key_b64(node_key(settings))
     return verify_checkpoint(conn, kept, public_key=own_key, store=digester(conn), seal=seal_key()), kept
+
+
+def verify_own(conn: Connection, statement: dict[str, Any], *, settings: Settings) -> VerifyResult:
+    """A checkpoint of this node held elsewhere (by a witness), checked with the node's own key
+    against the log and the store as they are now."""
+    own_key = public_key_b64(node_key(settings))
+    return verify_checkpoint(conn, statement, public_key=own_key, store=digester(conn), seal=seal_key())
 
 
 def register(runner: JobRunner, engine: Engine, settings: Settings) -> None:

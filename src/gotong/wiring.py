@@ -25,6 +25,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -81,6 +82,7 @@ def background(
     from gotong.correlation import webhooks
     from gotong.exercises import clocks as exercise_clocks
     from gotong.federation import jobs as federation_jobs
+    from gotong.federation import witness
     from gotong.feeds import schedule
     from gotong.incidents import clocks as case_clocks
     from gotong.node import node_key
@@ -110,6 +112,13 @@ def background(
             pull_every=settings.federation_poll_seconds,
             max_backoff=settings.federation_max_backoff_seconds,
         )
+        if settings.audit_checkpoints:
+            witness.register(
+                runner,
+                engine,
+                folder=Path(settings.node_key_file).parent,
+                every=settings.audit_checkpoint_seconds,
+            )
 
     def changed(event: events.Event) -> None:
         changes.bump(event)

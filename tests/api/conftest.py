@@ -338,8 +338,13 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         for org in ("ThaiCERT", "MyCERT")
     )
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
+    # Its own data folder: the audit checkpoint resources keep a checkpoint there.
     srv, thread, running = start_server(
-        engine, feed_scheduler=False, federation=False, auth_failures_per_minute=100_000
+        engine,
+        feed_scheduler=False,
+        federation=False,
+        auth_failures_per_minute=100_000,
+        data_dir=str(tmp_path_factory.mktemp("api-node")),
     )
     try:
         yield ApiNode(

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from gotong import maturity
+from gotong.checkpoints import keep_checkpoint, kept_checkpoint
 from gotong.contacts import Channel, issue
 from gotong.contacts.service import contact_row
 from gotong.core.auth import Role
@@ -955,3 +956,29 @@ class TestReportSubscribe(ResourceTests):
 
     def body(self, node: ApiNode) -> dict[str, Any]:
         return {"email": f"duty-{uuid.uuid4().hex[:8]}@thaicert.example"}
+
+
+class TestAuditCheckpoint(ResourceTests):
+    """Read by the organisations the node federates with and by its admins; ThaiCERT is no peer of
+    the node under test, so its admin is the one that may (tests/federation/test_witness.py: peers)."""
+
+    url = "/api/v1/audit/checkpoint"
+    role = Role.ADMIN
+
+    def call(
+        self,
+        node: ApiNode,
+        client: httpx.Client,
+        *,
+        url: str | None = None,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        if kept_checkpoint(node.server.settings) is None:
+            keep_checkpoint(node.server.engine, settings=node.server.settings)
+        return super().call(node, client, url=url, params=params, body=body)
+
+
+class TestAuditWitnessed(ResourceTests):
+    url = "/api/v1/audit/witnessed"
+    role = Role.ADMIN

@@ -92,6 +92,7 @@ def test_public_api_is_pinned() -> None:
         "AuditRecord",
         "VerifyResult",
         "audit_log",
+        "check_signed",
         "checkpoint",
         "load_or_create_key",
         "public_key_b64",

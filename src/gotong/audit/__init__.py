@@ -1,7 +1,13 @@
 """The tamper-evident audit log: a hash chain of the node's writes, token and membership changes
 and retrieval batches, with checkpoints signed by the node's Ed25519 key."""
 
-from gotong.audit.checkpoint import checkpoint, load_or_create_key, public_key_b64, verify_checkpoint
+from gotong.audit.checkpoint import (
+    check_signed,
+    checkpoint,
+    load_or_create_key,
+    public_key_b64,
+    verify_checkpoint,
+)
 from gotong.audit.models import Action, audit_log
 from gotong.audit.service import AuditRecord, VerifyResult, read_details, record, record_read, verify
 
@@ -10,6 +16,7 @@ __all__ = [
     "AuditRecord",
     "VerifyResult",
     "audit_log",
+    "check_signed",
     "checkpoint",
     "load_or_create_key",
     "public_key_b64",

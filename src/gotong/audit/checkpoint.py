@@ -195,6 +195,26 @@ def verify_checkpoint(
     return VerifyResult(ok=True, records=chain.records, trusted_key=trusted, head=chain.head)
 
 
+def check_signed(
+    checkpoint: Mapping[str, Any] | str | bytes, *, public_key: str | None = None
+) -> dict[str, Any]:
+    """The checkpoint's fields once its form and signature are checked, without any log to hold it to.
+
+    What a witness checks before keeping a peer's checkpoint: the signature against ``public_key``
+    (base64 raw Ed25519) when given, else against the key the checkpoint names. Raises ``Invalid``
+    naming the problem.
+    """
+    fields = _parse(checkpoint)
+    if public_key is not None and public_key != fields["public_key"]:
+        raise Invalid("the checkpoint is signed with another key than the one expected")
+    verifier = _public_key(fields["public_key"], what="public key")
+    try:
+        verifier.verify(_b64(fields["signature"], what="signature", size=64), _signed_bytes(fields))
+    except InvalidSignature:
+        raise Invalid("the checkpoint's signature does not verify") from None
+    return fields
+
+
 def _objects_problem(conn: Connection, fields: Mapping[str, Any], store: StoreDigester) -> str | None:
     """Whether the store still holds what the checkpoint says, once audited deletions are added back."""
     until = fields["objects_until"]
