@@ -66,6 +66,7 @@ def test_the_public_interface_is_pinned() -> None:
             "Participant", "ParticipantRole", "TaskCreate", "TaskOutcome", "TaskUpdate", "acknowledge_case",
             "add_event", "add_impact", "add_task", "allowed_next", "breached_clocks", "case_clocks",
             "case_from_alert", "check_clocks", "clock_counts", "get_case", "list_cases",
+            "list_cases_with_entries",
             "open_case", "sitrep", "update_case",
             "update_task",
         ]

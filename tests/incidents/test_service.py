@@ -90,3 +90,44 @@ def test_the_specifications_confirmed_reads_as_successful_attempt(engine: Engine
         engine, actor=sg, case_id=made.id, update=incidents.CaseUpdate(determination="confirmed")
     )
     assert changed.determination == incidents.Determination.SUCCESSFUL_ATTEMPT
+
+
+def test_cases_read_in_bulk_are_the_cases_read_one_by_one_for_every_reader(engine: Engine) -> None:
+    """``list_cases_with_entries`` (the dashboard's and the clock job's read) gives each reader the
+    same cases with the same entries as ``get_case`` does, entries marked more strictly included."""
+    with write_transaction(engine) as conn:
+        add_group(conn, name="port-responders", members=["SingCERT", "ThaiCERT"], owner="SingCERT")
+    sg, th = _actor(engine, "SingCERT"), _actor(engine, "ThaiCERT")
+    readers = [sg, th, _actor(engine, "MyCERT"), _actor(engine, "VNCERT")]
+    shared = incidents.open_case(
+        engine,
+        actor=sg,
+        case=incidents.CaseCreate(title="Port ransomware", collection=REGIONAL_ID, tlp="green"),
+    )
+    incidents.add_event(engine, actor=sg, case_id=shared.id, event=incidents.EventCreate(name="Note found"))
+    strict = incidents.add_event(
+        engine,
+        actor=sg,
+        case_id=shared.id,
+        event=incidents.EventCreate(name="Negotiator", tlp="amber+strict", sharing_group="port-responders"),
+    )
+    incidents.add_task(
+        engine, actor=sg, case_id=shared.id, task=incidents.TaskCreate(name="Isolate", assigned_to="ThaiCERT")
+    )
+    own = incidents.open_case(
+        engine, actor=th, case=incidents.CaseCreate(title="Thai only", collection=REGIONAL_ID, tlp="red")
+    )
+    incidents.add_event(engine, actor=th, case_id=own.id, event=incidents.EventCreate(name="Defacement seen"))
+    seen_by: dict[str, set[str]] = {}
+    for reader in readers:
+        bulk = incidents.list_cases_with_entries(engine, actor=reader)
+        one_by_one = [
+            incidents.get_case(engine, actor=reader, case_id=c.id)
+            for c in incidents.list_cases(engine, actor=reader)
+        ]
+        assert [c.model_dump() for c in bulk] == [c.model_dump() for c in one_by_one], reader.org_short
+        seen_by[str(reader.org_short)] = {e.id for c in bulk for e in c.events}
+    # Positive controls: the strict entry reaches its group only, the red case its lead only.
+    assert strict.id in seen_by["ThaiCERT"] and strict.id not in seen_by["MyCERT"]
+    assert [c.id for c in incidents.list_cases_with_entries(engine, actor=th)].count(own.id) == 1
+    assert own.id not in {c.id for c in incidents.list_cases_with_entries(engine, actor=sg)}

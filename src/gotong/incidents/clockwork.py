@@ -15,9 +15,9 @@ from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid
 from gotong.incidents import objects, policy, sla, storage
 from gotong.incidents.models import ClockState, EventKind
-from gotong.incidents.schemas import CasePublic, ClockCounts, ClockPublic
-from gotong.incidents.service import get_case, list_cases
-from gotong.orgs.service import list_orgs
+from gotong.incidents.schemas import CaseFilter, CasePublic, ClockCounts, ClockPublic
+from gotong.incidents.service import get_case, list_cases_with_entries
+from gotong.orgs.service import Organisation, list_orgs
 from gotong.sharing.service import load_reader
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
 
@@ -29,7 +29,7 @@ def case_clocks(
 ) -> list[ClockPublic]:
     """Every party's clocks of a case the actor may see, at ``now`` (default: the present)."""
     case = get_case(engine, actor=actor, case_id=case_id)
-    return _clocks(engine, case, now if now is not None else now_micros())
+    return _clocks(_orgs(engine), case, now if now is not None else now_micros())
 
 
 def breached_clocks(
@@ -39,8 +39,9 @@ def breached_clocks(
     for the dashboard; unseen cases are not the actor's to count."""
     at = now if now is not None else now_micros()
     found = []
+    orgs = _orgs(engine)
     for case in _mine(engine, actor):
-        found += [(case, c) for c in _clocks(engine, case, at) if c.state == ClockState.BREACHED]
+        found += [(case, c) for c in _clocks(orgs, case, at) if c.state == ClockState.BREACHED]
     return found
 
 
@@ -57,8 +58,9 @@ def clock_counts(
         raise Invalid("until must be after since")
     at = now if now is not None else now_micros()
     met = breached = 0
-    for listed in list_cases(engine, actor=actor):
-        for clock in _clocks(engine, get_case(engine, actor=actor, case_id=listed.id), at):
+    orgs = _orgs(engine)
+    for case in list_cases_with_entries(engine, actor=actor):
+        for clock in _clocks(orgs, case, at):
             if start <= micros_of(clock.due) < end:
                 met += clock.state == ClockState.MET
                 breached += clock.state == ClockState.BREACHED
@@ -78,11 +80,8 @@ def check_clocks(engine: Engine, *, now: int | None = None) -> list[sla.ClockBre
     fired: list[sla.ClockBreached] = []
     for org in orgs:
         lead = Principal(org_id=org.id, org_short=org.short_name)
-        for listed in list_cases(engine, actor=lead):
-            if listed.lead != org.short_name:
-                continue
-            case = get_case(engine, actor=lead, case_id=listed.id)
-            for clock in _clocks(engine, case, at):
+        for case in list_cases_with_entries(engine, actor=lead, filter=CaseFilter(lead=org.short_name)):
+            for clock in _clocks(orgs, case, at):
                 if clock.state == ClockState.BREACHED and not clock.breach_recorded:
                     fired.append(_record(engine, lead, org.identity_id, case, clock, at))
     return fired
@@ -125,15 +124,18 @@ def _mine(engine: Engine, actor: Principal) -> list[CasePublic]:
     policy.may_read(actor)
     me = actor.org_short
     return [
-        get_case(engine, actor=actor, case_id=c.id)
-        for c in list_cases(engine, actor=actor)
+        c
+        for c in list_cases_with_entries(engine, actor=actor)
         if me is not None and (c.lead == me or any(p.org == me for p in c.participants))
     ]
 
 
-def _clocks(engine: Engine, case: CasePublic, at: int) -> list[ClockPublic]:
+def _orgs(engine: Engine) -> list[Organisation]:
     with read_connection(engine) as conn:
-        orgs = list_orgs(conn)
+        return list_orgs(conn)
+
+
+def _clocks(orgs: list[Organisation], case: CasePublic, at: int) -> list[ClockPublic]:
     names = {o.identity_id: o.short_name for o in orgs}
     countries = {o.short_name: o.country for o in orgs}
     return sla.clocks_of(case, names=names, countries=countries, now=at)

@@ -109,6 +109,17 @@ def entries(
     return found
 
 
+def entries_by_case(conn: Connection, reader: Reader, collection: str) -> dict[str, list[dict[str, Any]]]:
+    """Every entry of the collection the reader may see, by the case it belongs to (as
+    :func:`entries` gives them for one case), in one read."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for obj, _seq in versions(conn, reader, collection, types=objects.ENTRY_TYPES):
+        case_ref = (objects.case_extension(obj) or {}).get("case_ref")
+        if isinstance(case_ref, str):
+            found.setdefault(case_ref, []).append(obj)
+    return found
+
+
 def note_receipts(receipts: ReceiptBook | None, actor: Principal, handed: list[tuple[str, int]]) -> None:
     if receipts is None:
         return
