@@ -20,6 +20,7 @@ def test_public_verbs_are_pinned() -> None:
         "previous_period",
         "register_capacity",
         "scoreboard",
+        "shared_counts",
         "scoreboard_settings_of",
         "update_scoreboard_settings",
     }

@@ -147,3 +147,22 @@ def test_periods() -> None:
     )
     assert scoreboard.previous_period("quarter", now=now).label == "2034-Q4"
     assert scoreboard.previous_period("month", now=now).label == "2035-02"
+
+
+def test_the_series_counts_what_each_period_s_scoreboard_counts(world: World) -> None:
+    """``shared_counts`` (the page's chart over time) agrees with the full board of each period, for
+    the submitter, another member and the hub, with an anonymous and an AMBER+STRICT object shared."""
+    _script(world)
+    world.share("MyCERT", at=T0 + 30 * 24 * HOUR, seen_before=HOUR)  # the next month
+    world.share("ThaiCERT", at=T0 + 31 * 24 * HOUR, seen_before=HOUR, tlp="amber+strict")
+    periods = ["2035-02", PERIOD, "2035-04"]
+    for org, role in (("MyCERT", Role.ANALYST), ("ThaiCERT", Role.ANALYST), ("ASEAN-CERT", Role.ADMIN)):
+        actor = world.principal(org, role)
+        series = scoreboard.shared_counts(world.engine, actor=actor, periods=periods)
+        boards = [scoreboard.scoreboard(world.engine, actor=actor, period=p) for p in periods]
+        assert series == [
+            (b.period.label, b.region.volume.objects, b.position.own_objects) for b in boards
+        ], org
+    # Positive control: the periods differ, so a series of equal counts would not pass by chance.
+    mine = scoreboard.shared_counts(world.engine, actor=world.principal("MyCERT"), periods=periods)
+    assert mine[0][1] == 0 and mine[1][2] == 3 and mine[2][2] == 1

@@ -12,7 +12,13 @@ from gotong.scoreboard.schemas import (
     ScoreboardSettingsPublic,
     ScoreboardSettingsUpdate,
 )
-from gotong.scoreboard.service import matrix, scoreboard, scoreboard_settings_of, update_scoreboard_settings
+from gotong.scoreboard.service import (
+    matrix,
+    scoreboard,
+    scoreboard_settings_of,
+    shared_counts,
+    update_scoreboard_settings,
+)
 
 __all__ = [
     "EXERCISE_PROPERTY",
@@ -32,5 +38,6 @@ __all__ = [
     "register_capacity",
     "scoreboard",
     "scoreboard_settings_of",
+    "shared_counts",
     "update_scoreboard_settings",
 ]

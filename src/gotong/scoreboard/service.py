@@ -299,6 +299,24 @@ def scoreboard(
     )
 
 
+def shared_counts(
+    engine: Engine, *, actor: Principal, periods: list[str], now: int | None = None
+) -> list[tuple[str, int, int]]:
+    """For each period: its label, the objects shared in the region and those the actor's own
+    organisation shared, as :func:`scoreboard` counts them (``region.volume.objects`` and
+    ``position.own_objects``) but without the rest of the board: the page's series over time."""
+    require_member(actor)
+    at = now or now_micros()
+    chosen = [parse_period(p, now=at) for p in periods]
+    found = []
+    with read_connection(engine) as conn:
+        reader = load_reader(conn, actor)
+        for period in chosen:
+            shared = records.shared_objects(conn, reader, starts_at=period.starts_at, ends_at=period.ends_at)
+            found.append((period.label, len(shared), sum(1 for s in shared if s.org_id == actor.org_id)))
+    return found
+
+
 def _detail_orgs(conn: Connection, actor: Principal, world: _World, org: str | None) -> list[Organisation]:
     if org is not None:
         wanted = get_org(conn, short_name=org)

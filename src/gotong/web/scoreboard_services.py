@@ -34,13 +34,12 @@ def page(engine: Engine, *, actor: Principal, period: str) -> ScoreboardPage:
         board = scoreboard.scoreboard(engine, actor=actor, period=period or "month")
     except Invalid as exc:
         raise FormInvalid({"period": exc.message}) from None
-    series = []
+    months = []
     month = scoreboard.parse_period("month", now=now_micros())
     for _ in range(MONTHS):
-        seen = scoreboard.scoreboard(engine, actor=actor, period=month.label)
-        series.append((month.label, seen.region.volume.objects, seen.position.own_objects))
+        months.append(month.label)
         month = scoreboard.previous_period("month", now=month.starts_at)
-    series.reverse()
+    series = scoreboard.shared_counts(engine, actor=actor, periods=list(reversed(months)))
     position = board.position
     peers = []
     own_counted = False
