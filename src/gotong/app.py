@@ -32,6 +32,7 @@ from gotong.maturity.routes import capacity_router
 from gotong.maturity.routes import router as maturity_router
 from gotong.norms.routes import router as norms_router
 from gotong.orgs.routes import router as orgs_router
+from gotong.playbooks.routes import router as playbooks_router
 from gotong.reports.routes import router as reports_router
 from gotong.reports.routes import subscribers as report_subscribers_router
 from gotong.scoreboard.routes import router as scoreboard_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(changes_router)
     app.include_router(provenance_router)
     app.include_router(incidents_router)
+    app.include_router(playbooks_router)
     app.include_router(assistance_router)
     app.include_router(taskforce_router)
     app.include_router(contacts_router)

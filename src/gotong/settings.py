@@ -82,6 +82,11 @@ class Settings(BaseSettings):
             "the node key. Read where a sealed column is used (gotong.core.secrets.key_file)"
         ),
     )
+    cacao_schemas: str = Field(
+        default="",
+        description="Folder of the OASIS CACAO 2.0 JSON schemas (its playbook.json and subfolders), which "
+        "playbook imports are validated against; empty: this node refuses playbook imports",
+    )
     outbound_allow: str = Field(
         default="",
         description=(

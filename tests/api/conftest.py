@@ -16,7 +16,18 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, text
 
-from gotong import assistance, budgets, contacts, exercises, incidents, maturity, norms, reports, taskforce
+from gotong import (
+    assistance,
+    budgets,
+    contacts,
+    exercises,
+    incidents,
+    maturity,
+    norms,
+    playbooks,
+    reports,
+    taskforce,
+)
 from gotong.assistance import AssistanceCreate, AssistanceUpdate, RequestStatus
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import make_engine, read_connection, write_transaction
@@ -25,12 +36,14 @@ from gotong.incidents import CaseCreate, TaskCreate
 from gotong.intel.store import add_objects
 from gotong.node import init_node
 from gotong.orgs.service import create_token, get_org
+from gotong.playbooks import PlaybookImport
 from gotong.settings import Settings
 from gotong.sharing.service import add_group
 from gotong.stix.timestamps import micros_of, now_micros
 from gotong.wiring import wire
 from tests.conftest import ENGINE_KIND, PG_ADMIN_URL, RunningServer, start_server
 from tests.helpers import REGIONAL_ID, indicator
+from tests.playbooks.conftest import SCHEMAS as CACAO_SCHEMAS
 from tests.taskforce.conftest import STATES, seat_principal, seat_roster
 from tests.training.fixtures import make_training
 
@@ -84,6 +97,8 @@ class ApiNode:
     hidden_budget_report: str  # MyCERT's: ThaiCERT may not see it
     report: int = 0  # ThaiCERT's posture report
     others_report: int = 0  # MyCERT's: ThaiCERT may not read it
+    playbook: str = ""  # ThaiCERT's import of the library's phishing playbook, TLP:GREEN
+    hidden_playbook: str = ""  # MyCERT's, TLP:AMBER to api-my: ThaiCERT may not see it
     _tokens: dict[tuple[str, Role, str | None], str] = field(default_factory=dict)
 
     @property
@@ -122,6 +137,22 @@ def _post(engine: Engine, org: str, objects: list[dict[str, object]]) -> None:
 def _operator(engine: Engine, org: str) -> Principal:
     with read_connection(engine) as conn:
         return Principal(org_id=get_org(conn, short_name=org).id, org_short=org)
+
+
+def _playbooks(engine: Engine) -> tuple[str, str]:
+    library = {d["name"]: d for d in playbooks.library()}
+    made = []
+    for org, name, tlp, group in (
+        ("ThaiCERT", "Phishing campaign", "green", None),
+        ("MyCERT", "Data breach", "amber", "api-my"),
+    ):
+        request = PlaybookImport(playbook=library[name], collection=REGIONAL_ID, tlp=tlp, sharing_group=group)
+        made.append(
+            playbooks.import_playbook(
+                engine, actor=_operator(engine, org), request=request, schemas=CACAO_SCHEMAS
+            ).id
+        )
+    return made[0], made[1]
 
 
 def _case(engine: Engine, org: str, tlp: str) -> str:
@@ -337,6 +368,7 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         ).id
         for org in ("ThaiCERT", "MyCERT")
     )
+    playbook, hidden_playbook = _playbooks(engine)
     # The API base sends a wrong token to every resource on purpose: the throttle is not under test here.
     # Its own data folder: the audit checkpoint resources keep a checkpoint there.
     srv, thread, running = start_server(
@@ -345,6 +377,7 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         federation=False,
         auth_failures_per_minute=100_000,
         data_dir=str(tmp_path_factory.mktemp("api-node")),
+        cacao_schemas=CACAO_SCHEMAS,
     )
     try:
         yield ApiNode(
@@ -358,6 +391,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             alert_id=alert_id,
             case=case,
             task=task,
+            playbook=playbook,
+            hidden_playbook=hidden_playbook,
             red_case=red_case,
             assistance=request,
             hidden_assistance=hidden_request,

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from gotong import maturity
+from gotong import maturity, playbooks
 from gotong.checkpoints import keep_checkpoint, kept_checkpoint
 from gotong.contacts import Channel, issue
 from gotong.contacts.service import contact_row
@@ -174,6 +174,59 @@ class TestCases(ResourceTests):
 class TestCase(ResourceTests):
     url = "/api/v1/cases/{case}"
     hidden_url = "/api/v1/cases/{red_case}"  # LaoCERT's TLP:RED case
+
+
+class TestPlaybooks(ResourceTests):
+    url = "/api/v1/playbooks"
+
+
+class TestPlaybook(ResourceTests):
+    url = "/api/v1/playbooks/{playbook}"
+    hidden_url = "/api/v1/playbooks/{hidden_playbook}"  # MyCERT's, TLP:AMBER to api-my
+
+
+class TestPlaybookExport(ResourceTests):
+    url = "/api/v1/playbooks/{playbook}/export"
+    hidden_url = "/api/v1/playbooks/{hidden_playbook}/export"
+
+
+class TestPlaybookImport(ResourceTests):
+    method = "POST"
+    url = "/api/v1/playbooks"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        document = playbooks.library()[0]
+        fresh = {
+            **document,
+            "id": f"playbook--{uuid.uuid4()}",
+            "name": f"api playbook {uuid.uuid4().hex[:8]}",
+        }
+        return {"playbook": fresh, "collection": COLLECTION}
+
+
+class TestCasePlaybookApply(ResourceTests):
+    method = "POST"
+    url = "/api/v1/cases/{case}/playbook"
+    writes = True
+    success = 201
+    hidden_url = "/api/v1/cases/{red_case}/playbook"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"playbook": node.playbook}
+
+
+class TestCasePlaybooks(ResourceTests):
+    url = "/api/v1/cases/{case}/playbook"
+    hidden_url = "/api/v1/cases/{red_case}/playbook"
+
+
+class TestCasePlaybookAdvance(ResourceTests):
+    method = "POST"
+    url = "/api/v1/cases/{case}/playbook/advance"
+    writes = True
+    hidden_url = "/api/v1/cases/{red_case}/playbook/advance"
 
 
 class TestCaseOpen(ResourceTests):

@@ -46,6 +46,7 @@ COMMANDS = {
     "lookup": "reads:lookup",
     "audit": "audit:audit",
     "case": "cases:case",
+    "playbook": "playbooks:playbook_group",
     "assistance": "assistance:assistance_group",
     "contact": "contacts:contact",
     "exercise": "exercises:exercise",

@@ -17,6 +17,7 @@ from gotong.web import (
     exercises,
     maturity,
     norms,
+    playbooks,
     reports,
     scoreboard,
     taskforce,
@@ -29,6 +30,7 @@ from gotong.web.templating import STATIC_DIR
 web_router = APIRouter(include_in_schema=False)
 web_router.include_router(views.router)
 web_router.include_router(cases.router)
+web_router.include_router(playbooks.router)
 web_router.include_router(assistance.router)
 web_router.include_router(exercises.router)
 web_router.include_router(taskforce.router)

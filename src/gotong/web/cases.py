@@ -15,6 +15,7 @@ from gotong.core.permissions import may_write
 from gotong.http.dependencies import EngineDep
 from gotong.sharing.tlp import TLP
 from gotong.web import cases_services as cs
+from gotong.web import playbooks_services as ps
 from gotong.web import services
 from gotong.web.forms import tlp_label
 from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
@@ -89,10 +90,10 @@ def _form(
 def case_page(
     request: Request, case_id: str, engine: EngineDep, viewer: ViewerDep, done: str = ""
 ) -> Response:
-    return _case(request, engine, viewer, case_id, {}, done=done)
+    return render_case(request, engine, viewer, case_id, {}, done=done)
 
 
-def _case(
+def render_case(
     request: Request,
     engine: EngineDep,
     viewer: ViewerDep,
@@ -103,9 +104,12 @@ def _case(
     status: int = 200,
     values: dict[str, str] | None = None,
 ) -> Response:
+    """The case page, with a form's ``errors`` (and the ``values`` to show again) when one was refused."""
     found = cs.case(engine, actor=viewer.principal, case_id=case_id)
     context = {
         "case": found,
+        "runs": ps.case_runs(engine, actor=viewer.principal, case_id=case_id),
+        "playbook_choices": [(p.id, p.name) for p in ps.playbook_list(engine, actor=viewer.principal)],
         "clocks": cs.clocks(engine, actor=viewer.principal, case_id=case_id),
         "takes_part": cs.takes_part(found, viewer.principal),
         "next_statuses": cs.next_statuses(found),
@@ -132,7 +136,7 @@ def change_status(
         cs.change_status(engine, actor=viewer.principal, case_id=case_id, status=status, reason=reason)
     except services.FormInvalid as exc:
         values = {"reason": reason}
-        return _case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+        return render_case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
     return see_other(f"/cases/{case_id}?done=status#history")
 
 
@@ -166,7 +170,7 @@ def add_event(
         )
     except services.FormInvalid as exc:
         values = {"event-name": name, "event-description": description}
-        return _case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+        return render_case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
     return see_other(f"/cases/{case_id}?done=event#events")
 
 
@@ -192,7 +196,7 @@ def add_task(
         )
     except services.FormInvalid as exc:
         values = {"task-name": name, "task-assigned_to": assigned_to, "task-description": description}
-        return _case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+        return render_case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
     return see_other(f"/cases/{case_id}?done=task#tasks")
 
 

@@ -24,6 +24,7 @@ SECTIONS: list[Section] = [
     Section("Submit an indicator", "/intel/new", Role.ANALYST),
     Section("Cases", "/cases"),
     Section("Open a case", "/cases/new", Role.ANALYST),
+    Section("Playbooks", "/playbooks"),
     Section("Assistance", "/assistance"),
     Section("Request assistance", "/assistance/new", Role.ANALYST),
     Section("Exercises", "/exercises"),
