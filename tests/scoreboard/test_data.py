@@ -49,6 +49,12 @@ def test_the_built_in_sections_are_registered_in_order() -> None:
         "incidents",
         "assistance",
         "contacts",
+        "maturity",
+        "training",
+        "drills",
+        "norms",
+        "taskforce",
+        "budgets",
     ]
 
 
