@@ -84,3 +84,6 @@ def test_an_assessment_reaches_a_report_only_for_an_audience_that_may_receive_it
     published(engine, "ThaiCERT", levels(3), tlp=record_tlp, whole_network=whole_network)
     readers = {"ThaiCERT": True, "ASEAN-CERT": True, "MyCERT": whole_network}
     _check(engine, "maturity", "ThaiCERT", record_tlp, readers)
+    made = reports.generate_report(engine, actor=_as(engine, "ThaiCERT"), period=PERIOD)
+    [row] = next(s for s in made.sections if s.key == "maturity").tables[0].rows
+    assert row[2] == "Intermediate" and row[5] == "1"  # the tier's capacity units (capacity.toml)

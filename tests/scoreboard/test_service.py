@@ -8,6 +8,7 @@ from gotong import scoreboard
 from gotong.core.auth import Role
 from gotong.errors import Forbidden
 from gotong.scoreboard import ScoreboardSettingsUpdate
+from tests.maturity.conftest import levels, published
 from tests.scoreboard.conftest import HOUR, PERIOD, T0, World
 
 
@@ -147,3 +148,24 @@ def test_periods() -> None:
     )
     assert scoreboard.previous_period("quarter", now=now).label == "2034-Q4"
     assert scoreboard.previous_period("month", now=now).label == "2035-02"
+
+
+def test_capacity_by_maturity_tier_only_for_viewers_who_see_the_assessment(world: World) -> None:
+    """ThaiCERT's tier (Advanced: 1.5 units) counts for ThaiCERT and the hub, who see its assessment;
+    MyCERT, shown ThaiCERT's published detail but not its assessment, gets the next source (the team
+    size), so the units never tell it the tier."""
+    _script(world)
+    scoreboard.update_scoreboard_settings(
+        world.engine,
+        actor=world.principal("ThaiCERT", Role.ADMIN),
+        change=ScoreboardSettingsUpdate(team_size=10, publish=True),
+    )
+    published(world.engine, "ThaiCERT", levels(4), tlp="amber+strict")
+    for viewer, expected in (("ThaiCERT", ("maturity-tier", 1.5)), ("ASEAN-CERT", ("maturity-tier", 1.5))):
+        board = scoreboard.scoreboard(world.engine, actor=world.principal(viewer), period=PERIOD)
+        thai = _org(board, "ThaiCERT")
+        assert (thai.capacity.source, thai.capacity.units) == expected, viewer
+        assert thai.capacity.objects_per_unit == 2.0
+    board = scoreboard.scoreboard(world.engine, actor=world.principal("MyCERT"), period=PERIOD)
+    thai = _org(board, "ThaiCERT")
+    assert (thai.capacity.source, thai.capacity.units) == ("team-size", 2.0)

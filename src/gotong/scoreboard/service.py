@@ -229,7 +229,9 @@ def _responsiveness(world: _World, org_id: int | None) -> Responsiveness:
     )
 
 
-def _org_score(conn: Connection, world: _World, org: Organisation, region_total: int) -> OrgScore:
+def _org_score(
+    conn: Connection, world: _World, org: Organisation, region_total: int, viewer: Principal
+) -> OrgScore:
     items = [s for s in world.shared if s.org_id == org.id]
     posted, accepted = records.submissions(
         conn, org.id, starts_at=world.period.starts_at, ends_at=world.period.ends_at
@@ -238,7 +240,7 @@ def _org_score(conn: Connection, world: _World, org: Organisation, region_total:
         conn, org.id, starts_at=world.period.starts_at, ends_at=world.period.ends_at
     )
     total_consumed = sum(consumed.values())
-    cap = capacity_of(conn, org.id)
+    cap = capacity_of(conn, org.id, viewer=viewer)
     return OrgScore(
         org=org.short_name,
         name=org.name,
@@ -273,7 +275,7 @@ def scoreboard(
         viewer = get_org(conn, org_id=actor.org_id)
         wanted = _detail_orgs(conn, actor, world, org)
         total = len(world.shared)
-        details = [_org_score(conn, world, o, total) for o in wanted]
+        details = [_org_score(conn, world, o, total, actor) for o in wanted]
     counts = Counter(s.org_id for s in world.shared if s.org_id is not None)
     own = counts.get(viewer.id, 0)
     ranking = sorted(counts.values(), reverse=True)

@@ -8,14 +8,23 @@ from collections import Counter
 
 from sqlalchemy import Engine
 
-from gotong import maturity
+from gotong import maturity, scoreboard
 from gotong.core.auth import Principal
 from gotong.core.charts import bar_chart
+from gotong.db.engine import read_connection
+from gotong.orgs.service import get_org
 from gotong.reports.providers._common import counts, day_after, first_day
 from gotong.reports.schemas import SectionPublic, TablePublic
 from gotong.scoreboard import Period
 
 FRAMEWORK = "sim3-v1"
+
+
+def _tier_units(capacity: scoreboard.Capacity) -> str:
+    # Only the tier's units: a team size is the scoreboard's detail, shown only where it is published.
+    if capacity.source != "maturity-tier" or capacity.units is None:
+        return "—"
+    return f"{capacity.units:g}"
 
 
 def section(engine: Engine, actor: Principal, period: Period) -> SectionPublic | None:
@@ -29,6 +38,9 @@ def section(engine: Engine, actor: Principal, period: Period) -> SectionPublic |
         for m in maturity.region(engine, actor=actor, framework=FRAMEWORK, before=first_day(period)).members
     }
     rows, gap_counts, changed = [], Counter[str](), 0
+    with read_connection(engine) as conn:
+        ids = {m.org: get_org(conn, short_name=m.org).id for m in now.members}
+        units = {org: scoreboard.capacity_of(conn, i, viewer=actor) for org, i in ids.items()}
     for member in now.members:
         report = maturity.assessment_gaps(engine, actor=actor, assessment_id=member.assessment)
         for gap in report.gaps:
@@ -43,6 +55,7 @@ def section(engine: Engine, actor: Principal, period: Period) -> SectionPublic |
                 names[member.tier or "none"],
                 "—" if member.org not in before else names[earlier or "none"],
                 f"{report.met} of {report.total}",
+                _tier_units(units[member.org]),
             ]
         )
     reached = sum(n for tier, n in now.tiers.items() if tier != "none")
@@ -64,7 +77,14 @@ def section(engine: Engine, actor: Principal, period: Period) -> SectionPublic |
         tables=[
             TablePublic(
                 caption="Tier of each member whose assessment you may see",
-                headers=["Member", "Assessed on", "Tier", "Tier before the period", "Parameters at target"],
+                headers=[
+                    "Member",
+                    "Assessed on",
+                    "Tier",
+                    "Tier before the period",
+                    "Parameters at target",
+                    "Capacity units",
+                ],
                 rows=rows,
             ),
             counts(
