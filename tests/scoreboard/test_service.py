@@ -8,6 +8,7 @@ from gotong import scoreboard
 from gotong.core.auth import Role
 from gotong.errors import Forbidden
 from gotong.scoreboard import ScoreboardSettingsUpdate
+from gotong.stix.timestamps import format_micros
 from tests.maturity.conftest import levels, published
 from tests.scoreboard.conftest import HOUR, PERIOD, T0, World
 
@@ -169,3 +170,20 @@ def test_capacity_by_maturity_tier_only_for_viewers_who_see_the_assessment(world
     board = scoreboard.scoreboard(world.engine, actor=world.principal("MyCERT"), period=PERIOD)
     thai = _org(board, "ThaiCERT")
     assert (thai.capacity.source, thai.capacity.units) == ("team-size", 2.0)
+
+
+def test_decay_adjusted_quality_is_the_mean_freshness_at_the_periods_end(world: World) -> None:
+    """The period 2035-03 ends 22 days after T0. An indicator first seen at T0 with no valid_until
+    lives 30 days (data/scoreboard/decay.toml): 1 - 22/30 left. One valid for 44 days: 1 - 22/44.
+    One already past its valid_until: 0. The mean of the three, per member and for the region."""
+    day = 24 * HOUR
+    world.share("ThaiCERT", at=T0 + HOUR, seen_before=HOUR)
+    world.share("ThaiCERT", at=T0 + 2 * HOUR, seen_before=2 * HOUR, valid_until=format_micros(T0 + 44 * day))
+    world.share("ThaiCERT", at=T0 + 3 * HOUR, seen_before=3 * HOUR, valid_until=format_micros(T0 + 10 * day))
+    board = scoreboard.scoreboard(world.engine, actor=world.principal("ThaiCERT"), period=PERIOD)
+    expected = round(((1 - 22 / 30) + (1 - 22 / 44) + 0) / 3, 4)
+    assert _org(board, "ThaiCERT").quality.decay_adjusted == expected
+    assert board.region.quality.decay_adjusted == expected
+    # Nothing shared, nothing to judge: no figure rather than a zero.
+    empty = scoreboard.scoreboard(world.engine, actor=world.principal("ThaiCERT"), period="2035-05")
+    assert empty.region.quality.decay_adjusted is None

@@ -71,6 +71,7 @@ def sharing(engine: Engine, actor: Principal, period: Period) -> SectionPublic |
             _hours(o.timeliness.first_seen_to_submission.median_seconds),
             _hours(o.timeliness.first_seen_to_submission.p90_seconds),
             _percent(o.quality.with_context),
+            _percent(o.quality.decay_adjusted),
             str(o.reciprocity.consumed),
         ]
         for o in board.organisations
@@ -84,7 +85,15 @@ def sharing(engine: Engine, actor: Principal, period: Period) -> SectionPublic |
             _counts("Objects shared by type", "Type", Counter(region.volume.by_type)),
             TablePublic(
                 caption="Members whose detail you may see",
-                headers=["Member", "Objects", "Median delay", "90th percentile", "With context", "Retrieved"],
+                headers=[
+                    "Member",
+                    "Objects",
+                    "Median delay",
+                    "90th percentile",
+                    "With context",
+                    "Still fresh",
+                    "Retrieved",
+                ],
                 rows=rows,
             ),
         ],

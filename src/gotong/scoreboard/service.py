@@ -22,7 +22,7 @@ from gotong.db.engine import read_connection, write_transaction
 from gotong.orgs.service import Organisation, get_org, list_orgs
 from gotong.scoreboard import policy, records
 from gotong.scoreboard.capacity import capacity_of
-from gotong.scoreboard.measures import delays, share
+from gotong.scoreboard.measures import delays, freshness, share
 from gotong.scoreboard.models import scoreboard_settings
 from gotong.scoreboard.periods import Period, parse_period
 from gotong.scoreboard.schemas import (
@@ -214,7 +214,27 @@ def _quality(items: list[records.Shared], world: _World, valid_first: float | No
         ),
         on_warninglists=share(sum(1 for i in items if i.seq in world.warninglisted), n),
         expired=share(sum(1 for i in items if i.valid_until is not None and i.valid_until <= horizon), n),
+        decay_adjusted=_decay_adjusted(items, world),
     )
+
+
+def _decay_adjusted(items: list[records.Shared], world: _World) -> float | None:
+    """The mean freshness at the period's end; a false positive or a warninglisted object counts 0."""
+    if not items:
+        return None
+    total = 0.0
+    for i in items:
+        if i.stix_id in world.sightings.false_positive or i.seq in world.warninglisted:
+            continue
+        valid_from = i.body.get("valid_from")
+        total += freshness(
+            type=i.type,
+            born=i.first_seen if i.first_seen is not None else i.submitted_at,
+            valid_until=i.valid_until,
+            valid_from=micros_of(valid_from) if isinstance(valid_from, str) else None,
+            at=world.period.ends_at,
+        )
+    return round(total / len(items), 4)
 
 
 def _responsiveness(world: _World, org_id: int | None) -> Responsiveness:
