@@ -187,3 +187,33 @@ def test_decay_adjusted_quality_is_the_mean_freshness_at_the_periods_end(world: 
     # Nothing shared, nothing to judge: no figure rather than a zero.
     empty = scoreboard.scoreboard(world.engine, actor=world.principal("ThaiCERT"), period="2035-05")
     assert empty.region.quality.decay_adjusted is None
+
+
+def test_alert_acknowledgement_times_only_over_alerts_the_viewer_knows(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ThaiCERT acknowledges at T0 + 4 h: its responsiveness counts the time from the alert's raising
+    in its own view; LaoCERT, which cannot know of the alert (it sees the Malaysian half), counts none."""
+    from gotong.correlation import acknowledge_alert, alerts_of
+    from gotong.correlation import service as correlation_service
+    from gotong.db.engine import read_connection, write_transaction
+    from gotong.stix.timestamps import micros_of
+
+    pattern = "[ipv4-addr:value = '198.51.100.7']"
+    world.share("ThaiCERT", at=T0 + HOUR, seen_before=HOUR, tlp="red", pattern=pattern)
+    world.share("MyCERT", at=T0 + 2 * HOUR, seen_before=HOUR, pattern=pattern)
+    thai = world.principal("ThaiCERT")
+    with read_connection(world.engine) as conn:
+        [alert] = alerts_of(conn, actor=thai)
+    monkeypatch.setattr(correlation_service, "now_micros", lambda: T0 + 4 * HOUR)
+    with write_transaction(world.engine) as conn:
+        acknowledge_alert(conn, actor=thai, alert_id=alert.id)
+    own = scoreboard.scoreboard(world.engine, actor=thai, period=PERIOD)
+    delay = (T0 + 4 * HOUR - micros_of(alert.raised_at)) / 1_000_000
+    assert delay > 0
+    assert (own.region.responsiveness.alerts.count, own.region.responsiveness.alerts.median_seconds) == (
+        1,
+        delay,
+    )
+    lao = scoreboard.scoreboard(world.engine, actor=world.principal("LaoCERT"), period=PERIOD)
+    assert lao.region.responsiveness.alerts.count == 0

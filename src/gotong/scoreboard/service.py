@@ -17,7 +17,7 @@ from gotong import assistance, incidents
 from gotong.audit import record
 from gotong.core.auth import Principal
 from gotong.core.permissions import require_member
-from gotong.correlation import alerts_of
+from gotong.correlation import acknowledgement_times, alerts_of
 from gotong.db.engine import read_connection, write_transaction
 from gotong.orgs.service import Organisation, get_org, list_orgs
 from gotong.scoreboard import policy, records
@@ -90,7 +90,7 @@ def _world(conn: Connection, engine: Engine, actor: Principal, period: Period) -
     alert_share: list[int] = []
     views = alerts_of(conn, actor=actor)
     raised = {v.id: micros_of(v.raised_at) for v in views}
-    for alert_id, org_id, at in records.alert_acknowledgements_of(conn, raised):
+    for alert_id, org_id, at in acknowledgement_times(conn, actor=actor, alert_ids=raised):
         if period.starts_at <= at < period.ends_at:
             responses["alerts"].append((org_id, at - raised[alert_id]))
     for view in views:
