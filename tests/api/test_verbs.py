@@ -41,6 +41,7 @@ PUBLIC = {
     "gotong.correlation": {
         "Observable",
         "acknowledge_alert",
+        "acknowledgement_times",
         "alerts_of",
         "lookup_value",
         "normalise",

@@ -250,3 +250,24 @@ def test_the_upgrade_keeps_acknowledgements_given_before_they_were_per_organisat
         ).all()
     assert [tuple(r) for r in rows] == [(1, 1, "ThaiCERT", 30)]
     old.dispose()
+
+
+def test_acknowledgement_times_only_of_alerts_the_asker_may_know_of(engine: Engine) -> None:
+    """ThaiCERT and MyCERT know of the alert (each sees its own half and more); LaoCERT does not
+    (it sees only the Malaysian half): asked for the same alert, it is told of no acknowledgement."""
+    from gotong.correlation import acknowledge_alert, acknowledgement_times
+
+    _post(engine, "ThaiCERT", [_ip("198.51.100.9", tlp="red")])
+    _post(engine, "MyCERT", [_ip("198.51.100.9", tlp="green")])
+    with write_transaction(engine) as conn:
+        thai = Principal(
+            org_id=get_org(conn, short_name="ThaiCERT").id, org_short="ThaiCERT", role=Role.ANALYST
+        )
+        alert = acknowledge_alert(conn, actor=thai, alert_id=_alerts(engine, "ThaiCERT")[0].id)
+    with read_connection(engine) as conn:
+        lao = Principal(org_id=get_org(conn, short_name="LaoCERT").id, org_short="LaoCERT")
+        assert [(a, o) for a, o, _ in acknowledgement_times(conn, actor=thai, alert_ids=[alert.id])] == [
+            (alert.id, thai.org_id)
+        ]
+        assert acknowledgement_times(conn, actor=lao, alert_ids=[alert.id]) == []
+        assert acknowledgement_times(conn, actor=thai, alert_ids=[alert.id + 1000, -1]) == []

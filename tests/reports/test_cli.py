@@ -49,3 +49,14 @@ def test_report_generate_list_show(node: str, tmp_path: Path) -> None:
     assert "needs --output" in fails(
         node, "report", "show", str(made["id"]), "--org", "ThaiCERT", "--format", "pdf"
     )
+
+
+def test_report_generate_for_a_tlp_audience(node: str) -> None:
+    # The two TLP:GREEN objects are in a TLP:GREEN report, not in a TLP:CLEAR one.
+    green = ok(node, "report", "generate", "--org", "ThaiCERT", "--period", "year", "--tlp", "green")
+    assert "TLP:GREEN, sections sharing" in green
+    clear = ok(node, "report", "generate", "--org", "ThaiCERT", "--period", "year", "--tlp", "clear")
+    assert "TLP:CLEAR, sections none" in clear
+    assert "tlp: a report is made for" in fails(
+        node, "report", "generate", "--org", "ThaiCERT", "--tlp", "red"
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from gotong import reports
 from gotong.core.auth import Role
-from gotong.errors import Forbidden, NotFound
+from gotong.errors import Forbidden, Invalid, NotFound
 from gotong.settings import Settings
 from gotong.stix.timestamps import micros_of
 from tests.reports.conftest import HOUR, PERIOD, T0, World
@@ -97,3 +97,34 @@ def test_the_job_mails_the_last_months_report_once(world: World, smtp: tuple[int
     attachment = next(iter(message.iter_attachments()))
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content().startswith(b"%PDF")
+
+
+def test_a_report_for_a_wider_audience_holds_nothing_marked_above_it(world: World) -> None:
+    """ThaiCERT's own TLP:AMBER object is in its own view and its TLP:AMBER report (the positive
+    control), never in its TLP:CLEAR or TLP:GREEN report: not counted, not charted, no section."""
+    world.share("ThaiCERT", at=T0 + HOUR, seen_before=HOUR, tlp="amber")
+    actor = world.principal("ThaiCERT")
+    own = reports.generate_report(world.engine, actor=actor, period=PERIOD)
+    amber = reports.generate_report(world.engine, actor=actor, period=PERIOD, tlp="amber")
+    assert own.tlp is None and amber.tlp == "TLP:AMBER"
+    for made in (own, amber):
+        assert [s.key for s in made.sections] == ["sharing"]
+        assert "TLP:AMBER" in made.sections[0].chart_svg
+    for marking in ("clear", "green"):
+        narrow = reports.generate_report(world.engine, actor=actor, period=PERIOD, tlp=marking)
+        assert narrow.sections == [] and narrow.summary == []
+        assert "TLP:AMBER" not in reports.render_html(narrow).replace("TLP:AMBER or less", "")
+    # A TLP:CLEAR object of the same period is in the TLP:CLEAR report.
+    world.share("MyCERT", at=T0 + 2 * HOUR, seen_before=HOUR, tlp="clear")
+    clear = reports.generate_report(world.engine, actor=actor, period=PERIOD, tlp="clear")
+    assert "Members shared 1 pieces" in clear.summary[0]
+    stored = reports.get_report(world.engine, actor=actor, report_id=clear.id)
+    assert stored.tlp == "TLP:CLEAR" and "TLP:CLEAR" in reports.render_html(stored)
+
+
+def test_a_report_is_not_made_for_tlp_red_or_an_unknown_marking(world: World) -> None:
+    for marking in ("red", "purple"):
+        with pytest.raises(Invalid, match=r"^tlp: "):
+            reports.generate_report(
+                world.engine, actor=world.principal("ThaiCERT"), period=PERIOD, tlp=marking
+            )

@@ -25,11 +25,14 @@ def test_public_verbs_are_pinned() -> None:
         "update_scoreboard_settings",
     }
     assert {n for n in reports.__all__ if n[0].islower()} == {
+        "after_action_report",
         "generate_report",
         "get_report",
         "list_reports",
         "register_section",
         "registered_sections",
+        "render_after_action_html",
+        "render_after_action_pdf",
         "render_body",
         "render_csv",
         "render_html",
@@ -50,6 +53,12 @@ def test_the_built_in_sections_are_registered_in_order() -> None:
         "incidents",
         "assistance",
         "contacts",
+        "maturity",
+        "training",
+        "drills",
+        "norms",
+        "taskforce",
+        "budgets",
     ]
 
 

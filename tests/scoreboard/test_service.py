@@ -8,6 +8,8 @@ from gotong import scoreboard
 from gotong.core.auth import Role
 from gotong.errors import Forbidden
 from gotong.scoreboard import ScoreboardSettingsUpdate
+from gotong.stix.timestamps import format_micros
+from tests.maturity.conftest import levels, published
 from tests.scoreboard.conftest import HOUR, PERIOD, T0, World
 
 
@@ -166,3 +168,71 @@ def test_the_series_counts_what_each_period_s_scoreboard_counts(world: World) ->
     # Positive control: the periods differ, so a series of equal counts would not pass by chance.
     mine = scoreboard.shared_counts(world.engine, actor=world.principal("MyCERT"), periods=periods)
     assert mine[0][1] == 0 and mine[1][2] == 3 and mine[2][2] == 1
+
+
+def test_capacity_by_maturity_tier_only_for_viewers_who_see_the_assessment(world: World) -> None:
+    """ThaiCERT's tier (Advanced: 1.5 units) counts for ThaiCERT and the hub, who see its assessment;
+    MyCERT, shown ThaiCERT's published detail but not its assessment, gets the next source (the team
+    size), so the units never tell it the tier."""
+    _script(world)
+    scoreboard.update_scoreboard_settings(
+        world.engine,
+        actor=world.principal("ThaiCERT", Role.ADMIN),
+        change=ScoreboardSettingsUpdate(team_size=10, publish=True),
+    )
+    published(world.engine, "ThaiCERT", levels(4), tlp="amber+strict")
+    for viewer, expected in (("ThaiCERT", ("maturity-tier", 1.5)), ("ASEAN-CERT", ("maturity-tier", 1.5))):
+        board = scoreboard.scoreboard(world.engine, actor=world.principal(viewer), period=PERIOD)
+        thai = _org(board, "ThaiCERT")
+        assert (thai.capacity.source, thai.capacity.units) == expected, viewer
+        assert thai.capacity.objects_per_unit == 2.0
+    board = scoreboard.scoreboard(world.engine, actor=world.principal("MyCERT"), period=PERIOD)
+    thai = _org(board, "ThaiCERT")
+    assert (thai.capacity.source, thai.capacity.units) == ("team-size", 2.0)
+
+
+def test_decay_adjusted_quality_is_the_mean_freshness_at_the_periods_end(world: World) -> None:
+    """The period 2035-03 ends 22 days after T0. An indicator first seen at T0 with no valid_until
+    lives 30 days (data/scoreboard/decay.toml): 1 - 22/30 left. One valid for 44 days: 1 - 22/44.
+    One already past its valid_until: 0. The mean of the three, per member and for the region."""
+    day = 24 * HOUR
+    world.share("ThaiCERT", at=T0 + HOUR, seen_before=HOUR)
+    world.share("ThaiCERT", at=T0 + 2 * HOUR, seen_before=2 * HOUR, valid_until=format_micros(T0 + 44 * day))
+    world.share("ThaiCERT", at=T0 + 3 * HOUR, seen_before=3 * HOUR, valid_until=format_micros(T0 + 10 * day))
+    board = scoreboard.scoreboard(world.engine, actor=world.principal("ThaiCERT"), period=PERIOD)
+    expected = round(((1 - 22 / 30) + (1 - 22 / 44) + 0) / 3, 4)
+    assert _org(board, "ThaiCERT").quality.decay_adjusted == expected
+    assert board.region.quality.decay_adjusted == expected
+    # Nothing shared, nothing to judge: no figure rather than a zero.
+    empty = scoreboard.scoreboard(world.engine, actor=world.principal("ThaiCERT"), period="2035-05")
+    assert empty.region.quality.decay_adjusted is None
+
+
+def test_alert_acknowledgement_times_only_over_alerts_the_viewer_knows(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ThaiCERT acknowledges at T0 + 4 h: its responsiveness counts the time from the alert's raising
+    in its own view; LaoCERT, which cannot know of the alert (it sees the Malaysian half), counts none."""
+    from gotong.correlation import acknowledge_alert, alerts_of
+    from gotong.correlation import service as correlation_service
+    from gotong.db.engine import read_connection, write_transaction
+    from gotong.stix.timestamps import micros_of
+
+    pattern = "[ipv4-addr:value = '198.51.100.7']"
+    world.share("ThaiCERT", at=T0 + HOUR, seen_before=HOUR, tlp="red", pattern=pattern)
+    world.share("MyCERT", at=T0 + 2 * HOUR, seen_before=HOUR, pattern=pattern)
+    thai = world.principal("ThaiCERT")
+    with read_connection(world.engine) as conn:
+        [alert] = alerts_of(conn, actor=thai)
+    monkeypatch.setattr(correlation_service, "now_micros", lambda: T0 + 4 * HOUR)
+    with write_transaction(world.engine) as conn:
+        acknowledge_alert(conn, actor=thai, alert_id=alert.id)
+    own = scoreboard.scoreboard(world.engine, actor=thai, period=PERIOD)
+    delay = (T0 + 4 * HOUR - micros_of(alert.raised_at)) / 1_000_000
+    assert delay > 0
+    assert (own.region.responsiveness.alerts.count, own.region.responsiveness.alerts.median_seconds) == (
+        1,
+        delay,
+    )
+    lao = scoreboard.scoreboard(world.engine, actor=world.principal("LaoCERT"), period=PERIOD)
+    assert lao.region.responsiveness.alerts.count == 0

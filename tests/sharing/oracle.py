@@ -76,10 +76,16 @@ class Rules:
     orgs: Mapping[str, Org]
     groups: Mapping[str, Group]
     collections: Mapping[str, Collection]
+    # What the reader's audience may receive (a report made for TLP:CLEAR reads with "clear").
+    ceiling: str = "red"
 
     def with_members(self, group: str, members: Iterable[str]) -> Rules:
         changed = replace(self.groups[group], members=frozenset(members))
         return replace(self, groups={**self.groups, group: changed})
+
+    def for_audience(self, ceiling: str) -> Rules:
+        """The rules for a reader that reads for an audience receiving at most ``ceiling``."""
+        return replace(self, ceiling=ceiling)
 
     def may_read(self, reader: str | None, collection_id: str) -> bool:
         coll = self.collections[collection_id]
@@ -111,6 +117,8 @@ class Rules:
     def sees(self, reader: str | None, posted: Posted) -> bool:
         if not self.may_read(reader, posted.collection_id):
             return False
+        if LEVELS.index(self.marking(posted)) > LEVELS.index(self.ceiling):
+            return False  # not for this audience, whoever submitted it
         if reader is not None and reader == posted.submitter:
             return True
         level = self.marking(posted)

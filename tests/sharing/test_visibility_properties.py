@@ -35,7 +35,7 @@ import io
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -281,6 +281,28 @@ def test_policy_reads_and_exports_agree_with_the_rules(
         exporters = st.lists(st.sampled_from(world.orgs), min_size=1, max_size=3, unique=True)
         for org in data.draw(exporters, label="exporters"):
             _check_export(engine, world, org)
+
+
+@_settings(EXAMPLES)
+@given(draw=worlds(), data=st.data())
+def test_a_reader_for_a_wider_audience_sees_nothing_above_its_ceiling(
+    engine: Engine, draw: WorldDraw, data: st.DataObject
+) -> None:
+    """A principal with a TLP ceiling (a report made for TLP:CLEAR, GREEN ...) sees exactly what the
+    organisation sees that is marked at most the ceiling: not even its own records above it. The
+    rows it does see are the positive control (the oracle keeps them at the higher ceilings)."""
+    with world_in(engine, draw) as world:
+        ceilings = st.sampled_from(["clear", "green", "amber", "amber+strict"])
+        with read_connection(engine) as conn:
+            for reader in world.orgs:
+                ceiling = data.draw(ceilings, label=f"ceiling of {reader}")
+                rules = world.rules.for_audience(ceiling)
+                principal = replace(world.principal(reader), tlp_ceiling=int(TLP.parse(ceiling)))
+                policy_reader = load_reader(conn, principal)
+                assert not policy_reader.hub_admin
+                _check_may_see(world, reader, policy_reader, rules)
+                _check_read_page(conn, world, reader, policy_reader, 1000, rules, ("all",))
+                event(f"ceiling {ceiling}: sees {len(world.visible(reader, rules))} rows")
 
 
 @_settings(EXAMPLES)

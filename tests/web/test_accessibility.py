@@ -96,6 +96,9 @@ def test_no_serious_violation_on_any_page(new_context: Callable[..., BrowserCont
     page.goto("/exercises")
     page.get_by_role("link", name="Communication check, last quarter").click()
     assert _serious(page) == [], page.url
+    page.get_by_role("link", name="web page").click()  # the finished drill's after-action report
+    expect(page.get_by_role("heading", name="Action items")).to_be_visible()
+    assert _serious(page) == [], page.url
     page.goto("/training")
     page.get_by_role("button", name="Enrol").click()
     assert _serious(page) == [], "/training with errors"

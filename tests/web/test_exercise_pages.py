@@ -44,10 +44,19 @@ def test_the_hub_sees_every_score_and_a_participant_only_its_own(
     expect(chart).to_contain_text("0-24 %2")  # two participants in the lowest quarter, one in the top
     expect(chart).to_contain_text("75-100 %1")
     expect(other.get_by_role("heading", name="My results")).to_be_visible()
-    # LaoCERT takes no part: the page is not there for it.
+    # The finished drill's after-action report, linked from its page: VNCERT's own results only.
+    other.get_by_role("link", name="web page").click()
+    expect(other.get_by_role("heading", name="After-action report: " + DEMO_EXERCISE)).to_be_visible()
+    expect(other.get_by_role("heading", name="Action items")).to_be_visible()
+    expect(other.get_by_text("VNCERT scored 0 of 10 points")).to_be_visible()
+    expect(other.get_by_text("ThaiCERT scored")).to_have_count(0)
+    pdf = other.request.get(f"/exercises/{drill}/after-action?format=pdf")
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    # LaoCERT takes no part: the page is not there for it, nor its after-action report.
     lao = new_context().new_page()
     sign_in(lao, demo_email("LaoCERT"), DEMO_PASSWORD)
     assert lao.goto(f"/exercises/{drill}").status == 404  # type: ignore[union-attr]
+    assert lao.goto(f"/exercises/{drill}/after-action").status == 404  # type: ignore[union-attr]
 
 
 def test_a_participant_acknowledges_an_inject_without_javascript(

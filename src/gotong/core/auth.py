@@ -43,6 +43,11 @@ class Principal:
     user_id: int | None = None
     role: Role | None = None
     through_hub: bool = False
+    # The most restrictive TLP level (a ``gotong.sharing.tlp.TLP`` rank) of anything read for this
+    # principal, or None for no limit. Set only for a report made for an audience wider than the
+    # organisation (a TLP:CLEAR report an official may publish): the sharing policy then hides every
+    # record marked above it, even the organisation's own.
+    tlp_ceiling: int | None = None
 
     @property
     def authenticated(self) -> bool:

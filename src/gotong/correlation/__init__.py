@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from gotong.correlation.observables import Observable, observables_of
     from gotong.correlation.service import (
         acknowledge_alert,
+        acknowledgement_times,
         alerts_of,
         lookup_value,
         register_webhook,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Observable",
     "acknowledge_alert",
+    "acknowledgement_times",
     "alerts_of",
     "lookup_value",
     "normalise",
@@ -41,6 +43,7 @@ __getattr__ = lazy_exports(
         "gotong.correlation.observables": ["Observable", "observables_of"],
         "gotong.correlation.service": [
             "acknowledge_alert",
+            "acknowledgement_times",
             "alerts_of",
             "lookup_value",
             "register_webhook",

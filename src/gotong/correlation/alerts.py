@@ -132,6 +132,19 @@ def alerts_for(
     return sorted(views, key=lambda v: (micros_of(v.raised_at), v.id))
 
 
+def acknowledgements(conn: Connection, *, alert_ids: Collection[int]) -> list[tuple[int, int, int]]:
+    """(alert, organisation, acknowledged at) of the alerts given; the caller decided they are known."""
+    if not alert_ids:
+        return []
+    acks = alert_acknowledgements
+    rows = conn.execute(
+        select(acks.c.alert_id, acks.c.org_id, acks.c.acknowledged_at).where(
+            acks.c.alert_id.in_(sorted(alert_ids))
+        )
+    ).all()
+    return [(r.alert_id, r.org_id, r.acknowledged_at) for r in rows]
+
+
 def acknowledge(conn: Connection, *, reader: Reader, alert_id: int, by: str, now: int) -> AlertView:
     """Mark an alert acknowledged by a user; only someone who may know of the alert can."""
     found = alerts_for(conn, reader=reader, alert_ids=[alert_id]) if 0 < alert_id < 2**63 else []

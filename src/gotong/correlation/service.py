@@ -8,11 +8,13 @@ admin or coordinator.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import Connection
 
 from gotong.core.auth import Principal
 from gotong.core.permissions import MANAGERS, require_member, require_role, require_writer
-from gotong.correlation.alerts import AlertView, acknowledge, alerts_for
+from gotong.correlation.alerts import AlertView, acknowledge, acknowledgements, alerts_for
 from gotong.correlation.lookup import Correlation, lookup
 from gotong.correlation.search import SearchFilter, SearchPage, search
 from gotong.correlation.sightings import SightingSummary, summarise
@@ -55,6 +57,19 @@ def alerts_of(conn: Connection, *, actor: Principal) -> list[AlertView]:
     """The regional alerts ``actor`` may know of, each showing only what it may see."""
     require_member(actor)
     return alerts_for(conn, reader=load_reader(conn, actor))
+
+
+def acknowledgement_times(
+    conn: Connection, *, actor: Principal, alert_ids: Collection[int]
+) -> list[tuple[int, int, int]]:
+    """(alert, organisation, acknowledged at) of every organisation's acknowledgement of the alerts
+    given that ``actor`` may know of (for the scoreboard's responsiveness); others are left out."""
+    require_member(actor)
+    wanted = [i for i in alert_ids if 0 < i < 2**63]
+    if not wanted:
+        return []
+    known = {v.id for v in alerts_for(conn, reader=load_reader(conn, actor), alert_ids=wanted)}
+    return acknowledgements(conn, alert_ids=known)
 
 
 def acknowledge_alert(conn: Connection, *, actor: Principal, alert_id: int) -> AlertView:

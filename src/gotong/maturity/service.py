@@ -388,13 +388,21 @@ def _latest_published(assessments: list[AssessmentPublic]) -> dict[str, Assessme
 
 
 def region(
-    engine: Engine, *, actor: Principal, framework: str = "sim3-v1", profile: str | None = None
+    engine: Engine,
+    *,
+    actor: Principal,
+    framework: str = "sim3-v1",
+    profile: str | None = None,
+    before: str | None = None,
 ) -> RegionPublic:
     """Each organisation's latest published assessment that the actor may see, with the distribution
-    of levels per parameter and of tiers: computed only over those."""
+    of levels per parameter and of tiers: computed only over those. With ``before`` (a day,
+    YYYY-MM-DD), only assessments assessed before it count: the region as it stood then."""
     fw = get_framework(framework)
     chosen = fw.profile(profile)
     published = list_assessments(engine, actor=actor, status=AssessmentStatus.PUBLISHED, framework=fw.id)
+    if before is not None:
+        published = [a for a in published if a.assessed_on[:10] < before]
     members = []
     distribution = {p.id: {str(v): 0 for v, _, _ in fw.levels} for p in fw.parameters}
     tiers = {t.id: 0 for t in fw.tiers()} | {"none": 0}
@@ -419,12 +427,15 @@ def region(
     )
 
 
-def tiers_for(engine: Engine, *, actor: Principal, framework: str = "sim3-v1") -> list[TierPublic]:
+def tiers_for(
+    engine: Engine, *, actor: Principal, framework: str = "sim3-v1", before: str | None = None
+) -> list[TierPublic]:
     """The tier of each organisation's latest published assessment that the actor may see (for the
-    scoreboard and reports); an organisation whose assessment the actor may not see is absent."""
+    scoreboard and reports), assessed before ``before`` when given; an organisation whose assessment
+    the actor may not see is absent."""
     return [
         TierPublic(org=m.org, assessment=m.assessment, assessed_on=m.assessed_on, tier=m.tier)
-        for m in region(engine, actor=actor, framework=framework).members
+        for m in region(engine, actor=actor, framework=framework, before=before).members
     ]
 
 

@@ -4,7 +4,15 @@ an appendix; HTML, PDF, CSV and JSON; mailed to subscribers. Each stored report 
 one organisation it was generated for and only that organisation reads it.
 Other domains and the adapters use only this module."""
 
-from gotong.reports.render import render_body, render_csv, render_html, render_pdf
+from gotong.reports.after_action import AfterActionPublic, after_action_report
+from gotong.reports.render import (
+    render_after_action_html,
+    render_after_action_pdf,
+    render_body,
+    render_csv,
+    render_html,
+    render_pdf,
+)
 from gotong.reports.schemas import (
     ReportCreate,
     ReportPublic,
@@ -28,6 +36,7 @@ from gotong.reports.service import (
 
 __all__ = [
     "SCHEDULED_KINDS",
+    "AfterActionPublic",
     "ReportCreate",
     "ReportPublic",
     "ReportSection",
@@ -37,11 +46,14 @@ __all__ = [
     "SubscriberCreate",
     "SubscriberPublic",
     "TablePublic",
+    "after_action_report",
     "generate_report",
     "get_report",
     "list_reports",
     "register_section",
     "registered_sections",
+    "render_after_action_html",
+    "render_after_action_pdf",
     "render_body",
     "render_csv",
     "render_html",

@@ -18,6 +18,8 @@ from gotong.db.engine import read_connection
 from gotong.reports.schemas import SectionPublic, TablePublic
 from gotong.reports.sections import ReportSection, register_section
 from gotong.scoreboard import Period
+from gotong.sharing.policy import FieldVisibility, field_tlp, within_ceiling
+from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import micros_of
 
 
@@ -69,6 +71,7 @@ def sharing(engine: Engine, actor: Principal, period: Period) -> SectionPublic |
             _hours(o.timeliness.first_seen_to_submission.median_seconds),
             _hours(o.timeliness.first_seen_to_submission.p90_seconds),
             _percent(o.quality.with_context),
+            _percent(o.quality.decay_adjusted),
             str(o.reciprocity.consumed),
         ]
         for o in board.organisations
@@ -82,7 +85,15 @@ def sharing(engine: Engine, actor: Principal, period: Period) -> SectionPublic |
             _counts("Objects shared by type", "Type", Counter(region.volume.by_type)),
             TablePublic(
                 caption="Members whose detail you may see",
-                headers=["Member", "Objects", "Median delay", "90th percentile", "With context", "Retrieved"],
+                headers=[
+                    "Member",
+                    "Objects",
+                    "Median delay",
+                    "90th percentile",
+                    "With context",
+                    "Still fresh",
+                    "Retrieved",
+                ],
                 rows=rows,
             ),
         ],
@@ -169,6 +180,10 @@ def requests(engine: Engine, actor: Principal, period: Period) -> SectionPublic 
 
 
 def reachability(engine: Engine, actor: Principal, period: Period) -> SectionPublic | None:
+    # Every member sees every member's reachability: for an audience wider than the members, none.
+    ceiling = TLP.RED if actor.tlp_ceiling is None else TLP(actor.tlp_ceiling)
+    if not within_ceiling(ceiling, field_tlp(FieldVisibility.MEMBERS)):
+        return None
     records = [r for r in contacts.reachability(engine, actor=actor) if r.checks]
     if not records:
         return None

@@ -35,15 +35,21 @@ def report() -> None:
 @report.command("generate")
 @_org
 @click.option("--period", default="month", show_default=True, help="month, quarter, 2026-11, 2026-Q4...")
+@click.option(
+    "--tlp",
+    default=None,
+    help="Make it for a wider audience (clear, green, amber, amber+strict): records marked at most that.",
+)
 @_as_json
-def generate(org: str, period: str, as_json: bool) -> None:
+def generate(org: str, period: str, tlp: str | None, as_json: bool) -> None:
     """Make the report of PERIOD over what ORG may see, and store it as ORG's."""
-    made = reports.generate_report(root_engine(), actor=_actor(org), period=period)
+    made = reports.generate_report(root_engine(), actor=_actor(org), period=period, tlp=tlp)
     if as_json:
         click.echo(made.model_dump_json(indent=2))
         return
     click.echo(
-        f"report {made.id}: {made.period_label}, sections {', '.join(s.key for s in made.sections) or 'none'}"
+        f"report {made.id}: {made.period_label}{', ' + made.tlp if made.tlp else ''}, "
+        f"sections {', '.join(s.key for s in made.sections) or 'none'}"
     )
 
 

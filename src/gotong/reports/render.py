@@ -12,9 +12,17 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from gotong.reports.after_action import AfterActionPublic
 from gotong.reports.schemas import ReportPublic
 
-__all__ = ["render_body", "render_csv", "render_html", "render_pdf"]
+__all__ = [
+    "render_after_action_html",
+    "render_after_action_pdf",
+    "render_body",
+    "render_csv",
+    "render_html",
+    "render_pdf",
+]
 
 
 @cache
@@ -37,6 +45,18 @@ def render_pdf(report: ReportPublic) -> bytes:
     import weasyprint  # imported here: it takes a while, and only reports need it
 
     pdf: bytes = weasyprint.HTML(string=render_html(report)).write_pdf()
+    return pdf
+
+
+def render_after_action_html(report: AfterActionPublic) -> str:
+    """A drill's after-action report as a standalone HTML document (the PDF is drawn from it)."""
+    return _environment().get_template("reports/after_action.html").render(report=report)
+
+
+def render_after_action_pdf(report: AfterActionPublic) -> bytes:
+    import weasyprint
+
+    pdf: bytes = weasyprint.HTML(string=render_after_action_html(report)).write_pdf()
     return pdf
 
 

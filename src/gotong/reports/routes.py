@@ -36,7 +36,7 @@ def list_reports(engine: EngineDep, actor: PrincipalDep) -> list[ReportSummary]:
 @router.post("", status_code=201, response_model=ReportPublic, responses=errors(400, 401, 403))
 def generate_report(body: ReportCreate, engine: EngineDep, actor: PrincipalDep) -> ReportPublic:
     """Make the report of a period now, over what your organisation may see."""
-    return reports.generate_report(engine, actor=actor, period=body.period)
+    return reports.generate_report(engine, actor=actor, period=body.period, tlp=body.tlp)
 
 
 @subscribers.get("", response_model=list[SubscriberPublic], responses=errors(401, 403))

@@ -31,6 +31,11 @@ class ReportSummary(BaseModel):
 
 
 class ReportPublic(ReportSummary):
+    tlp: str | None = Field(
+        default=None,
+        description="the TLP the report was made for (it holds nothing marked above it, not even your "
+        "own records); empty: your organisation's own view, which may hold anything it may see",
+    )
     summary: list[str]
     sections: list[SectionPublic]
 
@@ -39,6 +44,12 @@ class ReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: str = Field(default="month", max_length=40, description="month, quarter, 2026-11, 2026-Q4, ...")
+    tlp: str | None = Field(
+        default=None,
+        max_length=20,
+        description="make it for a wider audience: clear (may be published), green, amber or amber+strict; "
+        "it then holds only records marked at most that. Empty: your organisation's own view",
+    )
 
 
 class SubscriberCreate(BaseModel):

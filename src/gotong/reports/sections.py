@@ -41,6 +41,6 @@ def register_section(section: ReportSection) -> None:
 
 def registered_sections() -> list[ReportSection]:
     """Every registered section, in report order (the built-in ones first registered here)."""
-    from gotong.reports import builtin  # noqa: F401  (registers the sections of the domains on main)
+    from gotong.reports import builtin, providers  # noqa: F401  (each registers its sections)
 
     return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.key))

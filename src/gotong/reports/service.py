@@ -5,6 +5,7 @@ read one's own reports, render them, manage who receives them by e-mail, and the
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -25,9 +26,11 @@ from gotong.reports.schemas import ReportPublic, ReportSummary, SectionPublic, S
 from gotong.reports.sections import registered_sections
 from gotong.scoreboard import Period, parse_period, previous_period
 from gotong.settings import Settings
+from gotong.sharing.tlp import TLP
 from gotong.stix.timestamps import format_micros, now_micros
 
 __all__ = [
+    "REPORT_TLPS",
     "SCHEDULED_KINDS",
     "generate_report",
     "get_report",
@@ -39,7 +42,22 @@ __all__ = [
 ]
 
 SCHEDULED_KINDS = ("month", "quarter")
+# A report may be made for these audiences; TLP:RED is for named people, not a report's readers.
+REPORT_TLPS = (TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT)
 _log = logging.getLogger(__name__)
+
+
+def _marking(tlp: str | None) -> TLP | None:
+    if tlp is None or not tlp.strip():
+        return None
+    try:
+        level = TLP.parse(tlp)
+    except Invalid as exc:
+        raise Invalid(f"tlp: {exc.message}") from None
+    if level not in REPORT_TLPS:
+        allowed = ", ".join(t.slug for t in REPORT_TLPS)
+        raise Invalid(f"tlp: a report is made for {allowed} (or empty: your organisation), not {level.slug}")
+    return level
 
 
 def _sections(engine: Engine, actor: Principal, period: Period) -> list[SectionPublic]:
@@ -52,19 +70,34 @@ def _sections(engine: Engine, actor: Principal, period: Period) -> list[SectionP
 
 
 def generate_report(
-    engine: Engine, *, actor: Principal, period: str = "month", now: int | None = None
+    engine: Engine,
+    *,
+    actor: Principal,
+    period: str = "month",
+    tlp: str | None = None,
+    now: int | None = None,
 ) -> ReportPublic:
     """Compute the report for ``period`` over what the actor's organisation may see, and store it as
-    that organisation's (only its members read it). A readonly token may read reports, not make them."""
+    that organisation's (only its members read it). With ``tlp`` (clear, green, amber, amber+strict)
+    it is made for that wider audience: every section reads as a reader whose sharing policy hides
+    whatever is marked above it. A readonly token may read reports, not make them."""
     require_writer(actor)
+    marking = _marking(tlp)
     chosen = parse_period(period, now=now or now_micros())
-    return _generate(engine, actor, chosen)
+    return _generate(engine, actor, chosen, marking)
 
 
-def _generate(engine: Engine, actor: Principal, period: Period) -> ReportPublic:
-    sections = _sections(engine, actor, period)
+def _generate(engine: Engine, actor: Principal, period: Period, marking: TLP | None = None) -> ReportPublic:
+    # The sections read as the audience: the ceiling rides on the principal into every domain's
+    # load_reader, so the sharing policy itself leaves out what is marked above it.
+    audience = actor if marking is None else replace(actor, tlp_ceiling=int(marking))
+    sections = _sections(engine, audience, period)
     summary = [line for s in sections for line in s.summary[:2]]
-    content = {"summary": summary, "sections": [s.model_dump() for s in sections]}
+    content = {
+        "summary": summary,
+        "sections": [s.model_dump() for s in sections],
+        "tlp": None if marking is None else marking.label,
+    }
     with write_transaction(engine) as conn:
         org = get_org(conn, org_id=actor.org_id)
         report_id = conn.execute(
@@ -87,7 +120,11 @@ def _generate(engine: Engine, actor: Principal, period: Period) -> ReportPublic:
             actor=f"org:{org.id}",
             actor_org_id=org.id,
             subject=str(report_id),
-            details={"period": period.label, "sections": [s.key for s in sections]},
+            details={
+                "period": period.label,
+                "tlp": content["tlp"],
+                "sections": [s.key for s in sections],
+            },
         )
         return _public(conn, _row(conn, report_id))
 
@@ -117,6 +154,7 @@ def _public(conn: Connection, row: Row[Any]) -> ReportPublic:
     content = orjson.loads(row.content)
     return ReportPublic(
         **_summary(conn, row).model_dump(),
+        tlp=content.get("tlp"),
         summary=content["summary"],
         sections=[SectionPublic(**s) for s in content["sections"]],
     )

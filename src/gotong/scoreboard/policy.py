@@ -14,6 +14,8 @@ from gotong.core.permissions import MANAGERS, require_role
 from gotong.errors import Forbidden
 from gotong.orgs.service import get_org
 from gotong.scoreboard.models import scoreboard_settings
+from gotong.sharing.policy import FieldVisibility, field_tlp, within_ceiling
+from gotong.sharing.tlp import TLP
 
 __all__ = ["is_hub", "may_change_settings", "may_see_cell", "may_see_detail", "published_orgs"]
 
@@ -27,6 +29,12 @@ def published_orgs(conn: Connection) -> set[int]:
 
 
 def is_hub(conn: Connection, actor: Principal) -> bool:
+    """Whether the actor reads as the hub: not when it reads for an audience wider than the hub (a
+    report marked for the community or anyone), since the hub's view of every member is for the hub."""
+    if actor.tlp_ceiling is not None and not within_ceiling(
+        TLP(actor.tlp_ceiling), field_tlp(FieldVisibility.HUB)
+    ):
+        return False
     return actor.org_id is not None and str(get_org(conn, org_id=actor.org_id).kind) == "hub"
 
 

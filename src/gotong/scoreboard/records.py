@@ -17,11 +17,7 @@ import orjson
 from sqlalchemy import Connection, func, select
 
 from gotong.contacts.models import checks, contacts
-from gotong.correlation.models import (
-    alert_acknowledgements,
-    object_observables,
-    warning_hits,
-)
+from gotong.correlation.models import object_observables, warning_hits
 from gotong.correlation.models import sighting_facts as sightings
 from gotong.intel.models import statuses, stix_objects
 from gotong.sharing.models import retrieval_items, retrievals
@@ -266,19 +262,6 @@ def readers_of(conn: Connection, seqs: Collection[int], *, ends_at: int) -> dict
         for row in rows:
             found.setdefault(row.object_seq, set()).add(row.reader_org_id)
     return found
-
-
-def alert_acknowledgements_of(conn: Connection, alert_ids: Collection[int]) -> list[tuple[int, int, int]]:
-    """(alert id, organisation, acknowledged at) for the alerts given (those the reader may know of)."""
-    if not alert_ids:
-        return []
-    acks = alert_acknowledgements
-    rows = conn.execute(
-        select(acks.c.alert_id, acks.c.org_id, acks.c.acknowledged_at).where(
-            acks.c.alert_id.in_(sorted(alert_ids))
-        )
-    ).all()
-    return [(r.alert_id, r.org_id, r.acknowledged_at) for r in rows]
 
 
 def contact_check_times(conn: Connection, *, starts_at: int, ends_at: int) -> list[tuple[int, int]]:

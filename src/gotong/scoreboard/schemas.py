@@ -40,6 +40,11 @@ class Quality(BaseModel):
     reported_false_positive: float | None = None
     on_warninglists: float | None = None
     expired: float | None = None
+    decay_adjusted: float | None = Field(
+        default=None,
+        description="mean freshness at the period's end (1 new, 0 decayed); false positives and "
+        "warninglisted objects count 0 (docs/scoreboard.md)",
+    )
 
 
 class Reciprocity(BaseModel):

@@ -17,12 +17,12 @@ from gotong import assistance, incidents
 from gotong.audit import record
 from gotong.core.auth import Principal
 from gotong.core.permissions import require_member
-from gotong.correlation import alerts_of
+from gotong.correlation import acknowledgement_times, alerts_of
 from gotong.db.engine import read_connection, write_transaction
 from gotong.orgs.service import Organisation, get_org, list_orgs
 from gotong.scoreboard import policy, records
 from gotong.scoreboard.capacity import capacity_of
-from gotong.scoreboard.measures import delays, share
+from gotong.scoreboard.measures import delays, freshness, share
 from gotong.scoreboard.models import scoreboard_settings
 from gotong.scoreboard.periods import Period, parse_period
 from gotong.scoreboard.schemas import (
@@ -90,7 +90,7 @@ def _world(conn: Connection, engine: Engine, actor: Principal, period: Period) -
     alert_share: list[int] = []
     views = alerts_of(conn, actor=actor)
     raised = {v.id: micros_of(v.raised_at) for v in views}
-    for alert_id, org_id, at in records.alert_acknowledgements_of(conn, raised):
+    for alert_id, org_id, at in acknowledgement_times(conn, actor=actor, alert_ids=raised):
         if period.starts_at <= at < period.ends_at:
             responses["alerts"].append((org_id, at - raised[alert_id]))
     for view in views:
@@ -214,7 +214,27 @@ def _quality(items: list[records.Shared], world: _World, valid_first: float | No
         ),
         on_warninglists=share(sum(1 for i in items if i.seq in world.warninglisted), n),
         expired=share(sum(1 for i in items if i.valid_until is not None and i.valid_until <= horizon), n),
+        decay_adjusted=_decay_adjusted(items, world),
     )
+
+
+def _decay_adjusted(items: list[records.Shared], world: _World) -> float | None:
+    """The mean freshness at the period's end; a false positive or a warninglisted object counts 0."""
+    if not items:
+        return None
+    total = 0.0
+    for i in items:
+        if i.stix_id in world.sightings.false_positive or i.seq in world.warninglisted:
+            continue
+        valid_from = i.body.get("valid_from")
+        total += freshness(
+            type=i.type,
+            born=i.first_seen if i.first_seen is not None else i.submitted_at,
+            valid_until=i.valid_until,
+            valid_from=micros_of(valid_from) if isinstance(valid_from, str) else None,
+            at=world.period.ends_at,
+        )
+    return round(total / len(items), 4)
 
 
 def _responsiveness(world: _World, org_id: int | None) -> Responsiveness:
@@ -229,7 +249,9 @@ def _responsiveness(world: _World, org_id: int | None) -> Responsiveness:
     )
 
 
-def _org_score(conn: Connection, world: _World, org: Organisation, region_total: int) -> OrgScore:
+def _org_score(
+    conn: Connection, world: _World, org: Organisation, region_total: int, viewer: Principal
+) -> OrgScore:
     items = [s for s in world.shared if s.org_id == org.id]
     posted, accepted = records.submissions(
         conn, org.id, starts_at=world.period.starts_at, ends_at=world.period.ends_at
@@ -238,7 +260,7 @@ def _org_score(conn: Connection, world: _World, org: Organisation, region_total:
         conn, org.id, starts_at=world.period.starts_at, ends_at=world.period.ends_at
     )
     total_consumed = sum(consumed.values())
-    cap = capacity_of(conn, org.id)
+    cap = capacity_of(conn, org.id, viewer=viewer)
     return OrgScore(
         org=org.short_name,
         name=org.name,
@@ -273,7 +295,7 @@ def scoreboard(
         viewer = get_org(conn, org_id=actor.org_id)
         wanted = _detail_orgs(conn, actor, world, org)
         total = len(world.shared)
-        details = [_org_score(conn, world, o, total) for o in wanted]
+        details = [_org_score(conn, world, o, total, actor) for o in wanted]
     counts = Counter(s.org_id for s in world.shared if s.org_id is not None)
     own = counts.get(viewer.id, 0)
     ranking = sorted(counts.values(), reverse=True)

@@ -10,7 +10,10 @@ Both encode the same rules, written out in ``docs/sharing.md``:
 * TLP:GREEN — the audience; TLP:AMBER — the audience and its constituents (descendants);
   TLP:AMBER+STRICT — the audience only; the audience is the object's sharing group, else the
   collection's default group, else the node's whole community;
-* TLP:RED — only members of a ``named-recipients`` group named on the object itself.
+* TLP:RED — only members of a ``named-recipients`` group named on the object itself;
+* a reader with a ceiling (a report made for a wider audience than its organisation, such as a
+  TLP:CLEAR report for officials to publish) sees nothing marked above the ceiling, not even what its
+  own organisation submitted, and learns no anonymous submitter.
 
 Operational records that are not STIX objects (the contact directory) mark each field with a
 :class:`FieldVisibility` instead of a TLP; :func:`may_see_field` is their one decision.
@@ -54,6 +57,8 @@ class Reader:
     default_groups: dict[str, int | None] = field(default_factory=dict)
     # An admin of the hub organisation: may learn who sent an anonymous submission.
     hub_admin: bool = False
+    # The most restrictive TLP the reader's audience may receive (TLP.RED: no limit).
+    ceiling: TLP = TLP.RED
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class Marked:
 def may_see(reader: Reader, item: Marked) -> bool:
     """Whether ``reader`` may see ``item`` (one stored version of an object)."""
     if item.collection_id not in reader.readable:
+        return False
+    if not within_ceiling(reader.ceiling, item.tlp):
         return False
     if reader.org_id is not None and item.submitter_org_id == reader.org_id:
         return True
@@ -86,6 +93,11 @@ def may_see(reader: Reader, item: Marked) -> bool:
     return audience in reader.member_groups  # GREEN and AMBER+STRICT
 
 
+def within_ceiling(ceiling: TLP, tlp: TLP) -> bool:
+    """Whether something marked ``tlp`` may go to an audience that may receive up to ``ceiling``."""
+    return tlp <= ceiling
+
+
 def may_learn_submitter(reader: Reader, *, submitter_org_id: int, anonymous: bool) -> bool:
     """Whether ``reader`` may learn who submitted a version it may see.
 
@@ -95,6 +107,8 @@ def may_learn_submitter(reader: Reader, *, submitter_org_id: int, anonymous: boo
     """
     if not anonymous:
         return True
+    if reader.ceiling < TLP.RED:
+        return False  # an audience wider than the organisation: the hub's secret stays with the hub
     return reader.hub_admin or (reader.org_id is not None and submitter_org_id == reader.org_id)
 
 
@@ -120,6 +134,8 @@ def disclosure_clause(
     submitter_col: KeyedColumnElement[int] | ColumnClause[int],
 ) -> ColumnElement[bool]:
     """The SQL form of :func:`may_learn_submitter` over a table of stored versions."""
+    if reader.ceiling < TLP.RED:
+        return anonymous_col.is_(False)
     if reader.hub_admin:
         return true()
     if reader.org_id is None:
@@ -145,6 +161,8 @@ def visibility_clause(
     if not wanted:
         return false()
     readable = _among(collection_col, wanted)
+    if reader.ceiling < TLP.RED:
+        readable = and_(readable, tlp_col <= int(reader.ceiling))
     if reader.org_id is None:
         return and_(readable, tlp_col == int(TLP.CLEAR))
     # The size of the clause is linear in collections plus groups: each list of ids is bound once.
@@ -201,6 +219,16 @@ class FieldVisibility(StrEnum):
     PUBLIC = "public"
     MEMBERS = "members"
     HUB = "hub"
+
+
+def field_tlp(visibility: FieldVisibility) -> TLP:
+    """The TLP level a field so marked stands for (the equivalences :class:`FieldVisibility` names):
+    what decides whether it may go into something made for a wider audience, such as a report."""
+    return {
+        FieldVisibility.PUBLIC: TLP.CLEAR,
+        FieldVisibility.MEMBERS: TLP.GREEN,
+        FieldVisibility.HUB: TLP.AMBER_STRICT,
+    }[visibility]
 
 
 def may_see_field(

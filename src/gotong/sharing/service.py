@@ -177,8 +177,9 @@ def group_marking_definition(group: SharingGroup, *, node_identity: str | None =
 def load_reader(conn: Connection, principal: Principal) -> Reader:
     """Everything the sharing rules need about ``principal``, read fresh from the database."""
     readable, default_groups = readable_collections(conn, principal)
+    ceiling = TLP.RED if principal.tlp_ceiling is None else TLP(principal.tlp_ceiling)
     if principal.org_id is None:
-        return Reader(org_id=None, readable=readable, default_groups=default_groups)
+        return Reader(org_id=None, readable=readable, default_groups=default_groups, ceiling=ceiling)
     lineage = _lineage(conn, principal.org_id)
     memberships = conn.execute(
         select(sharing_group_members.c.group_id, sharing_group_members.c.org_id, sharing_groups.c.kind)
@@ -195,6 +196,7 @@ def load_reader(conn: Connection, principal: Principal) -> Reader:
         named_groups=frozenset(m.group_id for m in own if m.kind == GroupKind.NAMED_RECIPIENTS),
         default_groups=default_groups,
         hub_admin=hub_admin,
+        ceiling=ceiling,
     )
 
 

@@ -5,9 +5,12 @@ and the anonymised distribution). Each view calls :mod:`gotong.web.exercises_ser
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from gotong import reports
 from gotong.core.permissions import may_write
 from gotong.http.dependencies import EngineDep
 from gotong.web import exercises_services as exs
@@ -23,6 +26,21 @@ def exercise_list(request: Request, engine: EngineDep, viewer: ViewerDep) -> Res
     found, upcoming, zone = exs.listing(engine, actor=viewer.principal)
     context = {"exercises": found, "upcoming": upcoming, "zone": zone, "tlp_label": tlp_label}
     return render(request, "exercises/list.html", context)
+
+
+@router.get("/exercises/{exercise_id}/after-action")
+def after_action(
+    exercise_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html",
+) -> Response:
+    """The after-action report of a stopped drill: a standalone document, or its PDF."""
+    found = exs.after_action(engine, actor=viewer.principal, exercise_id=exercise_id)
+    if format == "pdf":
+        headers = {"Content-Disposition": 'inline; filename="gotong-after-action.pdf"'}
+        return Response(reports.render_after_action_pdf(found), media_type="application/pdf", headers=headers)
+    return HTMLResponse(reports.render_after_action_html(found))
 
 
 @router.get("/exercises/{exercise_id}")

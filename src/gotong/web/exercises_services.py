@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from gotong import contacts, exercises
+from gotong import contacts, exercises, reports
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import NotFound
@@ -90,6 +90,11 @@ def page(engine: Engine, *, actor: Principal, exercise_id: str) -> ExercisePage:
         appeals=exercises.list_appeals(engine, actor=actor, exercise_id=exercise_id),
         zone=zone_of(engine, actor).key,
     )
+
+
+def after_action(engine: Engine, *, actor: Principal, exercise_id: str) -> reports.AfterActionPublic:
+    """The after-action report of a stopped drill, as the viewer may see it (reports decides)."""
+    return reports.after_action_report(engine, actor=actor, exercise_id=exercise_id)
 
 
 def acknowledge(engine: Engine, *, actor: Principal, exercise_id: str, inject_id: str) -> None:

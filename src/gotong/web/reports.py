@@ -19,7 +19,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/reports")
 def report_list(request: Request, engine: EngineDep, viewer: ViewerDep) -> Response:
-    return _list(request, engine, viewer, "month", {})
+    return _list(request, engine, viewer, "month", "", {})
 
 
 def _list(
@@ -27,11 +27,18 @@ def _list(
     engine: EngineDep,
     viewer: ViewerDep,
     period: str,
+    tlp: str,
     errors: dict[str, str],
     status: int = 200,
 ) -> Response:
     found = rs.report_list(engine, actor=viewer.principal)
-    context = {"reports": found, "period": period, "errors": errors, "may_write": may_write(viewer.principal)}
+    context = {
+        "reports": found,
+        "period": period,
+        "tlp": tlp,
+        "errors": errors,
+        "may_write": may_write(viewer.principal),
+    }
     return render(request, "reports/list.html", context, status=status)
 
 
@@ -42,11 +49,12 @@ def generate(
     viewer: ViewerDep,
     _: CsrfDep,
     period: Annotated[str, Form(max_length=40)] = "month",
+    tlp: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     try:
-        report_id = rs.generate(engine, actor=viewer.principal, period=period)
+        report_id = rs.generate(engine, actor=viewer.principal, period=period, tlp=tlp)
     except services.FormInvalid as exc:
-        return _list(request, engine, viewer, period, exc.problems, status=400)
+        return _list(request, engine, viewer, period, tlp, exc.problems, status=400)
     return see_other(f"/reports/{report_id}")
 
 

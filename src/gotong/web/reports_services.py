@@ -17,12 +17,13 @@ def report_list(engine: Engine, *, actor: Principal) -> list[reports.ReportSumma
     return reports.list_reports(engine, actor=actor)
 
 
-def generate(engine: Engine, *, actor: Principal, period: str) -> int:
+def generate(engine: Engine, *, actor: Principal, period: str, tlp: str = "") -> int:
     signed_in(actor)
     try:
-        return reports.generate_report(engine, actor=actor, period=period or "month").id
+        return reports.generate_report(engine, actor=actor, period=period or "month", tlp=tlp or None).id
     except Invalid as exc:
-        raise FormInvalid({"period": exc.message}) from None
+        field = "tlp" if exc.message.startswith("tlp:") else "period"
+        raise FormInvalid({field: exc.message}) from None
 
 
 def report(engine: Engine, *, actor: Principal, report_id: int) -> tuple[reports.ReportPublic, Markup]:
