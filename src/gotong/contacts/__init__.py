@@ -17,6 +17,7 @@ from gotong.contacts.schemas import (
     CheckPublic,
     ContactCreate,
     ContactPublic,
+    ContactReachability,
     ContactUpdate,
     OrgReachability,
 )
@@ -25,6 +26,7 @@ from gotong.contacts.service import (
     get_contact,
     list_contacts,
     public_directory,
+    require_edit,
     update_contact,
 )
 from gotong.sharing.policy import FieldVisibility
@@ -39,6 +41,7 @@ __all__ = [
     "CheckStatus",
     "ContactCreate",
     "ContactPublic",
+    "ContactReachability",
     "ContactUpdate",
     "FieldVisibility",
     "OrgReachability",
@@ -52,6 +55,7 @@ __all__ = [
     "nearest_rank",
     "public_directory",
     "reachability",
+    "require_edit",
     "run_check",
     "sweep",
     "update_contact",

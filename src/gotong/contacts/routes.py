@@ -32,12 +32,16 @@ def _base_url(request: Request, settings: SettingsDep) -> str:
     return settings.base_url or str(request.base_url)
 
 
-@router.get("/contacts", response_model=list[ContactPublic], responses=errors(401, 404))
+@router.get("/contacts", response_model=list[ContactPublic], responses=errors(400, 401, 404))
 def list_contacts(
-    engine: EngineDep, actor: PrincipalDep, org: Annotated[str | None, Query(max_length=32)] = None
+    engine: EngineDep,
+    actor: PrincipalDep,
+    org: Annotated[str | None, Query(max_length=32)] = None,
+    role: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[ContactPublic]:
-    """Every point of contact (or one organisation's), each field as its visibility lets you see it."""
-    return contacts.list_contacts(engine, actor=actor, org=org)
+    """Every point of contact (or one organisation's, or one role's), each field as its visibility lets
+    you see it."""
+    return contacts.list_contacts(engine, actor=actor, org=org, role=role)
 
 
 @router.post("/contacts", status_code=201, response_model=ContactPublic, responses=errors(401, 403, 404))

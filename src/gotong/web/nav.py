@@ -26,6 +26,8 @@ SECTIONS: list[Section] = [
     Section("Open a case", "/cases/new", Role.ANALYST),
     Section("Assistance", "/assistance"),
     Section("Request assistance", "/assistance/new", Role.ANALYST),
+    Section("Contacts", "/contacts"),
+    Section("Add a contact", "/contacts/new", Role.COORDINATOR),
     Section("Exercises", "/exercises"),
     Section("Taskforce", "/taskforce"),
     Section("Maturity", "/maturity"),
