@@ -10,7 +10,9 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, expect
 
 from gotong import contacts
-from gotong.db.engine import read_connection
+from gotong.contacts.service import contact_row
+from gotong.core.auth import Principal
+from gotong.db.engine import read_connection, write_transaction
 from gotong.orgs.service import operator_for
 from tests.conftest import RunningServer
 from tests.web.conftest import ANALYST_PASSWORD, MY_ANALYST, sign_in
@@ -113,3 +115,41 @@ def test_a_coordinator_adds_and_changes_a_contact_with_the_form_and_others_see_w
     assert _serious(other) == [], "a contact as another member sees it"
     response = other.goto(contact_path + "/edit")
     assert response is not None and response.status == 403
+
+
+def test_a_desk_acknowledges_a_check_on_its_page_without_signing_in(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    desk = _desk(node, "VNCERT")
+    with write_transaction(node.engine) as conn:
+        check_id, token = contacts.issue(conn, contact_row(conn, desk.id), contacts.Channel.EMAIL)
+    page = new_context(javascript=False).new_page()  # nobody signed in, no JavaScript
+    page.goto(f"/checks/{token}")
+    expect(page.get_by_role("heading", name="Acknowledge a reachability check")).to_be_visible()
+    expect(page.get_by_text("VNCERT 24/7 duty desk")).to_be_visible()
+    page.get_by_role("button", name="Acknowledge the check").click()
+    expect(page.get_by_role("status")).to_contain_text("the check was acknowledged")
+    second = page.request.post(f"/checks/{token}")  # a second press
+    assert second.status == 409 and "already acknowledged" in second.text()
+    again = page.goto(f"/checks/{token}")
+    assert again is not None and again.status == 409
+    expect(page.get_by_role("heading", name="Conflict")).to_be_visible()
+    expect(page.get_by_text("already acknowledged")).to_be_visible()
+
+    checker = new_context().new_page()
+    with write_transaction(node.engine) as conn:
+        _, other = contacts.issue(conn, contact_row(conn, desk.id), contacts.Channel.EMAIL)
+    checker.goto(f"/checks/{other}")
+    assert _serious(checker) == [], "the acknowledgement page"
+    response = checker.goto(f"/checks/{other}x")
+    assert response is not None and response.status == 404
+    expect(checker.get_by_text("not one this node sent")).to_be_visible()
+    (done,) = [
+        c for c in contacts.list_checks(node.engine, actor=_hub(node), contact_id=desk.id) if c.id == check_id
+    ]
+    assert done.status == contacts.CheckStatus.ACKNOWLEDGED
+
+
+def _hub(node: RunningServer) -> Principal:
+    with read_connection(node.engine) as conn:
+        return operator_for(conn, org="ASEAN-CERT")

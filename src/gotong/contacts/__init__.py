@@ -7,7 +7,15 @@ falls back to the next alternate and escalates to the hub; a reachability record
 organisation. Other domains and the adapters use only what this module exports.
 """
 
-from gotong.contacts.checks import SIGNATURE_HEADER, acknowledge, issue, list_checks, run_check, sweep
+from gotong.contacts.checks import (
+    SIGNATURE_HEADER,
+    acknowledge,
+    issue,
+    list_checks,
+    pending_check,
+    run_check,
+    sweep,
+)
 from gotong.contacts.models import Channel, CheckStatus
 from gotong.contacts.reachability import in_business_hours, nearest_rank, reachability
 from gotong.contacts.schemas import (
@@ -20,6 +28,7 @@ from gotong.contacts.schemas import (
     ContactReachability,
     ContactUpdate,
     OrgReachability,
+    PendingCheck,
 )
 from gotong.contacts.service import (
     create_contact,
@@ -45,6 +54,7 @@ __all__ = [
     "ContactUpdate",
     "FieldVisibility",
     "OrgReachability",
+    "PendingCheck",
     "acknowledge",
     "create_contact",
     "get_contact",
@@ -53,6 +63,7 @@ __all__ = [
     "list_checks",
     "list_contacts",
     "nearest_rank",
+    "pending_check",
     "public_directory",
     "reachability",
     "require_edit",

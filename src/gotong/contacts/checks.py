@@ -29,7 +29,7 @@ from gotong.audit.service import record
 from gotong.contacts.catalogue import role
 from gotong.contacts.models import Channel, CheckStatus, checks, contacts
 from gotong.contacts.policy import require_editor
-from gotong.contacts.schemas import AckPublic, CheckCreate, CheckPublic
+from gotong.contacts.schemas import AckPublic, CheckCreate, CheckPublic, PendingCheck
 from gotong.contacts.service import contact_row, hub_org_id
 from gotong.core.auth import Principal
 from gotong.core.jobs import JobRunner
@@ -41,7 +41,17 @@ from gotong.errors import Conflict, Invalid, NotFound
 from gotong.settings import Settings
 from gotong.stix.timestamps import format_micros, now_micros
 
-__all__ = ["JOB", "acknowledge", "check_public", "issue", "list_checks", "register", "run_check", "sweep"]
+__all__ = [
+    "JOB",
+    "acknowledge",
+    "check_public",
+    "issue",
+    "list_checks",
+    "pending_check",
+    "register",
+    "run_check",
+    "sweep",
+]
 
 SIGNATURE_HEADER = "X-Gotong-Signature"
 
@@ -118,6 +128,39 @@ def acknowledge(engine: Engine, *, token: str, now: int | None = None) -> AckPub
             .values(status=str(CheckStatus.ACKNOWLEDGED), acknowledged_at=at)
         )
         return AckPublic(check_id=row.id, acknowledged_at=format_micros(at), response_micros=at - row.sent_at)
+
+
+def pending_check(engine: Engine, *, token: str, now: int | None = None) -> PendingCheck:
+    """What the acknowledgement page shows before the desk acknowledges: whose check, until when.
+
+    An unknown token or one whose window has passed is NotFound (the page says the link is not, or
+    no longer, good); one already acknowledged is a Conflict. Nothing is changed.
+    """
+    with read_connection(engine) as conn:
+        row = conn.execute(select(checks).where(checks.c.token_hash == _hash(token))).first()
+        if row is None:
+            raise NotFound("this acknowledgement link is not one this node sent")
+        if row.acknowledged_at is not None:
+            raise Conflict(
+                f"this check was already acknowledged at {format_micros(row.acknowledged_at)}: "
+                "a link is good once, and nothing more is needed"
+            )
+        at = now if now is not None else now_micros()
+        if row.status != CheckStatus.SENT or at > row.expires_at:
+            raise NotFound(
+                f"this acknowledgement link expired at {format_micros(row.expires_at)}: "
+                "the check was counted unanswered"
+            )
+        contact = contact_row(conn, row.contact_id)
+    return PendingCheck(
+        check_id=row.id,
+        org=contact.short_name,
+        role=contact.role,
+        name=contact.document["fields"].get("name"),
+        channel=Channel(row.channel),
+        sent_at=format_micros(row.sent_at),
+        expires_at=format_micros(row.expires_at),
+    )
 
 
 def list_checks(engine: Engine, *, actor: Principal, contact_id: int) -> list[CheckPublic]:
@@ -234,6 +277,7 @@ def _deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, b
         check = conn.execute(select(checks).where(checks.c.id == check_id)).one()
         row = contact_row(conn, check.contact_id)
     ack_url = f"{base_url.rstrip('/')}/api/v1/checks/{token}/ack"
+    ack_page = f"{base_url.rstrip('/')}/checks/{token}"
     body = {
         "type": "gotong-reachability-check",
         "check": check_id,
@@ -242,6 +286,7 @@ def _deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, b
         "sent_at": format_micros(check.sent_at),
         "expires_at": format_micros(check.expires_at),
         "ack_url": ack_url,
+        "ack_page": ack_page,
     }
     problem = None
     try:
@@ -291,9 +336,10 @@ def _mail(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
         subject=f"Gotong reachability check {body['check']} for {row.short_name}",
         text=(
             "This is a reachability check of the Gotong network.\n"
-            f"Please acknowledge it before {body['expires_at']} with one POST to this link:\n\n"
-            f"{body['ack_url']}\n\n"
-            f"for instance: curl -X POST {body['ack_url']}\n"
+            f"Please acknowledge it before {body['expires_at']}: open this page and press its button\n\n"
+            f"{body['ack_page']}\n\n"
+            "or, from a script, send one POST to this link (no other credential is needed):\n\n"
+            f"curl -X POST {body['ack_url']}\n"
         ),
     )
 

@@ -31,6 +31,7 @@ __all__ = [
     "ContactUpdate",
     "KeyPublic",
     "OrgReachability",
+    "PendingCheck",
 ]
 
 ContactField = Literal[
@@ -242,6 +243,18 @@ class AckPublic(BaseModel):
     check_id: int
     acknowledged_at: str
     response_micros: int
+
+
+class PendingCheck(BaseModel):
+    """A check waiting for its acknowledgement, as its acknowledgement page shows it."""
+
+    check_id: int
+    org: str
+    role: str
+    name: str | None
+    channel: Channel
+    sent_at: str
+    expires_at: str
 
 
 class ChannelStats(BaseModel):

@@ -22,6 +22,7 @@ from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 ContactId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+CheckToken = Annotated[str, Path(min_length=1, max_length=200)]
 
 
 @router.get("/contacts")
@@ -102,6 +103,24 @@ async def update_contact(
         shown = cs.ContactForm.posted({**posted, "role": kept.role, "org": kept.org})
         return _form(request, shown, exc.problems, contact_id=contact_id, status=400)
     return see_other(f"/contacts/{contact_id}?done=saved")
+
+
+@router.get("/checks/{token}")
+def check_page(request: Request, token: CheckToken, engine: EngineDep) -> Response:
+    """The page behind a check's e-mail link: no sign-in (the token is the credential), and a GET
+    changes nothing, so a mail scanner that follows the link acknowledges nothing."""
+    found = cs.pending_check(engine, token=token)
+    return render(
+        request, "contacts/check.html", {"check": found, "token": token, "role_title": cs.role_title}
+    )
+
+
+@router.post("/checks/{token}")
+def acknowledge_check(request: Request, token: CheckToken, engine: EngineDep) -> Response:
+    """The page's button: the acknowledgement verb of ``POST /api/v1/checks/{token}/ack``. No CSRF
+    token: the form carries nothing but the secret in its URL, which a foreign page does not know."""
+    done = cs.acknowledge(engine, token=token)
+    return render(request, "contacts/acknowledged.html", {"ack": done})
 
 
 async def _posted(request: Request) -> dict[str, str]:

@@ -216,3 +216,15 @@ def may_edit(engine: Engine, *, actor: Principal, contact_id: int) -> bool:
     except (Forbidden, Unauthorized):
         return False
     return True
+
+
+# ----------------------------------------------------------------- the acknowledgement page
+def pending_check(engine: Engine, *, token: str) -> contacts.PendingCheck:
+    """The check behind an acknowledgement link (no sign-in: the token is the credential)."""
+    return contacts.pending_check(engine, token=token)
+
+
+def acknowledge(engine: Engine, *, token: str) -> contacts.AckPublic:
+    """Acknowledge through the page: the same verb as the API's; a link that expired is NotFound."""
+    contacts.pending_check(engine, token=token)
+    return contacts.acknowledge(engine, token=token)
