@@ -78,6 +78,7 @@ def background(
     from gotong import checkpoints
     from gotong.assistance import clocks as assistance_clocks
     from gotong.contacts import checks as contact_checks
+    from gotong.contacts import schedule as contact_schedule
     from gotong.correlation import webhooks
     from gotong.exercises import clocks as exercise_clocks
     from gotong.federation import jobs as federation_jobs
@@ -94,6 +95,7 @@ def background(
     assistance_clocks.register(runner, engine)
     case_clocks.register(runner, engine)
     contact_checks.register(runner, engine, settings)
+    contact_schedule.register(runner, engine, settings)
     if settings.audit_checkpoints:
         checkpoints.register(runner, engine, settings)
     exercise_clocks.register(runner, engine, settings)

@@ -57,6 +57,7 @@ def test_the_directory_filters_and_a_desk_shows_its_checks(
     expect(
         page.get_by_role("row", name=re.compile(r"^E-mail address duty@thaicert\.example TLP:GREEN"))
     ).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Next scheduled check: .* by email"))).to_be_visible()
     assert _serious(page) == [], "a desk's page"
 
     response = page.goto("/contacts?role=night-shift")

@@ -18,6 +18,7 @@ from gotong.contacts.checks import (
 )
 from gotong.contacts.models import Channel, CheckStatus
 from gotong.contacts.reachability import in_business_hours, nearest_rank, reachability
+from gotong.contacts.schedule import next_check, run_schedule
 from gotong.contacts.schemas import (
     AckPublic,
     BusinessHours,
@@ -63,11 +64,13 @@ __all__ = [
     "list_checks",
     "list_contacts",
     "nearest_rank",
+    "next_check",
     "pending_check",
     "public_directory",
     "reachability",
     "require_edit",
     "run_check",
+    "run_schedule",
     "sweep",
     "update_contact",
 ]

@@ -45,6 +45,7 @@ __all__ = [
     "JOB",
     "acknowledge",
     "check_public",
+    "deliver",
     "issue",
     "list_checks",
     "pending_check",
@@ -76,7 +77,7 @@ def run_check(
         if check.answered is not None or check.response_seconds is not None:
             raise Invalid("answered and response_seconds are for a phone check only")
         check_id, token = issue(conn, row, check.channel, now=now)
-    return _deliver(engine, check_id, token, settings=settings, base_url=base_url)
+    return deliver(engine, check_id, token, settings=settings, base_url=base_url)
 
 
 def issue(
@@ -203,7 +204,7 @@ def sweep(
             if following is not None:
                 sent.append(issue(conn, following[0], following[1], now=at, fallback_of=check.id))
     url = base_url or settings.base_url
-    return [_deliver(engine, check_id, token, settings=settings, base_url=url) for check_id, token in sent]
+    return [deliver(engine, check_id, token, settings=settings, base_url=url) for check_id, token in sent]
 
 
 def check_public(row: Row[Any]) -> CheckPublic:
@@ -271,7 +272,7 @@ def _record_phone(
     return check_public(conn.execute(select(checks).where(checks.c.id == check_id)).one())
 
 
-def _deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, base_url: str) -> CheckPublic:
+def deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, base_url: str) -> CheckPublic:
     """Send the challenge outside any transaction (the answer may come before the send returns)."""
     with read_connection(engine) as conn:
         check = conn.execute(select(checks).where(checks.c.id == check_id)).one()

@@ -76,6 +76,7 @@ class ContactPage:
     checks: list[contacts.CheckPublic]
     alternates: list[contacts.ContactPublic]
     reachability: contacts.ContactReachability | None
+    next_check: tuple[int, contacts.Channel] | None
 
 
 def contact_page(engine: Engine, *, actor: Principal, contact_id: int) -> ContactPage:
@@ -92,7 +93,8 @@ def contact_page(engine: Engine, *, actor: Principal, contact_id: int) -> Contac
     record = None
     for org in contacts.reachability(engine, actor=actor, org=found.org):
         record = next((c for c in org.contacts if c.contact_id == contact_id), None)
-    return ContactPage(found, list(reversed(history)), alternates, record)
+    upcoming = contacts.next_check(engine, contact_id=contact_id)
+    return ContactPage(found, list(reversed(history)), alternates, record, upcoming)
 
 
 def reachability(engine: Engine, *, actor: Principal) -> list[contacts.OrgReachability]:
