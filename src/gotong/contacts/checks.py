@@ -15,6 +15,7 @@ checks past their window, escalates each to the hub and sends the next alternate
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import smtplib
@@ -51,6 +52,7 @@ __all__ = [
     "pending_check",
     "register",
     "run_check",
+    "sign",
     "sweep",
 ]
 
@@ -313,11 +315,14 @@ class _Refused(Exception):
     pass
 
 
-def _post(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
-    import hmac
-
+def sign(secret: str, body: dict[str, Any]) -> tuple[bytes, str]:
+    """The JSON of ``body`` and its ``X-Gotong-Signature`` under the contact's webhook secret."""
     content = json.dumps(body, sort_keys=True).encode()
-    signature = "sha256=" + hmac.new(row.webhook_secret.encode(), content, hashlib.sha256).hexdigest()
+    return content, "sha256=" + hmac.new(secret.encode(), content, hashlib.sha256).hexdigest()
+
+
+def _post(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
+    content, signature = sign(row.webhook_secret, body)
     with outbound_client(settings, timeout=10.0) as client:
         response = client.post(
             row.document["fields"]["webhook_url"],

@@ -285,4 +285,12 @@ class OrgReachability(BaseModel):
     success_rate: float | None
     out_of_hours_success_rate: float | None
     open_escalations: int = Field(description="unanswered checks escalated to the hub")
+    assistance_requests: int | None = Field(
+        default=None, description="assistance requests sent to it (to the organisation and the hub only)"
+    )
+    assistance_acknowledged: int | None = Field(default=None, description="how many of them it acknowledged")
+    assistance_median_ack_micros: int | None = Field(
+        default=None, description="median time from a request sent to its acknowledgement, in microseconds"
+    )
+    assistance_p90_ack_micros: int | None = Field(default=None, description="90th percentile, nearest rank")
     contacts: list[ContactReachability]
