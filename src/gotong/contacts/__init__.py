@@ -7,6 +7,7 @@ falls back to the next alternate and escalates to the hub; a reachability record
 organisation. Other domains and the adapters use only what this module exports.
 """
 
+from gotong.contacts.bundle import BundleCheck, export_bundle, verify_bundle
 from gotong.contacts.checks import (
     SIGNATURE_HEADER,
     acknowledge,
@@ -44,6 +45,7 @@ from gotong.sharing.policy import FieldVisibility
 __all__ = [
     "SIGNATURE_HEADER",
     "AckPublic",
+    "BundleCheck",
     "BusinessHours",
     "Channel",
     "CheckCreate",
@@ -58,6 +60,7 @@ __all__ = [
     "PendingCheck",
     "acknowledge",
     "create_contact",
+    "export_bundle",
     "get_contact",
     "in_business_hours",
     "issue",
@@ -73,4 +76,5 @@ __all__ = [
     "run_schedule",
     "sweep",
     "update_contact",
+    "verify_bundle",
 ]
