@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     contact_checks_minutes: float = Field(
         default=5.0,
         gt=0,
-        description="How often unanswered reachability checks are swept (fallback, escalation)",
+        description="How often unanswered reachability checks are swept (fallback, escalation) and "
+        "the checks the schedule of each role makes due are sent",
     )
     node_key_file: str = Field(
         default="",

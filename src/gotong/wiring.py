@@ -8,7 +8,10 @@
   with the warninglists and the alert window); federation records which peer they came from;
 * :class:`~gotong.core.events.ObjectsDeleted` → federation writes the tombstones;
 * :class:`~gotong.core.events.ObjectsStored` → the taskforce records each vote, decision and measure
-  in the audit log (and refuses one that did not come through its verbs).
+  in the audit log (and refuses one that did not come through its verbs);
+* :class:`~gotong.core.events.ObjectsStored` → assistance announces a request sent or acknowledged
+  (:class:`~gotong.core.events.AssistanceRequestMoved`) → the contact directory records the notice
+  to the addressee's duty desk, and the acknowledgement time its reachability record counts.
 
 Subscriptions are process-wide and a process serves one node configuration: calling :func:`wire`
 again replaces the earlier wiring (tests make many apps in one process).
@@ -30,8 +33,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from gotong.assistance.announce import announce as announce_assistance
+from gotong.contacts.notices import record as record_assistance_notice
 from gotong.core import events
-from gotong.core.events import ObjectsDeleted, ObjectsStored
+from gotong.core.events import AssistanceRequestMoved, ObjectsDeleted, ObjectsStored
 from gotong.core.jobs import JobRunner, ThreadRunner
 from gotong.correlation.ingest import Indexer
 from gotong.federation.origin import record_origin, record_tombstones
@@ -65,6 +70,8 @@ def wire(settings: Settings, *, load_now: bool = False) -> Indexer:
             events.subscribe_in_transaction(ObjectsStored, record_origin),
             events.subscribe_in_transaction(ObjectsDeleted, record_tombstones),
             events.subscribe_in_transaction(ObjectsStored, record_taskforce),
+            events.subscribe_in_transaction(ObjectsStored, announce_assistance),
+            events.subscribe_in_transaction(AssistanceRequestMoved, record_assistance_notice),
         ]
     return indexer
 
@@ -79,6 +86,8 @@ def background(
     from gotong import checkpoints
     from gotong.assistance import clocks as assistance_clocks
     from gotong.contacts import checks as contact_checks
+    from gotong.contacts import notices as contact_notices
+    from gotong.contacts import schedule as contact_schedule
     from gotong.correlation import webhooks
     from gotong.exercises import clocks as exercise_clocks
     from gotong.federation import jobs as federation_jobs
@@ -96,6 +105,8 @@ def background(
     assistance_clocks.register(runner, engine)
     case_clocks.register(runner, engine)
     contact_checks.register(runner, engine, settings)
+    contact_schedule.register(runner, engine, settings)
+    contact_notices.register(runner, engine, settings)
     if settings.audit_checkpoints:
         checkpoints.register(runner, engine, settings)
     exercise_clocks.register(runner, engine, settings)
@@ -124,7 +135,14 @@ def background(
         changes.bump(event)
         runner.wake(federation_jobs.PUSH_WAKE)
 
-    reactions = [events.subscribe(ObjectsStored, changed), events.subscribe(ObjectsDeleted, changed)]
+    def requested(_event: events.Event) -> None:
+        runner.wake(contact_notices.JOB)
+
+    reactions = [
+        events.subscribe(ObjectsStored, changed),
+        events.subscribe(ObjectsDeleted, changed),
+        events.subscribe(AssistanceRequestMoved, requested),
+    ]
     runner.start()
     try:
         yield runner

@@ -365,6 +365,10 @@ class TestContacts(ResourceTests):
     url = "/api/v1/contacts"
 
 
+class TestContactBundle(ResourceTests):
+    url = "/api/v1/contacts/bundle"
+
+
 class TestContact(ResourceTests):
     url = "/api/v1/contacts/{contact}"
     hidden_url = "/api/v1/contacts/999999"

@@ -81,6 +81,21 @@ def test_only_the_owners_coordinators_and_the_hub_edit(api: Callable[..., Api]) 
     assert mine["phone"] == "+66 2 765 4321" and mine["out_of_hours"] == change["out_of_hours"]
 
 
+def test_the_list_is_filtered_by_role_and_an_unknown_role_is_refused(api: Callable[..., Api]) -> None:
+    made = api("ThaiCERT").ok("POST", "/api/v1/contacts", 201, json=DESK)
+    press = api("ThaiCERT").ok(
+        "POST", "/api/v1/contacts", 201, json={"role": "press", "name": "Press office"}
+    )
+    reader = api("MyCERT", Role.READONLY)
+    desks = reader.ok("GET", "/api/v1/contacts", params={"org": "ThaiCERT", "role": "duty-desk"})
+    assert [c["id"] for c in desks] == [made["id"]]
+    every = reader.ok("GET", "/api/v1/contacts", params={"org": "ThaiCERT"})  # positive control
+    assert {c["id"] for c in every} == {made["id"], press["id"]}
+    assert "unknown role 'night-shift'" in reader.refused(
+        "GET", "/api/v1/contacts", 400, params={"role": "night-shift"}
+    )
+
+
 def test_bad_fields_are_refused_naming_them(api: Callable[..., Api]) -> None:
     thai = api("ThaiCERT")
     for field, value, said in (

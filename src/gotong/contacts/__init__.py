@@ -7,9 +7,19 @@ falls back to the next alternate and escalates to the hub; a reachability record
 organisation. Other domains and the adapters use only what this module exports.
 """
 
-from gotong.contacts.checks import SIGNATURE_HEADER, acknowledge, issue, list_checks, run_check, sweep
+from gotong.contacts.bundle import BundleCheck, export_bundle, verify_bundle
+from gotong.contacts.checks import (
+    SIGNATURE_HEADER,
+    acknowledge,
+    issue,
+    list_checks,
+    pending_check,
+    run_check,
+    sweep,
+)
 from gotong.contacts.models import Channel, CheckStatus
 from gotong.contacts.reachability import in_business_hours, nearest_rank, reachability
+from gotong.contacts.schedule import next_check, run_schedule
 from gotong.contacts.schemas import (
     AckPublic,
     BusinessHours,
@@ -17,14 +27,17 @@ from gotong.contacts.schemas import (
     CheckPublic,
     ContactCreate,
     ContactPublic,
+    ContactReachability,
     ContactUpdate,
     OrgReachability,
+    PendingCheck,
 )
 from gotong.contacts.service import (
     create_contact,
     get_contact,
     list_contacts,
     public_directory,
+    require_edit,
     update_contact,
 )
 from gotong.sharing.policy import FieldVisibility
@@ -32,6 +45,7 @@ from gotong.sharing.policy import FieldVisibility
 __all__ = [
     "SIGNATURE_HEADER",
     "AckPublic",
+    "BundleCheck",
     "BusinessHours",
     "Channel",
     "CheckCreate",
@@ -39,20 +53,28 @@ __all__ = [
     "CheckStatus",
     "ContactCreate",
     "ContactPublic",
+    "ContactReachability",
     "ContactUpdate",
     "FieldVisibility",
     "OrgReachability",
+    "PendingCheck",
     "acknowledge",
     "create_contact",
+    "export_bundle",
     "get_contact",
     "in_business_hours",
     "issue",
     "list_checks",
     "list_contacts",
     "nearest_rank",
+    "next_check",
+    "pending_check",
     "public_directory",
     "reachability",
+    "require_edit",
     "run_check",
+    "run_schedule",
     "sweep",
     "update_contact",
+    "verify_bundle",
 ]

@@ -21,6 +21,7 @@ class RoleSpec:
     title: str
     check_every_days: int
     answer_within_minutes: int
+    out_of_hours_share: float
 
 
 def _data(name: str) -> str:
@@ -36,9 +37,16 @@ def roles() -> dict[str, RoleSpec]:
             title=str(spec["title"]),
             check_every_days=int(spec["check_every_days"]),
             answer_within_minutes=int(spec["answer_within_minutes"]),
+            out_of_hours_share=_share(name, spec.get("out_of_hours_share", 0)),
         )
         for name, spec in table.items()
     }
+
+
+def _share(name: str, value: object) -> float:
+    if not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f"roles.toml: {name}: out_of_hours_share is a share between 0 and 1, not {value!r}")
+    return float(value)
 
 
 def role(name: str) -> RoleSpec:

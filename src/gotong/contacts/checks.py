@@ -15,6 +15,7 @@ checks past their window, escalates each to the hub and sends the next alternate
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import smtplib
@@ -29,7 +30,7 @@ from gotong.audit.service import record
 from gotong.contacts.catalogue import role
 from gotong.contacts.models import Channel, CheckStatus, checks, contacts
 from gotong.contacts.policy import require_editor
-from gotong.contacts.schemas import AckPublic, CheckCreate, CheckPublic
+from gotong.contacts.schemas import AckPublic, CheckCreate, CheckPublic, PendingCheck
 from gotong.contacts.service import contact_row, hub_org_id
 from gotong.core.auth import Principal
 from gotong.core.jobs import JobRunner
@@ -41,7 +42,19 @@ from gotong.errors import Conflict, Invalid, NotFound
 from gotong.settings import Settings
 from gotong.stix.timestamps import format_micros, now_micros
 
-__all__ = ["JOB", "acknowledge", "check_public", "issue", "list_checks", "register", "run_check", "sweep"]
+__all__ = [
+    "JOB",
+    "acknowledge",
+    "check_public",
+    "deliver",
+    "issue",
+    "list_checks",
+    "pending_check",
+    "register",
+    "run_check",
+    "sign",
+    "sweep",
+]
 
 SIGNATURE_HEADER = "X-Gotong-Signature"
 
@@ -66,7 +79,7 @@ def run_check(
         if check.answered is not None or check.response_seconds is not None:
             raise Invalid("answered and response_seconds are for a phone check only")
         check_id, token = issue(conn, row, check.channel, now=now)
-    return _deliver(engine, check_id, token, settings=settings, base_url=base_url)
+    return deliver(engine, check_id, token, settings=settings, base_url=base_url)
 
 
 def issue(
@@ -120,6 +133,39 @@ def acknowledge(engine: Engine, *, token: str, now: int | None = None) -> AckPub
         return AckPublic(check_id=row.id, acknowledged_at=format_micros(at), response_micros=at - row.sent_at)
 
 
+def pending_check(engine: Engine, *, token: str, now: int | None = None) -> PendingCheck:
+    """What the acknowledgement page shows before the desk acknowledges: whose check, until when.
+
+    An unknown token or one whose window has passed is NotFound (the page says the link is not, or
+    no longer, good); one already acknowledged is a Conflict. Nothing is changed.
+    """
+    with read_connection(engine) as conn:
+        row = conn.execute(select(checks).where(checks.c.token_hash == _hash(token))).first()
+        if row is None:
+            raise NotFound("this acknowledgement link is not one this node sent")
+        if row.acknowledged_at is not None:
+            raise Conflict(
+                f"this check was already acknowledged at {format_micros(row.acknowledged_at)}: "
+                "a link is good once, and nothing more is needed"
+            )
+        at = now if now is not None else now_micros()
+        if row.status != CheckStatus.SENT or at > row.expires_at:
+            raise NotFound(
+                f"this acknowledgement link expired at {format_micros(row.expires_at)}: "
+                "the check was counted unanswered"
+            )
+        contact = contact_row(conn, row.contact_id)
+    return PendingCheck(
+        check_id=row.id,
+        org=contact.short_name,
+        role=contact.role,
+        name=contact.document["fields"].get("name"),
+        channel=Channel(row.channel),
+        sent_at=format_micros(row.sent_at),
+        expires_at=format_micros(row.expires_at),
+    )
+
+
 def list_checks(engine: Engine, *, actor: Principal, contact_id: int) -> list[CheckPublic]:
     require_member(actor)
     with read_connection(engine) as conn:
@@ -160,7 +206,7 @@ def sweep(
             if following is not None:
                 sent.append(issue(conn, following[0], following[1], now=at, fallback_of=check.id))
     url = base_url or settings.base_url
-    return [_deliver(engine, check_id, token, settings=settings, base_url=url) for check_id, token in sent]
+    return [deliver(engine, check_id, token, settings=settings, base_url=url) for check_id, token in sent]
 
 
 def check_public(row: Row[Any]) -> CheckPublic:
@@ -228,12 +274,13 @@ def _record_phone(
     return check_public(conn.execute(select(checks).where(checks.c.id == check_id)).one())
 
 
-def _deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, base_url: str) -> CheckPublic:
+def deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, base_url: str) -> CheckPublic:
     """Send the challenge outside any transaction (the answer may come before the send returns)."""
     with read_connection(engine) as conn:
         check = conn.execute(select(checks).where(checks.c.id == check_id)).one()
         row = contact_row(conn, check.contact_id)
     ack_url = f"{base_url.rstrip('/')}/api/v1/checks/{token}/ack"
+    ack_page = f"{base_url.rstrip('/')}/checks/{token}"
     body = {
         "type": "gotong-reachability-check",
         "check": check_id,
@@ -242,6 +289,7 @@ def _deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, b
         "sent_at": format_micros(check.sent_at),
         "expires_at": format_micros(check.expires_at),
         "ack_url": ack_url,
+        "ack_page": ack_page,
     }
     problem = None
     try:
@@ -267,11 +315,14 @@ class _Refused(Exception):
     pass
 
 
-def _post(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
-    import hmac
-
+def sign(secret: str, body: dict[str, Any]) -> tuple[bytes, str]:
+    """The JSON of ``body`` and its ``X-Gotong-Signature`` under the contact's webhook secret."""
     content = json.dumps(body, sort_keys=True).encode()
-    signature = "sha256=" + hmac.new(row.webhook_secret.encode(), content, hashlib.sha256).hexdigest()
+    return content, "sha256=" + hmac.new(secret.encode(), content, hashlib.sha256).hexdigest()
+
+
+def _post(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
+    content, signature = sign(row.webhook_secret, body)
     with outbound_client(settings, timeout=10.0) as client:
         response = client.post(
             row.document["fields"]["webhook_url"],
@@ -291,9 +342,10 @@ def _mail(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
         subject=f"Gotong reachability check {body['check']} for {row.short_name}",
         text=(
             "This is a reachability check of the Gotong network.\n"
-            f"Please acknowledge it before {body['expires_at']} with one POST to this link:\n\n"
-            f"{body['ack_url']}\n\n"
-            f"for instance: curl -X POST {body['ack_url']}\n"
+            f"Please acknowledge it before {body['expires_at']}: open this page and press its button\n\n"
+            f"{body['ack_page']}\n\n"
+            "or, from a script, send one POST to this link (no other credential is needed):\n\n"
+            f"curl -X POST {body['ack_url']}\n"
         ),
     )
 

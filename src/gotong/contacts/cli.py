@@ -17,6 +17,7 @@ from gotong.contacts import Channel, CheckCreate, ContactCreate
 from gotong.core.auth import Principal
 from gotong.core.commandline import field_problems
 from gotong.db.engine import read_connection
+from gotong.errors import Invalid
 from gotong.orgs.service import operator_for
 from gotong.settings import Settings
 
@@ -179,3 +180,36 @@ def reachability(org: str, of_org: str | None, last: int, as_json: bool) -> None
             f"last success {r.last_success or '-'}  escalations {r.open_escalations}"
         )
     _print(found, as_json, "\n".join(lines) if lines else "no contacts")
+
+
+@contact.group("bundle")
+def bundle() -> None:
+    """The signed directory bundle (STIX identities) that members keep offline."""
+
+
+@bundle.command("export")
+@_org
+@click.option("--output", "-o", type=click.File("w"), default="-", help="Write it here (default: stdout).")
+def bundle_export(org: str, output: Any) -> None:
+    """The directory as ORG may see it, signed with the node's key."""
+    from gotong.node import node_key  # the node's key file: read only when a bundle is made
+
+    made = contacts.export_bundle(_state().engine, actor=_actor(org), key=node_key(_state().settings))
+    output.write(json.dumps(made, indent=2, ensure_ascii=False) + "\n")
+
+
+@bundle.command("verify")
+@click.argument("path", type=click.File("r"))
+@click.option("--public-key", help="The node's public key (base64) you trust; default: the one it names.")
+def bundle_verify(path: Any, public_key: str | None) -> None:
+    """Check the signature of the bundle at PATH ('-': stdin)."""
+    try:
+        data = json.loads(path.read())
+    except ValueError as exc:
+        raise click.ClickException(f"not JSON: {exc}") from None
+    try:
+        done = contacts.verify_bundle(data, public_key=public_key)
+    except Invalid as exc:
+        raise click.ClickException(exc.message) from None
+    trust = "the key given" if done.trusted_key else "the key it names (pass --public-key to pin the node's)"
+    click.echo(f"bundle ok: {done.contacts} contacts, signed {done.signed_at} by {trust}")

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Ta
 
 from gotong.db.meta import metadata
 
-__all__ = ["Channel", "CheckStatus", "checks", "contacts"]
+__all__ = ["Channel", "CheckStatus", "NoticeStatus", "checks", "contacts", "notices"]
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -29,6 +29,13 @@ class CheckStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     UNANSWERED = "unanswered"  # its window passed; the next alternate was tried and the hub told
     FAILED = "failed"  # it could not be sent (refused by the outbound policy, no SMTP server...)
+
+
+class NoticeStatus(StrEnum):
+    PENDING = "pending"  # recorded with the request; the job has not sent it yet
+    SENT = "sent"  # taken by the job and handed to the webhook or the SMTP server (once)
+    FAILED = "failed"  # it could not be sent (the reason in ``problem``); not tried again
+    NO_DESK = "no-desk"  # the addressee has no duty desk with a webhook or an e-mail address
 
 
 contacts = Table(
@@ -62,4 +69,25 @@ checks = Table(
     Column("fallback_of", _ID, ForeignKey("contact_checks.id"), nullable=True),
     Column("problem", String(300), nullable=True),
     Column("recorded_by", String(64), nullable=True),  # a manual (phone) check: who recorded it
+)
+
+# One row per assistance request sent to an organisation: the notice to its duty desk (recorded in
+# the transaction that sent the request, so a restart neither loses nor repeats it) and when the
+# addressee acknowledged the request (its reachability record counts it).
+notices = Table(
+    "contact_assistance_notices",
+    metadata,
+    Column("id", _ID, primary_key=True),
+    Column("request_id", String(100), nullable=False, unique=True),
+    Column("requester_org_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("addressee_org_id", Integer, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("urgency", String(40), nullable=False),
+    Column("sent_at", BigInteger, nullable=False),  # when the request was sent (microseconds)
+    Column("acknowledged_at", BigInteger, nullable=True),  # when the addressee acknowledged it
+    Column("status", String(16), nullable=False, index=True),
+    Column("contact_id", Integer, ForeignKey("contacts.id"), nullable=True),
+    Column("channel", String(16), nullable=True),
+    Column("delivered_at", BigInteger, nullable=True),
+    Column("problem", String(300), nullable=True),
 )

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import Row
 
 from gotong.contacts.keys import read_key
-from gotong.contacts.models import Channel, CheckStatus, checks, contacts
+from gotong.contacts.models import Channel, CheckStatus, checks, contacts, notices
 from gotong.contacts.schemas import ChannelStats, ContactReachability, OrgReachability
 from gotong.contacts.service import hub_org_id
 from gotong.core.auth import Principal
@@ -50,6 +50,7 @@ def reachability(
         if org is not None:
             query = query.where(contacts.c.org_id == get_org(conn, short_name=org).id)
         by_org: dict[str, list[tuple[Row[Any], list[Row[Any]], int]]] = {}
+        org_ids: dict[str, int] = {}
         for row in conn.execute(query.order_by(organisations.c.short_name, contacts.c.id)):
             decided = list(
                 conn.execute(
@@ -63,6 +64,14 @@ def reachability(
                 select(checks.c.id).where(checks.c.contact_id == row.id, checks.c.escalated_at.is_not(None))
             ).all()
             by_org.setdefault(row.short_name, []).append((row, decided, len(escalations)))
+            org_ids[row.short_name] = row.org_id
+        asked = {
+            name: _assistance(conn, org_id)
+            for name, org_id in org_ids.items()
+            if may_see_field(
+                FieldVisibility.HUB, reader_org_id=actor.org_id, owner_org_id=org_id, hub_org_id=hub_id
+            )
+        }
     now = now_micros()
     out = []
     for name, entries in by_org.items():
@@ -79,6 +88,7 @@ def reachability(
                 out_of_hours_success_rate=_rate(off),
                 open_escalations=sum(n for _, _, n in entries),
                 contacts=records,
+                **asked.get(name, {}),
             )
         )
     return out
@@ -125,6 +135,20 @@ def _contact(
         key_expires_at=key_expires,
         key_expired=key_expired,
     )
+
+
+def _assistance(conn: Connection, org_id: int) -> dict[str, int | None]:
+    """The organisation's answer to assistance requests: how many it was sent, acknowledged, how fast."""
+    rows = conn.execute(
+        select(notices.c.sent_at, notices.c.acknowledged_at).where(notices.c.addressee_org_id == org_id)
+    ).all()
+    times = sorted(r.acknowledged_at - r.sent_at for r in rows if r.acknowledged_at is not None)
+    return {
+        "assistance_requests": len(rows),
+        "assistance_acknowledged": len(times),
+        "assistance_median_ack_micros": int(statistics.median(times)) if times else None,
+        "assistance_p90_ack_micros": nearest_rank(times, 0.9),
+    }
 
 
 def nearest_rank(values: list[int], fraction: float) -> int | None:

@@ -6,7 +6,7 @@ credential (see docs/contacts.md), so it declares no principal and answers no 40
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
@@ -32,18 +32,30 @@ def _base_url(request: Request, settings: SettingsDep) -> str:
     return settings.base_url or str(request.base_url)
 
 
-@router.get("/contacts", response_model=list[ContactPublic], responses=errors(401, 404))
+@router.get("/contacts", response_model=list[ContactPublic], responses=errors(400, 401, 404))
 def list_contacts(
-    engine: EngineDep, actor: PrincipalDep, org: Annotated[str | None, Query(max_length=32)] = None
+    engine: EngineDep,
+    actor: PrincipalDep,
+    org: Annotated[str | None, Query(max_length=32)] = None,
+    role: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[ContactPublic]:
-    """Every point of contact (or one organisation's), each field as its visibility lets you see it."""
-    return contacts.list_contacts(engine, actor=actor, org=org)
+    """Every point of contact (or one organisation's, or one role's), each field as its visibility lets
+    you see it."""
+    return contacts.list_contacts(engine, actor=actor, org=org, role=role)
 
 
 @router.post("/contacts", status_code=201, response_model=ContactPublic, responses=errors(401, 403, 404))
 def create_contact(body: ContactCreate, engine: EngineDep, actor: PrincipalDep) -> ContactPublic:
     """Add a point of contact to your organisation (coordinators and admins; the hub for any)."""
     return contacts.create_contact(engine, actor=actor, contact=body)
+
+
+@router.get("/contacts/bundle", responses=errors(401))
+def contact_bundle(engine: EngineDep, actor: PrincipalDep, settings: SettingsDep) -> dict[str, Any]:
+    """The directory as you may see it, as STIX identities, signed with the node's Ed25519 key."""
+    from gotong.node import node_key  # the node's key file: read only when a bundle is asked for
+
+    return contacts.export_bundle(engine, actor=actor, key=node_key(settings))
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactPublic, responses=errors(401, 404))

@@ -31,6 +31,7 @@ __all__ = [
     "ContactUpdate",
     "KeyPublic",
     "OrgReachability",
+    "PendingCheck",
 ]
 
 ContactField = Literal[
@@ -244,6 +245,18 @@ class AckPublic(BaseModel):
     response_micros: int
 
 
+class PendingCheck(BaseModel):
+    """A check waiting for its acknowledgement, as its acknowledgement page shows it."""
+
+    check_id: int
+    org: str
+    role: str
+    name: str | None
+    channel: Channel
+    sent_at: str
+    expires_at: str
+
+
 class ChannelStats(BaseModel):
     channel: Channel
     checks: int
@@ -272,4 +285,12 @@ class OrgReachability(BaseModel):
     success_rate: float | None
     out_of_hours_success_rate: float | None
     open_escalations: int = Field(description="unanswered checks escalated to the hub")
+    assistance_requests: int | None = Field(
+        default=None, description="assistance requests sent to it (to the organisation and the hub only)"
+    )
+    assistance_acknowledged: int | None = Field(default=None, description="how many of them it acknowledged")
+    assistance_median_ack_micros: int | None = Field(
+        default=None, description="median time from a request sent to its acknowledgement, in microseconds"
+    )
+    assistance_p90_ack_micros: int | None = Field(default=None, description="90th percentile, nearest rank")
     contacts: list[ContactReachability]

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.engine import Row
 
 from gotong.audit.service import record
+from gotong.contacts.catalogue import roles
 from gotong.contacts.keys import read_key
 from gotong.contacts.models import contacts
 from gotong.contacts.policy import require_editor
@@ -41,6 +42,7 @@ __all__ = [
     "hub_org_id",
     "list_contacts",
     "public_directory",
+    "require_edit",
     "update_contact",
     "view",
 ]
@@ -113,10 +115,14 @@ def update_contact(
         return view(_row(conn, contact_id), reader_org_id=actor.org_id, hub_org_id=hub_id)
 
 
-def list_contacts(engine: Engine, *, actor: Principal, org: str | None = None) -> list[ContactPublic]:
-    """Every contact of the network (or of ``org``), as the actor may see each field."""
+def list_contacts(
+    engine: Engine, *, actor: Principal, org: str | None = None, role: str | None = None
+) -> list[ContactPublic]:
+    """Every contact of the network (or of ``org``, or of ``role``), as the actor may see each field."""
     require_member(actor)
-    return _list(engine, reader=actor, org=org)
+    if role is not None and role not in roles():
+        raise Invalid(f"role: unknown role {role!r}; known: {', '.join(sorted(roles()))}")
+    return _list(engine, reader=actor, org=org, role=role)
 
 
 def public_directory(engine: Engine, *, org: str | None = None) -> list[ContactPublic]:
@@ -128,6 +134,14 @@ def get_contact(engine: Engine, *, actor: Principal, contact_id: int) -> Contact
     require_member(actor)
     with read_connection(engine) as conn:
         return view(_row(conn, contact_id), reader_org_id=actor.org_id, hub_org_id=hub_org_id(conn))
+
+
+def require_edit(engine: Engine, *, actor: Principal, contact_id: int) -> None:
+    """Refuse (401/403) unless ``actor`` may change and check the contact ``contact_id``."""
+    require_member(actor)
+    with read_connection(engine) as conn:
+        row = _row(conn, contact_id)
+        require_editor(actor, owner_org_id=row.org_id, hub_org_id=hub_org_id(conn))
 
 
 def view(row: Row[Any], *, reader_org_id: int | None, hub_org_id: int | None) -> ContactPublic:
@@ -165,12 +179,16 @@ def contact_row(conn: Connection, contact_id: int) -> Row[Any]:
     return _row(conn, contact_id)
 
 
-def _list(engine: Engine, *, reader: Principal, org: str | None) -> list[ContactPublic]:
+def _list(
+    engine: Engine, *, reader: Principal, org: str | None, role: str | None = None
+) -> list[ContactPublic]:
     with read_connection(engine) as conn:
         hub_id = hub_org_id(conn)
         query = _select().order_by(organisations.c.short_name, contacts.c.id)
         if org is not None:
             query = query.where(contacts.c.org_id == get_org(conn, short_name=org).id)
+        if role is not None:
+            query = query.where(contacts.c.role == role)
         return [view(r, reader_org_id=reader.org_id, hub_org_id=hub_id) for r in conn.execute(query)]
 
 

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 __all__ = [
+    "AssistanceRequestMoved",
     "BudgetBelowMandate",
     "DeletedVersion",
     "Event",
@@ -113,6 +114,22 @@ class BudgetBelowMandate(Event):
     member: str
     mandate: str
     years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AssistanceRequestMoved(Event):
+    """An assistance request was sent to its addressee (``status`` "sent") or acknowledged by it
+    ("acknowledged") at ``at`` (microseconds). Published by the assistance domain in the transaction
+    that stored the change; the contact directory subscribes (to tell the addressee's duty desk and
+    count the acknowledgement), the assistance domain does not know it."""
+
+    request_id: str
+    status: str
+    kind: str
+    urgency: str
+    requester_org_id: int
+    addressee_org_id: int
+    at: int
 
 
 E = TypeVar("E", bound=Event)

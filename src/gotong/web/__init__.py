@@ -14,6 +14,7 @@ from gotong.web import (
     assistance,
     budgets,
     cases,
+    contacts,
     exercises,
     maturity,
     norms,
@@ -32,6 +33,7 @@ web_router.include_router(views.router)
 web_router.include_router(cases.router)
 web_router.include_router(playbooks.router)
 web_router.include_router(assistance.router)
+web_router.include_router(contacts.router)
 web_router.include_router(exercises.router)
 web_router.include_router(taskforce.router)
 web_router.include_router(maturity.router)

@@ -27,6 +27,8 @@ SECTIONS: list[Section] = [
     Section("Playbooks", "/playbooks"),
     Section("Assistance", "/assistance"),
     Section("Request assistance", "/assistance/new", Role.ANALYST),
+    Section("Contacts", "/contacts"),
+    Section("Add a contact", "/contacts/new", Role.COORDINATOR),
     Section("Exercises", "/exercises"),
     Section("Taskforce", "/taskforce"),
     Section("Maturity", "/maturity"),

@@ -16,7 +16,7 @@ from gotong.correlation.search import SearchFilter
 from gotong.errors import Invalid, Unauthorized
 from gotong.http.dependencies import EngineDep
 from gotong.sharing.tlp import TLP
-from gotong.web import services, training_services
+from gotong.web import contacts_services, services, training_services
 from gotong.web.charts import bar_chart
 from gotong.web.pages import (
     CsrfDep,
@@ -123,7 +123,14 @@ def dashboard(request: Request, engine: EngineDep, viewer: ViewerDep) -> Respons
         board.week_by_country,
     )
     due = training_services.due_count(engine, actor=viewer.principal)
-    context = {"board": board, "by_tlp": by_tlp, "by_country": by_country, "training_due": due}
+    reach = contacts_services.reachability(engine, actor=viewer.principal)
+    context = {
+        "board": board,
+        "by_tlp": by_tlp,
+        "by_country": by_country,
+        "training_due": due,
+        "reachability": reach,
+    }
     return render(request, "dashboard.html", context)
 
 
