@@ -4,59 +4,9 @@ here decides visibility."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from gotong.intel.records import store_change, visible_versions
 
-import orjson
-from sqlalchemy import Connection, Engine
-
-from gotong.core.auth import Principal
-from gotong.errors import Invalid
-from gotong.intel.query import ObjectFilter, StoredVersion, read_page
-from gotong.intel.store import add_objects
-from gotong.sharing.policy import Reader
-from gotong.stix.validate import validate_object
-
-_PAGE = 1000
+write = store_change  # one change, all or none: gotong.intel.records
 
 
-def write(engine: Engine, actor: Principal, collection: str, objs: list[dict[str, Any]]) -> None:
-    """Store the objects of one change, all or none (each is validated before any is sent)."""
-    for obj in objs:
-        problems = validate_object(obj)
-        if problems:
-            raise Invalid(f"{obj.get('type', 'object')}: {'; '.join(problems)}")
-    report = add_objects(engine, principal=actor, collection_id=collection, objects=objs, through_hub=False)
-    if report.failures:
-        raise Invalid("; ".join(f"{f.id}: {f.message}" for f in report.failures))
-
-
-def versions(
-    conn: Connection, reader: Reader, collection: str, *, types: tuple[str, ...], ids: tuple[str, ...] = ()
-) -> Iterator[tuple[StoredVersion, dict[str, Any]]]:
-    """The latest version the reader may see of each matching object, with what the store recorded
-    of it (when it was added, which organisation submitted it)."""
-    if collection not in reader.readable:
-        return
-    cursor = None
-    while True:
-        page = read_page(
-            conn,
-            reader=reader,
-            collection_id=collection,
-            filters=ObjectFilter(types=types, ids=ids),
-            limit=_PAGE,
-            cursor=cursor,
-        )
-        for item in page.items:
-            yield item, orjson.loads(item.body)
-        if not page.more:
-            return
-        cursor = page.next
-
-
-def latest(
-    conn: Connection, reader: Reader, collection: str, *, types: tuple[str, ...], ids: tuple[str, ...] = ()
-) -> Iterator[dict[str, Any]]:
-    for _item, obj in versions(conn, reader, collection, types=types, ids=ids):
-        yield obj
+versions = visible_versions  # (what the store recorded, the object), latest of each

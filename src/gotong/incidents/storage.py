@@ -8,18 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-import orjson
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from gotong.core.auth import Principal
 from gotong.errors import Invalid, NotFound
 from gotong.incidents import objects
-from gotong.intel.query import ObjectFilter, read_page
-from gotong.intel.store import add_objects
+from gotong.intel.records import store_change, visible_versions
 from gotong.sharing.policy import Reader
-from gotong.stix.validate import validate_object
-
-_PAGE = 1000
 
 
 class ReceiptBook(Protocol):
@@ -30,16 +25,7 @@ class ReceiptBook(Protocol):
     ) -> None: ...
 
 
-def write(engine: Engine, actor: Principal, collection: str, objs: list[dict[str, Any]]) -> None:
-    """Store the objects of one change, all or none: the store keeps an envelope's valid objects, so
-    each is validated first and nothing is sent when one would be refused."""
-    for obj in objs:
-        problems = validate_object(obj)
-        if problems:
-            raise Invalid(f"{obj.get('type', 'object')}: {'; '.join(problems)}")
-    report = add_objects(engine, principal=actor, collection_id=collection, objects=objs, through_hub=False)
-    if report.failures:  # a version clash with what is stored: reported, as the store refused it
-        raise Invalid("; ".join(f"{f.id}: {f.message}" for f in report.failures))
+write = store_change  # one change, all or none: gotong.intel.records
 
 
 def versions(
@@ -47,21 +33,8 @@ def versions(
 ) -> Iterator[tuple[dict[str, Any], int | None]]:
     """The latest version the reader may see of each matching object of one collection, with its
     sequence number when someone else submitted it (what an access receipt records)."""
-    cursor = None
-    while True:
-        page = read_page(
-            conn,
-            reader=reader,
-            collection_id=collection,
-            filters=ObjectFilter(types=types, ids=ids),
-            limit=_PAGE,
-            cursor=cursor,
-        )
-        for item in page.items:
-            yield orjson.loads(item.body), (item.seq if item.submitter_org_id != reader.org_id else None)
-        if not page.more:
-            return
-        cursor = page.next
+    for item, obj in visible_versions(conn, reader, collection, types=types, ids=ids):
+        yield obj, (item.seq if item.submitter_org_id != reader.org_id else None)
 
 
 def latest(

@@ -8,49 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
-from gotong.core.auth import Principal
 from gotong.errors import Invalid, NotFound
-from gotong.intel.query import ObjectFilter, read_page
-from gotong.intel.store import add_objects
+from gotong.intel.records import latest, store_change
 from gotong.maturity.objects import ASSESSMENT_TYPE, PLAN_TYPE, is_assessment, is_plan
 from gotong.sharing.policy import Reader
-from gotong.stix.validate import validate_object
 
-_PAGE = 1000
-
-
-def write(engine: Engine, actor: Principal, collection: str, objs: list[dict[str, Any]]) -> None:
-    """Store the objects of one change, all or none (each is validated before any is sent)."""
-    for obj in objs:
-        problems = validate_object(obj)
-        if problems:
-            raise Invalid(f"{obj.get('type', 'object')}: {'; '.join(problems)}")
-    report = add_objects(engine, principal=actor, collection_id=collection, objects=objs, through_hub=False)
-    if report.failures:
-        raise Invalid("; ".join(f"{f.id}: {f.message}" for f in report.failures))
+write = store_change  # one change, all or none: gotong.intel.records
 
 
-def _latest(
-    conn: Connection, reader: Reader, collection: str, *, types: tuple[str, ...], ids: tuple[str, ...] = ()
-) -> Iterator[dict[str, Any]]:
-    cursor = None
-    while True:
-        page = read_page(
-            conn,
-            reader=reader,
-            collection_id=collection,
-            filters=ObjectFilter(types=types, ids=ids),
-            limit=_PAGE,
-            cursor=cursor,
-        )
-        for item in page.items:
-            yield orjson.loads(item.body)
-        if not page.more:
-            return
-        cursor = page.next
+_latest = latest
 
 
 def assessments(conn: Connection, reader: Reader) -> Iterator[tuple[str, dict[str, Any]]]:

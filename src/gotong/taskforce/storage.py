@@ -9,61 +9,29 @@ went through the rules of ``policy.py``.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine
 
 from gotong.core.auth import Principal
-from gotong.errors import Invalid, NotFound
-from gotong.intel.query import ObjectFilter, read_page
-from gotong.intel.store import add_objects
+from gotong.errors import NotFound
+from gotong.intel.records import latest as records_latest
+from gotong.intel.records import store_change
 from gotong.sharing.policy import Reader
-from gotong.stix.validate import validate_object
 
-_PAGE = 1000
 WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("gotong_taskforce_writing", default=False)
 
 
 def write(engine: Engine, actor: Principal, collection: str, objs: list[dict[str, Any]]) -> None:
-    """Store the objects of one change, all or none."""
-    for obj in objs:
-        problems = validate_object(obj)
-        if problems:
-            raise Invalid(f"{obj.get('type', 'object')}: {'; '.join(problems)}")
+    """Store the objects of one change, all or none, marked as the taskforce's own write."""
     token = WRITING.set(True)
     try:
-        report = add_objects(
-            engine, principal=actor, collection_id=collection, objects=objs, through_hub=False
-        )
+        store_change(engine, actor, collection, objs)
     finally:
         WRITING.reset(token)
-    if report.failures:
-        raise Invalid("; ".join(f"{f.id}: {f.message}" for f in report.failures))
 
 
-def latest(
-    conn: Connection, reader: Reader, collection: str, *, types: tuple[str, ...], ids: tuple[str, ...] = ()
-) -> Iterator[dict[str, Any]]:
-    """The latest version the reader may see of each matching object of the collection."""
-    if collection not in reader.readable:
-        return
-    cursor = None
-    while True:
-        page = read_page(
-            conn,
-            reader=reader,
-            collection_id=collection,
-            filters=ObjectFilter(types=types, ids=ids),
-            limit=_PAGE,
-            cursor=cursor,
-        )
-        for item in page.items:
-            yield orjson.loads(item.body)
-        if not page.more:
-            return
-        cursor = page.next
+latest = records_latest  # the latest version the reader may see of each matching object
 
 
 def find(
