@@ -4,9 +4,11 @@ here decides visibility."""
 
 from __future__ import annotations
 
+from gotong.intel.records import latest as records_latest
 from gotong.intel.records import store_change, visible_versions
 
 write = store_change  # one change, all or none: gotong.intel.records
 
 
 versions = visible_versions  # (what the store recorded, the object), latest of each
+latest = records_latest  # the latest version the reader may see of each matching object
