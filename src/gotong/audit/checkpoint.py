@@ -195,18 +195,14 @@ def verify_checkpoint(
     return VerifyResult(ok=True, records=chain.records, trusted_key=trusted, head=chain.head)
 
 
-def check_signed(
-    checkpoint: Mapping[str, Any] | str | bytes, *, public_key: str | None = None
-) -> dict[str, Any]:
+def check_signed(checkpoint: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
     """The checkpoint's fields once its form and signature are checked, without any log to hold it to.
 
-    What a witness checks before keeping a peer's checkpoint: the signature against ``public_key``
-    (base64 raw Ed25519) when given, else against the key the checkpoint names. Raises ``Invalid``
+    What a witness checks before keeping a peer's checkpoint: its form, and its signature against
+    the key it names (the witness compares that key with the one it pinned). Raises ``Invalid``
     naming the problem.
     """
     fields = _parse(checkpoint)
-    if public_key is not None and public_key != fields["public_key"]:
-        raise Invalid("the checkpoint is signed with another key than the one expected")
     verifier = _public_key(fields["public_key"], what="public key")
     try:
         verifier.verify(_b64(fields["signature"], what="signature", size=64), _signed_bytes(fields))

@@ -12,7 +12,6 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -35,8 +34,7 @@ class NoChangeFeed(Exception):
 
 
 def changes_url(peer: Peer) -> str:
-    parts = urlsplit(peer.url)
-    return f"{parts.scheme}://{parts.netloc}/api/v1/changes"
+    return f"{peer.origin}/api/v1/changes"
 
 
 def follow_changes(

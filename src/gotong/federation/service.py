@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
@@ -36,6 +37,12 @@ class Peer:
     push_cursor: int
     tombstone_cursor: int
     pull_cursors: dict[str, str]
+
+    @property
+    def origin(self) -> str:
+        """Scheme, host and port of the peer's TAXII API root: where its REST API (``/api/v1``) is."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True)

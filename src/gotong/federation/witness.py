@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -77,13 +76,11 @@ class Witnessed:
 
 
 def checkpoint_url(peer: Peer) -> str:
-    parts = urlsplit(peer.url)
-    return f"{parts.scheme}://{parts.netloc}/api/v1/audit/checkpoint"
+    return f"{peer.origin}/api/v1/audit/checkpoint"
 
 
 def witnessed_url(peer: Peer) -> str:
-    parts = urlsplit(peer.url)
-    return f"{parts.scheme}://{parts.netloc}/api/v1/audit/witnessed"
+    return f"{peer.origin}/api/v1/audit/witnessed"
 
 
 def witness_peers(engine: Engine, folder: Path, client: httpx.Client) -> list[Witnessed]:
@@ -115,26 +112,24 @@ def checkpoint_for(engine: Engine, settings: Settings, *, actor: Principal) -> d
 
 def held_for(engine: Engine, folder: Path, *, actor: Principal) -> list[dict[str, Any]]:
     """The checkpoints this node holds as witness of the caller's own node (none of anyone else's)."""
-    _require_witness(engine, actor)
-    with read_connection(engine) as conn:
-        names = {p.name for p in list_peers(conn) if p.org_id == actor.org_id}
+    configured = _require_witness(engine, actor)
+    names = {p.name for p in configured if p.org_id == actor.org_id}
     held = _read(folder)
     return [dict(entry["checkpoint"]) for name, entry in sorted(held.items()) if name in names]
 
 
-def _require_witness(engine: Engine, actor: Principal) -> None:
+def _require_witness(engine: Engine, actor: Principal) -> list[Peer]:
     """A checkpoint counts everything the node stores, visible to the caller or not: only the
     organisations this node federates with (the org of a configured peer) and the node's admins
-    read checkpoints (docs/security.md)."""
+    read checkpoints (docs/security.md). Returns the configured peers, read once."""
     require_member(actor)
-    if actor.role == Role.ADMIN:
-        return
     with read_connection(engine) as conn:
-        peer_orgs = {p.org_id for p in list_peers(conn)}
-    if actor.org_id not in peer_orgs:
+        configured = list_peers(conn)
+    if actor.role != Role.ADMIN and actor.org_id not in {p.org_id for p in configured}:
         raise Forbidden(
             "only the organisations this node federates with (and its admins) read its checkpoints"
         )
+    return configured
 
 
 def ask_witnesses(engine: Engine, client: httpx.Client) -> Iterator[tuple[str, list[dict[str, Any]] | str]]:
@@ -143,17 +138,9 @@ def ask_witnesses(engine: Engine, client: httpx.Client) -> Iterator[tuple[str, l
         configured = list_peers(conn)
     for peer in configured:
         try:
-            response = client.get(witnessed_url(peer), headers=_headers(peer))
-        except httpx.HTTPError as exc:
-            yield peer.name, str(failure(f"GET {witnessed_url(peer)}", exc))
-            continue
-        if response.status_code != 200:
-            yield peer.name, str(failure(f"GET {witnessed_url(peer)}", response=response))
-            continue
-        try:
-            body = response.json()
-        except ValueError:
-            yield peer.name, "the answer is not JSON"
+            body = _get_json(client, witnessed_url(peer), peer)
+        except SyncError as exc:
+            yield peer.name, str(exc)
             continue
         if not isinstance(body, list) or not all(isinstance(x, dict) for x in body):
             yield peer.name, "the answer is not a list of checkpoints"
@@ -231,20 +218,26 @@ def _headers(peer: Peer) -> dict[str, str]:
     }
 
 
-def _fetch(client: httpx.Client, url: str, peer: Peer) -> dict[str, Any] | None:
+def _get_json(client: httpx.Client, url: str, peer: Peer, *, missing: Any = ...) -> Any:
+    """The JSON body of a GET with the peer's token; ``missing`` stands for a 404 when given.
+    Any other failure is a :class:`SyncError` naming the request."""
     try:
         response = client.get(url, headers=_headers(peer))
     except httpx.HTTPError as exc:
         raise failure(f"GET {url}", exc) from None
-    if response.status_code == 404:
-        return None
+    if response.status_code == 404 and missing is not ...:
+        return missing
     if response.status_code != 200:
         raise failure(f"GET {url}", response=response)
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
         raise SyncError(f"GET {url}: the answer is not JSON") from None
-    if not isinstance(body, dict):
+
+
+def _fetch(client: httpx.Client, url: str, peer: Peer) -> dict[str, Any] | None:
+    body = _get_json(client, url, peer, missing=None)
+    if body is not None and not isinstance(body, dict):
         raise SyncError(f"GET {url}: the answer is not a JSON object")
     return body
 
@@ -253,14 +246,13 @@ def _keep(folder: Path, peer: Peer, statement: dict[str, Any]) -> Witnessed:
     with _lock:
         held = _read(folder)
         entry = held.get(peer.name)
-        pinned = entry["public_key"] if entry else None
-        try:
-            fields = check_signed(statement, public_key=pinned)
-        except Invalid as exc:
-            reason = str(exc)
-            if pinned is not None and "another key" in reason:
-                reason = "the checkpoint is signed with another key than the one this node witnessed first"
+        if entry is not None and statement.get("public_key") != entry["public_key"]:
+            reason = "the checkpoint is signed with another key than the one this node witnessed first"
             return _refuse(folder, held, peer, reason)
+        try:
+            fields = check_signed(statement)
+        except Invalid as exc:
+            return _refuse(folder, held, peer, str(exc))
         if entry is not None:
             before = entry["checkpoint"]
             if fields["seq"] < before["seq"]:
