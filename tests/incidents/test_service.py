@@ -131,3 +131,30 @@ def test_cases_read_in_bulk_are_the_cases_read_one_by_one_for_every_reader(engin
     assert strict.id in seen_by["ThaiCERT"] and strict.id not in seen_by["MyCERT"]
     assert [c.id for c in incidents.list_cases_with_entries(engine, actor=th)].count(own.id) == 1
     assert own.id not in {c.id for c in incidents.list_cases_with_entries(engine, actor=sg)}
+
+
+def test_the_case_filter_keeps_exactly_the_matching_cases_in_both_lists(engine: Engine) -> None:
+    sg, th = _actor(engine, "SingCERT"), _actor(engine, "ThaiCERT")
+
+    def case(actor: Principal, title: str, severity: int) -> str:
+        made = incidents.open_case(
+            engine,
+            actor=actor,
+            case=incidents.CaseCreate(title=title, collection=REGIONAL_ID, tlp="green", severity=severity),
+        )
+        return made.id
+
+    low, high, thai = case(sg, "Low", 1), case(sg, "High", 3), case(th, "Thai", 4)
+    ours = {low, high, thai}
+    filters = {
+        "everything": (incidents.CaseFilter(), ours),
+        "lead": (incidents.CaseFilter(lead="SingCERT"), {low, high}),
+        "severity": (incidents.CaseFilter(min_severity=3), {high, thai}),
+        "both": (incidents.CaseFilter(lead="SingCERT", min_severity=3), {high}),
+        "status": (incidents.CaseFilter(status=incidents.CaseStatus.NEW), ours),
+        "no status": (incidents.CaseFilter(status=incidents.CaseStatus.CLOSED), set()),
+    }
+    for name, (wanted, expected) in filters.items():
+        listed = {c.id for c in incidents.list_cases(engine, actor=sg, filter=wanted)} & ours
+        bulk = {c.id for c in incidents.list_cases_with_entries(engine, actor=sg, filter=wanted)} & ours
+        assert listed == bulk == expected, name

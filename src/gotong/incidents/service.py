@@ -138,13 +138,8 @@ def list_cases(
                 if objects.case_extension(obj) is None:
                     continue
                 case = objects.case_public(obj, collection=collection, names=names, entries=[])
-                if wanted.status is not None and case.status != wanted.status:
-                    continue
-                if wanted.lead is not None and case.lead != wanted.lead:
-                    continue
-                if wanted.min_severity is not None and case.severity < wanted.min_severity:
-                    continue
-                found.append(case)
+                if _matches(case, wanted):
+                    found.append(case)
     storage.note_receipts(receipts, actor, handed)
     return sorted(found, key=lambda c: (c.created, c.id), reverse=True)
 
@@ -176,14 +171,18 @@ def list_cases_with_entries(
                 case = objects.case_public(
                     obj, collection=collection, names=names, entries=by_case.get(str(obj["id"]), [])
                 )
-                if wanted.status is not None and case.status != wanted.status:
-                    continue
-                if wanted.lead is not None and case.lead != wanted.lead:
-                    continue
-                if wanted.min_severity is not None and case.severity < wanted.min_severity:
-                    continue
-                found.append(case)
+                if _matches(case, wanted):
+                    found.append(case)
     return sorted(found, key=lambda c: (c.created, c.id), reverse=True)
+
+
+def _matches(case: CasePublic, wanted: CaseFilter) -> bool:
+    """Whether a case passes the list's filter (status, lead, lowest severity)."""
+    return (
+        (wanted.status is None or case.status == wanted.status)
+        and (wanted.lead is None or case.lead == wanted.lead)
+        and (wanted.min_severity is None or case.severity >= wanted.min_severity)
+    )
 
 
 def get_case(
