@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -113,9 +114,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def mail_server(engine: Any) -> Iterator[tuple[RunningServer, list[Any]]]:
-    """An aiosmtpd server on loopback and a node whose checks send mail to it."""
+@contextmanager
+def smtp_sink() -> Iterator[tuple[int, list[Any]]]:
+    """A real SMTP server (aiosmtpd) on a loopback port: its port, and the envelopes it receives."""
     from aiosmtpd.controller import Controller
 
     received: list[Any] = []
@@ -128,13 +129,22 @@ def mail_server(engine: Any) -> Iterator[tuple[RunningServer, list[Any]]]:
     port = free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
-    srv, thread, running = start_server(engine, smtp_host="127.0.0.1", smtp_port=port)
     try:
-        yield running, received
+        yield port, received
     finally:
-        srv.should_exit = True
-        thread.join(timeout=60)
         controller.stop()
+
+
+@pytest.fixture
+def mail_server(engine: Any) -> Iterator[tuple[RunningServer, list[Any]]]:
+    """An aiosmtpd server on loopback and a node whose checks send mail to it."""
+    with smtp_sink() as (port, received):
+        srv, thread, running = start_server(engine, smtp_host="127.0.0.1", smtp_port=port)
+        try:
+            yield running, received
+        finally:
+            srv.should_exit = True
+            thread.join(timeout=60)
 
 
 needs_gpg = pytest.mark.skipif(

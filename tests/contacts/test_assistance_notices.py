@@ -22,7 +22,7 @@ from gotong.stix.timestamps import micros_of
 from tests.assistance.conftest import PRESERVATION_FIELDS
 from tests.assistance.conftest import Api as AssistanceApi
 from tests.conftest import RunningServer, start_server
-from tests.contacts.conftest import Api, free_port
+from tests.contacts.conftest import Api, smtp_sink
 
 BASE_URL = "https://gotong.example"
 
@@ -49,25 +49,13 @@ class Node:
 
 @pytest.fixture
 def node(engine: Engine) -> Iterator[tuple[Node, list[Any]]]:
-    from aiosmtpd.controller import Controller
-
-    received: list[Any] = []
-
-    class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            received.append(envelope)
-            return "250 OK"
-
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    made = Node(engine, port)
-    try:
-        yield made, received
-    finally:
-        if made.running is not None and made._thread.is_alive():
-            made.stop()
-        controller.stop()
+    with smtp_sink() as (port, received):
+        made = Node(engine, port)
+        try:
+            yield made, received
+        finally:
+            if made.running is not None and made._thread.is_alive():
+                made.stop()
 
 
 def _text(envelope: Any) -> str:
