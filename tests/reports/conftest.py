@@ -79,21 +79,7 @@ def world(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
 @pytest.fixture
 def smtp() -> Iterator[tuple[int, list[Any]]]:
     """An aiosmtpd server on loopback: (its port, the messages it received)."""
-    from aiosmtpd.controller import Controller
+    from tests.contacts.conftest import smtp_sink
 
-    from tests.contacts.conftest import free_port
-
-    received: list[Any] = []
-
-    class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            received.append(envelope)
-            return "250 OK"
-
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, received
-    finally:
-        controller.stop()
+    with smtp_sink() as found:
+        yield found

@@ -20,28 +20,14 @@ from gotong.db.engine import write_transaction
 from gotong.orgs.service import add_user
 from gotong.settings import Settings
 from gotong.training import reminders
-from tests.contacts.conftest import free_port
+from tests.contacts.conftest import smtp_sink
 from tests.training.conftest import at, complete, course, enrol
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Settings, list[Any]]]:
-    from aiosmtpd.controller import Controller
-
-    received: list[Any] = []
-
-    class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            received.append(envelope)
-            return "250 OK"
-
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_sink() as (port, received):
         yield Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="gotong@hub.example"), received
-    finally:
-        controller.stop()
 
 
 def _thaicert_nearly_due(engine: Engine) -> None:
