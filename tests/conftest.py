@@ -36,8 +36,34 @@ PG_ADMIN_URL = os.environ.get("GOTONG_TEST_PG_URL", "postgresql+psycopg://postgr
 ENGINE_KIND = os.environ.get("GOTONG_TEST_DATABASE", "sqlite")
 
 
+# With GOTONG_TEST_DATABASE_ONLY=1 (scripts/test sets it for the PostgreSQL run when it runs both
+# engines) a run keeps only the tests that reach a database: those using one of these fixtures, or in
+# a module that picks its engine itself. A test that touches no database gives the same answer on
+# either run, so the SQLite run alone runs it.
+DATABASE_FIXTURES = frozenset({"database_url", "node_template", "api_node"})
+DATABASE_ONLY = os.environ.get("GOTONG_TEST_DATABASE_ONLY", "") == "1"
+
+
 def pytest_report_header() -> str:
-    return f"gotong database engine under test: {ENGINE_KIND}"
+    only = ", tests that touch no database left to the SQLite run" if DATABASE_ONLY else ""
+    return f"gotong database engine under test: {ENGINE_KIND}{only}"
+
+
+def reaches_database(item: pytest.Item) -> bool:
+    """Whether ``item`` uses the engine under test (the deselection above keeps these)."""
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return module is None or any(name in vars(module) for name in ("ENGINE_KIND", "PG_ADMIN_URL"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not DATABASE_ONLY or ENGINE_KIND == "sqlite":
+        return
+    kept = [item for item in items if reaches_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not reaches_database(item)])
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True, scope="session")

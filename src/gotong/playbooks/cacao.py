@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["SPEC_VERSION", "CacaoSchemas", "schemas_at"]
 
@@ -64,6 +66,10 @@ def schemas_at(directory: str) -> CacaoSchemas:
         contents["$id"] = uri
         registry = registry.with_resource(uri, DRAFT7.create_resource(contents))
     main = registry.contents(_BASE + _ROOT)
+    # jsonschema is imported here, when schemas are first read: importing it also loads the IRI
+    # grammar of rfc3987-syntax (2.6 s), which every `gotong` command and server start paid before.
+    from jsonschema import Draft7Validator
+
     validator = Draft7Validator(main, registry=registry)
     return CacaoSchemas(directory=root, validator=validator)
 
