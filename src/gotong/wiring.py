@@ -11,7 +11,10 @@
   in the audit log (and refuses one that did not come through its verbs);
 * :class:`~gotong.core.events.ObjectsStored` → assistance announces a request sent or acknowledged
   (:class:`~gotong.core.events.AssistanceRequestMoved`) → the contact directory records the notice
-  to the addressee's duty desk, and the acknowledgement time its reachability record counts.
+  to the addressee's duty desk, and the acknowledgement time its reachability record counts;
+* :class:`~gotong.core.events.BudgetBelowMandate` → after the commit, the taskforce tables the
+  shortfall on its agenda (once per shortfall; only when ``wire`` is given the node's engine, as the
+  app and the CLI give it: the item is written through the store, which needs the engine).
 
 Subscriptions are process-wide and a process serves one node configuration: calling :func:`wire`
 again replaces the earlier wiring (tests make many apps in one process).
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,11 +39,12 @@ from sqlalchemy import Engine
 from gotong.assistance.announce import announce as announce_assistance
 from gotong.contacts.notices import record as record_assistance_notice
 from gotong.core import events
-from gotong.core.events import AssistanceRequestMoved, ObjectsDeleted, ObjectsStored
+from gotong.core.events import AssistanceRequestMoved, BudgetBelowMandate, ObjectsDeleted, ObjectsStored
 from gotong.core.jobs import JobRunner, ThreadRunner
 from gotong.correlation.ingest import Indexer
 from gotong.federation.origin import record_origin, record_tombstones
 from gotong.settings import Settings
+from gotong.taskforce.agenda import on_budget_below_mandate
 from gotong.taskforce.ledger import record_stored as record_taskforce
 
 if TYPE_CHECKING:
@@ -53,11 +57,15 @@ _lock = threading.Lock()
 _wired: list[events.Subscription] = []
 
 
-def wire(settings: Settings, *, load_now: bool = False) -> Indexer:
+def wire(
+    settings: Settings, *, load_now: bool = False, engine: Callable[[], Engine] | None = None
+) -> Indexer:
     """Subscribe correlation and federation to the write path's events (replacing an earlier wiring).
 
     ``load_now`` reads the warninglists at once (the server does, so that a wrong list fails at
-    start-up); otherwise they are read at the first write. Returns the correlation indexer.
+    start-up); otherwise they are read at the first write. ``engine`` gives the node's engine to the
+    reactions that write through the store after the commit (called only when one runs, so the CLI
+    opens no database for a command that stores nothing). Returns the correlation indexer.
     """
     indexer = Indexer(settings=settings)
     if load_now:
@@ -73,6 +81,8 @@ def wire(settings: Settings, *, load_now: bool = False) -> Indexer:
             events.subscribe_in_transaction(ObjectsStored, announce_assistance),
             events.subscribe_in_transaction(AssistanceRequestMoved, record_assistance_notice),
         ]
+        if engine is not None:
+            _wired.append(events.subscribe(BudgetBelowMandate, on_budget_below_mandate(engine)))
     return indexer
 
 

@@ -109,11 +109,15 @@ class ObjectsDeleted(Event):
 class BudgetBelowMandate(Event):
     """A member's budget has been below its mandate's trajectory for as many consecutive years as
     the mandate's rule says (``years``, oldest first): it becomes a subject for review (the
-    taskforce subscribes; the budgets domain does not know it)."""
+    taskforce subscribes; the budgets domain does not know it). ``report_id`` is the report that made
+    it so and ``markings`` that report's marking ids (its TLP and audience), so that what the
+    taskforce tables about it is seen by no one the report is hidden from."""
 
     member: str
     mandate: str
     years: tuple[int, ...]
+    report_id: str
+    markings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
