@@ -14,7 +14,9 @@
   to the addressee's duty desk, and the acknowledgement time its reachability record counts;
 * :class:`~gotong.core.events.BudgetBelowMandate` → after the commit, the taskforce tables the
   shortfall on its agenda (once per shortfall; only when ``wire`` is given the node's engine, as the
-  app and the CLI give it: the item is written through the store, which needs the engine).
+  app and the CLI give it: the item is written through the store, which needs the engine);
+* :class:`~gotong.core.events.MotionDecided` → after the commit, a motion that adopts a proposed
+  regional norm adopts it in the norms catalogue (likewise only with the engine).
 
 Subscriptions are process-wide and a process serves one node configuration: calling :func:`wire`
 again replaces the earlier wiring (tests make many apps in one process).
@@ -39,10 +41,17 @@ from sqlalchemy import Engine
 from gotong.assistance.announce import announce as announce_assistance
 from gotong.contacts.notices import record as record_assistance_notice
 from gotong.core import events
-from gotong.core.events import AssistanceRequestMoved, BudgetBelowMandate, ObjectsDeleted, ObjectsStored
+from gotong.core.events import (
+    AssistanceRequestMoved,
+    BudgetBelowMandate,
+    MotionDecided,
+    ObjectsDeleted,
+    ObjectsStored,
+)
 from gotong.core.jobs import JobRunner, ThreadRunner
 from gotong.correlation.ingest import Indexer
 from gotong.federation.origin import record_origin, record_tombstones
+from gotong.norms.adoption import on_motion_decided
 from gotong.settings import Settings
 from gotong.taskforce.agenda import on_budget_below_mandate
 from gotong.taskforce.ledger import record_stored as record_taskforce
@@ -83,6 +92,7 @@ def wire(
         ]
         if engine is not None:
             _wired.append(events.subscribe(BudgetBelowMandate, on_budget_below_mandate(engine)))
+            _wired.append(events.subscribe(MotionDecided, on_motion_decided(engine)))
     return indexer
 
 

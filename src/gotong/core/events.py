@@ -38,6 +38,7 @@ __all__ = [
     "BudgetBelowMandate",
     "DeletedVersion",
     "Event",
+    "MotionDecided",
     "ObjectsDeleted",
     "ObjectsStored",
     "StoredVersion",
@@ -118,6 +119,23 @@ class BudgetBelowMandate(Event):
     years: tuple[int, ...]
     report_id: str
     markings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MotionDecided(Event):
+    """The taskforce decided a motion when its voting window ended: ``kind`` is the decision's kind
+    (e.g. "adopt-norm"), ``adopted`` its outcome, ``norm`` the norm it concerns (if any),
+    ``decision_id`` the signed decision published to the members, ``decided_at`` its time (STIX
+    timestamp). Published by the taskforce after the decision is stored; the norms domain subscribes
+    (a regional norm adopted), the taskforce does not know it."""
+
+    motion_id: str
+    kind: str
+    adopted: bool
+    norm: str | None
+    concerned: str | None
+    decision_id: str
+    decided_at: str
 
 
 @dataclass(frozen=True)
