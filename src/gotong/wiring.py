@@ -114,6 +114,7 @@ def background(
     from gotong.federation import witness
     from gotong.feeds import schedule
     from gotong.incidents import clocks as case_clocks
+    from gotong.maturity import reminders as maturity_reminders
     from gotong.node import node_key
     from gotong.reports import jobs as report_jobs
     from gotong.taskforce import clocks as taskforce_clocks
@@ -132,6 +133,7 @@ def background(
     exercise_clocks.register(runner, engine, settings)
     taskforce_clocks.register(runner, engine, key=node_key(settings))
     training_reminders.register(runner, engine, settings)
+    maturity_reminders.register(runner, engine, settings)
     report_jobs.register(runner, engine, settings)
     if settings.feed_scheduler:
         schedule.register(runner, engine, interval=settings.feed_poll_seconds)
