@@ -63,7 +63,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
     )
-    wire(settings, load_now=True)
+    wire(settings, load_now=True, engine=lambda: engine)
     receipts = ReceiptRecorder(engine)
     app.state.settings = settings
     app.state.engine = engine

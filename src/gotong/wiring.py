@@ -11,7 +11,12 @@
   in the audit log (and refuses one that did not come through its verbs);
 * :class:`~gotong.core.events.ObjectsStored` → assistance announces a request sent or acknowledged
   (:class:`~gotong.core.events.AssistanceRequestMoved`) → the contact directory records the notice
-  to the addressee's duty desk, and the acknowledgement time its reachability record counts.
+  to the addressee's duty desk, and the acknowledgement time its reachability record counts;
+* :class:`~gotong.core.events.BudgetBelowMandate` → after the commit, the taskforce tables the
+  shortfall on its agenda (once per shortfall; only when ``wire`` is given the node's engine, as the
+  app and the CLI give it: the item is written through the store, which needs the engine);
+* :class:`~gotong.core.events.MotionDecided` → after the commit, a motion that adopts a proposed
+  regional norm adopts it in the norms catalogue (likewise only with the engine).
 
 Subscriptions are process-wide and a process serves one node configuration: calling :func:`wire`
 again replaces the earlier wiring (tests make many apps in one process).
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,11 +41,19 @@ from sqlalchemy import Engine
 from gotong.assistance.announce import announce as announce_assistance
 from gotong.contacts.notices import record as record_assistance_notice
 from gotong.core import events
-from gotong.core.events import AssistanceRequestMoved, ObjectsDeleted, ObjectsStored
+from gotong.core.events import (
+    AssistanceRequestMoved,
+    BudgetBelowMandate,
+    MotionDecided,
+    ObjectsDeleted,
+    ObjectsStored,
+)
 from gotong.core.jobs import JobRunner, ThreadRunner
 from gotong.correlation.ingest import Indexer
 from gotong.federation.origin import record_origin, record_tombstones
+from gotong.norms.adoption import on_motion_decided
 from gotong.settings import Settings
+from gotong.taskforce.agenda import on_budget_below_mandate
 from gotong.taskforce.ledger import record_stored as record_taskforce
 
 if TYPE_CHECKING:
@@ -53,11 +66,15 @@ _lock = threading.Lock()
 _wired: list[events.Subscription] = []
 
 
-def wire(settings: Settings, *, load_now: bool = False) -> Indexer:
+def wire(
+    settings: Settings, *, load_now: bool = False, engine: Callable[[], Engine] | None = None
+) -> Indexer:
     """Subscribe correlation and federation to the write path's events (replacing an earlier wiring).
 
     ``load_now`` reads the warninglists at once (the server does, so that a wrong list fails at
-    start-up); otherwise they are read at the first write. Returns the correlation indexer.
+    start-up); otherwise they are read at the first write. ``engine`` gives the node's engine to the
+    reactions that write through the store after the commit (called only when one runs, so the CLI
+    opens no database for a command that stores nothing). Returns the correlation indexer.
     """
     indexer = Indexer(settings=settings)
     if load_now:
@@ -73,6 +90,9 @@ def wire(settings: Settings, *, load_now: bool = False) -> Indexer:
             events.subscribe_in_transaction(ObjectsStored, announce_assistance),
             events.subscribe_in_transaction(AssistanceRequestMoved, record_assistance_notice),
         ]
+        if engine is not None:
+            _wired.append(events.subscribe(BudgetBelowMandate, on_budget_below_mandate(engine)))
+            _wired.append(events.subscribe(MotionDecided, on_motion_decided(engine)))
     return indexer
 
 
@@ -94,6 +114,7 @@ def background(
     from gotong.federation import witness
     from gotong.feeds import schedule
     from gotong.incidents import clocks as case_clocks
+    from gotong.maturity import reminders as maturity_reminders
     from gotong.node import node_key
     from gotong.reports import jobs as report_jobs
     from gotong.taskforce import clocks as taskforce_clocks
@@ -112,6 +133,7 @@ def background(
     exercise_clocks.register(runner, engine, settings)
     taskforce_clocks.register(runner, engine, key=node_key(settings))
     training_reminders.register(runner, engine, settings)
+    maturity_reminders.register(runner, engine, settings)
     report_jobs.register(runner, engine, settings)
     if settings.feed_scheduler:
         schedule.register(runner, engine, interval=settings.feed_poll_seconds)

@@ -237,7 +237,11 @@ def _taskforce(engine: Engine) -> dict[str, str]:
 
     def motion(by: str, kind: str, concerned: str | None = None) -> taskforce.MotionPublic:
         body = taskforce.MotionCreate(
-            kind=kind, text=f"A motion ({kind})", seconder="BN", concerned=concerned
+            kind=kind,
+            text=f"A motion ({kind})",
+            seconder="BN",
+            concerned=concerned,
+            norm="r1" if kind == "adopt-norm" else None,
         )
         return taskforce.table_motion(engine, actor=seat(by), motion=body)
 

@@ -649,7 +649,7 @@ class TestTaskforceMotionTable(ResourceTests):
     caller, user, role, writes, success = "ASEAN-TF", _SEAT_TH, Role.TASKFORCE, True, 201
 
     def body(self, node: ApiNode) -> dict[str, Any]:
-        return {"kind": "adopt-norm", "text": f"api {uuid.uuid4().hex[:8]}", "seconder": "SG"}
+        return {"kind": "adopt-norm", "norm": "r1", "text": f"api {uuid.uuid4().hex[:8]}", "seconder": "SG"}
 
 
 class TestTaskforceMotion(ResourceTests):

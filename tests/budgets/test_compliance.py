@@ -93,10 +93,13 @@ def test_below_for_the_rules_years_is_a_subject_for_review(
 ) -> None:
     _file(engine, "VNCERT", 2025, VN_AMOUNTS, VN_ICT)
     assert flagged == []  # one year below: not yet (the mandate says two)
-    _file(engine, "VNCERT", 2026, VN_AMOUNTS, VN_ICT)
-    assert flagged == [
-        events.BudgetBelowMandate(member="VNCERT", mandate="asean-cyber-budget-2026", years=(2025, 2026))
-    ]
+    report_id = _file(engine, "VNCERT", 2026, VN_AMOUNTS, VN_ICT)
+    [event] = flagged
+    assert (event.member, event.mandate, event.years) == ("VNCERT", "asean-cyber-budget-2026", (2025, 2026))
+    # It names the report that made it so, with that report's markings (its TLP and audience).
+    report = budgets.get_report(engine, actor=_as(engine, "VNCERT"), report_id=report_id)
+    assert event.report_id == report_id and report.tlp == "amber+strict"
+    assert len(event.markings) == 2 and all(m.startswith("marking-definition--") for m in event.markings)
     by_year = {c.year: c for c in budgets.compliance(engine, actor=_as(engine, "ASEAN-TF"))}
     assert by_year[2026].subject_for_review is True and by_year[2025].subject_for_review is False
 

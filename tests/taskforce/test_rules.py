@@ -15,6 +15,7 @@ def test_the_public_verbs_are_pinned() -> None:
         "escalate_measures",
         "get_motion",
         "get_review",
+        "list_agenda",
         "list_measures",
         "list_motions",
         "list_reviews",
@@ -24,6 +25,7 @@ def test_the_public_verbs_are_pinned() -> None:
         "record_stored",
         "report_remedy",
         "respond_review",
+        "table_budget_shortfall",
         "table_motion",
         "verify_decision",
     }

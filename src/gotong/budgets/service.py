@@ -145,7 +145,7 @@ def create_report(
         written.append(_ranges(obj, member.country, stamp))
     collection = _collection(engine)
     storage.write(engine, actor, collection, written)
-    _flag_if_under_review(engine, actor=actor, member=member, year=report.year)
+    _flag_if_under_review(engine, actor=actor, member=member, report=obj)
     return get_report(engine, actor=actor, report_id=obj["id"])
 
 
@@ -286,8 +286,11 @@ def _below_years(judged: dict[int, Judgement], year: int) -> int:
     return count
 
 
-def _flag_if_under_review(engine: Engine, *, actor: Principal, member: Organisation, year: int) -> None:
+def _flag_if_under_review(
+    engine: Engine, *, actor: Principal, member: Organisation, report: dict[str, Any]
+) -> None:
     mandate = in_force()
+    year = int(report["year"])
     judged = {
         r.year: _judge(r, member.country)
         for r in list_reports(engine, actor=actor, filter=BudgetFilter(member=member.short_name))
@@ -297,7 +300,14 @@ def _flag_if_under_review(engine: Engine, *, actor: Principal, member: Organisat
         years = tuple(range(year - below + 1, year + 1))
         with write_transaction(engine) as conn:
             events.publish(
-                conn, events.BudgetBelowMandate(member=member.short_name, mandate=mandate.id, years=years)
+                conn,
+                events.BudgetBelowMandate(
+                    member=member.short_name,
+                    mandate=mandate.id,
+                    years=years,
+                    report_id=report["id"],
+                    markings=tuple(report["object_marking_refs"]),
+                ),
             )
 
 

@@ -126,7 +126,8 @@ def main(ctx: click.Context, database: str | None) -> None:
     """Gotong: threat-intelligence exchange for a regional network of national CERTs."""
     ctx.obj = State(database)
     # Correlation and federation react to what the commands store (gotong.wiring).
-    wire(ctx.obj.settings)
+    state = ctx.obj
+    wire(state.settings, engine=lambda: state.engine)
 
 
 def csv_list(value: str | None) -> list[str]:

@@ -38,6 +38,7 @@ __all__ = [
     "BudgetBelowMandate",
     "DeletedVersion",
     "Event",
+    "MotionDecided",
     "ObjectsDeleted",
     "ObjectsStored",
     "StoredVersion",
@@ -109,11 +110,32 @@ class ObjectsDeleted(Event):
 class BudgetBelowMandate(Event):
     """A member's budget has been below its mandate's trajectory for as many consecutive years as
     the mandate's rule says (``years``, oldest first): it becomes a subject for review (the
-    taskforce subscribes; the budgets domain does not know it)."""
+    taskforce subscribes; the budgets domain does not know it). ``report_id`` is the report that made
+    it so and ``markings`` that report's marking ids (its TLP and audience), so that what the
+    taskforce tables about it is seen by no one the report is hidden from."""
 
     member: str
     mandate: str
     years: tuple[int, ...]
+    report_id: str
+    markings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MotionDecided(Event):
+    """The taskforce decided a motion when its voting window ended: ``kind`` is the decision's kind
+    (e.g. "adopt-norm"), ``adopted`` its outcome, ``norm`` the norm it concerns (if any),
+    ``decision_id`` the signed decision published to the members, ``decided_at`` its time (STIX
+    timestamp). Published by the taskforce after the decision is stored; the norms domain subscribes
+    (a regional norm adopted), the taskforce does not know it."""
+
+    motion_id: str
+    kind: str
+    adopted: bool
+    norm: str | None
+    concerned: str | None
+    decision_id: str
+    decided_at: str
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,16 @@ class AssessmentPublic(BaseModel):
 
 
 # ----------------------------------------------------------------- gaps, tiers, region
+class TrainingEvidence(BaseModel):
+    """An attested completion of compulsory training, offered as evidence for a Human parameter."""
+
+    course_title: str
+    participant: str
+    completed_on: str
+    enrolment: str
+    attested_by: str
+
+
 class GapPublic(BaseModel):
     parameter: str
     name: str
@@ -190,6 +200,10 @@ class GapPublic(BaseModel):
     level: int | None
     target: int
     gap: int
+    training: list[TrainingEvidence] = Field(
+        default_factory=list,
+        description="attested training completions you may see that serve this parameter (H parameters)",
+    )
 
 
 class GapReport(BaseModel):

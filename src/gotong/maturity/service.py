@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from gotong import training
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid, NotFound
@@ -29,6 +30,7 @@ from gotong.maturity.schemas import (
     CategoryPublic,
     EntryInput,
     FrameworkPublic,
+    GapPublic,
     GapReport,
     LevelPublic,
     ParameterPublic,
@@ -38,6 +40,7 @@ from gotong.maturity.schemas import (
     RegionPublic,
     Review,
     TierPublic,
+    TrainingEvidence,
 )
 from gotong.orgs.service import get_org
 from gotong.sharing.service import get_group, load_reader
@@ -350,7 +353,11 @@ def assessment_gaps(
         else {}
     )
     tier = analysis.tier_reached(framework, levels)
-    found_gaps = analysis.gaps(framework, levels, chosen)
+    with read_connection(engine) as conn:
+        # Completed compulsory training is evidence for the Human parameters its course serves
+        # (courses name their SIM3 parameters, by default from their topics: data/training/).
+        trained = training.evidence_for(conn, actor=actor, org=found.org)
+    found_gaps = [_with_training(g, trained) for g in analysis.gaps(framework, levels, chosen)]
     return GapReport(
         assessment=found.id,
         org=found.org,
@@ -365,6 +372,21 @@ def assessment_gaps(
         previous=previous.id if previous else None,
         changes=moved,
     )
+
+
+def _with_training(gap: GapPublic, trained: list[training.EvidencePublic]) -> GapPublic:
+    rows = [
+        TrainingEvidence(
+            course_title=r.course_title,
+            participant=r.participant,
+            completed_on=r.completed_on.isoformat(),
+            enrolment=r.enrolment,
+            attested_by=r.attested_by,
+        )
+        for r in trained
+        if r.parameter == gap.parameter and gap.category == "H"
+    ]
+    return gap.model_copy(update={"training": rows}) if rows else gap
 
 
 def radar_svg(

@@ -4,7 +4,8 @@ member and the taskforce only), with an optional TLP:CLEAR summary of counts. Ot
 taskforce, reports) use only this module; the regional report reads :func:`implementation_status`.
 """
 
-from gotong.norms.catalogue import Catalogue, Norm, NormItem, catalogue, norm
+from gotong.norms.adoption import adopt_norm, on_motion_decided
+from gotong.norms.catalogue import Catalogue, Norm, NormItem, catalogue, norm, proposed
 from gotong.norms.evidence import assistance_figures
 from gotong.norms.models import ItemStatus, cycle_bounds, cycle_of
 from gotong.norms.objects import EXTENSION_ID, REPORT_TYPE, SUMMARY_TYPE
@@ -50,6 +51,7 @@ __all__ = [
     "ReportPublic",
     "ReportUpdate",
     "SummaryPublic",
+    "adopt_norm",
     "assistance_figures",
     "catalogue",
     "create_report",
@@ -61,5 +63,7 @@ __all__ = [
     "list_reports",
     "list_summaries",
     "norm",
+    "on_motion_decided",
+    "proposed",
     "update_report",
 ]

@@ -2,7 +2,9 @@
 regional norms the network adopted, each with the implementation items a member's report answers.
 
 Adding a regional norm is adding a ``[[norm]]`` table to the data file (``origin = "regional"``,
-with its version, adoption date and the decision that adopted it).
+with its version, adoption date and the decision that adopted it). Regional norms *proposed* to the
+taskforce are ``data/norms/regional.toml`` (:func:`proposed`): no adoption date or decision there; a
+motion of the taskforce adopts one (``gotong.norms.adoption``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from gotong.errors import NotFound
 
-__all__ = ["Catalogue", "Norm", "NormItem", "catalogue", "norm"]
+__all__ = ["Catalogue", "Norm", "NormItem", "catalogue", "norm", "proposed"]
 
 
 @dataclass(frozen=True)
@@ -51,19 +54,7 @@ def catalogue() -> Catalogue:
     """The catalogue of this installation (the data file is read once)."""
     text = resources.files("gotong").joinpath("data/norms/catalogue.toml").read_text("utf-8")
     raw = tomllib.loads(text)
-    norms = tuple(
-        Norm(
-            id=str(n["id"]),
-            origin=str(n["origin"]),
-            version=int(n["version"]),
-            adopted=str(n["adopted"]),
-            decision=str(n["decision"]),
-            title=str(n["title"]),
-            summary=str(n["summary"]),
-            items=tuple(NormItem(id=str(i["id"]), text=str(i["text"])) for i in n["items"]),
-        )
-        for n in raw["norm"]
-    )
+    norms = tuple(_norm(n) for n in raw["norm"])
     return Catalogue(
         name=str(raw["name"]),
         title=str(raw["title"]),
@@ -72,10 +63,39 @@ def catalogue() -> Catalogue:
     )
 
 
+@cache
+def proposed() -> tuple[Norm, ...]:
+    """The regional norms proposed to the taskforce (no adoption date or decision in the data)."""
+    text = resources.files("gotong").joinpath("data/norms/regional.toml").read_text("utf-8")
+    found = tuple(_norm(n) for n in tomllib.loads(text).get("norm", []))
+    known = {n.id for n in catalogue().norms} | catalogue().item_ids()
+    for n in found:
+        if n.origin != "regional" or n.adopted or n.decision:
+            raise RuntimeError(
+                f"data/norms/regional.toml: {n.id} is a proposal (origin regional, not adopted)"
+            )
+        if n.id in known or known & {i.id for i in n.items}:
+            raise RuntimeError(f"data/norms/regional.toml: {n.id} reuses an id of the catalogue")
+    return found
+
+
 def norm(norm_id: str) -> Norm:
-    """One norm of the catalogue by its id (``"a"`` … ``"k"``, or a regional norm's id)."""
-    for n in catalogue().norms:
+    """One norm by its id (``"a"`` … ``"k"``, or a regional norm's id, adopted or proposed)."""
+    for n in (*catalogue().norms, *proposed()):
         if n.id == norm_id:
             return n
-    known = ", ".join(n.id for n in catalogue().norms)
+    known = ", ".join(n.id for n in (*catalogue().norms, *proposed()))
     raise NotFound(f"no norm {norm_id!r} in the catalogue; the norms are {known}")
+
+
+def _norm(n: dict[str, Any]) -> Norm:
+    return Norm(
+        id=str(n["id"]),
+        origin=str(n["origin"]),
+        version=int(n["version"]),
+        adopted=str(n.get("adopted", "")),
+        decision=str(n.get("decision", "")),
+        title=str(n["title"]),
+        summary=str(n["summary"]),
+        items=tuple(NormItem(id=str(i["id"]), text=str(i["text"])) for i in n["items"]),
+    )

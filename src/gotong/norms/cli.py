@@ -52,13 +52,14 @@ def norms_group() -> None:
 @norms_group.command("list")
 @_as_json
 def list_norms(as_json: bool) -> None:
-    """The catalogue: each norm and its implementation items."""
-    found = norms.list_norms()
+    """The catalogue: each norm and its implementation items, and the proposed regional norms."""
+    found = norms.list_norms(root_engine())
     if as_json:
         click.echo(json.dumps([n.model_dump(mode="json") for n in found], indent=2))
         return
     for n in found:
-        click.echo(f"({n.id}) {n.title}")
+        adopted = f" (adopted {n.adopted} by {n.decision})" if n.origin == "regional" and n.adopted else ""
+        click.echo(f"({n.id}) {n.title}" + (" (proposed)" if n.status == "proposed" else adopted))
         for item in n.items:
             click.echo(f"  {item.id}  {item.text}")
 

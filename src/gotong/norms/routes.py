@@ -16,10 +16,11 @@ router = APIRouter(prefix="/api/v1/norms", tags=["norms"], dependencies=[Depends
 
 
 @router.get("", response_model=list[NormPublic], responses=errors(401))
-def list_norms(actor: PrincipalDep) -> list[NormPublic]:
-    """The catalogue: every norm with its implementation items."""
+def list_norms(engine: EngineDep, actor: PrincipalDep) -> list[NormPublic]:
+    """The catalogue: every norm with its implementation items, and the proposed regional norms
+    (adopted once the taskforce passes a motion to adopt one)."""
     require_member(actor)
-    return norms.list_norms()
+    return norms.list_norms(engine)
 
 
 @router.get("/reports", response_model=list[ReportPublic], responses=errors(401))

@@ -36,6 +36,7 @@ class NormPublic(BaseModel):
     id: str
     origin: str
     version: int
+    status: str = Field(description="adopted, or proposed (a regional norm the taskforce has not adopted)")
     adopted: str
     decision: str
     title: str

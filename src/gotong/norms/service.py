@@ -18,8 +18,8 @@ from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Conflict, Invalid, NotFound
 from gotong.intel.collections import add_collection, get_collection
-from gotong.norms import evidence, objects, policy, storage
-from gotong.norms.catalogue import catalogue
+from gotong.norms import adoption, evidence, objects, policy, storage
+from gotong.norms.catalogue import Norm, catalogue, proposed
 from gotong.norms.models import cycle_bounds, cycle_of
 from gotong.norms.schemas import (
     NormItemPublic,
@@ -56,21 +56,32 @@ _SYSTEM = "gotong"
 _ALLOWED_TLP = (TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
 
 
-def list_norms() -> list[NormPublic]:
-    """The catalogue: every norm with its implementation items."""
-    return [
-        NormPublic(
-            id=n.id,
-            origin=n.origin,
-            version=n.version,
-            adopted=n.adopted,
-            decision=n.decision,
-            title=n.title,
-            summary=n.summary,
-            items=[NormItemPublic(id=i.id, text=i.text) for i in n.items],
-        )
-        for n in catalogue().norms
-    ]
+def list_norms(engine: Engine | None = None) -> list[NormPublic]:
+    """The catalogue: every norm with its implementation items, then the proposed regional norms,
+    each ``adopted`` (with the day and the taskforce's decision) once a motion adopted it, else
+    ``proposed``. Without ``engine``, only the norms reports answer (the data's catalogue)."""
+    listed = [_norm_public(n, n.adopted, n.decision) for n in catalogue().norms]
+    if engine is None:
+        return listed
+    adopted = adoption.adoptions(engine)
+    for n in proposed():
+        found = adopted.get(n.id)
+        listed.append(_norm_public(n, found.adopted, found.decision) if found else _norm_public(n, "", ""))
+    return listed
+
+
+def _norm_public(n: Norm, adopted: str, decision: str) -> NormPublic:
+    return NormPublic(
+        id=n.id,
+        origin=n.origin,
+        version=n.version,
+        status="adopted" if adopted else "proposed",
+        adopted=adopted,
+        decision=decision,
+        title=n.title,
+        summary=n.summary,
+        items=[NormItemPublic(id=i.id, text=i.text) for i in n.items],
+    )
 
 
 def create_report(

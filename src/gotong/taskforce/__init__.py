@@ -5,10 +5,12 @@ adapters use only this module: :func:`decisions_in_period` and :func:`measures_i
 report reads, always as the reader it is made for.
 """
 
+from gotong.taskforce.agenda import BUDGET_BELOW_MANDATE, list_agenda, table_budget_shortfall
 from gotong.taskforce.ledger import DECISION_ACTION, MEASURE_ACTION, VOTE_ACTION, record_stored
 from gotong.taskforce.models import DECISIONS, RATINGS, RUNGS, Ballot, Choice, DecisionKind, Majority, Rule
-from gotong.taskforce.objects import DECISION, MEASURE, MOTION, REVIEW, SEAT, VOTE
+from gotong.taskforce.objects import AGENDA_ITEM, DECISION, MEASURE, MOTION, REVIEW, SEAT, VOTE
 from gotong.taskforce.schemas import (
+    AgendaItemPublic,
     MeasurePublic,
     MotionCreate,
     MotionPublic,
@@ -44,6 +46,8 @@ from gotong.taskforce.service import (
 from gotong.taskforce.signing import DECISION_TYPE, verify_decision
 
 __all__ = [
+    "AGENDA_ITEM",
+    "BUDGET_BELOW_MANDATE",
     "DECISION",
     "DECISIONS",
     "DECISION_ACTION",
@@ -58,6 +62,7 @@ __all__ = [
     "TASKFORCE_COLLECTION",
     "VOTE",
     "VOTE_ACTION",
+    "AgendaItemPublic",
     "Ballot",
     "Choice",
     "DecisionKind",
@@ -82,6 +87,7 @@ __all__ = [
     "escalate_measures",
     "get_motion",
     "get_review",
+    "list_agenda",
     "list_measures",
     "list_motions",
     "list_reviews",
@@ -91,6 +97,7 @@ __all__ = [
     "record_stored",
     "report_remedy",
     "respond_review",
+    "table_budget_shortfall",
     "table_motion",
     "verify_decision",
 ]

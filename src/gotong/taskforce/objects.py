@@ -1,4 +1,4 @@
-"""How the taskforce's records are written as STIX 2.1: six new SDO types of Gotong's, each defined by
+"""How the taskforce's records are written as STIX 2.1: seven new SDO types of Gotong's, each defined by
 an extension-definition published beside them, each object carrying its markings (who sees it is the
 sharing policy's decision, as for any object).
 
@@ -8,6 +8,8 @@ sharing policy's decision, as for any object).
 * ``gotong-taskforce-vote``      one seat's vote on a motion, a new version when changed (taskforce only)
 * ``gotong-taskforce-decision``  the outcome, signed by the node (published to members)
 * ``gotong-taskforce-measure``   a measure on the ladder with its deadline and history (published)
+* ``gotong-taskforce-agenda-item`` a matter tabled by a finding (a budget below its mandate), marked
+  as the record it comes from
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ MOTION = "gotong-taskforce-motion"
 VOTE = "gotong-taskforce-vote"
 DECISION = "gotong-taskforce-decision"
 MEASURE = "gotong-taskforce-measure"
-TYPES = (SEAT, REVIEW, MOTION, VOTE, DECISION, MEASURE)
+AGENDA_ITEM = "gotong-taskforce-agenda-item"
+TYPES = (SEAT, REVIEW, MOTION, VOTE, DECISION, MEASURE, AGENDA_ITEM)
 
 _NAMESPACE = uuid.UUID("5f0c2a1e-8d3b-4c6a-9e7f-2b1d0c3e4f5a")
 _PUBLISHED = "2026-12-02T00:00:00.000Z"
@@ -34,6 +37,7 @@ _WHAT = {
     VOTE: "One seat's vote on a motion.",
     DECISION: "The outcome of a motion under its rule, with the statement signed by the node.",
     MEASURE: "A measure on a member: its rung of the ladder, follow-up deadline, status and history.",
+    AGENDA_ITEM: "A matter tabled for the taskforce by another domain's finding (a budget below mandate).",
 }
 
 
@@ -41,8 +45,10 @@ def extension_id(kind: str) -> str:
     return f"extension-definition--{uuid.uuid5(_NAMESPACE, kind)}"
 
 
-def extension_definitions(created_by_ref: str, tlp_clear: str) -> list[dict[str, Any]]:
-    """The definitions of the six types (the same bodies whoever stores them, so storing again is a no-op)."""
+def extension_definitions(
+    created_by_ref: str, tlp_clear: str, kinds: tuple[str, ...] = TYPES
+) -> list[dict[str, Any]]:
+    """The definitions of the types (the same bodies whoever stores them, so storing again is a no-op)."""
     return [
         {
             "type": "extension-definition",
@@ -58,7 +64,7 @@ def extension_definitions(created_by_ref: str, tlp_clear: str) -> list[dict[str,
             "extension_types": ["new-sdo"],
             "object_marking_refs": [tlp_clear],
         }
-        for kind in TYPES
+        for kind in kinds
     ]
 
 

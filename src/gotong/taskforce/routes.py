@@ -10,6 +10,7 @@ from gotong import taskforce
 from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
 from gotong.taskforce import (
+    AgendaItemPublic,
     MeasurePublic,
     MotionCreate,
     MotionPublic,
@@ -31,6 +32,12 @@ router = APIRouter(
 def list_seats(engine: EngineDep, actor: PrincipalDep) -> list[SeatPublic]:
     """One seat per member state: holder, alternate, term, and who chairs today."""
     return taskforce.list_seats(engine, actor=actor)
+
+
+@router.get("/agenda", response_model=list[AgendaItemPublic], responses=errors(401))
+def list_agenda(engine: EngineDep, actor: PrincipalDep) -> list[AgendaItemPublic]:
+    """Matters tabled by a finding (a budget below its mandate), as their source record allows."""
+    return taskforce.list_agenda(engine, actor=actor)
 
 
 @router.get("/reviews", response_model=list[ReviewPublic], responses=errors(401))

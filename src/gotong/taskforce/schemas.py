@@ -59,6 +59,22 @@ class ReviewPublic(BaseModel):
     created: str
 
 
+class AgendaItemPublic(BaseModel):
+    """A matter tabled for the taskforce by a finding of another domain (a budget below its mandate)."""
+
+    id: str
+    subject: str = Field(description="what the matter is: budget-below-mandate")
+    state: str | None
+    member: str
+    mandate: str
+    years: list[int] = Field(description="the consecutive years the member was below, oldest first")
+    source: str = Field(description="the record that tabled it (the budget report)")
+    status: str = Field(description="tabled")
+    tlp: str
+    created: str
+    modified: str
+
+
 class MotionCreate(_Body):
     kind: DecisionKind
     text: str = Field(min_length=1, max_length=20_000)

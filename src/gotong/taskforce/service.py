@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine
 
 from gotong import norms
+from gotong.core import events
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Conflict, Invalid, NotFound
@@ -305,6 +306,13 @@ def table_motion(
             if measure["measure_status"] == "lifted":
                 raise Conflict("measure: the measure is lifted already")
             concerned, props["measure_ref"] = measure["state"], measure["id"]
+        if motion.kind == DecisionKind.ADOPT_NORM:
+            drafts = [n.id for n in norms.proposed()]
+            if motion.norm not in drafts:
+                raise Invalid(
+                    f"norm: a motion to adopt a norm names a proposed regional norm "
+                    f"({', '.join(drafts) or 'none is proposed'}), not {motion.norm!r}"
+                )
         if motion.kind == DecisionKind.IMPOSE_MEASURE:
             if concerned is None:
                 raise Invalid("concerned: a measure is imposed on a member state; name it")
@@ -659,6 +667,20 @@ def _decide(
             )
         )
     _write(engine, tf, changed)
+    # What other domains act on (a regional norm adopted): published once the decision is stored.
+    with write_transaction(engine) as conn:
+        events.publish(
+            conn,
+            events.MotionDecided(
+                motion_id=motion["id"],
+                kind=motion["kind"],
+                adopted=adopted,
+                norm=motion.get("norm"),
+                concerned=concerned,
+                decision_id=decision_id,
+                decided_at=stamp,
+            ),
+        )
 
 
 # --- reading -------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ def overview(engine: Engine, *, actor: Principal) -> dict[str, object]:
     signed_in(actor)
     return {
         "catalogue": norms.list_norms(),
+        "listed": norms.list_norms(engine),
         "reports": norms.list_reports(engine, actor=actor),
         "summaries": norms.list_summaries(engine, actor=actor),
         "cycle_months": norms.catalogue().reporting_cycle_months,

@@ -25,6 +25,7 @@ class Agenda:
     my_votes: list[taskforce.VotePublic]
     reviews: list[taskforce.ReviewPublic]
     measures: list[taskforce.MeasurePublic]
+    tabled: list[taskforce.AgendaItemPublic]
     seat: str | None  # the state whose seat the reader holds or stands in for
 
 
@@ -39,6 +40,7 @@ def agenda(engine: Engine, *, actor: Principal, email: str | None) -> Agenda:
         my_votes=[v for m in motions for v in m.votes if seat is not None and v.seat == seat],
         reviews=taskforce.list_reviews(engine, actor=actor),
         measures=taskforce.list_measures(engine, actor=actor),
+        tabled=taskforce.list_agenda(engine, actor=actor),
         seat=seat,
     )
 

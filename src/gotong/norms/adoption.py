@@ -1,0 +1,139 @@
+"""Regional norms adopted by the taskforce: a proposed regional norm (``data/norms/regional.toml``)
+becomes part of the catalogue when the taskforce passes a motion to adopt it.
+
+The taskforce publishes :class:`~gotong.core.events.MotionDecided` when it decides a motion and knows
+nothing of this module; ``gotong.wiring`` subscribes :func:`on_motion_decided` to it. An adoption is a
+``gotong-norms-adoption`` object in the norms collection (TLP:CLEAR: the catalogue is public), written
+by the taskforce organisation, naming the norm, its version, the day and the signed decision. One norm
+version is adopted once: the same decision again changes nothing. A rejected motion adopts nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
+
+from gotong.core.auth import Principal
+from gotong.core.events import MotionDecided
+from gotong.db.engine import read_connection
+from gotong.errors import Invalid, NotFound
+from gotong.intel.collections import get_collection
+from gotong.intel.records import latest as records_latest
+from gotong.norms import objects, storage
+from gotong.norms.catalogue import Norm, proposed
+from gotong.orgs.service import hub, taskforce
+from gotong.sharing.service import load_reader
+from gotong.sharing.tlp import TLP
+
+__all__ = ["ADOPTION_TYPE", "Adoption", "adopt_norm", "adoptions", "on_motion_decided"]
+
+ADOPTION_TYPE = "gotong-norms-adoption"
+ADOPT_NORM = "adopt-norm"  # the taskforce's decision kind (data/taskforce/rules.toml)
+_COLLECTION = "gotong-norms"  # service.NORMS_COLLECTION (the service imports this module)
+_NAMESPACE = uuid.UUID("9b4e2c71-3a5d-4f08-8c1e-6d2a7b9f0e34")
+_log = logging.getLogger("gotong.norms")
+
+
+@dataclass(frozen=True)
+class Adoption:
+    norm: str
+    version: int
+    adopted: str  # the day (YYYY-MM-DD)
+    decision: str  # the taskforce's signed decision
+
+
+def adopt_norm(engine: Engine, *, norm_id: str, decision_id: str, decided_at: str) -> Adoption:
+    """Record that the taskforce adopted the proposed regional norm ``norm_id`` by ``decision_id``."""
+    draft = _proposal(norm_id)
+    with read_connection(engine) as conn:
+        tf = taskforce(conn)
+        if tf is None:
+            raise NotFound("this network has no taskforce organisation to adopt a norm")
+        collection = _collection_id(conn)
+        try:
+            publisher = hub(conn).identity_id  # the definition's one body (as the reports store it)
+        except NotFound:
+            publisher = tf.identity_id
+    known = adoptions(engine).get(norm_id)
+    if known is not None and known.version == draft.version:
+        return known  # adopted once: the decision again changes nothing
+    stix_id = f"{ADOPTION_TYPE}--{uuid.uuid5(_NAMESPACE, f'{draft.id}|{draft.version}')}"
+    obj = {
+        "type": ADOPTION_TYPE,
+        "spec_version": "2.1",
+        "id": stix_id,
+        "created": decided_at,
+        "modified": decided_at,
+        "created_by_ref": tf.identity_id,
+        "object_marking_refs": [TLP.CLEAR.marking_id],
+        "extensions": {objects.EXTENSION_ID: {"extension_type": "new-sdo"}},
+        "name": f"Adoption of the regional norm ({draft.id}) {draft.title}",
+        "norm": draft.id,
+        "version": draft.version,
+        "adopted": decided_at[:10],
+        "decision_ref": decision_id,
+    }
+    if collection is None:
+        from gotong.norms.service import _collection  # made on first use, as a report makes it
+
+        collection = _collection(engine)
+    actor = Principal(org_id=tf.id, org_short=tf.short_name)
+    storage.write(engine, actor, collection, [objects.extension_definition(publisher), obj])
+    return Adoption(norm=draft.id, version=draft.version, adopted=decided_at[:10], decision=decision_id)
+
+
+def adoptions(engine: Engine, *, actor: Principal | None = None) -> dict[str, Adoption]:
+    """norm id -> its adoption, of the proposed regional norms the taskforce adopted (public records:
+    any reader sees them; ``actor`` reads as that reader, by default as the taskforce)."""
+    with read_connection(engine) as conn:
+        collection = _collection_id(conn)
+        if collection is None:
+            return {}
+        if actor is None:
+            tf = taskforce(conn)
+            if tf is None:
+                return {}
+            actor = Principal(org_id=tf.id, org_short=tf.short_name)
+        found = list(records_latest(conn, load_reader(conn, actor), collection, types=(ADOPTION_TYPE,)))
+    out: dict[str, Adoption] = {}
+    for o in sorted(found, key=lambda o: int(o["version"])):
+        out[o["norm"]] = Adoption(
+            norm=o["norm"], version=int(o["version"]), adopted=o["adopted"], decision=o["decision_ref"]
+        )
+    return out
+
+
+def on_motion_decided(engine: Callable[[], Engine]) -> Callable[[MotionDecided], None]:
+    """The after-commit subscriber to :class:`MotionDecided` of the node whose engine is given: an
+    adopted motion to adopt a proposed regional norm adopts it (after the commit: the record is
+    written through the store, which takes the node's write lock itself)."""
+
+    def decided(event: MotionDecided) -> None:
+        if event.kind != ADOPT_NORM or not event.adopted or event.norm is None:
+            return
+        try:
+            adopt_norm(
+                engine(), norm_id=event.norm, decision_id=event.decision_id, decided_at=event.decided_at
+            )
+        except (Invalid, NotFound) as exc:
+            _log.warning("decision %s adopts no norm: %s", event.decision_id, exc)
+
+    return decided
+
+
+def _proposal(norm_id: str) -> Norm:
+    for n in proposed():
+        if n.id == norm_id:
+            return n
+    raise Invalid(f"norm: {norm_id!r} is not a proposed regional norm")
+
+
+def _collection_id(conn: Connection) -> str | None:
+    try:
+        return get_collection(conn, _COLLECTION).id
+    except NotFound:
+        return None
