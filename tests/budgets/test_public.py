@@ -27,9 +27,10 @@ def test_the_public_names_are_pinned() -> None:
     assert norms.__all__ == [
         "EXTENSION_ID", "NORMS_COLLECTION", "REPORT_TYPE", "SUMMARY_TYPE", "Catalogue", "EntryPublic",
         "EntryUpdate", "ItemStatus", "Norm", "NormItem", "NormPublic", "NormStatus", "OfferedEvidence",
-        "ReportCreate", "ReportFilter", "ReportPublic", "ReportUpdate", "SummaryPublic", "assistance_figures",
-        "catalogue", "create_report", "cycle_bounds", "cycle_of", "get_report", "implementation_status",
-        "list_norms", "list_reports", "list_summaries", "norm", "update_report",
+        "ReportCreate", "ReportFilter", "ReportPublic", "ReportUpdate", "SummaryPublic", "adopt_norm",
+        "assistance_figures", "catalogue", "create_report", "cycle_bounds", "cycle_of", "get_report",
+        "implementation_status", "list_norms", "list_reports", "list_summaries", "norm", "on_motion_decided",
+        "proposed", "update_report",
     ]  # fmt: skip
 
 
