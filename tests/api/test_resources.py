@@ -611,6 +611,10 @@ class TestTaskforceReviews(ResourceTests):
     url = "/api/v1/taskforce/reviews"
 
 
+class TestTaskforceAgenda(ResourceTests):
+    url = "/api/v1/taskforce/agenda"  # what findings tabled, as the caller may see it
+
+
 class TestTaskforceReviewOpen(ResourceTests):
     method = "POST"
     url = "/api/v1/taskforce/reviews"
