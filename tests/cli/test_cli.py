@@ -10,18 +10,37 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.forkclient import forked
 from tests.helpers import REGIONAL, indicator
 
 
 def gotong(database_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GOTONG_DATABASE_URL": database_url}
+    """Run ``gotong ARGS`` as its own process against ``database_url``."""
+    return command({**os.environ, "GOTONG_DATABASE_URL": database_url}, *args, stdin=stdin)
+
+
+def command(
+    env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``gotong ARGS`` as its own process with exactly ``env``, in ``cwd``: forked from the tests'
+    fork server (tests/cli/forkserver.py), or a new ``python -m gotong`` with ``GOTONG_TEST_CLI=spawn``."""
+    if os.environ.get("GOTONG_TEST_CLI") == "spawn":
+        return spawned(env, *args, stdin=stdin, cwd=cwd, timeout=timeout)
+    return forked(env, *args, stdin=stdin, cwd=cwd, timeout=timeout)
+
+
+def spawned(
+    env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``python -m gotong ARGS``, a new interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "gotong", *args],
         capture_output=True,
         text=True,
         env=env,
         input=stdin,
-        timeout=300,
+        cwd=cwd,
+        timeout=timeout,
     )
 
 

@@ -15,21 +15,14 @@ import pytest
 from sqlalchemy import text
 
 from gotong.db.engine import make_engine
-from tests.cli.test_cli import fails, gotong, ok
+from tests.cli.test_cli import command, fails, gotong, ok
 from tests.conftest import ENGINE_KIND
 
 
 def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """``gotong`` in ``cwd`` with no database URL set: the settings decide where the database is."""
     environ = {k: v for k, v in os.environ.items() if k != "GOTONG_DATABASE_URL"}
-    return subprocess.run(
-        [sys.executable, "-m", "gotong", *args],
-        capture_output=True,
-        text=True,
-        env={**environ, **env},
-        cwd=cwd,
-        timeout=300,
-    )
+    return command({**environ, **env}, *args, cwd=cwd)
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from gotong.federation.service import add_peer
 from gotong.intel.store import add_objects
 from gotong.orgs.service import get_org
 from gotong.settings import Settings
+from tests.cli.test_cli import command
 from tests.conftest import start_server, token_for
 from tests.helpers import REGIONAL_ID, indicator
 
@@ -63,8 +63,7 @@ class Served:
             "GOTONG_DATABASE_URL": str(self.engine.url),
             "GOTONG_DATA_DIR": self.settings.data_dir,
         }
-        command = [sys.executable, "-m", "gotong", *args]
-        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
+        return command(env, *args)
 
     def check(self, statement: dict[str, Any]) -> VerifyResult:
         with read_connection(self.engine, snapshot=True) as conn:

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ from stix2validator import ValidationOptions, validate_instance
 from gotong.intel.bulk import export_bundle, import_files
 from gotong.stix.upgrade import upgrade
 from gotong.stix.validate import validate_object
+from tests.cli.test_cli import gotong
 from tests.helpers import REGIONAL, REGIONAL_ID
 
 POISONIVY_20 = (
@@ -148,13 +146,7 @@ def test_a_21_bundle_is_never_upgraded(engine: Engine, tmp_path: Path) -> None:
 
 def test_the_import_command_reports_the_upgrade(engine: Engine, database_url: str, tmp_path: Path) -> None:
     path = bundle_20(tmp_path / "observed.json", [observed(OBSERVED, NETWORK)])
-    result = subprocess.run(
-        [sys.executable, "-m", "gotong", "import", str(path), "--org", "MyCERT", "--collection", REGIONAL],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "GOTONG_DATABASE_URL": database_url},
-        timeout=300,
-    )
+    result = gotong(database_url, "import", str(path), "--org", "MyCERT", "--collection", REGIONAL)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
         f"{path}: upgraded {OBSERVED}: {DROPPED_NAME}",

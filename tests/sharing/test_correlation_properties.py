@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from typing import Any
@@ -50,6 +48,7 @@ from gotong.orgs.service import hub
 from gotong.sharing.policy import Reader
 from gotong.sharing.service import load_reader
 from gotong.stix.timestamps import micros_of
+from tests.cli.test_cli import command
 from tests.conftest import RunningServer, token_for
 from tests.sharing import correlation_oracle as expected
 from tests.sharing.correlation_oracle import SearchQuery
@@ -289,12 +288,9 @@ def clients(server: RunningServer) -> Iterator[_Clients]:
 
 
 def _cli_lookup(engine: Engine, org: str, value: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "gotong", "lookup", value, "--org", org, "--json"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "GOTONG_DATABASE_URL": engine.url.render_as_string(hide_password=False)},
-        timeout=120,
+    url = engine.url.render_as_string(hide_password=False)
+    result = command(
+        {**os.environ, "GOTONG_DATABASE_URL": url}, "lookup", value, "--org", org, "--json", timeout=120
     )
     assert result.returncode == 0, result.stderr
     found: dict[str, Any] = json.loads(result.stdout)
