@@ -14,18 +14,9 @@ import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
-
-with warnings.catch_warnings():
-    # Loading misp-stix loads its STIX 1 stack (mixbox, cybox, lxml through six), whose import-time
-    # ImportWarnings and DeprecationWarnings are not ours to fix; silenced for this import only.
-    warnings.simplefilter("ignore")
-    import stix2
-    from misp_stix_converter import (  # type: ignore[import-untyped]
-        ExternalSTIX2toMISPParser,
-        InternalSTIX2toMISPParser,
-        MISPtoSTIX21Parser,
-    )
 
 __all__ = ["MISP_PRODUCER_LABEL", "event_of_stix21", "stix21_of_event"]
 
@@ -33,6 +24,29 @@ __all__ = ["MISP_PRODUCER_LABEL", "event_of_stix21", "stix21_of_event"]
 # (the one that restores MISP attributes exactly) is the right one for content carrying it.
 MISP_PRODUCER_LABEL = 'misp:tool="MISP-STIX-Converter"'
 _BUNDLE_NAMESPACE = uuid.UUID("0e3c8a51-9f4d-5b62-8a7e-3d1c5b9f2a46")
+
+
+@cache
+def _misp_stix() -> SimpleNamespace:
+    """misp-stix and stix2, imported when first converting: loading them (with misp-stix's STIX 1
+    stack, PyMISP and its warning lists) takes seconds that a node's start and every command would
+    otherwise pay, converting or not."""
+    with warnings.catch_warnings():
+        # Loading misp-stix loads its STIX 1 stack (mixbox, cybox, lxml through six), whose import-time
+        # ImportWarnings and DeprecationWarnings are not ours to fix; silenced for this import only.
+        warnings.simplefilter("ignore")
+        import stix2
+        from misp_stix_converter import (  # type: ignore[import-untyped]
+            ExternalSTIX2toMISPParser,
+            InternalSTIX2toMISPParser,
+            MISPtoSTIX21Parser,
+        )
+    return SimpleNamespace(
+        parse=stix2.parse,
+        external=ExternalSTIX2toMISPParser,
+        internal=InternalSTIX2toMISPParser,
+        to_stix21=MISPtoSTIX21Parser,
+    )
 
 
 class _Captured(logging.Handler):
@@ -66,7 +80,7 @@ def stix21_of_event(event: Mapping[str, Any]) -> tuple[list[dict[str, Any]], lis
     """misp-stix's STIX 2.1 objects for one (checked) MISP event, and the errors and warnings it (and
     PyMISP under it) recorded on the way, one line each (most name the uuid of the item they are about)."""
     with _pymisp_captured() as captured:
-        parser = MISPtoSTIX21Parser()
+        parser = _misp_stix().to_stix21()
         parser.parse_misp_event({"Event": dict(event)})
     objects: list[dict[str, Any]] = json.loads(parser.bundle.serialize())["objects"]
     return objects, _messages(parser.errors) + _messages(parser.warnings) + captured.messages
@@ -75,7 +89,8 @@ def stix21_of_event(event: Mapping[str, Any]) -> tuple[list[dict[str, Any]], lis
 def event_of_stix21(objects: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], list[str]]:
     """One MISP event (the inner dict) rebuilt from STIX 2.1 objects, and the errors misp-stix recorded."""
     ids = sorted(str(o.get("id")) for o in objects)
-    bundle = stix2.parse(
+    misp_stix = _misp_stix()
+    bundle = misp_stix.parse(
         {
             "type": "bundle",
             "id": f"bundle--{uuid.uuid5(_BUNDLE_NAMESPACE, '|'.join(ids))}",
@@ -84,7 +99,7 @@ def event_of_stix21(objects: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any
         allow_custom=True,
     )
     from_misp = any(MISP_PRODUCER_LABEL in (o.get("labels") or ()) for o in objects)
-    parser = InternalSTIX2toMISPParser() if from_misp else ExternalSTIX2toMISPParser()
+    parser = misp_stix.internal() if from_misp else misp_stix.external()
     with _pymisp_captured() as captured:
         parser.load_stix_bundle(bundle)
         parser.parse_stix_bundle(single_event=True)

@@ -15,9 +15,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
-
-from pymisp import MISPAttribute
 
 from gotong.errors import Invalid
 from gotong.sharing.tlp import TLP
@@ -47,8 +46,13 @@ class CleanEvent:
         return str(self.event["uuid"])
 
 
-# The attribute types MISP defines (PyMISP's describeTypes): an attribute of any other type is skipped.
-_KNOWN_TYPES = frozenset(MISPAttribute().describe_types["types"])
+@cache
+def _known_types() -> frozenset[str]:
+    """The attribute types MISP defines (PyMISP's describeTypes): an attribute of any other type is
+    skipped. PyMISP is imported on first use (with its warning lists it takes a second to load)."""
+    from pymisp import MISPAttribute
+
+    return frozenset(MISPAttribute().describe_types["types"])
 
 
 def clean_event(raw: object) -> CleanEvent | str:
@@ -116,7 +120,7 @@ def _attribute(
         why = "no valid uuid"
     elif attr_uuid in seen:
         why = "its uuid repeats one earlier in the event"
-    elif not isinstance(kind, str) or kind not in _KNOWN_TYPES:
+    elif not isinstance(kind, str) or kind not in _known_types():
         why = "unknown MISP attribute type"
     elif not _has_value(raw.get("value")):
         why = "no value"
