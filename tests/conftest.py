@@ -112,8 +112,9 @@ class NodeTemplate:
     ``init_node`` itself.
     """
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, build: Callable[[Engine], object] | None = None) -> None:
         self._workdir = workdir
+        self._build: Callable[[Engine], object] = build or (lambda eng: init_node(eng, preset="asean"))
         self._sqlite: Path | None = None
         self._pg_script: str | None = None
         self._pg_ready = False
@@ -124,7 +125,7 @@ class NodeTemplate:
             self._copy_sqlite(Path(str(make_url(database_url).database)))
         elif not self._copy_postgresql(str(make_url(database_url).query["options"])):
             eng = make_engine(database_url)
-            init_node(eng, preset="asean")
+            self._build(eng)
             return eng
         return make_engine(database_url)
 
@@ -132,7 +133,7 @@ class NodeTemplate:
         if self._sqlite is None:
             path = self._workdir / "template.db"
             eng = make_engine(f"sqlite:///{path}")
-            init_node(eng, preset="asean")
+            self._build(eng)
             eng.dispose()
             self._sqlite = path
         with sqlite3.connect(self._sqlite) as source, sqlite3.connect(target) as copy:
@@ -163,7 +164,7 @@ class NodeTemplate:
             conn.execute(text(f'CREATE SCHEMA "{_PG_TEMPLATE}"'))
         try:
             eng = make_engine(f"{PG_ADMIN_URL}?options=-csearch_path%3D{_PG_TEMPLATE}")
-            init_node(eng, preset="asean")
+            self._build(eng)
             eng.dispose()
             url = make_url(PG_ADMIN_URL)
             dumped = subprocess.run(

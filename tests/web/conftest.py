@@ -19,9 +19,10 @@ from sqlalchemy import Engine
 from gotong.core.auth import Role
 from gotong.db.engine import write_transaction
 from gotong.demo import DEMO_PASSWORD, demo_email, load_demo
+from gotong.node import init_node
 from gotong.orgs.passwords import set_password
 from gotong.orgs.service import add_user
-from tests.conftest import RunningServer, start_server
+from tests.conftest import NodeTemplate, RunningServer, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,13 +54,34 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched.close()
 
 
-@pytest.fixture
-def node(engine: Engine, tmp_path: Path) -> Iterator[RunningServer]:
-    """A demo node (ASEAN preset, demo intelligence and users) plus an analyst of MyCERT."""
+def _demo_node(engine: Engine) -> None:
+    init_node(engine, preset="asean")
     load_demo(engine)
     with write_transaction(engine) as conn:
         add_user(conn, email=MY_ANALYST, org="MyCERT", role=Role.ANALYST)
         set_password(conn, email=MY_ANALYST, password=ANALYST_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, node_template: NodeTemplate) -> NodeTemplate:
+    """The demo node made once per run (the demo takes seconds to load) and copied for each test,
+    as ``node_template`` is for the bare preset. The browser tests run one after another within
+    minutes, so the demo's times relative to its loading (clocks, due dates) hardly age."""
+    return NodeTemplate(tmp_path_factory.mktemp("demo-template"), build=_demo_node)
+
+
+@pytest.fixture
+def demo_engine(database_url: str, demo_template: NodeTemplate) -> Iterator[Engine]:
+    """A copy of the demo node: ASEAN preset, demo data for every domain, an analyst of MyCERT."""
+    eng = demo_template.make(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def node(demo_engine: Engine, tmp_path: Path) -> Iterator[RunningServer]:
+    """A demo node (ASEAN preset, demo intelligence and users) plus an analyst of MyCERT, served."""
+    engine = demo_engine
     srv, thread, running = start_server(
         engine, node_key_file=str(tmp_path / "node.key"), feed_scheduler=False, federation=False
     )
