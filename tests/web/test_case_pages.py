@@ -130,3 +130,36 @@ def test_send_a_preservation_request_through_the_two_step_form(
     row = page.get_by_role("row", name=re.compile("Preserve the phishing host's logs"))
     expect(row).to_contain_text("sent")
     expect(row).to_contain_text("TLP:AMBER+STRICT")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_add_a_participant_record_an_outcome_and_an_impact(
+    new_context: Callable[..., BrowserContext], javascript: bool
+) -> None:
+    page = new_context(javascript=javascript).new_page()
+    sign_in(page)
+    open_case(page, "Ransomware at a Thai hospital")
+    parties = page.get_by_role("table", name="The organisations working on this case")
+    expect(parties).not_to_contain_text("MyCERT")  # positive control for the row below
+    page.get_by_label("Organisation", exact=True).fill("MyCERT")
+    page.get_by_label("Role", exact=True).select_option("informed")
+    page.get_by_role("button", name="Add the participant").click()
+    expect(page.get_by_role("status")).to_contain_text("The participants were changed")
+    expect(parties.get_by_role("row", name=re.compile("MyCERT"))).to_contain_text("informed")
+    page.get_by_label("Task", exact=True).fill("Isolate the infected wards")
+    page.get_by_label("Assigned to").fill("ThaiCERT")
+    page.get_by_role("button", name="Add the task").click()
+    page.get_by_label("Outcome of Isolate the infected wards", exact=True).select_option("successful")
+    page.get_by_role("button", name="Record the outcome of Isolate the infected wards").click()
+    expect(page.get_by_role("status")).to_contain_text("The task's outcome was recorded")
+    expect(page.locator("#tasks + ul .outcome")).to_have_text("successful")
+    page.get_by_label("What was affected").fill("Patient records system")
+    page.get_by_label("Category").select_option("availability")
+    page.get_by_label("Measure").fill("plenty")
+    page.get_by_role("button", name="Add the impact").click()
+    expect(page.locator("#impact-measure-error")).to_contain_text("whole number")
+    page.get_by_label("Measure").fill("90")
+    page.get_by_label("Category").select_option("availability")
+    page.get_by_role("button", name="Add the impact").click()
+    expect(page.get_by_role("status")).to_contain_text("The impact was added")
+    expect(page.locator("#impacts + ul")).to_contain_text("Patient records system")

@@ -22,7 +22,7 @@ from typing import Any
 from gotong.stix.patterns import pattern_problem
 from gotong.stix.timestamps import TimestampError, parse_timestamp, timestamp_precision
 
-__all__ = ["validate_object"]
+__all__ = ["extension_properties", "validate_object"]
 
 Check = Callable[[Any, str], "str | None"]  # (value, property path) -> message, or None when fine
 Rule = Callable[[Mapping[str, Any], str], "str | None"]  # (object, subject for messages) -> message
@@ -550,3 +550,13 @@ def validate_object(obj: object) -> list[str]:
         return _validate(obj)
     except Exception as exc:  # a bug here must not take the ingest path down; the tests pin that it holds
         return [f"object could not be checked ({type(exc).__name__})"]
+
+
+def extension_properties(name: str) -> tuple[dict[str, str], list[str]]:
+    """The properties of the predefined extension ``name`` as ``data/stix21.json`` describes them
+    (property -> kind, e.g. ``"integer:0:100"`` or ``"enum:a|b"``), and those it requires: what a
+    form offers for it."""
+    found = _DATA["extensions"].get(name)
+    if not isinstance(found, dict):
+        raise KeyError(name)
+    return dict(found.get("properties", {})), list(found.get("required", []))

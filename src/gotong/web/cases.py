@@ -200,6 +200,131 @@ def add_task(
     return see_other(f"/cases/{case_id}?done=task#tasks")
 
 
+@router.post("/cases/{case_id}/lead")
+def hand_over(
+    request: Request,
+    case_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    lead: Annotated[str, Form(alias="lead-lead", max_length=40)] = "",
+    reason: Annotated[str, Form(alias="lead-reason", max_length=2000)] = "",
+) -> Response:
+    try:
+        cs.hand_over(engine, actor=viewer.principal, case_id=case_id, lead=lead, reason=reason)
+    except services.FormInvalid as exc:
+        values = {"lead-lead": lead, "lead-reason": reason}
+        return render_case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+    return see_other(f"/cases/{case_id}?done=lead#parties")
+
+
+@router.post("/cases/{case_id}/severity")
+def set_severity(
+    request: Request,
+    case_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    severity: Annotated[str, Form(alias="severity-severity", max_length=2)] = "",
+    reason: Annotated[str, Form(alias="severity-reason", max_length=2000)] = "",
+) -> Response:
+    try:
+        cs.set_severity(engine, actor=viewer.principal, case_id=case_id, severity=severity, reason=reason)
+    except services.FormInvalid as exc:
+        values = {"severity-reason": reason}
+        return render_case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+    return see_other(f"/cases/{case_id}?done=severity#parties")
+
+
+@router.post("/cases/{case_id}/participants")
+def add_participant(
+    request: Request,
+    case_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    org: Annotated[str, Form(alias="participant-org", max_length=40)] = "",
+    role: Annotated[str, Form(alias="participant-role", max_length=40)] = "",
+) -> Response:
+    try:
+        cs.add_participant(engine, actor=viewer.principal, case_id=case_id, org=org, role=role)
+    except services.FormInvalid as exc:
+        values = {"participant-org": org}
+        return render_case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+    return see_other(f"/cases/{case_id}?done=participants#parties")
+
+
+@router.post("/cases/{case_id}/participants/remove")
+def remove_participant(
+    request: Request,
+    case_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    org: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    try:
+        cs.remove_participant(engine, actor=viewer.principal, case_id=case_id, org=org)
+    except services.FormInvalid as exc:
+        return render_case(request, engine, viewer, case_id, exc.problems, status=400)
+    return see_other(f"/cases/{case_id}?done=participants#parties")
+
+
+@router.post("/cases/{case_id}/tasks/{task_id}/outcome")
+def record_outcome(
+    request: Request,
+    case_id: str,
+    task_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    outcome: Annotated[str, Form(alias="outcome-outcome", max_length=40)] = "",
+    note: Annotated[str, Form(alias="outcome-note", max_length=2000)] = "",
+) -> Response:
+    try:
+        cs.record_outcome(
+            engine, actor=viewer.principal, case_id=case_id, task_id=task_id, outcome=outcome, note=note
+        )
+    except services.FormInvalid as exc:
+        values = {"outcome-note": note}
+        return render_case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+    return see_other(f"/cases/{case_id}?done=outcome#tasks")
+
+
+@router.post("/cases/{case_id}/impacts")
+def add_impact(
+    request: Request,
+    case_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    name: Annotated[str, Form(alias="impact-name", max_length=300)] = "",
+    category: Annotated[str, Form(alias="impact-category", max_length=40)] = "",
+    measure: Annotated[str, Form(alias="impact-measure", max_length=300)] = "",
+    criticality: Annotated[str, Form(alias="impact-criticality", max_length=3)] = "",
+    description: Annotated[str, Form(alias="impact-description", max_length=20_000)] = "",
+) -> Response:
+    form = cs.ImpactForm(name, category, measure, criticality, description)
+    try:
+        cs.add_impact(engine, actor=viewer.principal, case_id=case_id, form=form)
+    except services.FormInvalid as exc:
+        values = {
+            "impact-name": name,
+            "impact-measure": measure,
+            "impact-criticality": criticality,
+            "impact-description": description,
+        }
+        return render_case(request, engine, viewer, case_id, exc.problems, status=400, values=values)
+    return see_other(f"/cases/{case_id}?done=impact#impacts")
+
+
+@router.post("/alerts/{alert_id}/case")
+def case_from_alert(alert_id: int, engine: EngineDep, viewer: ViewerDep, _: CsrfDep) -> Response:
+    """Open a case from a regional alert in one action; the case page is next."""
+    case_id = cs.case_from_alert(engine, actor=viewer.principal, alert_id=alert_id)
+    return see_other(f"/cases/{case_id}?done=from-alert")
+
+
 def _choices() -> dict[str, object]:
     return {
         "tlp_label": tlp_label,
@@ -207,5 +332,9 @@ def _choices() -> dict[str, object]:
         "severities": cs.SEVERITIES,
         "paps": cs.PAPS,
         "event_kinds": cs.EVENT_KINDS,
+        "roles": cs.ROLES,
+        "outcomes": cs.OUTCOMES,
+        "impact_categories": cs.IMPACT_CATEGORIES,
+        "measure_hints": cs.measure_hints(),
         "tlps": [(t.slug, t.label) for t in TLP],
     }

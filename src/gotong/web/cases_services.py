@@ -16,6 +16,7 @@ from gotong import incidents
 from gotong.core.auth import Principal
 from gotong.errors import Invalid, NotFound
 from gotong.sharing.tlp import TLP
+from gotong.stix.validate import extension_properties
 from gotong.web.forms import problems_of
 from gotong.web.services import FormInvalid, signed_in
 
@@ -25,6 +26,19 @@ SEVERITIES: list[tuple[str, str]] = [
 STATUSES: list[str] = [str(s) for s in incidents.CaseStatus]
 PAPS: list[str] = [str(p) for p in incidents.PAP]
 EVENT_KINDS: list[str] = [str(k) for k in incidents.EventKind]
+ROLES: list[str] = [str(r) for r in incidents.ParticipantRole]
+OUTCOMES: list[str] = [str(o) for o in incidents.TaskOutcome]
+IMPACT_CATEGORIES: list[str] = [str(c) for c in incidents.ImpactCategory]
+
+
+def _measure(category: str) -> tuple[str, str]:
+    """The one property an impact of ``category`` must have (Incident Core's impact extensions, as
+    ``stix/data/stix21.json`` describes them), and its kind: what the impact form's measure is."""
+    properties, required = extension_properties(category)
+    return required[0], properties[required[0]]
+
+
+IMPACT_MEASURES: dict[str, tuple[str, str]] = {c: _measure(c) for c in IMPACT_CATEGORIES}
 
 
 def _split(text: str) -> list[str]:
@@ -183,6 +197,138 @@ def add_task(
     except (ValidationError, Invalid, NotFound) as exc:  # NotFound here: the organisation assigned
         fields = {"name", "assigned_to", "description"}
         raise FormInvalid(_prefixed(problems_of(exc, fields, "assigned_to"), "task")) from None
+
+
+def hand_over(engine: Engine, *, actor: Principal, case_id: str, lead: str, reason: str) -> None:
+    """Give the lead of the case to another organisation; the reason is recorded with the change."""
+    signed_in(actor)
+    if not lead.strip():
+        raise FormInvalid({"lead-lead": "Choose the organisation that takes the lead"})
+    try:
+        update = incidents.CaseUpdate(lead=lead.strip(), reason=reason.strip())
+        incidents.update_case(engine, actor=actor, case_id=case_id, update=update)
+    except (ValidationError, Invalid, NotFound) as exc:  # NotFound: the organisation named
+        raise FormInvalid(_prefixed(problems_of(exc, {"lead", "reason"}, "lead"), "lead")) from None
+
+
+def set_severity(engine: Engine, *, actor: Principal, case_id: str, severity: str, reason: str) -> None:
+    """Change the case's regional severity (0-4), with the reason recorded."""
+    signed_in(actor)
+    if not severity.isdigit():
+        raise FormInvalid({"severity-severity": "Choose a severity from 0 to 4"})
+    try:
+        update = incidents.CaseUpdate(severity=int(severity), reason=reason.strip())
+        incidents.update_case(engine, actor=actor, case_id=case_id, update=update)
+    except (ValidationError, Invalid) as exc:
+        fields = {"severity", "reason"}
+        raise FormInvalid(_prefixed(problems_of(exc, fields, "severity"), "severity")) from None
+
+
+def add_participant(engine: Engine, *, actor: Principal, case_id: str, org: str, role: str) -> None:
+    """Add an organisation to the case in a role, or give a participant another role."""
+    signed_in(actor)
+    if not org.strip():
+        raise FormInvalid({"participant-org": "Enter the organisation's short name, for example VNCERT"})
+    found = incidents.get_case(engine, actor=actor, case_id=case_id)
+    try:
+        wanted = incidents.Participant(org=org.strip(), role=role or None)
+        kept = [p for p in found.participants if p.org.lower() != wanted.org.lower()]
+        update = incidents.CaseUpdate(participants=[*kept, wanted])
+        incidents.update_case(engine, actor=actor, case_id=case_id, update=update)
+    except (ValidationError, Invalid, NotFound) as exc:
+        fields = {"org", "role", "participants"}
+        raise FormInvalid(_prefixed(problems_of(exc, fields, "org"), "participant")) from None
+
+
+def remove_participant(engine: Engine, *, actor: Principal, case_id: str, org: str) -> None:
+    """Take an organisation off the case's participants."""
+    signed_in(actor)
+    found = incidents.get_case(engine, actor=actor, case_id=case_id)
+    kept = [p for p in found.participants if p.org != org]
+    if len(kept) == len(found.participants):
+        raise FormInvalid({"participant-org": f"{org} does not take part in this case"})
+    try:
+        incidents.update_case(
+            engine, actor=actor, case_id=case_id, update=incidents.CaseUpdate(participants=kept)
+        )
+    except Invalid as exc:
+        raise FormInvalid({"participant-org": exc.message[:1].upper() + exc.message[1:]}) from None
+
+
+def record_outcome(
+    engine: Engine, *, actor: Principal, case_id: str, task_id: str, outcome: str, note: str
+) -> None:
+    """Record a task's outcome (the lead or the organisation the task is assigned to may)."""
+    signed_in(actor)
+    try:
+        update = incidents.TaskUpdate(outcome=outcome or None, note=note.strip())
+        incidents.update_task(engine, actor=actor, case_id=case_id, task_id=task_id, update=update)
+    except (ValidationError, Invalid) as exc:
+        raise FormInvalid(_prefixed(problems_of(exc, {"outcome", "note"}, "outcome"), "outcome")) from None
+
+
+@dataclass(frozen=True)
+class ImpactForm:
+    name: str = ""
+    category: str = ""
+    measure: str = ""
+    criticality: str = ""
+    description: str = ""
+
+
+def add_impact(engine: Engine, *, actor: Principal, case_id: str, form: ImpactForm) -> None:
+    """Add an impact: its category, the category's one required measure, and how critical it is."""
+    signed_in(actor)
+    problems: dict[str, str] = {}
+    if not form.name.strip():
+        problems["impact-name"] = "Enter what was affected"
+    if form.category not in IMPACT_MEASURES:
+        problems["impact-category"] = "Choose a category"
+    if not form.measure.strip():
+        problems["impact-measure"] = "Enter the measure the category asks for"
+    if form.criticality.strip() and not form.criticality.strip().isdigit():
+        problems["impact-criticality"] = "Enter a whole number from 0 to 100, or leave it empty"
+    if problems:
+        raise FormInvalid(problems)
+    prop, kind = IMPACT_MEASURES[form.category]
+    value: object = form.measure.strip()
+    if kind.startswith("integer"):
+        if not form.measure.strip().isdigit():
+            raise FormInvalid({"impact-measure": f"{prop.replace('_', ' ')} is a whole number"})
+        value = int(form.measure.strip())
+    try:
+        impact = incidents.ImpactCreate(
+            name=form.name.strip(),
+            category=form.category,
+            details={prop: value},
+            criticality=int(form.criticality) if form.criticality.strip() else None,
+            description=form.description.strip(),
+        )
+        incidents.add_impact(engine, actor=actor, case_id=case_id, impact=impact)
+    except (ValidationError, Invalid) as exc:
+        fields = {"name", "category", "criticality", "description"}
+        problems = _prefixed(problems_of(exc, fields, "measure"), "impact")
+        raise FormInvalid(problems) from None
+
+
+def case_from_alert(engine: Engine, *, actor: Principal, alert_id: int) -> str:
+    """Open a case from a regional alert (its objects the actor may see linked); returns its id."""
+    signed_in(actor)
+    return incidents.case_from_alert(engine, actor=actor, alert_id=alert_id).id
+
+
+def measure_hints() -> dict[str, str]:
+    """What the impact form's measure means for each category, in words."""
+    hints = {}
+    for category, (prop, kind) in IMPACT_MEASURES.items():
+        name = prop.replace("_", " ")
+        if kind.startswith("enum:"):
+            hints[category] = f"{name}: one of {', '.join(kind.removeprefix('enum:').split('|'))}"
+        elif kind.startswith("integer:0:100"):
+            hints[category] = f"{name}: a percentage, 0 to 100"
+        else:
+            hints[category] = f"{name}: in your words"
+    return hints
 
 
 def _prefixed(problems: dict[str, str], form: str) -> dict[str, str]:
