@@ -20,6 +20,7 @@ from gotong.feeds.rsit import RsitClassification
 from gotong.incidents import objects, policy, sla, storage
 from gotong.incidents.models import (
     INITIAL_STATUS,
+    SEVERITY_LEVELS,
     CaseStatus,
     EventKind,
     ParticipantRole,
@@ -55,6 +56,7 @@ __all__ = [
     "add_impact",
     "add_task",
     "case_from_alert",
+    "change_severity",
     "get_case",
     "list_cases",
     "open_case",
@@ -248,6 +250,64 @@ def update_case(
         determination=str(determination_of(update.determination)) if update.determination else None,
     )
     storage.write(engine, actor, collection, [incident])
+    return get_case(engine, actor=actor, case_id=case_id)
+
+
+def change_severity(
+    engine: Engine,
+    *,
+    actor: Principal,
+    case_id: str,
+    severity: int,
+    reason: str,
+    now: int | None = None,
+    mark: dict[str, Any] | None = None,
+) -> CasePublic:
+    """Set a case's regional severity (0-4) and record the change, with its reason, as a timeline
+    event of the lead. Only the lead changes it, and not once the case has ended.
+
+    ``mark`` is what the event carries in the case extension (the clock job's record of an
+    escalation step, which is nobody's action on the case's clocks).
+    """
+    policy.may_change(actor)
+    if severity not in SEVERITY_LEVELS:
+        raise Invalid(
+            f"severity must be one of {', '.join(str(s) for s in SEVERITY_LEVELS)} (got {severity})"
+        )
+    why = reason.strip()
+    if not why:
+        raise Invalid("reason: say why the severity changes (it is recorded on the timeline)")
+    with read_connection(engine) as conn:
+        collection, obj = storage.find_case(conn, load_reader(conn, actor), case_id)
+        ext = dict(objects.case_extension(obj) or {})
+        lead = _org_by_identity(conn, ext["lead_ref"])
+        policy.may_update(actor, lead_id=lead.id)
+        by = get_org(conn, org_id=_org_id(actor)).identity_id
+    if closes(CaseStatus(ext["status"])):
+        raise Invalid(f"the case is {ext['status']}: its severity no longer changes")
+    before = int(ext["severity"])
+    if severity == before:
+        raise Invalid(f"the case's severity is {before} ({SEVERITY_LEVELS[before]}) already")
+    at = now if now is not None else now_micros()
+    modified = _after(obj["modified"], at)
+    ext["severity"] = severity
+    incident = objects.revised(obj, modified=modified, case=ext)
+    verb = "raised" if severity > before else "lowered"
+    event = objects.entry(
+        "event",
+        case_ref=case_id,
+        created_by_ref=by,
+        name=(
+            f"Severity {verb} from {before} ({SEVERITY_LEVELS[before]}) "
+            f"to {severity} ({SEVERITY_LEVELS[severity]})"
+        ),
+        description=why,
+        marking_refs=_entry_markings(obj, None, None),
+        now=format_micros(at, digits=3),
+        properties=objects.event_properties(EventKind.ACTION_TAKEN, None),
+        gotong=mark or {},
+    )
+    storage.write(engine, actor, collection, [incident, event])
     return get_case(engine, actor=actor, case_id=case_id)
 
 
