@@ -14,6 +14,7 @@ Not for finding breaches (``clockwork.check_clocks``) nor for the clock rules (`
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,16 @@ class ClockEscalated(Event):
 def escalate_clocks(engine: Engine, *, settings: Settings, now: int | None = None) -> list[ClockEscalated]:
     """The clock job's second half: take every due step of the ladder for every breached clock of
     every case that has not ended, each once; returns the steps taken, in order."""
-    at = now if now is not None else now_micros()
+    with _ONE_RUN:
+        return _escalate(engine, settings, now if now is not None else now_micros())
+
+
+# One run at a time in a process (the job, a test or a command calling it): each run reads the steps
+# already taken after the previous one has recorded its own, so none is taken twice.
+_ONE_RUN = threading.Lock()
+
+
+def _escalate(engine: Engine, settings: Settings, at: int) -> list[ClockEscalated]:
     steps = ladder()
     with read_connection(engine) as conn:
         orgs = list_orgs(conn)
