@@ -260,6 +260,18 @@ def test_change_severity_records_the_reason_and_is_the_leads(engine: Engine) -> 
     event = next(e for e in case.events if e.name.startswith("Severity"))
     assert event.name == "Severity lowered from 2 (Medium) to 1 (Low)"
     assert event.object["description"] == "Only one terminal was hit"
+    # a severity changed with the case's other fields is on the timeline too, with the reason given
+    update = incidents.CaseUpdate(severity=3, reason="Two more ports report it")
+    case = incidents.update_case(engine, actor=lead, case_id=case_id, update=update, now=OPENED + 2 * HOUR)
+    severities = [(e.name, e.object["description"]) for e in case.events if e.name.startswith("Severity")]
+    assert sorted(severities) == [
+        ("Severity lowered from 2 (Medium) to 1 (Low)", "Only one terminal was hit"),
+        ("Severity raised from 1 (Low) to 3 (High)", "Two more ports report it"),
+    ]
+    unchanged = incidents.update_case(
+        engine, actor=lead, case_id=case_id, update=incidents.CaseUpdate(severity=3, title="Port ransomware")
+    )
+    assert len([e for e in unchanged.events if e.name.startswith("Severity")]) == 2  # no change, no event
 
 
 ROLES = {"duty-desk", "incident-handling"}
@@ -315,3 +327,17 @@ def test_the_shipped_ladder_notifies_the_lead_then_the_hub_then_raises_severity(
     assert [str(n) for n in steps[1].notify] == ["hub"] and steps[1].roles == ("duty-desk",)
     good = "[[step]]\nafter_hours = 0\naction = 'notify'\nnotify = ['lead']\nroles = ['duty-desk']\n"
     assert parse_ladder(good, source="t", roles=ROLES)[0].roles == ("duty-desk",)  # the control
+
+
+def test_the_ladder_table_of_the_docs_is_the_data_file() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "incidents.md").read_text("utf-8")
+    section = docs.split("## Escalation of a breached clock", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line[:2] == "| " and line[2:3].isdigit()]
+    steps = ladder()
+    assert len(rows) == len(steps)
+    for line, step in zip(rows, steps, strict=True):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[0] == str(step.number)
+        assert cells[1] == ("at once" if step.after_hours == 0 else f"{step.after_hours:g} h"), step
+        for role in step.roles:
+            assert f"*{role}*" in cells[2], (step, role)
