@@ -71,14 +71,23 @@ def _contact(engine: Engine, org: str, role: str, *, email: str, hook: Listener 
     return made.webhook_secret
 
 
-def _open(engine: Engine, *, severity: int, tlp: str = "amber", group: str | None = None) -> str:
+def _open(
+    engine: Engine,
+    *,
+    severity: int,
+    tlp: str = "amber",
+    group: str | None = None,
+    informed: tuple[str, ...] = ("ThaiCERT",),
+) -> str:
     body = incidents.CaseCreate(
         title=TITLE,
         collection=REGIONAL_ID,
         tlp=tlp,
         sharing_group=group,
         severity=severity,
-        participants=[incidents.Participant(org="ThaiCERT", role=incidents.ParticipantRole.INFORMED)],
+        participants=[
+            incidents.Participant(org=org, role=incidents.ParticipantRole.INFORMED) for org in informed
+        ],
     )
     lead = _actor(engine, "SingCERT")
     case_id = incidents.open_case(engine, actor=lead, case=body, now=OPENED).id
@@ -206,6 +215,21 @@ def test_the_severity_is_capped_at_the_highest_level(
     assert "ThaiCERT has no incident-handling or duty-desk contact" in first.object["description"]
     assert case.severity == 4 and mail[1] == []
     assert _run(engine, settings, OPENED + 40 * HOUR) == []
+
+
+def test_breaches_late_together_raise_the_severity_once(engine: Engine, settings: Settings) -> None:
+    case_id = _open(engine, severity=3, informed=("ThaiCERT", "MyCERT"))  # both: acknowledge in 12 h
+    taken = _run(engine, settings, OPENED + 30 * HOUR)
+    raises = [(e.party, e.severity) for e in taken if e.action == "raise_severity"]
+    assert sorted(raises) == [("MyCERT", 4), ("ThaiCERT", 4)]
+    case = incidents.get_case(engine, actor=_actor(engine, "SingCERT"), case_id=case_id)
+    assert case.severity == 4
+    assert [e.name for e in case.events if e.name.startswith("Severity")] == [
+        "Severity raised from 3 (High) to 4 (Regional crisis)"
+    ]
+    already = [e.name for e in case.events if "severity already raised by the ladder at" in e.name]
+    assert len(already) == 1
+    assert _run(engine, settings, OPENED + 31 * HOUR) == []
 
 
 def test_a_met_clock_escalates_nothing(

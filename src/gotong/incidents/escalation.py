@@ -158,20 +158,19 @@ def _notify(
 def _raise(
     engine: Engine, scene: _Scene, case: CasePublic, clock: ClockPublic, step: Step, late: int, at: int
 ) -> tuple[ClockEscalated, CasePublic]:
-    mark = _mark(scene, clock, step)
     hours = _hours(late)
     top = max(SEVERITY_LEVELS)
     since = _ladder_raise_since(case, micros_of(clock.due))
-    if case.severity >= top:
-        name = (
-            f"Escalation step {step.number}: {clock.name} of {clock.party} is {hours} h late; "
-            f"severity stays at {top} ({SEVERITY_LEVELS[top]}), the highest"
-        )
-    elif since is not None:
+    if since is not None:
         # breaches that are late together raise the case once, not once each
         name = (
             f"Escalation step {step.number}: {clock.name} of {clock.party} is {hours} h late; "
             f"severity already raised by the ladder at {since}"
+        )
+    elif case.severity >= top:
+        name = (
+            f"Escalation step {step.number}: {clock.name} of {clock.party} is {hours} h late; "
+            f"severity stays at {top} ({SEVERITY_LEVELS[top]}), the highest"
         )
     else:
         reason = (
@@ -185,7 +184,7 @@ def _raise(
             severity=case.severity + 1,
             reason=reason,
             now=at,
-            mark=mark,
+            mark=_mark(scene, clock, step, raised=True),
         )
         return _published(engine, case, clock, step), case
     return _record(engine, scene, case, clock, step, name=name, description="", at=at), case
@@ -194,10 +193,7 @@ def _raise(
 def _ladder_raise_since(case: CasePublic, due: int) -> str | None:
     """When the ladder last raised the case's severity at or after ``due``, if it did."""
     for entry in reversed(case.events):
-        if (
-            sla.escalation_action(entry.object) == StepAction.RAISE_SEVERITY
-            and micros_of(entry.created) >= due
-        ):
+        if sla.escalation_raised(entry.object) and micros_of(entry.created) >= due:
             return entry.created
     return None
 
@@ -247,7 +243,7 @@ def _published(engine: Engine, case: CasePublic, clock: ClockPublic, step: Step)
     return event
 
 
-def _mark(scene: _Scene, clock: ClockPublic, step: Step) -> dict[str, Any]:
+def _mark(scene: _Scene, clock: ClockPublic, step: Step, *, raised: bool = False) -> dict[str, Any]:
     party_ref = next(o.identity_id for o in scene.orgs if o.short_name == clock.party)
     return sla.escalation_mark(
         party_ref=party_ref,
@@ -255,6 +251,7 @@ def _mark(scene: _Scene, clock: ClockPublic, step: Step) -> dict[str, Any]:
         started=clock.started,
         step=step.number,
         action=str(step.action),
+        raised=raised,
     )
 
 

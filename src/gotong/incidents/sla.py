@@ -29,8 +29,8 @@ __all__ = [
     "breach_mark",
     "calendar_of",
     "clocks_of",
-    "escalation_action",
     "escalation_mark",
+    "escalation_raised",
     "escalation_steps",
     "rules_for",
 ]
@@ -125,20 +125,24 @@ def breach_mark(*, party_ref: str, clock: str, due: str) -> dict[str, Any]:
     return {_BREACH: {"party_ref": party_ref, "clock": clock, "due": due}}
 
 
-def escalation_mark(*, party_ref: str, clock: str, started: str, step: int, action: str) -> dict[str, Any]:
+def escalation_mark(
+    *, party_ref: str, clock: str, started: str, step: int, action: str, raised: bool = False
+) -> dict[str, Any]:
     """What the clock job puts in the case extension of the event recording an escalation step.
 
     A breach is known by its party, its clock and when the clock started (the case's opening, the
     lead's taking over, or a repeating clock's last update), not by its due time: raising the
     severity moves the due time, and must not start the ladder of the same breach again."""
     mark = {"party_ref": party_ref, "clock": clock, "started": started, "step": step, "action": action}
+    if raised:
+        mark["raised"] = True  # the step changed the case's severity (not only recorded why it did not)
     return {_ESCALATION: mark}
 
 
-def escalation_action(obj: dict[str, Any]) -> str | None:
-    """The action of the escalation step a timeline event records, or None for any other event."""
+def escalation_raised(obj: dict[str, Any]) -> bool:
+    """Whether a timeline event records an escalation step that raised the case's severity."""
     mark = obj.get("extensions", {}).get(CASE_EXTENSION_ID, {}).get(_ESCALATION)
-    return str(mark.get("action", "")) if isinstance(mark, dict) else None
+    return isinstance(mark, dict) and mark.get("raised") is True
 
 
 def escalation_steps(case: CasePublic, names: dict[str, str]) -> dict[tuple[str, str, int], set[int]]:
