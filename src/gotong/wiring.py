@@ -124,7 +124,7 @@ def background(
     receipts.register(runner)
     webhooks.register(runner, engine)
     assistance_clocks.register(runner, engine)
-    case_clocks.register(runner, engine)
+    case_clocks.register(runner, engine, settings)
     contact_checks.register(runner, engine, settings)
     contact_schedule.register(runner, engine, settings)
     contact_notices.register(runner, engine, settings)

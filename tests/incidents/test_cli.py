@@ -115,8 +115,13 @@ def test_the_clocks_of_a_case_from_the_command_line(node: str) -> None:
     assert "ThaiCERT (affected)  Acknowledge: BREACHED" in ok(
         node, "case", "clocks", "--org", "SingCERT", case_id, "--at", later
     )
-    assert "ThaiCERT acknowledge breached" in ok(node, "case", "check-clocks", "--at", later)
-    assert ok(node, "case", "check-clocks", "--at", later).strip() == ""  # recorded once
+    checked = ok(node, "case", "check-clocks", "--at", later)
+    assert "ThaiCERT acknowledge breached" in checked
+    assert "ThaiCERT acknowledge escalated: step 1 (notify), severity 3" in checked
+    assert ok(node, "case", "check-clocks", "--at", later).strip() == ""  # recorded and escalated once
+    assert "Acknowledge: BREACHED (breach recorded) (escalated: step 1)" in ok(
+        node, "case", "clocks", "--org", "SingCERT", case_id, "--at", later
+    )
     # an informed party may not add entries, but it acknowledges
     assert "Acknowledged by MyCERT" in ok(node, "case", "acknowledge", "--org", "MyCERT", case_id)
     mine = json.loads(ok(node, "case", "clocks", "--org", "MyCERT", case_id, "--json"))

@@ -61,7 +61,8 @@ def test_the_public_interface_is_pinned() -> None:
         [
             "Acknowledgement", "CASE_EXTENSION_ID", "PAP", "SEVERITY_LEVELS", "CaseCreate", "CaseFilter",
             "CasePublic",
-            "CaseStatus", "CaseUpdate", "ClockBreached", "ClockCounts", "ClockPublic", "ClockState",
+            "CaseStatus", "CaseUpdate", "ClockBreached", "ClockCounts", "ClockEscalated", "ClockPublic",
+            "ClockState", "LadderError", "change_severity", "escalate_clocks", "load_ladder",
             "Determination", "EntryPublic", "EventCreate", "EventKind", "ImpactCategory", "ImpactCreate",
             "Participant", "ParticipantRole", "TaskCreate", "TaskOutcome", "TaskUpdate", "acknowledge_case",
             "add_event", "add_impact", "add_task", "allowed_next", "breached_clocks", "case_clocks",

@@ -63,3 +63,38 @@ def test_a_breached_clock_is_shown_on_the_case_page_and_counted_on_the_dashboard
     report = page.request.get(href)
     assert report.ok and report.headers["content-type"].startswith("text/markdown")
     assert "ThaiCERT (affected), Acknowledge: **breached**" in report.text()
+
+
+def test_an_escalated_clock_shows_its_step_on_the_dashboard_the_case_page_and_the_timeline(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    with read_connection(node.engine) as conn:
+        singcert = Principal(org_id=get_org(conn, short_name="SingCERT").id, org_short="SingCERT")
+    opened = now_micros() - 3 * HOUR  # severity 3: ThaiCERT (affected) had 2 h to acknowledge, 24/7
+    case = incidents.open_case(
+        node.engine,
+        actor=singcert,
+        case=incidents.CaseCreate(
+            title="Defacement wave on ministry sites",
+            collection=REGIONAL_ID,
+            severity=3,
+            participants=[incidents.Participant(org="ThaiCERT", role=incidents.ParticipantRole.AFFECTED)],
+        ),
+        now=opened,
+    )
+    incidents.check_clocks(node.engine)
+    taken = incidents.escalate_clocks(node.engine, settings=node.settings)
+    assert [(e.case_id, e.party, e.step) for e in taken] == [(case.id, "ThaiCERT", 1)]
+    page = new_context(javascript=False).new_page()
+    sign_in(page)  # ThaiCERT's analyst
+    page.goto("/")
+    item = page.locator("#clocks-title ~ ul.cards li", has_text="Defacement wave on ministry sites")
+    expect(item).to_contain_text("escalated, step 1 of the ladder")
+    page.goto(f"/cases/{case.id}")
+    thai = page.get_by_role("row", name=re.compile(r"ThaiCERT \(affected\) Acknowledge"))
+    expect(thai).to_contain_text("escalated, step 1 of the ladder")
+    lead = page.get_by_role("row", name=re.compile(r"SingCERT \(lead\) First update"))
+    expect(lead).not_to_contain_text("escalated")  # positive control: a running clock is not escalated
+    expect(page.locator("#events ~ ul.entries").first).to_contain_text(
+        "Escalation step 1: Acknowledge of ThaiCERT is 1 h late; notified"
+    )

@@ -18,6 +18,7 @@ from gotong.contacts.checks import (
     sweep,
 )
 from gotong.contacts.models import Channel, CheckStatus
+from gotong.contacts.notify import Delivery, contact_roles, notify_org
 from gotong.contacts.reachability import in_business_hours, nearest_rank, reachability
 from gotong.contacts.schedule import next_check, run_schedule
 from gotong.contacts.schemas import (
@@ -55,10 +56,12 @@ __all__ = [
     "ContactPublic",
     "ContactReachability",
     "ContactUpdate",
+    "Delivery",
     "FieldVisibility",
     "OrgReachability",
     "PendingCheck",
     "acknowledge",
+    "contact_roles",
     "create_contact",
     "export_bundle",
     "get_contact",
@@ -68,6 +71,7 @@ __all__ = [
     "list_contacts",
     "nearest_rank",
     "next_check",
+    "notify_org",
     "pending_check",
     "public_directory",
     "reachability",

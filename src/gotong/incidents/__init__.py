@@ -3,6 +3,8 @@ Extension and Gotong's case extension; its timeline events, tasks and impacts ar
 own, each under its own marking. Other domains and the adapters use only what this module exports."""
 
 from gotong.incidents.clockwork import breached_clocks, case_clocks, check_clocks, clock_counts
+from gotong.incidents.escalation import ClockEscalated, escalate_clocks
+from gotong.incidents.ladder import LadderError, load_ladder
 from gotong.incidents.models import (
     PAP,
     SEVERITY_LEVELS,
@@ -37,6 +39,7 @@ from gotong.incidents.service import (
     add_impact,
     add_task,
     case_from_alert,
+    change_severity,
     get_case,
     list_cases,
     list_cases_with_entries,
@@ -59,6 +62,7 @@ __all__ = [
     "CaseUpdate",
     "ClockBreached",
     "ClockCounts",
+    "ClockEscalated",
     "ClockPublic",
     "ClockState",
     "Determination",
@@ -67,6 +71,7 @@ __all__ = [
     "EventKind",
     "ImpactCategory",
     "ImpactCreate",
+    "LadderError",
     "Participant",
     "ParticipantRole",
     "TaskCreate",
@@ -80,11 +85,14 @@ __all__ = [
     "breached_clocks",
     "case_clocks",
     "case_from_alert",
+    "change_severity",
     "check_clocks",
     "clock_counts",
+    "escalate_clocks",
     "get_case",
     "list_cases",
     "list_cases_with_entries",
+    "load_ladder",
     "open_case",
     "sitrep",
     "update_case",

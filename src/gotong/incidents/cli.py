@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from gotong import incidents
 from gotong.core.auth import Principal
-from gotong.core.commandline import build_model, root_engine
+from gotong.core.commandline import build_model, root_engine, root_settings
 from gotong.db.engine import read_connection
 from gotong.incidents import (
     CaseCreate,
@@ -179,6 +179,8 @@ def _clock_line(c: ClockPublic) -> str:
     met = f", met {c.met}" if c.met else ""
     left = f", {c.remaining_seconds // 60} min left" if c.remaining_seconds is not None else ""
     recorded = " (breach recorded)" if c.breach_recorded else ""
+    if c.escalation_step:
+        recorded += f" (escalated: step {c.escalation_step})"
     return (
         f"{c.party} ({c.role})  {c.name}: {c.state.upper()}{recorded}  "
         f"due {c.due} ({c.hours:g} h, {when}){met}{left}"
@@ -218,9 +220,16 @@ def acknowledge_case(org: str, case_id: str, note: str) -> None:
 @case.command("check-clocks")
 @_at
 def check_clocks(at: str | None) -> None:
-    """Record every newly breached clock of every case once (what the server's job does)."""
-    for breach in incidents.check_clocks(_engine(), now=_instant(at)):
+    """Record every newly breached clock of every case once, then take the escalation steps that
+    are due (what the server's job does)."""
+    engine, now = _engine(), _instant(at)
+    for breach in incidents.check_clocks(engine, now=now):
         click.echo(f"{breach.case_id}  {breach.party} {breach.clock} breached (due {breach.due})")
+    for step in incidents.escalate_clocks(engine, settings=root_settings(), now=now):
+        click.echo(
+            f"{step.case_id}  {step.party} {step.clock} escalated: step {step.step} ({step.action}), "
+            f"severity {step.severity}"
+        )
 
 
 @case.command("sitrep")

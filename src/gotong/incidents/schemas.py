@@ -171,6 +171,9 @@ class ClockPublic(BaseModel):
     met: str | None = Field(description="when the party met it (also when late)")
     remaining_seconds: int | None = Field(description="wall-clock seconds to the due time while waiting")
     breach_recorded: bool = Field(description="the clock job recorded the breach on the timeline")
+    escalation_step: int | None = Field(
+        default=None, description="the last step of the escalation ladder taken for this breach"
+    )
 
 
 class ClockCounts(BaseModel):

@@ -20,6 +20,7 @@ from gotong.feeds.rsit import RsitClassification
 from gotong.incidents import objects, policy, sla, storage
 from gotong.incidents.models import (
     INITIAL_STATUS,
+    SEVERITY_LEVELS,
     CaseStatus,
     EventKind,
     ParticipantRole,
@@ -55,6 +56,7 @@ __all__ = [
     "add_impact",
     "add_task",
     "case_from_alert",
+    "change_severity",
     "get_case",
     "list_cases",
     "open_case",
@@ -203,7 +205,8 @@ def get_case(
 def update_case(
     engine: Engine, *, actor: Principal, case_id: str, update: CaseUpdate, now: int | None = None
 ) -> CasePublic:
-    """Change a case: a status transition allowed by the data file, a lead hand-over, participants."""
+    """Change a case: a status transition allowed by the data file, a lead hand-over, participants.
+    A change of severity is also a timeline event, with ``reason`` (as :func:`change_severity`)."""
     policy.may_change(actor)  # before looking the case up: no token or a readonly one learns nothing
     with read_connection(engine) as conn:
         collection, obj = storage.find_case(conn, load_reader(conn, actor), case_id)
@@ -236,7 +239,10 @@ def update_case(
             ext["participants"] = _participants(conn, update.participants, lead)
         else:  # a new lead is no longer one of the participants
             ext["participants"] = [p for p in ext["participants"] if p["identity_ref"] != ext["lead_ref"]]
-    if update.severity is not None:
+    noted = []
+    if update.severity is not None and update.severity != ext["severity"]:
+        at = now if now is not None else now_micros()
+        noted.append(_severity_event(obj, by=by, severity=update.severity, reason=update.reason, at=at))
         ext["severity"] = update.severity
     incident = objects.revised(
         obj,
@@ -247,8 +253,73 @@ def update_case(
         # an imported value (the specification's `confirmed`) is kept as it came until changed
         determination=str(determination_of(update.determination)) if update.determination else None,
     )
-    storage.write(engine, actor, collection, [incident])
+    storage.write(engine, actor, collection, [incident, *noted])
     return get_case(engine, actor=actor, case_id=case_id)
+
+
+def change_severity(
+    engine: Engine,
+    *,
+    actor: Principal,
+    case_id: str,
+    severity: int,
+    reason: str,
+    now: int | None = None,
+    mark: dict[str, Any] | None = None,
+) -> CasePublic:
+    """Set a case's regional severity (0-4) and record the change, with its reason, as a timeline
+    event of the lead. Only the lead changes it, and not once the case has ended.
+
+    ``mark`` is what the event carries in the case extension (the clock job's record of an
+    escalation step, which is nobody's action on the case's clocks).
+    """
+    policy.may_change(actor)
+    if severity not in SEVERITY_LEVELS:
+        raise Invalid(
+            f"severity must be one of {', '.join(str(s) for s in SEVERITY_LEVELS)} (got {severity})"
+        )
+    why = reason.strip()
+    if not why:
+        raise Invalid("reason: say why the severity changes (it is recorded on the timeline)")
+    with read_connection(engine) as conn:
+        collection, obj = storage.find_case(conn, load_reader(conn, actor), case_id)
+        ext = dict(objects.case_extension(obj) or {})
+        lead = _org_by_identity(conn, ext["lead_ref"])
+        policy.may_update(actor, lead_id=lead.id)
+        by = get_org(conn, org_id=_org_id(actor)).identity_id
+    if closes(CaseStatus(ext["status"])):
+        raise Invalid(f"the case is {ext['status']}: its severity no longer changes")
+    before = int(ext["severity"])
+    if severity == before:
+        raise Invalid(f"the case's severity is {before} ({SEVERITY_LEVELS[before]}) already")
+    at = now if now is not None else now_micros()
+    event = _severity_event(obj, by=by, severity=severity, reason=why, at=at, mark=mark)
+    ext["severity"] = severity
+    incident = objects.revised(obj, modified=_after(obj["modified"], at), case=ext)
+    storage.write(engine, actor, collection, [incident, event])
+    return get_case(engine, actor=actor, case_id=case_id)
+
+
+def _severity_event(
+    case: dict[str, Any], *, by: str, severity: int, reason: str, at: int, mark: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The timeline event recording a change of the case's severity, its reason as the description."""
+    before = int((objects.case_extension(case) or {})["severity"])
+    verb = "raised" if severity > before else "lowered"
+    return objects.entry(
+        "event",
+        case_ref=str(case["id"]),
+        created_by_ref=by,
+        name=(
+            f"Severity {verb} from {before} ({SEVERITY_LEVELS[before]}) "
+            f"to {severity} ({SEVERITY_LEVELS[severity]})"
+        ),
+        description=reason.strip(),
+        marking_refs=_entry_markings(case, None, None),
+        now=format_micros(at, digits=3),
+        properties=objects.event_properties(EventKind.ACTION_TAKEN, None),
+        gotong=mark or {},
+    )
 
 
 def add_event(

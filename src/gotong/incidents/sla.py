@@ -29,6 +29,9 @@ __all__ = [
     "breach_mark",
     "calendar_of",
     "clocks_of",
+    "escalation_mark",
+    "escalation_raised",
+    "escalation_steps",
     "rules_for",
 ]
 
@@ -37,6 +40,7 @@ _RAW = tomllib.loads(resources.files("gotong").joinpath("data/incidents/clocks.t
 _MET_BY = {"action", "update", "status"}
 _ACK = "acknowledgement"  # the case extension's flag on an event that records an acknowledgement
 _BREACH = "clock_breach"  # the case extension's record of a breach on an event the clock job writes
+_ESCALATION = "clock_escalation"  # its record of an escalation step taken (escalation.py)
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,38 @@ def breach_mark(*, party_ref: str, clock: str, due: str) -> dict[str, Any]:
     return {_BREACH: {"party_ref": party_ref, "clock": clock, "due": due}}
 
 
+def escalation_mark(
+    *, party_ref: str, clock: str, started: str, step: int, action: str, raised: bool = False
+) -> dict[str, Any]:
+    """What the clock job puts in the case extension of the event recording an escalation step.
+
+    A breach is known by its party, its clock and when the clock started (the case's opening, the
+    lead's taking over, or a repeating clock's last update), not by its due time: raising the
+    severity moves the due time, and must not start the ladder of the same breach again."""
+    mark = {"party_ref": party_ref, "clock": clock, "started": started, "step": step, "action": action}
+    if raised:
+        mark["raised"] = True  # the step changed the case's severity (not only recorded why it did not)
+    return {_ESCALATION: mark}
+
+
+def escalation_raised(obj: dict[str, Any]) -> bool:
+    """Whether a timeline event records an escalation step that raised the case's severity."""
+    mark = obj.get("extensions", {}).get(CASE_EXTENSION_ID, {}).get(_ESCALATION)
+    return isinstance(mark, dict) and mark.get("raised") is True
+
+
+def escalation_steps(case: CasePublic, names: dict[str, str]) -> dict[tuple[str, str, int], set[int]]:
+    """The escalation steps recorded on the case: (party, clock, started) -> the steps taken."""
+    found: dict[tuple[str, str, int], set[int]] = {}
+    for entry in case.events:
+        mark = entry.object.get("extensions", {}).get(CASE_EXTENSION_ID, {}).get(_ESCALATION)
+        if mark:
+            party = names.get(mark["party_ref"], mark["party_ref"])
+            key = (party, str(mark["clock"]), micros_of(mark["started"]))
+            found.setdefault(key, set()).add(int(mark["step"]))
+    return found
+
+
 @dataclass(frozen=True)
 class _Action:
     at: int
@@ -139,13 +175,16 @@ def clocks_of(
     ended = next((micros_of(c.at) for c in case.status_history if closes(c.status)), None)
     lead_since = max((micros_of(h.at) for h in case.lead_history if h.lead == case.lead), default=opened)
     breaches = _recorded_breaches(case, names)
+    steps = escalation_steps(case, names)
     found = []
     for party, role in parties:
         start = lead_since if role == LEAD else opened
         actions = [a for a in _actions(case, party, names) if start <= a.at <= now]
         calendar = calendar_of(countries.get(party))
         for rule in rules_for(case.severity, role):
-            found.append(_clock(case, rule, party, role, calendar, start, ended, actions, breaches, now=now))
+            clock = _clock(case, rule, party, role, calendar, start, ended, actions, breaches, now=now)
+            taken = steps.get((party, rule.clock, micros_of(clock.started)))
+            found.append(clock.model_copy(update={"escalation_step": max(taken) if taken else None}))
     return found
 
 
@@ -219,8 +258,8 @@ def _actions(case: CasePublic, party: str, names: dict[str, str]) -> list[_Actio
         if names.get(entry.object.get("created_by_ref", ""), "") != party:
             continue
         ext = entry.object.get("extensions", {}).get(CASE_EXTENSION_ID, {})
-        if _BREACH in ext:
-            continue  # the clock job's record, written in the lead's name, is nobody's action
+        if _BREACH in ext or _ESCALATION in ext:
+            continue  # the clock job's records, written in the lead's name, are nobody's action
         found.append(_Action(micros_of(entry.created), not ext.get(_ACK, False)))
     return sorted(found, key=lambda a: a.at)
 
