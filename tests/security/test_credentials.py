@@ -1,4 +1,5 @@
-"""Feed credentials and peer tokens are sealed at rest with a key outside the database, and still work."""
+"""Feed credentials, peer tokens and contacts' webhook secrets are sealed at rest with a key outside
+the database, and still work."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 
+from gotong.contacts import ContactCreate, create_contact, get_contact
+from gotong.core.auth import Principal, Role
 from gotong.core.secrets import PREFIX, key_file
 from gotong.db.engine import read_connection, write_transaction
 from gotong.db.migrate import alembic_config
@@ -17,6 +20,7 @@ from gotong.errors import Invalid
 from gotong.federation.service import add_peer, get_peer
 from gotong.feeds.registry import add_feed, get_feed
 from gotong.feeds.runs import run_feed
+from gotong.orgs.service import get_org
 from tests.feeds.httpsource import FeedSite, feed_site
 from tests.helpers import REGIONAL
 
@@ -102,3 +106,30 @@ def test_a_wrong_key_is_an_error_that_says_so(
     with pytest.raises(Invalid, match="cannot be decrypted"):
         run_feed(engine, "guarded")
     assert site.hits("feed.txt") == []
+
+
+def _thai_desk(engine: Engine) -> tuple[Principal, int, str]:
+    with read_connection(engine) as conn:
+        thai = get_org(conn, short_name="ThaiCERT")
+    actor = Principal(org_id=thai.id, org_short="ThaiCERT", role=Role.COORDINATOR)
+    made = create_contact(engine, actor=actor, contact=ContactCreate(role="duty-desk", name="Thai desk"))
+    assert made.webhook_secret  # the owner is shown its key
+    return actor, made.id, made.webhook_secret
+
+
+def test_contact_webhook_secrets_are_sealed_and_shown_to_the_owner_in_the_clear(engine: Engine) -> None:
+    actor, contact_id, secret = _thai_desk(engine)
+    stored = _raw(engine, f"SELECT webhook_secret FROM contacts WHERE id = {contact_id}")
+    assert stored.startswith(PREFIX) and secret not in stored
+    assert get_contact(engine, actor=actor, contact_id=contact_id).webhook_secret == secret
+
+
+def test_the_migration_seals_the_contact_secrets_stored_in_the_clear(engine: Engine) -> None:
+    actor, contact_id, secret = _thai_desk(engine)
+    config = alembic_config(engine)
+    command.downgrade(config, "0014")
+    assert _raw(engine, f"SELECT webhook_secret FROM contacts WHERE id = {contact_id}") == secret
+    command.upgrade(config, "head")
+    stored = _raw(engine, f"SELECT webhook_secret FROM contacts WHERE id = {contact_id}")
+    assert stored.startswith(PREFIX) and secret not in stored
+    assert get_contact(engine, actor=actor, contact_id=contact_id).webhook_secret == secret

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Table
 
+from gotong.core.secrets import SealedText
 from gotong.db.meta import metadata
 
 __all__ = ["Channel", "CheckStatus", "NoticeStatus", "checks", "contacts", "notices"]
@@ -47,7 +48,7 @@ contacts = Table(
     # Every field of the contact, and the visibility of each: {"fields": {...}, "visibility": {...}}.
     Column("document", JSON, nullable=False),
     # The key of the HMAC that signs webhook challenges; shown to the owner and the hub only.
-    Column("webhook_secret", String(64), nullable=False),
+    Column("webhook_secret", SealedText, nullable=False),  # sealed at rest: gotong.core.secrets
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
 )
