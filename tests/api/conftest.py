@@ -182,8 +182,8 @@ def _assistance(engine: Engine, requester: str, addressee: str) -> str:
 
 def _exercises(engine: Engine) -> dict[str, str]:
     """Running drills of the one-day scenario, three hours in: ``exercise`` with ThaiCERT and MyCERT
-    (its injects, an open appeal of ThaiCERT's), ``hidden_exercise`` of MyCERT and LaoCERT only, and one
-    exercise each to start, pause and stop."""
+    (its injects, an open appeal of ThaiCERT's), ``hidden_exercise`` of MyCERT and LaoCERT only, one
+    exercise each to start, pause and stop, and two stopped ones (ThaiCERT's; MyCERT's and LaoCERT's)."""
     hub = _operator(engine, "ASEAN-CERT")
     t0 = now_micros() - 181 * 60_000_000
 
@@ -199,6 +199,9 @@ def _exercises(engine: Engine) -> dict[str, str]:
     shown, hidden = made(["ThaiCERT", "MyCERT"]), made(["MyCERT", "LaoCERT"])
     to_start, to_pause, to_stop = made(["ThaiCERT"], start=False), made(["ThaiCERT"]), made(["ThaiCERT"])
     exercises.tick(engine, settings=None, now=t0 + 181 * 60_000_000, only=shown)
+    stopped, hidden_stopped = made(["ThaiCERT"]), made(["MyCERT", "LaoCERT"])
+    for drill in (stopped, hidden_stopped):
+        exercises.stop_exercise(engine, actor=hub, exercise_id=drill, now=t0 + 60_000_000)
     injects = exercises.list_injects(engine, actor=hub, exercise_id=shown)
     thai = next(i.id for i in injects if i.participant == "ThaiCERT" and i.inject == "first-report")
     my = next(i.id for i in injects if i.participant == "MyCERT" and i.inject == "first-report")
@@ -219,6 +222,8 @@ def _exercises(engine: Engine) -> dict[str, str]:
         "exercise_inject": thai,
         "hidden_inject": my,
         "appeal": appeal,
+        "stopped_exercise": stopped,
+        "hidden_stopped_exercise": hidden_stopped,
     }
 
 

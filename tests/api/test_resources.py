@@ -538,6 +538,11 @@ class TestExerciseEvaluate(ResourceTests):
         return {"participant": "ThaiCERT", "inject": "spread", "expectation": "situation", "points": 12}
 
 
+class TestExerciseAfterAction(ResourceTests):
+    url = "/api/v1/exercises/{exercises[stopped_exercise]}/after-action"
+    hidden_url = "/api/v1/exercises/{exercises[hidden_stopped_exercise]}/after-action"
+
+
 class TestExerciseAppeals(ResourceTests):
     url = EX + "/appeals"
     hidden_url = HIDDEN_EX + "/appeals"

@@ -7,7 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from gotong import exercises
+from gotong.db.engine import read_connection
+from gotong.orgs.service import operator_for
+from gotong.stix.timestamps import now_micros
 from tests.cli.test_cli import fails, ok
 
 
@@ -69,3 +74,71 @@ def test_scenarios_go_out_and_come_back_and_exercises_run_from_the_command_line(
         "--participant",
         "not-a-participant",
     )
+
+
+def _drill_three_hours_in(engine: Engine) -> str:
+    """A running drill of the one-day scenario with ThaiCERT and MyCERT, three hours in (its first
+    injects sent and missed, so each participant has results to appeal)."""
+    with read_connection(engine) as conn:
+        hub_actor = operator_for(conn, org="ASEAN-CERT")
+    t0 = now_micros() - 181 * 60_000_000
+    body = exercises.ExerciseCreate(
+        scenario="acid-ransomware", name="cli drill", participants=["ThaiCERT", "MyCERT"]
+    )
+    made = exercises.create_exercise(engine, actor=hub_actor, exercise=body, now=t0).id
+    exercises.start_exercise(engine, actor=hub_actor, exercise_id=made, now=t0)
+    exercises.tick(engine, settings=None, now=t0 + 181 * 60_000_000, only=made)
+    return made
+
+
+def test_appeals_are_filed_and_decided_and_the_after_action_report_is_read(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    drill = _drill_three_hours_in(engine)
+    # While the drill runs it has no after-action report yet: one line saying so.
+    assert "once it is stopped" in fails(database_url, "exercise", "after-action", drill)
+    filed = ok(
+        database_url, "exercise", "appeal", drill, "--org", "ThaiCERT",
+        "--inject", "first-report", "--expectation", "ack", "--reason", "we answered by phone",
+    )  # fmt: skip
+    appeal_id = filed.split()[1]
+    assert "filed: first-report/ack, open" in filed
+    unknown = fails(
+        database_url, "exercise", "appeal", drill, "--org", "ThaiCERT",
+        "--inject", "first-report", "--expectation", "nothing-like-it", "--reason", "x",
+    )  # fmt: skip
+    assert "no result first-report/nothing-like-it" in unknown
+    listed = json.loads(ok(database_url, "exercise", "appeals", drill, "--org", "ThaiCERT", "--json"))
+    assert [a["id"] for a in listed] == [appeal_id]
+    assert ok(database_url, "exercise", "appeals", drill, "--org", "MyCERT") == ""  # not MyCERT's to see
+    decided = ok(
+        database_url, "exercise", "decide", drill, appeal_id,
+        "--outcome", "upheld", "--points", "5", "--reason", "the phone log shows it",
+    )  # fmt: skip
+    assert f"appeal {appeal_id} upheld: points 0 -> 5" in decided
+    again = fails(
+        database_url, "exercise", "decide", drill, appeal_id, "--outcome", "rejected", "--reason", "again"
+    )
+    assert "already decided" in again
+    assert "stopped" in ok(database_url, "exercise", "stop", drill)
+
+    text = ok(database_url, "exercise", "after-action", drill)
+    assert "cli drill: " in text and "participants: MyCERT, ThaiCERT" in text
+    assert "ThaiCERT scored 5 of 55 points" in text  # the upheld appeal's 5 points count
+    report = json.loads(ok(database_url, "exercise", "after-action", drill, "--format", "json"))
+    assert report["exercise"] == drill and report["tlp"]
+    # A participant reads its own results, never another's name in the results.
+    thai = json.loads(
+        ok(database_url, "exercise", "after-action", drill, "--org", "ThaiCERT", "--format", "json")
+    )
+    thai_rows = [row for s in thai["sections"] for t in s["tables"] for row in t["rows"]]
+    all_rows = [row for s in report["sections"] for t in s["tables"] for row in t["rows"]]
+    assert any("MyCERT" in row for row in all_rows)  # positive control: the hub sees MyCERT's results
+    assert not any("MyCERT" in row for row in thai_rows)
+    pdf = tmp_path / "aar.pdf"
+    assert f"wrote {pdf}" in ok(
+        database_url, "exercise", "after-action", drill, "--format", "pdf", "--output", str(pdf)
+    )
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert "needs --output" in fails(database_url, "exercise", "after-action", drill, "--format", "pdf")
+    assert "no exercise" in fails(database_url, "exercise", "after-action", drill, "--org", "LaoCERT")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import httpx
 import pypdfium2
 import pytest
 from sqlalchemy import Engine
@@ -14,6 +15,7 @@ from gotong import exercises, reports
 from gotong.core.auth import Role
 from gotong.demo import load_demo
 from gotong.errors import Conflict, NotFound
+from tests.conftest import start_server, token_for
 from tests.reports.test_domain_sections import _as
 
 DRILL = "Communication check, last quarter"
@@ -64,3 +66,31 @@ def test_no_after_action_report_before_the_end_or_for_an_outsider(engine: Engine
         reports.after_action_report(engine, actor=hub, exercise_id=planned)
     with pytest.raises(NotFound):
         reports.after_action_report(engine, actor=_as(engine, "MyCERT"), exercise_id=planned)
+
+
+def test_the_after_action_report_over_rest_as_json_html_and_pdf(engine: Engine) -> None:
+    load_demo(engine)
+    drill = _drill(engine)
+    srv, thread, running = start_server(engine)
+    try:
+        thai = {"Authorization": f"Bearer {token_for(engine, 'ThaiCERT')}"}
+        outsider = {"Authorization": f"Bearer {token_for(engine, 'LaoCERT')}"}
+        with httpx.Client(base_url=running.url, timeout=60) as client:
+            url = f"/api/v1/exercises/{drill}/after-action"
+            found = client.get(url, headers=thai)
+            assert found.status_code == 200, found.text
+            report = found.json()
+            results = next(s for s in report["sections"] if s["key"] == "results")["tables"][0]["rows"]
+            assert results and {r[0] for r in results} == {"ThaiCERT"}  # its own results only
+            html = client.get(url, params={"format": "html"}, headers=thai)
+            assert html.headers["content-type"].startswith("text/html") and "After-action report" in html.text
+            pdf = client.get(url, params={"format": "pdf"}, headers=thai)
+            assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+            wrong = client.get(url, params={"format": "docx"}, headers=thai)
+            assert wrong.status_code == 400 and "format" in wrong.text
+            hidden = client.get(url, headers=outsider)
+            participants = set(report["participants"])
+            assert "LaoCERT" not in participants and hidden.status_code == 404
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=60)

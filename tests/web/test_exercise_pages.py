@@ -86,3 +86,37 @@ def test_a_participant_acknowledges_an_inject_without_javascript(
     expect(page.get_by_role("status")).to_contain_text("Acknowledged")
     (inject,) = exercises.list_injects(node.engine, actor=hub, exercise_id=made.id)
     assert inject.acknowledged_at is not None
+
+
+def test_a_participant_appeals_a_result_and_the_hub_decides_it(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    drill = _demo_id(node)
+    vn = new_context(javascript=False).new_page()
+    sign_in(vn, demo_email("VNCERT"), DEMO_PASSWORD)
+    vn.goto(f"/exercises/{drill}")
+    expect(vn.get_by_role("heading", name="VNCERT: 0 / 10")).to_be_visible()
+    appeal = vn.get_by_role("form", name="Appeal desk-check/answer")
+    appeal.get_by_role("button").click()  # no reason: refused, and the problem is named
+    expect(vn.get_by_role("alert")).to_contain_text("Say why the result is wrong")
+    vn.get_by_role("form", name="Appeal desk-check/answer").get_by_role("textbox").fill(
+        "Our desk answered by phone within ten minutes"
+    )
+    vn.get_by_role("form", name="Appeal desk-check/answer").get_by_role("button").click()
+    expect(vn.get_by_role("status")).to_contain_text("Your appeal was filed")
+    expect(vn.locator("#appeals ~ table, #appeals + *").first).to_contain_text("Our desk answered by phone")
+    expect(vn.get_by_role("form", name="Appeal desk-check/answer")).to_have_count(0)  # once per result
+
+    hub = new_context(javascript=False).new_page()
+    sign_in(hub, demo_email("ASEAN-CERT"), DEMO_PASSWORD)
+    hub.goto(f"/exercises/{drill}")
+    decide = hub.get_by_role("form", name="Decide the appeal of VNCERT desk-check/answer")
+    decide.get_by_label("Decision", exact=True).select_option("upheld")
+    decide.get_by_label("Points, if upheld").fill("10")
+    decide.get_by_label("Reason for the decision").fill("The phone log shows the answer in time")
+    decide.get_by_role("button", name="Record the decision").click()
+    expect(hub.get_by_role("status")).to_contain_text("The decision was recorded")
+    expect(hub.get_by_role("heading", name="VNCERT: 10 / 10")).to_be_visible()
+    vn.goto(f"/exercises/{drill}")
+    expect(vn.get_by_role("heading", name="VNCERT: 10 / 10")).to_be_visible()
+    expect(vn.get_by_role("form", name="Decide the appeal of VNCERT desk-check/answer")).to_have_count(0)

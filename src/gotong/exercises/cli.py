@@ -4,12 +4,13 @@ names, to see what that participant sees) with no role limit. Every problem ends
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 from sqlalchemy import Engine
 
-from gotong import exercises
+from gotong import exercises, reports
 from gotong.core.auth import Principal
 from gotong.core.commandline import build_model, root_engine
 from gotong.db.engine import read_connection
@@ -53,6 +54,15 @@ def start(exercise_id: str, as_json: bool) -> None:
     _show(exercises.start_exercise(engine, actor=_actor(engine, None), exercise_id=exercise_id), as_json)
 
 
+@exercise.command("stop")
+@click.argument("exercise_id")
+@_as_json
+def stop(exercise_id: str, as_json: bool) -> None:
+    """End an exercise: nothing more is sent, what was not answered is missed, scores are final."""
+    engine = root_engine()
+    _show(exercises.stop_exercise(engine, actor=_actor(engine, None), exercise_id=exercise_id), as_json)
+
+
 @exercise.command("status")
 @click.argument("exercise_id", required=False)
 @_org
@@ -88,6 +98,99 @@ def scores(exercise_id: str, org: str | None, as_json: bool) -> None:
             what = f"{r.inject}/{r.expectation}" if r.expectation else f"{r.inject} (no expectation)"
             click.echo(f"  {what}: {r.status}, {r.points} of {r.max_points}")
     click.echo("distribution: " + ", ".join(f"{p} %" for p in found.distribution))
+
+
+@exercise.command("appeals")
+@click.argument("exercise_id")
+@_org
+@_as_json
+def appeals(exercise_id: str, org: str | None, as_json: bool) -> None:
+    """The appeals the organisation may see (every one, for the hub) with their decisions."""
+    engine = root_engine()
+    found = exercises.list_appeals(engine, actor=_actor(engine, org), exercise_id=exercise_id)
+    if as_json:
+        click.echo(json.dumps([a.model_dump(mode="json") for a in found], indent=2))
+        return
+    for a in found:
+        decided = f": {a.decision} ({a.points_before} -> {a.points_after})" if a.decision else ""
+        click.echo(f"{a.id}  {a.participant} {a.inject}/{a.expectation} {a.outcome}{decided}")
+        click.echo(f"  filed {a.filed_at}: {a.reason}")
+
+
+@exercise.command("appeal")
+@click.argument("exercise_id")
+@click.option("--org", required=True, help="The participant that appeals (short name).")
+@click.option("--inject", required=True, help="The inject of the result, e.g. first-report.")
+@click.option("--expectation", required=True, help="The expectation of the result, e.g. ack.")
+@click.option("--reason", required=True, help="Why the result is wrong.")
+def appeal(exercise_id: str, org: str, inject: str, expectation: str, reason: str) -> None:
+    """File the participant's appeal of one of its results; the hub decides."""
+    engine = root_engine()
+    body = build_model(exercises.AppealCreate, inject=inject, expectation=expectation, reason=reason)
+    made = exercises.file_appeal(engine, actor=_actor(engine, org), exercise_id=exercise_id, appeal=body)
+    click.echo(f"appeal {made.id} filed: {made.inject}/{made.expectation}, {made.outcome}")
+
+
+@exercise.command("decide")
+@click.argument("exercise_id")
+@click.argument("appeal_id")
+@click.option("--outcome", type=click.Choice(["upheld", "rejected"]), required=True)
+@click.option("--points", type=int, help="Upheld: the points the expectation now earns.")
+@click.option("--reason", required=True, help="The decision's reason, shown to the participant.")
+def decide(exercise_id: str, appeal_id: str, outcome: str, points: int | None, reason: str) -> None:
+    """Record the hub's decision on an appeal (an upheld one changes the score)."""
+    engine = root_engine()
+    body = build_model(exercises.AppealDecision, outcome=outcome, points=points, reason=reason)
+    made = exercises.decide_appeal(
+        engine, actor=_actor(engine, None), exercise_id=exercise_id, appeal_id=appeal_id, decision=body
+    )
+    click.echo(f"appeal {made.id} {made.outcome}: points {made.points_before} -> {made.points_after}")
+
+
+@exercise.command("after-action")
+@click.argument("exercise_id")
+@_org
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "pdf"]), default="text")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (needed for pdf)."
+)
+def after_action(exercise_id: str, org: str | None, fmt: str, output: Path | None) -> None:
+    """The after-action report of a stopped drill, as the organisation may see it."""
+    engine = root_engine()
+    found = reports.after_action_report(engine, actor=_actor(engine, org), exercise_id=exercise_id)
+    if fmt == "pdf":
+        if output is None:
+            raise click.ClickException("--format pdf needs --output FILE")
+        output.write_bytes(reports.render_after_action_pdf(found))
+        click.echo(f"wrote {output}")
+        return
+    if fmt == "json":
+        text = found.model_dump_json(indent=2)
+    elif fmt == "html":
+        text = reports.render_after_action_html(found)
+    else:
+        text = _after_action_text(found)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}")
+
+
+def _after_action_text(found: reports.AfterActionPublic) -> str:
+    """The report as plain text: the facts, the summary, then each section's sentences and tables."""
+    lines = [
+        found.title,
+        f"{found.name}: {found.started_at or '-'} to {found.stopped_at or '-'}, TLP:{found.tlp.upper()}",
+        f"participants: {', '.join(found.participants)}",
+        *(f"- {line}" for line in found.summary),
+    ]
+    for section in found.sections:
+        lines += ["", section.title, *(f"- {line}" for line in section.summary)]
+        for table in section.tables:
+            lines += [f"  {table.caption}", "  " + " | ".join(table.headers)]
+            lines += ["  " + " | ".join(str(cell) for cell in row) for row in table.rows]
+    return "\n".join(lines)
 
 
 def _show(found: exercises.ExercisePublic, as_json: bool) -> None:

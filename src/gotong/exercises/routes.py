@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
 
-from gotong import exercises
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+
+from gotong import exercises, reports
 from gotong.exercises import (
     AppealCreate,
     AppealDecision,
@@ -130,6 +133,39 @@ def decide_appeal(
     return exercises.decide_appeal(
         engine, actor=actor, exercise_id=exercise_id, appeal_id=appeal_id, decision=body
     )
+
+
+@router.get(
+    "/exercises/{exercise_id}/after-action",
+    response_model=reports.AfterActionPublic,
+    responses={
+        **errors(401, 404, 409),
+        200: {
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+            "description": "the report (JSON, or with ?format= an HTML or PDF document)",
+        },
+    },
+)
+def after_action(
+    exercise_id: str,
+    engine: EngineDep,
+    actor: PrincipalDep,
+    format: Annotated[
+        str, Query(pattern="^(json|html|pdf)$", description="json (default), html or pdf")
+    ] = "json",
+) -> reports.AfterActionPublic | Response:
+    """The after-action report of a stopped drill: what you may see of it (every participant's results
+    for the hub; your own and the anonymised distribution otherwise). 409 while the drill runs."""
+    found = reports.after_action_report(engine, actor=actor, exercise_id=exercise_id)
+    if format == "pdf":
+        headers = {"Content-Disposition": 'attachment; filename="gotong-after-action.pdf"'}
+        return Response(reports.render_after_action_pdf(found), media_type="application/pdf", headers=headers)
+    if format == "html":
+        return HTMLResponse(reports.render_after_action_html(found))
+    return found
 
 
 @router.get("/scenarios", response_model=list[ScenarioSummary], responses=errors(401))

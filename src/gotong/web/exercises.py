@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gotong import reports
 from gotong.core.permissions import may_write
 from gotong.http.dependencies import EngineDep
 from gotong.web import exercises_services as exs
+from gotong.web import services
 from gotong.web.charts import bar_chart
 from gotong.web.forms import tlp_label
 from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
@@ -47,6 +48,19 @@ def after_action(
 def exercise_page(
     request: Request, exercise_id: str, engine: EngineDep, viewer: ViewerDep, done: str = ""
 ) -> Response:
+    return _page(request, engine, viewer, exercise_id, done=done)
+
+
+def _page(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    exercise_id: str,
+    *,
+    done: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
     found = exs.page(engine, actor=viewer.principal, exercise_id=exercise_id)
     chart = bar_chart(
         "Distribution of the scores",
@@ -58,10 +72,63 @@ def exercise_page(
         "page": found,
         "item": found.exercise,
         "done": done,
+        "errors": errors or {},
         "tlp_label": tlp_label,
         "writer": may_write(viewer.principal),
     }
-    return render(request, "exercises/detail.html", context)
+    return render(request, "exercises/detail.html", context, status=status)
+
+
+@router.post("/exercises/{exercise_id}/appeals")
+def file_appeal(
+    request: Request,
+    exercise_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    inject: Annotated[str, Form(max_length=100)] = "",
+    expectation: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[str, Form(alias="appeal-reason", max_length=4000)] = "",
+) -> Response:
+    try:
+        exs.file_appeal(
+            engine,
+            actor=viewer.principal,
+            exercise_id=exercise_id,
+            inject=inject,
+            expectation=expectation,
+            reason=reason,
+        )
+    except services.FormInvalid as exc:
+        return _page(request, engine, viewer, exercise_id, errors=exc.problems, status=400)
+    return see_other(f"/exercises/{exercise_id}?done=appealed#appeals")
+
+
+@router.post("/exercises/{exercise_id}/appeals/{appeal_id}/decision")
+def decide_appeal(
+    request: Request,
+    exercise_id: str,
+    appeal_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    outcome: Annotated[str, Form(alias="decision-outcome", max_length=20)] = "",
+    points: Annotated[str, Form(alias="decision-points", max_length=6)] = "",
+    reason: Annotated[str, Form(alias="decision-reason", max_length=4000)] = "",
+) -> Response:
+    try:
+        exs.decide_appeal(
+            engine,
+            actor=viewer.principal,
+            exercise_id=exercise_id,
+            appeal_id=appeal_id,
+            outcome=outcome,
+            points=points,
+            reason=reason,
+        )
+    except services.FormInvalid as exc:
+        return _page(request, engine, viewer, exercise_id, errors=exc.problems, status=400)
+    return see_other(f"/exercises/{exercise_id}?done=decided#appeals")
 
 
 @router.post("/exercises/{exercise_id}/injects/{inject_id}/ack")

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from gotong import contacts, exercises, reports
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
-from gotong.errors import NotFound
+from gotong.errors import Conflict, Invalid, NotFound
 from gotong.orgs.service import hub
 from gotong.stix.timestamps import micros_of
+from gotong.web.services import FormInvalid
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,12 @@ class ExercisePage:
     scores: exercises.ScoresPublic
     appeals: list[exercises.AppealPublic]
     zone: str
+
+    @property
+    def appealed(self) -> set[str]:
+        """``participant inject/expectation`` of every result with an appeal (open or decided): one
+        appeal per result."""
+        return {f"{a.participant} {a.inject}/{a.expectation}" for a in self.appeals}
 
 
 def zone_of(engine: Engine, actor: Principal) -> ZoneInfo:
@@ -99,6 +107,59 @@ def after_action(engine: Engine, *, actor: Principal, exercise_id: str) -> repor
 
 def acknowledge(engine: Engine, *, actor: Principal, exercise_id: str, inject_id: str) -> None:
     exercises.acknowledge_inject(engine, actor=actor, exercise_id=exercise_id, inject_id=inject_id)
+
+
+def file_appeal(
+    engine: Engine, *, actor: Principal, exercise_id: str, inject: str, expectation: str, reason: str
+) -> None:
+    """The viewer's organisation appeals one of its results; the reason is required."""
+    if not reason.strip():
+        raise FormInvalid({"appeal-reason": "Say why the result is wrong"})
+    try:
+        body = exercises.AppealCreate(inject=inject, expectation=expectation, reason=reason.strip())
+        exercises.file_appeal(engine, actor=actor, exercise_id=exercise_id, appeal=body)
+    except (ValidationError, Invalid) as exc:
+        raise FormInvalid(_problems(exc, "appeal")) from None
+
+
+def decide_appeal(
+    engine: Engine,
+    *,
+    actor: Principal,
+    exercise_id: str,
+    appeal_id: str,
+    outcome: str,
+    points: str,
+    reason: str,
+) -> None:
+    """The hub's decision on an appeal: upheld (with the points the result now earns) or rejected."""
+    problems = {}
+    if not reason.strip():
+        problems["decision-reason"] = "Give the reason the participant will read"
+    if points.strip() and not points.strip().isdigit():
+        problems["decision-points"] = "Enter a whole number of points, or leave it empty"
+    if problems:
+        raise FormInvalid(problems)
+    try:
+        body = exercises.AppealDecision(
+            outcome=outcome or None,
+            points=int(points) if points.strip() else None,
+            reason=reason.strip(),
+        )
+        exercises.decide_appeal(
+            engine, actor=actor, exercise_id=exercise_id, appeal_id=appeal_id, decision=body
+        )
+    except (ValidationError, Invalid, Conflict) as exc:
+        raise FormInvalid(_problems(exc, "decision")) from None
+
+
+def _problems(exc: ValidationError | Invalid | Conflict, form: str) -> dict[str, str]:
+    if isinstance(exc, ValidationError):
+        return {
+            f"{form}-{error['loc'][0] if error['loc'] else 'reason'}": str(error["msg"])
+            for error in exc.errors()
+        }
+    return {f"{form}-reason": exc.message[:1].upper() + exc.message[1:]}
 
 
 BANDS = ((0.0, "0-24 %"), (25.0, "25-49 %"), (50.0, "50-74 %"), (75.0, "75-100 %"))
