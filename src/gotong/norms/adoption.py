@@ -15,13 +15,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
 from gotong.core.events import MotionDecided
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid, NotFound
-from gotong.intel.collections import get_collection
 from gotong.intel.records import latest as records_latest
 from gotong.norms import objects, storage
 from gotong.norms.catalogue import Norm, proposed
@@ -33,7 +32,6 @@ __all__ = ["ADOPTION_TYPE", "Adoption", "adopt_norm", "adoptions", "on_motion_de
 
 ADOPTION_TYPE = "gotong-norms-adoption"
 ADOPT_NORM = "adopt-norm"  # the taskforce's decision kind (data/taskforce/rules.toml)
-_COLLECTION = "gotong-norms"  # service.NORMS_COLLECTION (the service imports this module)
 _NAMESPACE = uuid.UUID("9b4e2c71-3a5d-4f08-8c1e-6d2a7b9f0e34")
 _log = logging.getLogger("gotong.norms")
 
@@ -53,7 +51,7 @@ def adopt_norm(engine: Engine, *, norm_id: str, decision_id: str, decided_at: st
         tf = taskforce(conn)
         if tf is None:
             raise NotFound("this network has no taskforce organisation to adopt a norm")
-        collection = _collection_id(conn)
+        collection = storage.existing_collection(conn)
         try:
             publisher = hub(conn).identity_id  # the definition's one body (as the reports store it)
         except NotFound:
@@ -78,9 +76,7 @@ def adopt_norm(engine: Engine, *, norm_id: str, decision_id: str, decided_at: st
         "decision_ref": decision_id,
     }
     if collection is None:
-        from gotong.norms.service import _collection  # made on first use, as a report makes it
-
-        collection = _collection(engine)
+        collection = storage.collection(engine)  # made on first use, as a report makes it
     actor = Principal(org_id=tf.id, org_short=tf.short_name)
     storage.write(engine, actor, collection, [objects.extension_definition(publisher), obj])
     return Adoption(norm=draft.id, version=draft.version, adopted=decided_at[:10], decision=decision_id)
@@ -90,7 +86,7 @@ def adoptions(engine: Engine, *, actor: Principal | None = None) -> dict[str, Ad
     """norm id -> its adoption, of the proposed regional norms the taskforce adopted (public records:
     any reader sees them; ``actor`` reads as that reader, by default as the taskforce)."""
     with read_connection(engine) as conn:
-        collection = _collection_id(conn)
+        collection = storage.existing_collection(conn)
         if collection is None:
             return {}
         if actor is None:
@@ -130,10 +126,3 @@ def _proposal(norm_id: str) -> Norm:
         if n.id == norm_id:
             return n
     raise Invalid(f"norm: {norm_id!r} is not a proposed regional norm")
-
-
-def _collection_id(conn: Connection) -> str | None:
-    try:
-        return get_collection(conn, _COLLECTION).id
-    except NotFound:
-        return None
