@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -47,19 +48,25 @@ class Adoption:
 def adopt_norm(engine: Engine, *, norm_id: str, decision_id: str, decided_at: str) -> Adoption:
     """Record that the taskforce adopted the proposed regional norm ``norm_id`` by ``decision_id``."""
     draft = _proposal(norm_id)
+    stix_id = f"{ADOPTION_TYPE}--{uuid.uuid5(_NAMESPACE, f'{draft.id}|{draft.version}')}"
     with read_connection(engine) as conn:
         tf = taskforce(conn)
         if tf is None:
             raise NotFound("this network has no taskforce organisation to adopt a norm")
+        actor = Principal(org_id=tf.id, org_short=tf.short_name)
         collection = storage.existing_collection(conn)
         try:
             publisher = hub(conn).identity_id  # the definition's one body (as the reports store it)
         except NotFound:
             publisher = tf.identity_id
-    known = adoptions(engine).get(norm_id)
-    if known is not None and known.version == draft.version:
-        return known  # adopted once: the decision again changes nothing
-    stix_id = f"{ADOPTION_TYPE}--{uuid.uuid5(_NAMESPACE, f'{draft.id}|{draft.version}')}"
+        # The id is this norm version's (uuid5): read that one record, not every adoption.
+        known = None
+        if collection is not None:
+            reader = load_reader(conn, actor)
+            found = records_latest(conn, reader, collection, types=(ADOPTION_TYPE,), ids=(stix_id,))
+            known = next(found, None)
+    if known is not None:
+        return _adoption(known)  # this version adopted once: the decision again changes nothing
     obj = {
         "type": ADOPTION_TYPE,
         "spec_version": "2.1",
@@ -77,7 +84,6 @@ def adopt_norm(engine: Engine, *, norm_id: str, decision_id: str, decided_at: st
     }
     if collection is None:
         collection = storage.collection(engine)  # made on first use, as a report makes it
-    actor = Principal(org_id=tf.id, org_short=tf.short_name)
     storage.write(engine, actor, collection, [objects.extension_definition(publisher), obj])
     return Adoption(norm=draft.id, version=draft.version, adopted=decided_at[:10], decision=decision_id)
 
@@ -95,12 +101,7 @@ def adoptions(engine: Engine, *, actor: Principal | None = None) -> dict[str, Ad
                 return {}
             actor = Principal(org_id=tf.id, org_short=tf.short_name)
         found = list(records_latest(conn, load_reader(conn, actor), collection, types=(ADOPTION_TYPE,)))
-    out: dict[str, Adoption] = {}
-    for o in sorted(found, key=lambda o: int(o["version"])):
-        out[o["norm"]] = Adoption(
-            norm=o["norm"], version=int(o["version"]), adopted=o["adopted"], decision=o["decision_ref"]
-        )
-    return out
+    return {o["norm"]: _adoption(o) for o in sorted(found, key=lambda o: int(o["version"]))}
 
 
 def on_motion_decided(engine: Callable[[], Engine]) -> Callable[[MotionDecided], None]:
@@ -119,6 +120,12 @@ def on_motion_decided(engine: Callable[[], Engine]) -> Callable[[MotionDecided],
             _log.warning("decision %s adopts no norm: %s", event.decision_id, exc)
 
     return decided
+
+
+def _adoption(o: dict[str, Any]) -> Adoption:
+    return Adoption(
+        norm=o["norm"], version=int(o["version"]), adopted=o["adopted"], decision=o["decision_ref"]
+    )
 
 
 def _proposal(norm_id: str) -> Norm:

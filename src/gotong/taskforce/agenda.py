@@ -21,7 +21,6 @@ from gotong.core.auth import Principal
 from gotong.core.events import BudgetBelowMandate
 from gotong.db.engine import read_connection
 from gotong.errors import NotFound
-from gotong.orgs.service import taskforce
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 from gotong.taskforce import objects, policy, records, storage
@@ -96,18 +95,15 @@ def on_budget_below_mandate(engine: Callable[[], Engine]) -> Callable[[BudgetBel
     """The after-commit subscriber to :class:`BudgetBelowMandate` of the node whose engine is given.
 
     After the commit, not in the transaction: the item is written through the store, which takes the
-    node's write lock itself. A network without a taskforce organisation tables nothing.
+    node's write lock itself. A network without a taskforce organisation tables nothing (the tabling
+    finds that out as it reads the taskforce, once).
     """
 
     def tabled(finding: BudgetBelowMandate) -> None:
-        target = engine()
-        with read_connection(target) as conn:
-            if taskforce(conn) is None:
-                return
         try:
-            table_budget_shortfall(target, finding=finding)
-        except NotFound:
-            _log.warning("no taskforce collection to table %s's budget shortfall in", finding.member)
+            table_budget_shortfall(engine(), finding=finding)
+        except NotFound as exc:
+            _log.info("%s's budget shortfall is not tabled: %s", finding.member, exc)
 
     return tabled
 
