@@ -14,7 +14,6 @@ timer's).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,10 +21,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
-from gotong.core.jobs import HealthLog, JobRunner
+from gotong.core.jobs import JobRunner
 from gotong.maturity.models import frameworks
 from gotong.maturity.service import history
-from gotong.orgs.reminders import Notice, remind_managers
+from gotong.orgs.reminders import Notice, register_reminders, remind_managers
 from gotong.orgs.service import Organisation
 from gotong.settings import Settings
 from gotong.stix.timestamps import now_micros
@@ -86,17 +85,10 @@ def _add_months(day: date, months: int) -> date:
 
 
 def register(runner: JobRunner, engine: Engine, settings: Settings, *, interval: float = 3600.0) -> None:
-    """Send the due reminders every ``interval`` seconds on ``runner`` (when mail is configured)."""
-    health = HealthLog(_log)
+    """Send the due reminders every ``interval`` seconds on ``runner``, and when woken with ``JOB``
+    (when mail is configured)."""
 
-    def run(_stopping: threading.Event) -> None:
-        if not settings.smtp_host:
-            return
-        try:
-            send_reminders(engine, settings=settings)
-        except Exception as exc:  # a job keeps running; the log says what failed
-            health.failed(JOB, str(exc), exc_info=exc)
-        else:
-            health.succeeded(JOB)
+    def send() -> None:
+        send_reminders(engine, settings=settings)
 
-    runner.register(JOB, run, every=interval, wake_on=JOB)
+    register_reminders(runner, JOB, send, settings=settings, log=_log, interval=interval)

@@ -6,11 +6,14 @@ so nothing is read past the sharing policy); this module mails it to the organis
 coordinators and admins and records it in the audit log under the domain's action, with the notice's
 subject. The log is looked up before sending: a notice whose mail went out is never sent again, one
 whose mail failed is tried again at the next run (the jobs run in one thread, so two runs do not race).
-An organisation without a manager is not asked for its notices.
+An organisation without a manager is not asked for its notices. :func:`register_reminders` runs a
+domain's reminders as a job of ``core.jobs`` while mail is configured.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -18,13 +21,14 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine, select
 
 from gotong.audit import audit_log, record
+from gotong.core.jobs import HealthLog, JobRunner
 from gotong.core.mail import send_mail
 from gotong.core.permissions import MANAGERS
 from gotong.db.engine import read_connection, write_transaction
 from gotong.orgs.service import Organisation, list_orgs, user_emails
 from gotong.settings import Settings
 
-__all__ = ["Notice", "Sent", "remind_managers"]
+__all__ = ["Notice", "Sent", "register_reminders", "remind_managers"]
 
 About = TypeVar("About")
 
@@ -77,6 +81,32 @@ def remind_managers(
                 )
             sent.append(Sent(org.short_name, notice.about, to))
     return sent
+
+
+def register_reminders(
+    runner: JobRunner,
+    job: str,
+    send: Callable[[], object],
+    *,
+    settings: Settings,
+    log: logging.Logger,
+    interval: float,
+) -> None:
+    """Run ``send`` (one run of a domain's reminders) every ``interval`` seconds on ``runner`` and
+    when woken with ``job``, when mail is configured; a failed run is logged and the job goes on."""
+    health = HealthLog(log)
+
+    def run(_stopping: threading.Event) -> None:
+        if not settings.smtp_host:
+            return
+        try:
+            send()
+        except Exception as exc:  # a job keeps running; the log says what failed
+            health.failed(job, str(exc), exc_info=exc)
+        else:
+            health.succeeded(job)
+
+    runner.register(job, run, every=interval, wake_on=job)
 
 
 def _recorded(engine: Engine, action: str, subject: str) -> bool:
