@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from gotong import maturity
+from gotong.core.auth import Role
+from gotong.db.engine import make_engine, write_transaction
+from gotong.orgs.service import add_user
 from tests.cli.test_cli import fails, ok
+from tests.contacts.conftest import smtp_sink
+from tests.maturity.conftest import levels, published
 
 SIM3 = maturity.get_framework("sim3-v1")
 
@@ -120,3 +125,22 @@ def test_a_json_export_imports_back_into_a_new_draft(node: str, tmp_path: Path) 
     assert "not a whole number" in fails(
         node, "maturity", "assess", "--org", "ThaiCERT", "--from", str(tmp_path / "bad.csv")
     )
+
+
+def test_remind_mails_a_run_out_cycle_once(node: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(node)
+    try:
+        published(engine, "LaoCERT", levels(1), on="2024-06-01")  # its cycle ran out on 2025-06-01
+        with write_transaction(engine) as conn:
+            add_user(conn, email="coord@laocert.example", org="LaoCERT", role=Role.COORDINATOR)
+    finally:
+        engine.dispose()
+    assert "GOTONG_SMTP_HOST is not set" in fails(node, "maturity", "remind")
+    with smtp_sink() as (port, received):
+        monkeypatch.setenv("GOTONG_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("GOTONG_SMTP_PORT", str(port))
+        sent = ok(node, "maturity", "remind")
+        assert sent == "LaoCERT  sim3-v1 due on 2025-06-01: mailed coord@laocert.example\n"
+        assert [e.rcpt_tos for e in received] == [["coord@laocert.example"]]
+        assert ok(node, "maturity", "remind") == ""  # sent once
+        assert len(received) == 1

@@ -11,7 +11,13 @@ from sqlalchemy import Engine
 
 from gotong import budgets, taskforce
 from gotong.core import events
+from gotong.db.engine import make_engine, read_connection
+from gotong.errors import NotFound
+from gotong.node import init_node
+from gotong.orgs.service import taskforce as taskforce_org
 from gotong.settings import Settings
+from gotong.taskforce import records
+from gotong.taskforce.agenda import on_budget_below_mandate
 from gotong.wiring import wire
 from tests.taskforce.conftest import operator
 
@@ -63,3 +69,19 @@ def test_a_budget_below_mandate_is_tabled_once_for_the_member_and_the_taskforce(
     [again] = taskforce.list_agenda(wired, actor=operator(wired))
     assert again.id == item.id and again.years == [2025, 2026, 2027] == longer.years
     assert again.modified > item.modified
+
+
+def test_a_network_without_a_taskforce_tables_nothing(database_url: str) -> None:
+    bare = make_engine(database_url)
+    try:
+        init_node(bare)  # no preset: no taskforce organisation
+        finding = events.BudgetBelowMandate(
+            member="VNCERT", mandate="asean-cyber-budget-2026", years=(2025, 2026), report_id="x", markings=()
+        )
+        on_budget_below_mandate(lambda: bare)(finding)  # says so in the log; raises nothing
+        with read_connection(bare) as conn:
+            assert taskforce_org(conn) is None and records.existing_collection(conn) is None
+        with pytest.raises(NotFound, match="no taskforce organisation"):
+            taskforce.table_budget_shortfall(bare, finding=finding)
+    finally:
+        bare.dispose()

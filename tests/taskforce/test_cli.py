@@ -46,3 +46,19 @@ def test_seats_motions_and_votes_from_the_command_line(node: str) -> None:
         node, "taskforce", "seat", "assign", "XX", "--holder", holder("TH"), "--alternate", holder("VN")
     )
     assert ok(node, "taskforce", "measures") == ""
+
+
+def test_the_agenda_lists_a_budget_tabled_below_its_mandate(node: str) -> None:
+    def file(year: int) -> None:
+        ok(
+            node, "budget", "report", "file", "--org", "VNCERT", "--year", str(year),
+            "--amount", "cert-operations=5000000000", "--amount", "cert-staff=3000000000",
+            "--amount", "training=2000000000", "--ict-budget", "1000000000000",
+        )  # fmt: skip
+
+    file(2025)
+    assert ok(node, "taskforce", "agenda") == ""  # one year below: not tabled yet
+    file(2026)
+    [line] = ok(node, "taskforce", "agenda").splitlines()
+    assert line.startswith("gotong-taskforce-agenda-item--")
+    assert line.endswith("VNCERT (VN): budget-below-mandate 2025, 2026, tabled, TLP:AMBER+STRICT")

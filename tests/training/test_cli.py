@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from gotong.core.auth import Role
+from gotong.db.engine import make_engine, write_transaction
+from gotong.orgs.service import add_user
 from tests.cli.test_cli import fails, ok
+from tests.contacts.conftest import smtp_sink
 
 
 @pytest.fixture
@@ -53,3 +57,24 @@ def test_a_course_enrolment_completion_and_compliance_from_the_command_line(node
         node, "training", "course", "add", "--org", "SingCERT", "--title", "T", "--format", "in-person",
         "--hours", "1", "--level", "basic", "--topic", "internal", "--session", "x",
     )  # fmt: skip
+
+
+def test_remind_mails_each_unmet_requirement_once(node: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(node)
+    try:
+        with write_transaction(engine) as conn:
+            add_user(conn, email="coord@laocert.example", org="LaoCERT", role=Role.COORDINATOR)
+    finally:
+        engine.dispose()
+    assert "GOTONG_SMTP_HOST is not set" in fails(node, "training", "remind")
+    with smtp_sink() as (port, received):
+        monkeypatch.setenv("GOTONG_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("GOTONG_SMTP_PORT", str(port))
+        sent = ok(node, "training", "remind").splitlines()
+        # LaoCERT has no completion: every requirement is overdue; no other organisation has a manager
+        assert sent and all(line.startswith("LaoCERT  ") for line in sent)
+        assert all(line.endswith(" overdue: mailed coord@laocert.example") for line in sent)
+        assert any(" incident-handling " in line for line in sent)
+        assert len(received) == len(sent)
+        assert ok(node, "training", "remind") == ""  # sent once
+        assert len(received) == len(sent)

@@ -1,7 +1,8 @@
 """The norms and budgets pages in Chromium on a demo node: a member fills in its report with the
 form (no JavaScript needed) and publishes its summary; the taskforce reads it; another member finds
 it on no page. The budgets page shows a member its amounts and "below", and another member only
-the ranges the member published."""
+the ranges the member published. The norms page shows the demo's proposed regional norm as adopted,
+with the day and the decision, once the taskforce's motion to adopt it is decided."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, expect
 
+from gotong import taskforce
 from gotong.demo import DEMO_PASSWORD, demo_email
+from gotong.node import node_key
+from tests.conftest import RunningServer
 from tests.web.conftest import sign_in
 from tests.web.test_accessibility import _serious
 
@@ -70,3 +74,25 @@ def test_the_budgets_page_shows_amounts_to_the_member_and_ranges_to_others(
     expect(th.locator("table").first).to_contain_text("range only")
     assert VN_AMOUNT not in th.content()
     assert "below" not in th.locator("table").first.inner_text()
+
+
+def test_the_norms_page_shows_a_regional_norm_adopted_by_a_passed_motion(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = new_context(javascript=False).new_page()
+    sign_in(page, demo_email("ThaiCERT"), DEMO_PASSWORD)
+    page.goto("/norms")
+    r1 = page.get_by_role("region", name="(r1) Acknowledge a request for assistance within a day")
+    expect(r1).to_contain_text("A regional norm proposed to the taskforce: not adopted yet.")
+
+    # The demo's motion to adopt (r1) passed twenty days ago (nine yes, one abstaining); the node's
+    # clock decides it now, signing the decision.
+    closed = taskforce.close_due(node.engine, key=node_key(node.settings))
+    decided = next(m for m in closed if m.kind == taskforce.DecisionKind.ADOPT_NORM)
+    assert decided.status == "adopted" and decided.decision is not None and decided.statement is not None
+    day = decided.statement["decided_at"][:10]  # the day it was decided (today), not the window's end
+
+    page.reload()
+    expect(r1).to_contain_text(f"A regional norm, adopted on {day} by the taskforce's decision")
+    expect(r1.get_by_role("link", name=decided.decision)).to_have_attribute("href", "/taskforce")
+    expect(r1).not_to_contain_text("not adopted yet")

@@ -1,6 +1,7 @@
 """The taskforce pages in Chromium on a demo node: a seat holder sees the agenda and votes with the
 form (no JavaScript needed); Viet Nam's seat is told why it may not vote on its own rating; a CERT's
-user sees the published decision and not the open motion; no serious accessibility violation."""
+user sees the published decision and not the open motion; the demo's budget shortfall is tabled for
+the taskforce and the member, not for another member; no serious accessibility violation."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, expect
 
 from gotong import taskforce
+from gotong.demo import demo_email
 from gotong.node import node_key
 from tests.conftest import RunningServer
 from tests.web.conftest import sign_in
@@ -72,3 +74,27 @@ def test_a_cert_user_sees_the_decision_not_the_deliberation(
     expect(page.get_by_text("adopted", exact=False).first).to_be_visible()  # positive control
     response = page.goto(f"/taskforce/motions/{open_}")
     assert response is not None and response.status == 404
+
+
+def test_the_agenda_shows_the_demo_budget_shortfall_to_the_taskforce_and_the_member_only(
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    page = new_context(javascript=False).new_page()
+    sign_in(page, SEAT_VN)
+    page.goto("/taskforce")
+    tabled = page.get_by_role("table", name="Matters tabled for the taskforce")
+    row = tabled.get_by_role("row").filter(has_text="VNCERT")
+    expect(row).to_contain_text("Budget below the mandate (asean-cyber-budget-2026)")
+    expect(row).to_contain_text("2025, 2026")
+    expect(row).to_contain_text("AMBER+STRICT")
+    expect(row.get_by_role("link", name="Budget report")).to_have_attribute("href", "/budgets")
+
+    member = new_context(javascript=False).new_page()
+    sign_in(member, demo_email("VNCERT"))  # the member the budget report is shared with
+    member.goto("/taskforce")
+    expect(member.get_by_role("table", name="Matters tabled for the taskforce")).to_contain_text("VNCERT")
+    other = new_context(javascript=False).new_page()
+    sign_in(other)  # ThaiCERT's admin: the report is not shared with it
+    other.goto("/taskforce")
+    expect(other.get_by_role("heading", name="Agenda: tabled by a finding")).to_be_visible()
+    expect(other.get_by_text("Nothing tabled that you may see.")).to_be_visible()

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from gotong import maturity
 from gotong.core.auth import Principal
-from gotong.core.commandline import build_model, root_engine
+from gotong.core.commandline import build_model, root_engine, root_settings
 from gotong.db.engine import read_connection
 from gotong.maturity import (
     AssessmentCreate,
@@ -31,6 +31,7 @@ from gotong.maturity import (
     Publication,
     Review,
     ReviewChange,
+    reminders,
 )
 from gotong.orgs.service import operator_for
 
@@ -254,6 +255,17 @@ def publish(org: str, assessment_id: str, as_json: bool, **values: Any) -> None:
         maturity.publish_assessment(engine, actor=actor, assessment_id=assessment_id, publication=body),
         as_json,
     )
+
+
+@maturity_group.command("remind")
+def remind() -> None:
+    """Mail now the reminders of run-out assessment cycles not sent yet: one run of the
+    ``maturity-reminders`` job (for a node that does not serve, from cron)."""
+    settings = root_settings()
+    if not settings.smtp_host:
+        raise click.ClickException("GOTONG_SMTP_HOST is not set: no mail server to send reminders through")
+    for r in reminders.send_reminders(_engine(), settings=settings):
+        click.echo(f"{r.org}  {r.framework} due on {r.due_on}: mailed {', '.join(r.to)}")
 
 
 @click.group(name="capacity")

@@ -14,14 +14,14 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
 from gotong.core.events import MotionDecided
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid, NotFound
-from gotong.intel.collections import get_collection
 from gotong.intel.records import latest as records_latest
 from gotong.norms import objects, storage
 from gotong.norms.catalogue import Norm, proposed
@@ -33,7 +33,6 @@ __all__ = ["ADOPTION_TYPE", "Adoption", "adopt_norm", "adoptions", "on_motion_de
 
 ADOPTION_TYPE = "gotong-norms-adoption"
 ADOPT_NORM = "adopt-norm"  # the taskforce's decision kind (data/taskforce/rules.toml)
-_COLLECTION = "gotong-norms"  # service.NORMS_COLLECTION (the service imports this module)
 _NAMESPACE = uuid.UUID("9b4e2c71-3a5d-4f08-8c1e-6d2a7b9f0e34")
 _log = logging.getLogger("gotong.norms")
 
@@ -49,19 +48,25 @@ class Adoption:
 def adopt_norm(engine: Engine, *, norm_id: str, decision_id: str, decided_at: str) -> Adoption:
     """Record that the taskforce adopted the proposed regional norm ``norm_id`` by ``decision_id``."""
     draft = _proposal(norm_id)
+    stix_id = f"{ADOPTION_TYPE}--{uuid.uuid5(_NAMESPACE, f'{draft.id}|{draft.version}')}"
     with read_connection(engine) as conn:
         tf = taskforce(conn)
         if tf is None:
             raise NotFound("this network has no taskforce organisation to adopt a norm")
-        collection = _collection_id(conn)
+        actor = Principal(org_id=tf.id, org_short=tf.short_name)
+        collection = storage.existing_collection(conn)
         try:
             publisher = hub(conn).identity_id  # the definition's one body (as the reports store it)
         except NotFound:
             publisher = tf.identity_id
-    known = adoptions(engine).get(norm_id)
-    if known is not None and known.version == draft.version:
-        return known  # adopted once: the decision again changes nothing
-    stix_id = f"{ADOPTION_TYPE}--{uuid.uuid5(_NAMESPACE, f'{draft.id}|{draft.version}')}"
+        # The id is this norm version's (uuid5): read that one record, not every adoption.
+        known = None
+        if collection is not None:
+            reader = load_reader(conn, actor)
+            found = records_latest(conn, reader, collection, types=(ADOPTION_TYPE,), ids=(stix_id,))
+            known = next(found, None)
+    if known is not None:
+        return _adoption(known)  # this version adopted once: the decision again changes nothing
     obj = {
         "type": ADOPTION_TYPE,
         "spec_version": "2.1",
@@ -78,10 +83,7 @@ def adopt_norm(engine: Engine, *, norm_id: str, decision_id: str, decided_at: st
         "decision_ref": decision_id,
     }
     if collection is None:
-        from gotong.norms.service import _collection  # made on first use, as a report makes it
-
-        collection = _collection(engine)
-    actor = Principal(org_id=tf.id, org_short=tf.short_name)
+        collection = storage.collection(engine)  # made on first use, as a report makes it
     storage.write(engine, actor, collection, [objects.extension_definition(publisher), obj])
     return Adoption(norm=draft.id, version=draft.version, adopted=decided_at[:10], decision=decision_id)
 
@@ -90,7 +92,7 @@ def adoptions(engine: Engine, *, actor: Principal | None = None) -> dict[str, Ad
     """norm id -> its adoption, of the proposed regional norms the taskforce adopted (public records:
     any reader sees them; ``actor`` reads as that reader, by default as the taskforce)."""
     with read_connection(engine) as conn:
-        collection = _collection_id(conn)
+        collection = storage.existing_collection(conn)
         if collection is None:
             return {}
         if actor is None:
@@ -99,12 +101,7 @@ def adoptions(engine: Engine, *, actor: Principal | None = None) -> dict[str, Ad
                 return {}
             actor = Principal(org_id=tf.id, org_short=tf.short_name)
         found = list(records_latest(conn, load_reader(conn, actor), collection, types=(ADOPTION_TYPE,)))
-    out: dict[str, Adoption] = {}
-    for o in sorted(found, key=lambda o: int(o["version"])):
-        out[o["norm"]] = Adoption(
-            norm=o["norm"], version=int(o["version"]), adopted=o["adopted"], decision=o["decision_ref"]
-        )
-    return out
+    return {o["norm"]: _adoption(o) for o in sorted(found, key=lambda o: int(o["version"]))}
 
 
 def on_motion_decided(engine: Callable[[], Engine]) -> Callable[[MotionDecided], None]:
@@ -125,15 +122,14 @@ def on_motion_decided(engine: Callable[[], Engine]) -> Callable[[MotionDecided],
     return decided
 
 
+def _adoption(o: dict[str, Any]) -> Adoption:
+    return Adoption(
+        norm=o["norm"], version=int(o["version"]), adopted=o["adopted"], decision=o["decision_ref"]
+    )
+
+
 def _proposal(norm_id: str) -> Norm:
     for n in proposed():
         if n.id == norm_id:
             return n
     raise Invalid(f"norm: {norm_id!r} is not a proposed regional norm")
-
-
-def _collection_id(conn: Connection) -> str | None:
-    try:
-        return get_collection(conn, _COLLECTION).id
-    except NotFound:
-        return None

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from gotong.core.auth import Principal
-from gotong.db.engine import read_connection, write_transaction
+from gotong.db.engine import read_connection
 from gotong.errors import Conflict, Invalid, NotFound
-from gotong.intel.collections import add_collection, get_collection
 from gotong.norms import adoption, evidence, objects, policy, storage
 from gotong.norms.catalogue import Norm, catalogue, proposed
 from gotong.norms.models import cycle_bounds, cycle_of
@@ -31,6 +30,7 @@ from gotong.norms.schemas import (
     ReportUpdate,
     SummaryPublic,
 )
+from gotong.norms.storage import NORMS_COLLECTION
 from gotong.orgs.service import Organisation, get_org, hub, list_orgs, taskforce
 from gotong.sharing.definitions import parties_group
 from gotong.sharing.models import GroupKind
@@ -49,10 +49,6 @@ __all__ = [
     "update_report",
 ]
 
-NORMS_COLLECTION = "gotong-norms"
-"""The alias of the collection reports and summaries are stored in (made on first use; who sees a
-report is its markings' decision, not the collection's)."""
-_SYSTEM = "gotong"
 _ALLOWED_TLP = (TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
 
 
@@ -99,7 +95,7 @@ def create_report(
         chosen = get_group(conn, name=report.sharing_group) if report.sharing_group else None
         tf = taskforce(conn)
         publisher = _publisher(conn, member)
-        collection = _existing_collection(conn)
+        collection = storage.existing_collection(conn)
         existing = [
             o
             for o in storage.reports(conn, load_reader(conn, actor), collection)
@@ -118,7 +114,7 @@ def create_report(
         cycle=cycle,
         markings=[tlp.marking_id, group.marking_id],
     )
-    storage.write(engine, actor, _collection(engine), [objects.extension_definition(publisher), obj])
+    storage.write(engine, actor, storage.collection(engine), [objects.extension_definition(publisher), obj])
     return get_report(engine, actor=actor, report_id=obj["id"])
 
 
@@ -133,7 +129,7 @@ def list_reports(
         names, groups = _names(conn), _groups(conn)
         found = [
             objects.report_public(o, names=names, groups=groups)
-            for o in storage.reports(conn, reader, _existing_collection(conn))
+            for o in storage.reports(conn, reader, storage.existing_collection(conn))
         ]
     found = [
         r
@@ -148,7 +144,7 @@ def get_report(engine: Engine, *, actor: Principal, report_id: str) -> ReportPub
     """One report with the evidence Gotong's records offer for its items (as the actor sees them)."""
     policy.may_read(actor)
     with read_connection(engine) as conn:
-        obj = storage.find(conn, load_reader(conn, actor), _existing_collection(conn), report_id)
+        obj = storage.find(conn, load_reader(conn, actor), storage.existing_collection(conn), report_id)
         found = objects.report_public(obj, names=_names(conn), groups=_groups(conn))
     start, end = cycle_bounds(found.cycle)
     found.offered = evidence.offered(engine, actor=actor, member=found.member, start=start, end=end)
@@ -163,7 +159,7 @@ def update_report(
     at = now if now is not None else now_micros()
     with read_connection(engine) as conn:
         reader = load_reader(conn, actor)
-        collection = _existing_collection(conn)
+        collection = storage.existing_collection(conn)
         obj = storage.find(conn, reader, collection, report_id)
         member = _org_by_identity(conn, obj["member_ref"])
         policy.may_file_for(actor, member_id=member.id, member=member.short_name)
@@ -206,7 +202,7 @@ def list_summaries(engine: Engine, *, actor: Principal) -> list[SummaryPublic]:
         names = _names(conn)
         found = [
             objects.summary_public(o, names=names)
-            for o in storage.summaries(conn, load_reader(conn, actor), _existing_collection(conn))
+            for o in storage.summaries(conn, load_reader(conn, actor), storage.existing_collection(conn))
         ]
     return sorted(found, key=lambda s: (s.cycle, s.member), reverse=True)
 
@@ -259,29 +255,6 @@ def _confidential_group(engine: Engine, member: Organisation, tf: Organisation |
     return parties_group(
         engine, name="+".join(parties), members=parties, owner=member.short_name, what="report"
     )
-
-
-def _existing_collection(conn: Connection) -> str | None:
-    try:
-        return get_collection(conn, NORMS_COLLECTION).id
-    except NotFound:
-        return None
-
-
-def _collection(engine: Engine) -> str:
-    with write_transaction(engine) as conn:
-        try:
-            return get_collection(conn, NORMS_COLLECTION).id
-        except NotFound:
-            return add_collection(
-                conn,
-                title="Norms implementation reports",
-                description="Members' implementation reports on the norms, and their public summaries",
-                alias=NORMS_COLLECTION,
-                readers="all",
-                writers="all",
-                actor=_SYSTEM,
-            ).id
 
 
 def _publisher(conn: Connection, member: Organisation) -> str:

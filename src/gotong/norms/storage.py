@@ -1,5 +1,6 @@
-"""How reports and summaries are read and written: only through the intel store and read path, so
-the sharing policy decides who sees them. Nothing here decides visibility.
+"""How reports, summaries and adoptions are read and written: in the norms collection (made on first
+use), only through the intel store and read path, so the sharing policy decides who sees them.
+Nothing here decides visibility.
 """
 
 from __future__ import annotations
@@ -7,14 +8,45 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
+from gotong.db.engine import write_transaction
 from gotong.errors import Invalid, NotFound
+from gotong.intel.collections import add_collection, get_collection
 from gotong.intel.records import latest, store_change
 from gotong.norms.objects import REPORT_TYPE, SUMMARY_TYPE, is_report, is_summary
 from gotong.sharing.policy import Reader
 
+NORMS_COLLECTION = "gotong-norms"
+"""The alias of the collection reports, summaries and adoptions are stored in (made on first use; who
+sees a record is its markings' decision, not the collection's)."""
+
 write = store_change  # one change, all or none: gotong.intel.records
+
+
+def existing_collection(conn: Connection) -> str | None:
+    """The id of the norms collection, or None before its first record."""
+    try:
+        return get_collection(conn, NORMS_COLLECTION).id
+    except NotFound:
+        return None
+
+
+def collection(engine: Engine) -> str:
+    """The id of the norms collection, made now if it is not yet (readable and writable by all)."""
+    with write_transaction(engine) as conn:
+        try:
+            return get_collection(conn, NORMS_COLLECTION).id
+        except NotFound:
+            return add_collection(
+                conn,
+                title="Norms implementation reports",
+                description="Members' implementation reports on the norms, and their public summaries",
+                alias=NORMS_COLLECTION,
+                readers="all",
+                writers="all",
+                actor="gotong",
+            ).id
 
 
 _latest = latest

@@ -21,20 +21,10 @@ from gotong.core.auth import Principal
 from gotong.core.events import BudgetBelowMandate
 from gotong.db.engine import read_connection
 from gotong.errors import NotFound
-from gotong.orgs.service import hub, taskforce
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
-from gotong.taskforce import objects, policy, storage
+from gotong.taskforce import objects, policy, records, storage
 from gotong.taskforce.schemas import AgendaItemPublic
-from gotong.taskforce.service import (
-    _after,
-    _existing_collection,
-    _setup,
-    _stamp,
-    _states,
-    _system_reader,
-    _write,
-)
 
 __all__ = ["BUDGET_BELOW_MANDATE", "list_agenda", "on_budget_below_mandate", "table_budget_shortfall"]
 
@@ -47,23 +37,16 @@ def table_budget_shortfall(
 ) -> AgendaItemPublic:
     """Table (or bring up to date) the agenda item of a member's budget shortfall; the same shortfall
     is tabled once."""
-    tf, _group = _setup(engine)
+    tf, _group = records.setup(engine)
     stix_id = objects.stable_id(
         objects.AGENDA_ITEM, BUDGET_BELOW_MANDATE, finding.member, finding.mandate, str(finding.years[0])
     )
     with read_connection(engine) as conn:
-        try:
-            publisher = hub(conn).identity_id
-        except NotFound:
-            publisher = tf.identity_id
-        state = next((s for s, member in _states(conn).items() if member == finding.member), None)
-        collection = _existing_collection(conn)
-        assert collection is not None  # _setup made it
-        found = list(
-            storage.latest(
-                conn, _system_reader(conn, tf), collection, types=(objects.AGENDA_ITEM,), ids=(stix_id,)
-            )
-        )
+        publisher = records.publisher(conn, tf)
+        state = next((s for s, member in records.states(conn).items() if member == finding.member), None)
+        collection = records.collection_id(conn)  # setup made it
+        reader = records.system_reader(conn, tf)
+        found = list(storage.latest(conn, reader, collection, types=(objects.AGENDA_ITEM,), ids=(stix_id,)))
     props: dict[str, Any] = {
         "subject": BUDGET_BELOW_MANDATE,
         "member": finding.member,
@@ -76,21 +59,21 @@ def table_budget_shortfall(
     if found and all(found[0].get(k) == v for k, v in props.items()):
         return _public(found[0])  # tabled already: nothing new
     if found:
-        obj = objects.revised(found[0], modified=_after(found[0]["modified"], now), props=props)
+        obj = objects.revised(found[0], modified=records.after(found[0]["modified"], now), props=props)
     else:
         obj = objects.make(
             objects.AGENDA_ITEM,
             stix_id=stix_id,
-            now=_stamp(now),
+            now=records.stamp(now),
             creator=tf.identity_id,
             markings=list(finding.markings),
             name=f"Budget below mandate: {finding.member}",
             props=props,
         )
     # The type's definition beside it (a node whose taskforce began before the type has none yet);
-    # the same body as _setup's, so storing it again is a no-op.
+    # the same body as records.setup's, so storing it again is a no-op.
     definition = objects.extension_definitions(publisher, TLP.CLEAR.marking_id, kinds=(objects.AGENDA_ITEM,))
-    _write(engine, tf, [*definition, obj])
+    records.write(engine, tf, [*definition, obj])
     return _public(obj)
 
 
@@ -98,7 +81,7 @@ def list_agenda(engine: Engine, *, actor: Principal) -> list[AgendaItemPublic]:
     """The agenda items the actor may see (each as its source record allows), newest first."""
     policy.may_read(actor)
     with read_connection(engine) as conn:
-        collection = _existing_collection(conn)
+        collection = records.existing_collection(conn)
         if collection is None:
             return []
         found = [
@@ -112,18 +95,15 @@ def on_budget_below_mandate(engine: Callable[[], Engine]) -> Callable[[BudgetBel
     """The after-commit subscriber to :class:`BudgetBelowMandate` of the node whose engine is given.
 
     After the commit, not in the transaction: the item is written through the store, which takes the
-    node's write lock itself. A network without a taskforce organisation tables nothing.
+    node's write lock itself. A network without a taskforce organisation tables nothing (the tabling
+    finds that out as it reads the taskforce, once).
     """
 
     def tabled(finding: BudgetBelowMandate) -> None:
-        target = engine()
-        with read_connection(target) as conn:
-            if taskforce(conn) is None:
-                return
         try:
-            table_budget_shortfall(target, finding=finding)
-        except NotFound:
-            _log.warning("no taskforce collection to table %s's budget shortfall in", finding.member)
+            table_budget_shortfall(engine(), finding=finding)
+        except NotFound as exc:
+            _log.info("%s's budget shortfall is not tabled: %s", finding.member, exc)
 
     return tabled
 

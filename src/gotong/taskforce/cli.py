@@ -1,5 +1,5 @@
-"""``gotong taskforce seat|review|motion|vote|measures``: the roster, reviews, motions, votes and
-measures at the node's command line. Thin.
+"""``gotong taskforce seat|review|motion|vote|measures|agenda``: the roster, reviews, motions, votes,
+measures and the agenda at the node's command line. Thin.
 
 The command line is the node operator's. Lists are read as the taskforce organisation. What a seat
 does (open a review, table a motion, vote, respond, report a remedy) is done ``--as`` the seat
@@ -250,3 +250,13 @@ def measures(escalate: bool, remedy: tuple[str, str, str] | None) -> None:
         taskforce.report_remedy(engine, actor=_as(engine, email), measure_id=measure_id, report=body)
     for m in taskforce.list_measures(engine, actor=_operator(engine)):
         click.echo(f"{m.id}  {m.state}: {m.rung_name}, {m.status}, follow-up by {m.deadline}")
+
+
+@taskforce_group.command("agenda")
+def agenda() -> None:
+    """The matters tabled on the taskforce's agenda by another domain (a budget below its mandate)."""
+    engine = root_engine()
+    for i in taskforce.list_agenda(engine, actor=_operator(engine)):
+        state = f" ({i.state})" if i.state else ""
+        years = ", ".join(str(y) for y in i.years)
+        click.echo(f"{i.id}  {i.member}{state}: {i.subject} {years}, {i.status}, TLP:{i.tlp.upper()}")

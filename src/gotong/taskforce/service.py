@@ -25,22 +25,17 @@ from gotong.core import events
 from gotong.core.auth import Principal, Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Conflict, Invalid, NotFound
-from gotong.intel.collections import add_collection, get_collection
-from gotong.orgs.models import OrgKind
-from gotong.orgs.service import Organisation, find_user, get_user_email, hub, list_orgs, taskforce
-from gotong.sharing.definitions import publish_definitions
-from gotong.sharing.models import GroupKind
+from gotong.orgs.service import Organisation, find_user, get_user_email, taskforce
 from gotong.sharing.policy import Reader
-from gotong.sharing.service import SharingGroup, add_group, get_group, load_reader
+from gotong.sharing.service import SharingGroup, load_reader
 from gotong.sharing.tlp import TLP
-from gotong.stix.timestamps import format_micros, micros_of, now_micros
-from gotong.taskforce import objects, policy, signing, storage
+from gotong.stix.timestamps import micros_of, now_micros
+from gotong.taskforce import objects, policy, records, signing, storage
 from gotong.taskforce.models import (
     DECISIONS,
     RAPPORTEURS,
     RATINGS,
     RUNGS,
-    SEAT_PER,
     STATES,
     TERM_MONTHS,
     Ballot,
@@ -52,6 +47,7 @@ from gotong.taskforce.models import (
     outcome,
     rung,
 )
+from gotong.taskforce.records import TASKFORCE_COLLECTION
 from gotong.taskforce.schemas import (
     MeasurePublic,
     MotionCreate,
@@ -87,11 +83,7 @@ __all__ = [
     "table_motion",
 ]
 
-TASKFORCE_COLLECTION = "gotong-taskforce"
-"""The alias of the collection the taskforce's records are stored in (made on first use; readable by
-every member, written by the taskforce organisation only: who sees a record is its markings' decision)."""
 _DAY = 24 * 3600 * 1_000_000
-_SYSTEM = "gotong"
 
 
 # --- seats ---------------------------------------------------------------------------------------------
@@ -102,9 +94,9 @@ def list_seats(engine: Engine, *, actor: Principal, on: date | None = None) -> l
     policy.may_read(actor)
     day = on or datetime.now(UTC).date()
     with read_connection(engine) as conn:
-        states = _states(conn)
+        states = records.states(conn)
         reader = load_reader(conn, actor)
-        collection = _existing_collection(conn)
+        collection = records.existing_collection(conn)
         held = {} if collection is None else _seats(conn, reader, collection)
         suspended = set() if collection is None else _suspended(conn, reader, collection)
     order = sorted(states, key=lambda s: _state_name(s))
@@ -130,13 +122,13 @@ def list_seats(engine: Engine, *, actor: Principal, on: date | None = None) -> l
 
 def assign_seat(engine: Engine, *, actor: Principal, seat: SeatAssign, now: int | None = None) -> SeatPublic:
     """Give a member state's seat to a holder and an alternate (users of the taskforce) for a term."""
-    tf, _group = _setup(engine)
+    tf, _group = records.setup(engine)
     policy.may_assign_seats(actor, taskforce_id=tf.id)
     state = seat.state.upper()
     with read_connection(engine) as conn:
-        if state not in _states(conn):
+        if state not in records.states(conn):
             raise Invalid(
-                f"state: {seat.state!r} has no seat; the seats are {', '.join(sorted(_states(conn)))}"
+                f"state: {seat.state!r} has no seat; the seats are {', '.join(sorted(records.states(conn)))}"
             )
         for field, email in (("holder", seat.holder), ("alternate", seat.alternate)):
             user = find_user(conn, email=email)
@@ -144,8 +136,8 @@ def assign_seat(engine: Engine, *, actor: Principal, seat: SeatAssign, now: int 
                 raise Invalid(f"{field}: {email!r} is not a user of {tf.short_name} with the taskforce role")
         if seat.holder.lower() == seat.alternate.lower():
             raise Invalid("alternate: the alternate is another person than the holder")
-        collection = _collection_id(conn)
-        held = _seats(conn, _system_reader(conn, tf), collection)
+        collection = records.collection_id(conn)
+        held = _seats(conn, records.system_reader(conn, tf), collection)
     for other, s in held.items():
         if other != state and {seat.holder.lower(), seat.alternate.lower()} & {s["holder"], s["alternate"]}:
             raise Conflict(f"{seat.holder} or {seat.alternate} already sits for {_state_name(other)}")
@@ -154,7 +146,7 @@ def assign_seat(engine: Engine, *, actor: Principal, seat: SeatAssign, now: int 
     except ValueError:
         raise Invalid(f"term_start: {seat.term_start!r} is not a date (YYYY-MM-DD)") from None
     end = _add_months(start, TERM_MONTHS)
-    stamp = _stamp(now)
+    stamp = records.stamp(now)
     stix_id = objects.stable_id(objects.SEAT, state)
     previous = held.get(state)
     props = {
@@ -165,7 +157,7 @@ def assign_seat(engine: Engine, *, actor: Principal, seat: SeatAssign, now: int 
         "term_end": end.isoformat(),
     }
     if previous is not None:
-        obj = objects.revised(previous, modified=_after(previous["modified"], now), props=props)
+        obj = objects.revised(previous, modified=records.after(previous["modified"], now), props=props)
     else:
         obj = objects.make(
             objects.SEAT,
@@ -176,8 +168,8 @@ def assign_seat(engine: Engine, *, actor: Principal, seat: SeatAssign, now: int 
             name=f"Seat of {_state_name(state)}",
             props=props,
         )
-    _write(engine, tf, [obj])
-    return next(s for s in list_seats(engine, actor=_principal(tf)) if s.state == state)
+    records.write(engine, tf, [obj])
+    return next(s for s in list_seats(engine, actor=records.principal(tf)) if s.state == state)
 
 
 # --- reviews -------------------------------------------------------------------------------------------
@@ -189,11 +181,11 @@ def open_review(
     """Open a review of a member's implementation of a norm, with two rapporteurs from other members and
     a draft rating (deliberation: TLP:AMBER to the taskforce)."""
     policy.may_act_for_a_seat(actor, "open a review")
-    tf, group = _setup(engine)
+    tf, group = records.setup(engine)
     state = review.state.upper()
     with read_connection(engine) as conn:
         seat = _seat_of(conn, actor, tf, "open a review")
-        states = _states(conn)
+        states = records.states(conn)
     norm = norms.norm(review.norm)
     if state not in states:
         raise Invalid(f"state: {review.state!r} is not a member state with a seat")
@@ -207,7 +199,7 @@ def open_review(
     obj = objects.make(
         objects.REVIEW,
         stix_id=objects.new_id(objects.REVIEW),
-        now=_stamp(now),
+        now=records.stamp(now),
         creator=tf.identity_id,
         markings=_deliberation(group),
         name=f"Review of {_state_name(state)} on norm ({norm.id})",
@@ -221,7 +213,7 @@ def open_review(
             "opened_by": seat,
         },
     )
-    _write(engine, tf, [obj])
+    records.write(engine, tf, [obj])
     return get_review(engine, actor=actor, review_id=obj["id"])
 
 
@@ -230,22 +222,22 @@ def respond_review(
 ) -> ReviewPublic:
     """The reviewed member's written response, by its own seat."""
     policy.may_act_for_a_seat(actor, "respond to a review")
-    tf, _group = _setup(engine)
+    tf, _group = records.setup(engine)
     with read_connection(engine) as conn:
         seat = _seat_of(conn, actor, tf, "respond to a review")
         obj = storage.find(
-            conn, load_reader(conn, actor), _collection_id(conn), objects.REVIEW, review_id, "review"
+            conn, load_reader(conn, actor), records.collection_id(conn), objects.REVIEW, review_id, "review"
         )
     policy.may_respond(seat, state=obj["state"])
     if obj["review_status"] not in ("draft", "responded"):
         raise Conflict(f"the review is {obj['review_status']}; its response can no longer change")
-    stamp = _after(obj["modified"], now)
+    stamp = records.after(obj["modified"], now)
     new = objects.revised(
         obj,
         modified=stamp,
         props={"response": response.text, "responded_at": stamp, "review_status": "responded"},
     )
-    _write(engine, tf, [new])
+    records.write(engine, tf, [new])
     return get_review(engine, actor=actor, review_id=review_id)
 
 
@@ -253,7 +245,7 @@ def list_reviews(engine: Engine, *, actor: Principal) -> list[ReviewPublic]:
     """The reviews the actor may see (the taskforce's deliberations: none for anyone else), newest first."""
     policy.may_read(actor)
     with read_connection(engine) as conn:
-        collection = _existing_collection(conn)
+        collection = records.existing_collection(conn)
         if collection is None:
             return []
         found = [
@@ -266,7 +258,7 @@ def list_reviews(engine: Engine, *, actor: Principal) -> list[ReviewPublic]:
 def get_review(engine: Engine, *, actor: Principal, review_id: str) -> ReviewPublic:
     policy.may_read(actor)
     with read_connection(engine) as conn:
-        collection = _existing_collection(conn) or TASKFORCE_COLLECTION
+        collection = records.existing_collection(conn) or TASKFORCE_COLLECTION
         return _review(
             storage.find(conn, load_reader(conn, actor), collection, objects.REVIEW, review_id, "review")
         )
@@ -280,15 +272,15 @@ def table_motion(
 ) -> MotionPublic:
     """Table a motion, seconded by another seat; its window opens now and closes after the rule's days."""
     policy.may_act_for_a_seat(actor, "table a motion")
-    tf, group = _setup(engine)
+    tf, group = records.setup(engine)
     rule = DECISIONS[motion.kind]
     at = now if now is not None else now_micros()
     with read_connection(engine) as conn:
         proposer = _seat_of(conn, actor, tf, "table a motion")
         reader = load_reader(conn, actor)
-        collection = _collection_id(conn)
+        collection = records.collection_id(conn)
         seats = _seats(conn, reader, collection)
-        states = _states(conn)
+        states = records.states(conn)
         props: dict[str, Any] = {"kind": str(motion.kind), "norm": motion.norm}
         concerned = motion.concerned.upper() if motion.concerned else None
         if motion.kind == DecisionKind.ADOPT_RATING:
@@ -336,21 +328,21 @@ def table_motion(
             "seconder": seconder,
             "concerned": concerned,
             "rule": rule.as_data(),
-            "opens_at": _ts(at),
-            "closes_at": _ts(closes),
+            "opens_at": records.ts(at),
+            "closes_at": records.ts(closes),
             "motion_status": "open",
         }
     )
     obj = objects.make(
         objects.MOTION,
         stix_id=objects.new_id(objects.MOTION),
-        now=_ts(at),
+        now=records.ts(at),
         creator=tf.identity_id,
         markings=_deliberation(group),
         name=rule.name,
         props={k: v for k, v in props.items() if v is not None},
     )
-    _write(engine, tf, [obj])
+    records.write(engine, tf, [obj])
     return get_motion(engine, actor=actor, motion_id=obj["id"])
 
 
@@ -359,13 +351,13 @@ def cast_vote(
 ) -> VotePublic:
     """Cast (or, while the window is open, change) the actor's seat's vote on a motion."""
     policy.may_act_for_a_seat(actor, "vote")
-    tf, group = _setup(engine)
+    tf, group = records.setup(engine)
     at = now if now is not None else now_micros()
     with read_connection(engine) as conn:
         seat = _seat_of(conn, actor, tf, "vote")
         email = get_user_email(conn, actor) or ""
         reader = load_reader(conn, actor)
-        collection = _collection_id(conn)
+        collection = records.collection_id(conn)
         motion = storage.find(conn, reader, collection, objects.MOTION, motion_id, "motion")
         vote_id = objects.stable_id(objects.VOTE, motion_id, seat)
         previous = next(
@@ -383,24 +375,24 @@ def cast_vote(
         "choice": str(vote.choice),
         "ballot": motion["rule"]["ballot"],
         "recorded_by": email,
-        "cast_at": _ts(at),
+        "cast_at": records.ts(at),
     }
     if props["ballot"] == str(Ballot.SECRET):
         props["salt"] = salt
         props["choice_digest"] = _digest(motion_id, seat, str(vote.choice), salt)
     if previous is not None:
-        obj = objects.revised(previous, modified=_after(previous["modified"], at), props=props)
+        obj = objects.revised(previous, modified=records.after(previous["modified"], at), props=props)
     else:
         obj = objects.make(
             objects.VOTE,
             stix_id=vote_id,
-            now=_ts(at),
+            now=records.ts(at),
             creator=tf.identity_id,
             markings=_deliberation(group),
             name=f"Vote of {_state_name(seat)}",
             props=props,
         )
-    _write(engine, tf, [obj])
+    records.write(engine, tf, [obj])
     return VotePublic(motion=motion_id, seat=seat, choice=vote.choice, at=obj["modified"])
 
 
@@ -408,7 +400,7 @@ def list_motions(engine: Engine, *, actor: Principal, status: str | None = None)
     """The motions the actor may see: the taskforce sees its deliberations, every member the decisions."""
     policy.may_read(actor)
     with read_connection(engine) as conn:
-        collection = _existing_collection(conn)
+        collection = records.existing_collection(conn)
         if collection is None:
             return []
         found = list(_motions(conn, actor, collection).values())
@@ -423,7 +415,7 @@ def get_motion(engine: Engine, *, actor: Principal, motion_id: str) -> MotionPub
     if not motion_id.startswith(f"{objects.MOTION}--"):
         raise NotFound(f"{motion_id!r} is not a motion id ({objects.MOTION}--<UUID>)")
     with read_connection(engine) as conn:
-        collection = _existing_collection(conn)
+        collection = records.existing_collection(conn)
         found = {} if collection is None else _motions(conn, actor, collection, only=motion_id)
     if motion_id not in found:
         raise NotFound(f"no motion {motion_id} is visible to you")
@@ -437,21 +429,21 @@ def close_due(engine: Engine, *, key: Ed25519PrivateKey, now: int | None = None)
     at = now if now is not None else now_micros()
     with read_connection(engine) as conn:
         tf = taskforce(conn)
-        collection = _existing_collection(conn)
+        collection = records.existing_collection(conn)
         if tf is None or collection is None:
             return []
-        reader = _system_reader(conn, tf)
+        reader = records.system_reader(conn, tf)
         due = [
             m
             for m in storage.latest(conn, reader, collection, types=(objects.MOTION,))
             if m["motion_status"] == "open" and micros_of(m["closes_at"]) <= at
         ]
         votes = _votes(conn, reader, collection)
-        states = _states(conn)
+        states = records.states(conn)
     closed = []
     for motion in due:
         _decide(engine, tf, key, motion, votes.get(motion["id"], {}), states, at)
-        closed.append(get_motion(engine, actor=_principal(tf), motion_id=motion["id"]))
+        closed.append(get_motion(engine, actor=records.principal(tf), motion_id=motion["id"]))
     return closed
 
 
@@ -462,7 +454,7 @@ def list_measures(engine: Engine, *, actor: Principal) -> list[MeasurePublic]:
     """Every measure the actor may see (published to the members), newest first."""
     policy.may_read(actor)
     with read_connection(engine) as conn:
-        collection = _existing_collection(conn)
+        collection = records.existing_collection(conn)
         if collection is None:
             return []
         found = [
@@ -492,21 +484,26 @@ def report_remedy(
     """The member's seat reports a remedy: the measure stops climbing the ladder until a vote lifts it
     (or the taskforce tables a new measure)."""
     policy.may_act_for_a_seat(actor, "report a remedy")
-    tf, _group = _setup(engine)
+    tf, _group = records.setup(engine)
     with read_connection(engine) as conn:
         seat = _seat_of(conn, actor, tf, "report a remedy")
         obj = storage.find(
-            conn, load_reader(conn, actor), _collection_id(conn), objects.MEASURE, measure_id, "measure"
+            conn,
+            load_reader(conn, actor),
+            records.collection_id(conn),
+            objects.MEASURE,
+            measure_id,
+            "measure",
         )
     policy.may_respond(seat, state=obj["state"])
     if obj["measure_status"] == "lifted":
         raise Conflict("the measure is lifted already")
-    stamp = _after(obj["modified"], now)
+    stamp = records.after(obj["modified"], now)
     entry = {"event": "remedy-reported", "rung": obj["rung"], "at": stamp, "note": report.text}
     new = objects.revised(
         obj, modified=stamp, props={"measure_status": "remedy-reported", "history": [*obj["history"], entry]}
     )
-    _write(engine, tf, [new])
+    records.write(engine, tf, [new])
     return _measure(new)
 
 
@@ -516,30 +513,32 @@ def escalate_measures(engine: Engine, *, now: int | None = None) -> list[Measure
     at = now if now is not None else now_micros()
     with read_connection(engine) as conn:
         tf = taskforce(conn)
-        collection = _existing_collection(conn)
+        collection = records.existing_collection(conn)
         if tf is None or collection is None:
             return []
         due = [
             m
-            for m in storage.latest(conn, _system_reader(conn, tf), collection, types=(objects.MEASURE,))
+            for m in storage.latest(
+                conn, records.system_reader(conn, tf), collection, types=(objects.MEASURE,)
+            )
             if m["measure_status"] == "in-force" and micros_of(m["deadline"]) <= at and next_rung(m["rung"])
         ]
     moved = []
     for obj in due:
         up = next_rung(obj["rung"])
         assert up is not None
-        stamp = _after(obj["modified"], at)
+        stamp = records.after(obj["modified"], at)
         entry = {"event": "escalated", "rung": up.id, "at": stamp, "note": f"no remedy by {obj['deadline']}"}
         new = objects.revised(
             obj,
             modified=stamp,
             props={
                 "rung": up.id,
-                "deadline": _ts(at + up.follow_up_days * _DAY),
+                "deadline": records.ts(at + up.follow_up_days * _DAY),
                 "history": [*obj["history"], entry],
             },
         )
-        _write(engine, tf, [new])
+        records.write(engine, tf, [new])
         moved.append(_measure(new))
     return moved
 
@@ -568,7 +567,7 @@ def _decide(
         eligible=len(eligible),
     )
     adopted, reason = outcome(rule, tally)
-    stamp = _after(motion["modified"], at)
+    stamp = records.after(motion["modified"], at)
     statement: dict[str, Any] = {
         "motion": motion["id"],
         "kind": motion["kind"],
@@ -611,18 +610,18 @@ def _decide(
             creator=tf.identity_id,
             markings=[TLP.GREEN.marking_id],
             name=f"Decision: {rule.name}",
-            props={"motion_ref": motion["id"], "statement": signed, "recorded_by": _SYSTEM},
+            props={"motion_ref": motion["id"], "statement": signed, "recorded_by": records.SYSTEM},
         ),
     ]
     with read_connection(engine) as conn:
-        reader = _system_reader(conn, tf)
-        collection = _collection_id(conn)
+        reader = records.system_reader(conn, tf)
+        collection = records.collection_id(conn)
         if motion.get("review_ref"):
             review = storage.find(conn, reader, collection, objects.REVIEW, motion["review_ref"], "review")
             changed.append(
                 objects.revised(
                     review,
-                    modified=_after(review["modified"], at),
+                    modified=records.after(review["modified"], at),
                     props={"review_status": statement["outcome"], "decision_ref": decision_id},
                 )
             )
@@ -639,7 +638,7 @@ def _decide(
             changed.append(
                 objects.revised(
                     measure,
-                    modified=_after(measure["modified"], at),
+                    modified=records.after(measure["modified"], at),
                     props={"measure_status": "lifted", "history": [*measure["history"], entry]},
                 )
             )
@@ -659,14 +658,14 @@ def _decide(
                     "rung": first.id,
                     "text": motion["text"],
                     "measure_status": "in-force",
-                    "deadline": _ts(at + first.follow_up_days * _DAY),
+                    "deadline": records.ts(at + first.follow_up_days * _DAY),
                     "history": [entry],
                     "decision_ref": decision_id,
-                    "recorded_by": _SYSTEM,
+                    "recorded_by": records.SYSTEM,
                 },
             )
         )
-    _write(engine, tf, changed)
+    records.write(engine, tf, changed)
     # What other domains act on (a regional norm adopted): published once the decision is stored.
     with write_transaction(engine) as conn:
         events.publish(
@@ -741,7 +740,7 @@ def _motion_public(
         tally = TallyPublic(**statement["tally"])
     elif by_name:
         counted = [v["choice"] for v in votes.values()]
-        eligible = len(_all_states(conn)) - (1 if rule.recuse_concerned and m.get("concerned") else 0)
+        eligible = len(records.states(conn)) - (1 if rule.recuse_concerned and m.get("concerned") else 0)
         tally = TallyPublic(
             yes=counted.count("yes"),
             no=counted.count("no"),
@@ -867,8 +866,8 @@ def _seat_of(conn: Connection, actor: Principal, tf: Organisation, what: str) ->
     email = get_user_email(conn, actor)
     if actor.org_id != tf.id or email is None:
         raise policy.no_seat(what)
-    collection = _existing_collection(conn)
-    seats = {} if collection is None else _seats(conn, _system_reader(conn, tf), collection)
+    collection = records.existing_collection(conn)
+    seats = {} if collection is None else _seats(conn, records.system_reader(conn, tf), collection)
     for state, seat in seats.items():
         if email in (seat["holder"], seat["alternate"]):
             return state
@@ -878,94 +877,8 @@ def _seat_of(conn: Connection, actor: Principal, tf: Organisation, what: str) ->
 # --- helpers -------------------------------------------------------------------------------------------
 
 
-def _states(conn: Connection) -> dict[str, str]:
-    """state code -> the short name of its national CERT: the states that have a seat."""
-    return {o.country: o.short_name for o in list_orgs(conn) if o.kind == OrgKind(SEAT_PER) and o.country}
-
-
-_all_states = _states
-
-
 def _state_name(state: str) -> str:
     return STATES.get(state, state)
-
-
-def _setup(engine: Engine) -> tuple[Organisation, SharingGroup]:
-    """The taskforce organisation, its collection and its group (made on first use)."""
-    with write_transaction(engine) as conn:
-        tf = taskforce(conn)
-        if tf is None:
-            raise NotFound(
-                "this network has no taskforce organisation (a preset organisation of kind taskforce)"
-            )
-        name = f"taskforce {tf.short_name}"
-        try:
-            group = get_group(conn, name=name)
-            made = False
-        except NotFound:
-            group = add_group(
-                conn,
-                name=name,
-                members=[tf.short_name],
-                kind=GroupKind.NAMED_RECIPIENTS,
-                owner=tf.short_name,
-                actor=_SYSTEM,
-            )
-            made = True
-        if set(group.members) != {tf.short_name}:
-            raise Invalid(
-                f"the sharing group {name!r} holds others than the taskforce ({', '.join(group.members)})"
-            )
-        try:
-            get_collection(conn, TASKFORCE_COLLECTION)
-        except NotFound:
-            add_collection(
-                conn,
-                title="Taskforce",
-                description="Seats, reviews, motions, votes, decisions and measures of the taskforce",
-                alias=TASKFORCE_COLLECTION,
-                readers="all",
-                writers=[tf.short_name],
-                actor=_SYSTEM,
-            )
-            made = True
-    if made:
-        publish_definitions(engine)
-        with read_connection(engine) as conn:
-            try:
-                publisher = hub(conn).identity_id
-            except NotFound:
-                publisher = tf.identity_id
-        _write(engine, tf, objects.extension_definitions(publisher, TLP.CLEAR.marking_id))
-    return tf, group
-
-
-def _write(engine: Engine, tf: Organisation, objs: list[dict[str, Any]]) -> None:
-    with read_connection(engine) as conn:
-        collection = _collection_id(conn)
-    storage.write(engine, _principal(tf), collection, objs)
-
-
-def _principal(tf: Organisation) -> Principal:
-    return Principal(org_id=tf.id, org_short=tf.short_name)
-
-
-def _system_reader(conn: Connection, tf: Organisation) -> Reader:
-    return load_reader(conn, _principal(tf))
-
-
-def _existing_collection(conn: Connection) -> str | None:
-    try:
-        return get_collection(conn, TASKFORCE_COLLECTION).id
-    except NotFound:
-        return None
-
-
-def _collection_id(conn: Connection) -> str:
-    found = _existing_collection(conn)
-    if found is None:
-        raise NotFound("the taskforce has no records yet")
-    return found
 
 
 def _deliberation(group: SharingGroup) -> list[str]:
@@ -984,16 +897,3 @@ def _today(now: int | None) -> date:
 def _add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     return date(day.year + month // 12, month % 12 + 1, min(day.day, 28))
-
-
-def _ts(micros: int) -> str:
-    return format_micros(micros, digits=3)
-
-
-def _stamp(now: int | None) -> str:
-    return _ts(now if now is not None else now_micros())
-
-
-def _after(previous: str, at: int | None) -> str:
-    """A ``modified`` later than ``previous``, so each change is a new version."""
-    return _ts(max(at if at is not None else now_micros(), micros_of(previous) + 1000))

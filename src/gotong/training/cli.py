@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from gotong import training
 from gotong.core.auth import Principal
-from gotong.core.commandline import build_model, root_engine
+from gotong.core.commandline import build_model, root_engine, root_settings
 from gotong.db.engine import read_connection
 from gotong.orgs.service import operator_for
 from gotong.training import (
@@ -29,6 +29,7 @@ from gotong.training import (
     EnrolmentPublic,
     EnrolmentStatus,
     Level,
+    reminders,
 )
 
 _org = click.option("--org", "org", required=True, help="Act as this organisation (short name).")
@@ -205,6 +206,17 @@ def compliance(org: str, of_org: str | None, on: Any, as_json: bool) -> None:
     for r in found:
         due = f"due {r.due_on}" if r.due_on else "never met"
         click.echo(f"{r.org:<10}  {r.requirement:<18}  {r.status:<8}  {due}  ({r.counted} of {r.needed})")
+
+
+@training_group.command("remind")
+def remind() -> None:
+    """Mail now the reminders of training due soon or overdue not sent yet: one run of the
+    ``training-reminders`` job (for a node that does not serve, from cron)."""
+    settings = root_settings()
+    if not settings.smtp_host:
+        raise click.ClickException("GOTONG_SMTP_HOST is not set: no mail server to send reminders through")
+    for r in reminders.send_reminders(_engine(), settings=settings):
+        click.echo(f"{r.org}  {r.requirement} {r.status}: mailed {', '.join(r.to)}")
 
 
 def _engine() -> Engine:
