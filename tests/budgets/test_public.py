@@ -28,9 +28,9 @@ def test_the_public_names_are_pinned() -> None:
         "EXTENSION_ID", "NORMS_COLLECTION", "REPORT_TYPE", "SUMMARY_TYPE", "Catalogue", "EntryPublic",
         "EntryUpdate", "ItemStatus", "Norm", "NormItem", "NormPublic", "NormStatus", "OfferedEvidence",
         "ReportCreate", "ReportFilter", "ReportPublic", "ReportUpdate", "SummaryPublic", "adopt_norm",
-        "assistance_figures", "catalogue", "create_report", "cycle_bounds", "cycle_of", "get_report",
-        "implementation_status", "list_norms", "list_reports", "list_summaries", "norm", "on_motion_decided",
-        "proposed", "update_report",
+        "answered_norms", "assistance_figures", "catalogue", "create_report", "cycle_bounds", "cycle_of",
+        "get_report", "implementation_status", "list_norms", "list_reports", "list_summaries", "norm",
+        "on_motion_decided", "proposed", "update_report",
     ]  # fmt: skip
 
 

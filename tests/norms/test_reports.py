@@ -102,3 +102,43 @@ def test_a_public_summary_carries_counts_to_everyone_and_never_the_narrative(eng
     tf = {s.norm: s for s in norms.implementation_status(engine, actor=_as(engine, "ASEAN-TF"))}
     assert tf["g"].source == "report"
     assert len(tf) == len(norms.catalogue().norms)
+
+
+def test_a_regional_norm_adopted_here_is_answered_by_every_report(engine: Engine) -> None:
+    before = norms.create_report(engine, actor=_as(engine, "VNCERT"), report=ReportCreate(cycle="2026"))
+    assert "r1" not in before.counts and not any(e.norm == "r1" for e in before.entries)  # control
+    with pytest.raises(Invalid, match="r1-1"):
+        norms.update_report(
+            engine,
+            actor=_as(engine, "VNCERT"),
+            report_id=before.id,
+            update=ReportUpdate(entries=[EntryUpdate(item="r1-1", status=ItemStatus.IMPLEMENTED)]),
+        )
+    norms.adopt_norm(
+        engine,
+        norm_id="r1",
+        decision_id="x-gotong-decision--6d1e8f5c-3b7a-4c2e-9f10-2a4b6c8d0e12",
+        decided_at="2026-11-30T00:00:00.000Z",
+    )
+    assert [n.id for n in norms.answered_norms(engine)][-1] == "r1"
+    # The report filed before the adoption now answers r1 too, its items not started yet.
+    found = norms.get_report(engine, actor=_as(engine, "VNCERT"), report_id=before.id)
+    assert [e.item for e in found.entries if e.norm == "r1"] == ["r1-1", "r1-2"]
+    assert found.counts["r1"][ItemStatus.NOT_STARTED] == 2
+    norms.update_report(
+        engine,
+        actor=_as(engine, "VNCERT"),
+        report_id=before.id,
+        update=ReportUpdate(
+            entries=[EntryUpdate(item="r1-1", status=ItemStatus.IMPLEMENTED, narrative="desk paged")],
+            publish_summary=True,
+        ),
+    )
+    after = norms.get_report(engine, actor=_as(engine, "VNCERT"), report_id=before.id)
+    assert after.counts["r1"][ItemStatus.IMPLEMENTED] == 1
+    (summary,) = [
+        s for s in norms.list_summaries(engine, actor=_as(engine, "MyCERT")) if s.member == "VNCERT"
+    ]
+    assert summary.counts["r1"]["implemented"] == 1
+    made = norms.create_report(engine, actor=_as(engine, "MyCERT"), report=ReportCreate(cycle="2026"))
+    assert made.counts["r1"][ItemStatus.NOT_STARTED] == 2  # a new report lists r1 from the start

@@ -23,6 +23,7 @@ from gotong.norms.schemas import (
 )
 from gotong.norms.service import (
     NORMS_COLLECTION,
+    answered_norms,
     create_report,
     get_report,
     implementation_status,
@@ -52,6 +53,7 @@ __all__ = [
     "ReportUpdate",
     "SummaryPublic",
     "adopt_norm",
+    "answered_norms",
     "assistance_figures",
     "catalogue",
     "create_report",

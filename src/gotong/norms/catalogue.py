@@ -10,6 +10,7 @@ motion of the taskforce adopts one (``gotong.norms.adoption``).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -77,6 +78,12 @@ def proposed() -> tuple[Norm, ...]:
         if n.id in known or known & {i.id for i in n.items}:
             raise RuntimeError(f"data/norms/regional.toml: {n.id} reuses an id of the catalogue")
     return found
+
+
+def answered(adopted: Collection[str]) -> tuple[Norm, ...]:
+    """The norms an implementation report answers: the catalogue's, then the proposed regional norms
+    whose ids are in ``adopted`` (those a passed motion adopted on this node), in the data's order."""
+    return (*catalogue().norms, *(n for n in proposed() if n.id in adopted))
 
 
 def norm(norm_id: str) -> Norm:

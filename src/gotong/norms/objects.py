@@ -9,9 +9,10 @@ cycle and the number of items in each status per norm — never a narrative or a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from gotong.norms.catalogue import catalogue
+from gotong.norms.catalogue import Norm, catalogue
 from gotong.norms.models import ItemStatus
 from gotong.norms.schemas import EntryPublic, ReportPublic, SummaryPublic
 from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp, tlp_of_marking
@@ -59,17 +60,24 @@ def _sdo(kind: str, *, stix_id: str, now: str, by: str, markings: list[str], **p
     }
 
 
-def blank_entries() -> dict[str, dict[str, Any]]:
-    """Every item of the catalogue, not started."""
+def blank_entries(norms: Sequence[Norm] | None = None) -> dict[str, dict[str, Any]]:
+    """Every item of ``norms`` (default: the catalogue's), not started."""
     return {
         item.id: {"status": str(ItemStatus.NOT_STARTED), "narrative": "", "evidence": []}
-        for n in catalogue().norms
+        for n in (norms if norms is not None else catalogue().norms)
         for item in n.items
     }
 
 
 def report(
-    *, stix_id: str, now: str, member_ref: str, member: str, cycle: str, markings: list[str]
+    *,
+    stix_id: str,
+    now: str,
+    member_ref: str,
+    member: str,
+    cycle: str,
+    markings: list[str],
+    norms: Sequence[Norm] | None = None,
 ) -> dict[str, Any]:
     return _sdo(
         REPORT_TYPE,
@@ -80,11 +88,13 @@ def report(
         name=f"{member} implementation of the norms, {cycle}",
         member_ref=member_ref,
         cycle=cycle,
-        entries=blank_entries(),
+        entries=blank_entries(norms),
     )
 
 
-def summary(*, stix_id: str, created: str, now: str, report: dict[str, Any]) -> dict[str, Any]:
+def summary(
+    *, stix_id: str, created: str, now: str, report: dict[str, Any], norms: Sequence[Norm] | None = None
+) -> dict[str, Any]:
     obj = _sdo(
         SUMMARY_TYPE,
         stix_id=stix_id,
@@ -95,7 +105,7 @@ def summary(*, stix_id: str, created: str, now: str, report: dict[str, Any]) -> 
         member_ref=report["member_ref"],
         cycle=report["cycle"],
         report_ref=report["id"],
-        counts={k: {str(s): n for s, n in v.items()} for k, v in counts(report).items()},
+        counts={k: {str(s): n for s, n in v.items()} for k, v in counts(report, norms).items()},
     )
     obj["created"] = created
     return obj
@@ -119,11 +129,12 @@ def is_summary(obj: dict[str, Any]) -> bool:
         return False
 
 
-def counts(obj: dict[str, Any]) -> dict[str, dict[ItemStatus, int]]:
-    """Per norm, how many of its items are in each status (items the report lacks are not started)."""
+def counts(obj: dict[str, Any], norms: Sequence[Norm] | None = None) -> dict[str, dict[ItemStatus, int]]:
+    """Per norm of ``norms`` (default: the catalogue's), how many of its items are in each status
+    (items the report lacks, such as those of a norm adopted after it was filed, are not started)."""
     entries = obj.get("entries", {})
     out: dict[str, dict[ItemStatus, int]] = {}
-    for n in catalogue().norms:
+    for n in norms if norms is not None else catalogue().norms:
         tally = dict.fromkeys(ItemStatus, 0)
         for item in n.items:
             tally[ItemStatus(entries.get(item.id, {}).get("status", ItemStatus.NOT_STARTED))] += 1
@@ -140,10 +151,16 @@ def audience_of(obj: dict[str, Any]) -> str | None:
     return next((r for r in obj.get("object_marking_refs", ()) if tlp_of_marking(r) is None), None)
 
 
-def report_public(obj: dict[str, Any], *, names: dict[str, str], groups: dict[str, str]) -> ReportPublic:
+def report_public(
+    obj: dict[str, Any],
+    *,
+    names: dict[str, str],
+    groups: dict[str, str],
+    norms: Sequence[Norm] | None = None,
+) -> ReportPublic:
     entries = obj.get("entries", {})
     rows = []
-    for n in catalogue().norms:
+    for n in norms if norms is not None else catalogue().norms:
         for item in n.items:
             e = entries.get(item.id, {})
             rows.append(
@@ -164,7 +181,7 @@ def report_public(obj: dict[str, Any], *, names: dict[str, str], groups: dict[st
         tlp=tlp_of(obj),
         audience=groups.get(audience, audience) if audience else None,
         entries=rows,
-        counts=counts(obj),
+        counts=counts(obj, norms),
         summary=obj.get("summary_ref"),
         created=obj["created"],
         modified=obj["modified"],

@@ -18,7 +18,7 @@ from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Conflict, Invalid, NotFound
 from gotong.norms import adoption, evidence, objects, policy, storage
-from gotong.norms.catalogue import Norm, catalogue, proposed
+from gotong.norms.catalogue import Norm, answered, catalogue, proposed
 from gotong.norms.models import cycle_bounds, cycle_of
 from gotong.norms.schemas import (
     NormItemPublic,
@@ -40,6 +40,7 @@ from gotong.stix.timestamps import format_micros, micros_of, now_micros
 
 __all__ = [
     "NORMS_COLLECTION",
+    "answered_norms",
     "create_report",
     "get_report",
     "implementation_status",
@@ -64,6 +65,13 @@ def list_norms(engine: Engine | None = None) -> list[NormPublic]:
         found = adopted.get(n.id)
         listed.append(_norm_public(n, found.adopted, found.decision) if found else _norm_public(n, "", ""))
     return listed
+
+
+def answered_norms(engine: Engine) -> tuple[Norm, ...]:
+    """The norms implementation reports answer on this node: the catalogue's and every regional norm
+    a passed motion of the taskforce adopted. A report filed before an adoption shows the new norm's
+    items as not started."""
+    return answered(adoption.adoptions(engine))
 
 
 def _norm_public(n: Norm, adopted: str, decision: str) -> NormPublic:
@@ -113,6 +121,7 @@ def create_report(
         member=member.short_name,
         cycle=cycle,
         markings=[tlp.marking_id, group.marking_id],
+        norms=answered_norms(engine),
     )
     storage.write(engine, actor, storage.collection(engine), [objects.extension_definition(publisher), obj])
     return get_report(engine, actor=actor, report_id=obj["id"])
@@ -124,11 +133,12 @@ def list_reports(
     """The reports the actor may see, by member and cycle (without offered evidence)."""
     policy.may_read(actor)
     wanted = filter or ReportFilter()
+    answering = answered_norms(engine)
     with read_connection(engine) as conn:
         reader = load_reader(conn, actor)
         names, groups = _names(conn), _groups(conn)
         found = [
-            objects.report_public(o, names=names, groups=groups)
+            objects.report_public(o, names=names, groups=groups, norms=answering)
             for o in storage.reports(conn, reader, storage.existing_collection(conn))
         ]
     found = [
@@ -143,9 +153,10 @@ def list_reports(
 def get_report(engine: Engine, *, actor: Principal, report_id: str) -> ReportPublic:
     """One report with the evidence Gotong's records offer for its items (as the actor sees them)."""
     policy.may_read(actor)
+    answering = answered_norms(engine)
     with read_connection(engine) as conn:
         obj = storage.find(conn, load_reader(conn, actor), storage.existing_collection(conn), report_id)
-        found = objects.report_public(obj, names=_names(conn), groups=_groups(conn))
+        found = objects.report_public(obj, names=_names(conn), groups=_groups(conn), norms=answering)
     start, end = cycle_bounds(found.cycle)
     found.offered = evidence.offered(engine, actor=actor, member=found.member, start=start, end=end)
     return found
@@ -170,11 +181,15 @@ def update_report(
         )
     if not update.entries and not update.publish_summary:
         raise Invalid("nothing to change: give entries or publish_summary")
-    known = catalogue().item_ids()
-    entries: dict[str, Any] = {**objects.blank_entries(), **obj["entries"]}
+    answering = answered_norms(engine)
+    known = {item.id for n in answering for item in n.items}
+    entries: dict[str, Any] = {**objects.blank_entries(answering), **obj["entries"]}
     for entry in update.entries:
         if entry.item not in known:
-            raise Invalid(f"entries.item: {entry.item!r} is not an implementation item of the catalogue")
+            raise Invalid(
+                f"entries.item: {entry.item!r} is not an implementation item of the catalogue "
+                "or of a regional norm adopted here"
+            )
         entries[entry.item] = {
             "status": str(entry.status),
             "narrative": entry.narrative.strip(),
@@ -189,7 +204,11 @@ def update_report(
         created = previous["created"] if previous else stamp
         summary_stamp = _after(previous["modified"], at) if previous else stamp
         new["summary_ref"] = summary_id
-        written.append(objects.summary(stix_id=summary_id, created=created, now=summary_stamp, report=new))
+        written.append(
+            objects.summary(
+                stix_id=summary_id, created=created, now=summary_stamp, report=new, norms=answering
+            )
+        )
     assert collection is not None  # the report was found in it
     storage.write(engine, actor, collection, written)
     return get_report(engine, actor=actor, report_id=report_id)

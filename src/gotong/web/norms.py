@@ -78,7 +78,7 @@ def _report(
     found = nps.report(engine, actor=viewer.principal, report_id=report_id)
     context = {
         "item": found,
-        "norms": {n.id: n for n in nps.catalogue()},
+        "norms": {n.id: n for n in nps.catalogue(engine)},
         "offered": {o.item: o for o in found.offered},
         "statuses": nps.STATUSES,
         "errors": errors,

@@ -19,8 +19,12 @@ from gotong.web.services import FormInvalid, signed_in
 STATUSES: list[str] = [str(s) for s in norms.ItemStatus]
 
 
-def catalogue() -> list[norms.NormPublic]:
-    return norms.list_norms()
+def catalogue(engine: Engine | None = None) -> list[norms.NormPublic]:
+    """The data's catalogue; with ``engine``, the norms reports answer here: the catalogue's and the
+    regional norms adopted by motion."""
+    if engine is None:
+        return norms.list_norms()
+    return [n for n in norms.list_norms(engine) if n.status == "adopted"]
 
 
 def overview(engine: Engine, *, actor: Principal) -> dict[str, object]:
@@ -56,7 +60,7 @@ def save(engine: Engine, *, actor: Principal, report_id: str, posted: Mapping[st
     signed_in(actor)
     entries = []
     problems: dict[str, str] = {}
-    for n in norms.catalogue().norms:
+    for n in norms.answered_norms(engine):
         for item in n.items:
             status = posted.get(f"status-{item.id}", "")
             try:
