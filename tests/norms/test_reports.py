@@ -139,6 +139,6 @@ def test_a_regional_norm_adopted_here_is_answered_by_every_report(engine: Engine
     (summary,) = [
         s for s in norms.list_summaries(engine, actor=_as(engine, "MyCERT")) if s.member == "VNCERT"
     ]
-    assert summary.counts["r1"]["implemented"] == 1
+    assert summary.counts["r1"][ItemStatus.IMPLEMENTED] == 1
     made = norms.create_report(engine, actor=_as(engine, "MyCERT"), report=ReportCreate(cycle="2026"))
     assert made.counts["r1"][ItemStatus.NOT_STARTED] == 2  # a new report lists r1 from the start
