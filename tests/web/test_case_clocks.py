@@ -20,23 +20,30 @@ from tests.web.conftest import sign_in
 HOUR = 3600 * 1_000_000
 
 
-def test_a_breached_clock_is_shown_on_the_case_page_and_counted_on_the_dashboard(
-    node: RunningServer, new_context: Callable[..., BrowserContext]
-) -> None:
+def _late_case(node: RunningServer, title: str) -> tuple[incidents.CasePublic, int]:
+    """A case SingCERT opened three hours ago at severity 3 with ThaiCERT affected: ThaiCERT had 2 h
+    to acknowledge it, around the clock, and has not."""
     with read_connection(node.engine) as conn:
         singcert = Principal(org_id=get_org(conn, short_name="SingCERT").id, org_short="SingCERT")
-    opened = now_micros() - 3 * HOUR  # severity 3: ThaiCERT (affected) had 2 h to acknowledge, 24/7
+    opened = now_micros() - 3 * HOUR
     case = incidents.open_case(
         node.engine,
         actor=singcert,
         case=incidents.CaseCreate(
-            title="Ransomware at a Thai port operator",
+            title=title,
             collection=REGIONAL_ID,
             severity=3,
             participants=[incidents.Participant(org="ThaiCERT", role=incidents.ParticipantRole.AFFECTED)],
         ),
         now=opened,
     )
+    return case, opened
+
+
+def test_a_breached_clock_is_shown_on_the_case_page_and_counted_on_the_dashboard(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    case, opened = _late_case(node, "Ransomware at a Thai port operator")
     due = format_micros(opened + 2 * HOUR, digits=0)
     page = new_context(javascript=True).new_page()
     sign_in(page)  # ThaiCERT's analyst
@@ -68,20 +75,7 @@ def test_a_breached_clock_is_shown_on_the_case_page_and_counted_on_the_dashboard
 def test_an_escalated_clock_shows_its_step_on_the_dashboard_the_case_page_and_the_timeline(
     node: RunningServer, new_context: Callable[..., BrowserContext]
 ) -> None:
-    with read_connection(node.engine) as conn:
-        singcert = Principal(org_id=get_org(conn, short_name="SingCERT").id, org_short="SingCERT")
-    opened = now_micros() - 3 * HOUR  # severity 3: ThaiCERT (affected) had 2 h to acknowledge, 24/7
-    case = incidents.open_case(
-        node.engine,
-        actor=singcert,
-        case=incidents.CaseCreate(
-            title="Defacement wave on ministry sites",
-            collection=REGIONAL_ID,
-            severity=3,
-            participants=[incidents.Participant(org="ThaiCERT", role=incidents.ParticipantRole.AFFECTED)],
-        ),
-        now=opened,
-    )
+    case, _opened = _late_case(node, "Defacement wave on ministry sites")
     incidents.check_clocks(node.engine)
     taken = incidents.escalate_clocks(node.engine, settings=node.settings)
     assert [(e.case_id, e.party, e.step) for e in taken] == [(case.id, "ThaiCERT", 1)]

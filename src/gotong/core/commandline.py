@@ -8,7 +8,8 @@ never as a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import click
@@ -51,3 +52,19 @@ def build_model(model: Callable[..., _Model], **values: Any) -> _Model:
         return model(**{k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
         raise click.ClickException(field_problems(exc)) from None
+
+
+def put_document(fmt: str, output: Path | None, render: Mapping[str, Callable[[], str | bytes]]) -> None:
+    """Print a document rendered as ``fmt`` (``render[fmt]()``), or write it to ``output``; a binary
+    format (PDF) needs ``output``, refused in one line before anything is rendered."""
+    if fmt == "pdf" and output is None:
+        raise click.ClickException("--format pdf needs --output FILE")
+    content = render[fmt]()
+    if output is None:
+        click.echo(content)
+        return
+    if isinstance(content, bytes):
+        output.write_bytes(content)
+    else:
+        output.write_text(content, encoding="utf-8")
+    click.echo(f"wrote {output}")

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from gotong import exercises, reports
 from gotong.core.auth import Principal
-from gotong.core.commandline import build_model, root_engine
+from gotong.core.commandline import build_model, put_document, root_engine
 from gotong.db.engine import read_connection
 from gotong.orgs.service import hub, operator_for
 
@@ -158,23 +158,16 @@ def after_action(exercise_id: str, org: str | None, fmt: str, output: Path | Non
     """The after-action report of a stopped drill, as the organisation may see it."""
     engine = root_engine()
     found = reports.after_action_report(engine, actor=_actor(engine, org), exercise_id=exercise_id)
-    if fmt == "pdf":
-        if output is None:
-            raise click.ClickException("--format pdf needs --output FILE")
-        output.write_bytes(reports.render_after_action_pdf(found))
-        click.echo(f"wrote {output}")
-        return
-    if fmt == "json":
-        text = found.model_dump_json(indent=2)
-    elif fmt == "html":
-        text = reports.render_after_action_html(found)
-    else:
-        text = _after_action_text(found)
-    if output is None:
-        click.echo(text)
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
-        click.echo(f"wrote {output}")
+    put_document(
+        fmt,
+        output,
+        {
+            "pdf": lambda: reports.render_after_action_pdf(found),
+            "json": lambda: found.model_dump_json(indent=2),
+            "html": lambda: reports.render_after_action_html(found),
+            "text": lambda: _after_action_text(found),
+        },
+    )
 
 
 def _after_action_text(found: reports.AfterActionPublic) -> str:

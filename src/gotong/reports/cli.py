@@ -12,7 +12,7 @@ import click
 
 from gotong import reports
 from gotong.core.auth import Principal, Role
-from gotong.core.commandline import root_engine
+from gotong.core.commandline import put_document, root_engine
 from gotong.db.engine import read_connection
 from gotong.orgs.service import operator_for
 
@@ -82,29 +82,25 @@ def list_(org: str, as_json: bool) -> None:
 def show(report_id: int, org: str, fmt: str, output: Path | None) -> None:
     """One of ORG's reports (PDF needs --output)."""
     found = reports.get_report(root_engine(), actor=_actor(org), report_id=report_id)
-    if fmt == "pdf":
-        if output is None:
-            raise click.ClickException("--format pdf needs --output FILE")
-        output.write_bytes(reports.render_pdf(found))
-        click.echo(f"wrote {output}")
-        return
-    if fmt == "json":
-        text = found.model_dump_json(indent=2)
-    elif fmt == "html":
-        text = reports.render_html(found)
-    elif fmt == "csv":
-        text = reports.render_csv(found)
-    else:
+
+    def text() -> str:
         lines = [f"Regional posture report {found.period_label} ({found.org})", "", "Executive summary"]
         lines += [f"  - {line}" for line in found.summary] or ["  Nothing to report."]
         for section in found.sections:
             lines += ["", section.title, *[f"  {line}" for line in section.summary]]
-        text = "\n".join(lines)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
-        return
-    click.echo(text)
+        return "\n".join(lines)
+
+    put_document(
+        fmt,
+        output,
+        {
+            "pdf": lambda: reports.render_pdf(found),
+            "json": lambda: found.model_dump_json(indent=2),
+            "html": lambda: reports.render_html(found),
+            "csv": lambda: reports.render_csv(found),
+            "text": text,
+        },
+    )
 
 
 @report.command("subscribe")
