@@ -11,7 +11,8 @@ docs/sharing.md, never from ``gotong.sharing``), applied to the markings this mo
 docs/incidents.md: an entry carries its own TLP or the case's, and its own group or the case's. A
 reader sees the case when the rules let it see the incident; it sees an entry in the case when it sees
 the case and the rules let it see the entry; over TAXII each object is judged on its own. For every
-organisation of the preset:
+organisation of the preset and two constituents under ThaiCERT (so that TLP:AMBER and AMBER+STRICT
+differ):
 
 * the service: ``get_case`` (not found, or exactly the expected entries) and ``list_cases``;
 * REST ``GET /api/v1/cases`` and ``/api/v1/cases/{id}`` (404 when the case is hidden);
@@ -67,8 +68,9 @@ from gotong.incidents import (
 )
 from gotong.incidents.models import ImpactCategory, ParticipantRole
 from gotong.intel.collections import add_collection
+from gotong.orgs.models import OrgKind
 from gotong.orgs.passwords import hash_password, set_password_hash
-from gotong.orgs.service import add_user, get_org
+from gotong.orgs.service import add_org, add_user, get_org
 from gotong.sharing.models import GroupKind
 from gotong.sharing.service import add_group
 from tests.conftest import RunningServer, token_for
@@ -81,10 +83,14 @@ TAXII = "application/taxii+json;version=2.1"
 CASE_TYPES = "incident,event,task,impact"
 PASSWORD = "case-properties-password"
 
-ORGS = (
+PRESET = (
     "ASEAN-CERT", "BruCERT", "CamCERT", "BSSN", "LaoCERT", "MyCERT",
     "mmCERT", "CERT-PH", "SingCERT", "ThaiCERT", "VNCERT", "ASEAN-TF",
 )  # fmt: skip
+# Constituents, made once per test (fixture below): TLP:AMBER reaches them through ThaiCERT, at any
+# depth; TLP:AMBER+STRICT does not.
+PARENTS = {"TH-BANK": "ThaiCERT", "TH-BANK-SOC": "TH-BANK"}
+ORGS = (*PRESET, *PARENTS)
 LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 ROLES = ("affected", "assisting", "informed")
 ADDS_ENTRIES = ("affected", "assisting")  # docs/incidents.md: informed participants read
@@ -242,7 +248,7 @@ def make_world(engine: Engine, draw: CaseDraw) -> World:
             default_group=default.name if default else None,
         )
     rules = Rules(
-        orgs={o: Org(o, None) for o in ORGS},
+        orgs={o: Org(o, PARENTS.get(o)) for o in ORGS},
         groups={g.name: g for g in groups},
         collections={coll.id: Collection(coll.id, draw.readers, False, default.name if default else None)},
     )
@@ -325,7 +331,7 @@ def _label(world: World, draw: CaseDraw) -> None:
         event("an entry naming another group is refused")
     event("some reader of the case misses an entry" if partial else "every reader of the case sees it all")
     event(
-        f"case seen by {sum(world.sees_case(o) for o in ORGS)} of 12"
+        f"case seen by {sum(world.sees_case(o) for o in ORGS)} of {len(ORGS)}"
         if draw.readers
         else "collection for all"
     )
@@ -452,6 +458,17 @@ def _check_taxii(server: RunningServer, client: httpx.Client, world: World, org:
     assert set(found) == expected and len(found) == len(expected), world.explain(org)
 
 
+@pytest.fixture(autouse=True)
+def constituents(engine: Engine) -> None:
+    """ThaiCERT's constituent TH-BANK and TH-BANK's own constituent TH-BANK-SOC."""
+    with write_transaction(engine) as conn:
+        for short, parent in PARENTS.items():
+            kind = OrgKind.CONSTITUENT
+            add_org(
+                conn, short_name=short, name=f"Constituent {short}", country="TH", kind=kind, parent=parent
+            )
+
+
 @pytest.fixture
 def readers(server: RunningServer) -> Iterator[dict[str, Reader]]:
     """A REST client (an analyst's token) and a signed-in browser session of a user, per organisation."""
@@ -493,22 +510,25 @@ FIXED = CaseDraw(
         EntryDraw("event", 0, 2, 0),  # AMBER+STRICT for group 0, by SingCERT
         EntryDraw("task", 1, 3, 1),  # RED for group 1 (ThaiCERT alone), by ThaiCERT
         EntryDraw("impact", 1, 1, None),  # AMBER for the whole community, by ThaiCERT
+        EntryDraw("event", 1, 1, 0),  # AMBER for group 0, by ThaiCERT: its constituents see it too
     ),
 )
 
 
 def test_a_fixed_world_shows_each_organisation_its_own_part(engine: Engine) -> None:
     """A GREEN case of SingCERT for the whole community, ThaiCERT assisting; an AMBER+STRICT event of
-    SingCERT for {SingCERT, ThaiCERT}, a RED task of ThaiCERT for the named recipients {ThaiCERT} and an
-    AMBER impact of ThaiCERT: the lead SingCERT sees the case with the event and the impact but not the
-    task; ThaiCERT sees everything; MyCERT the case with the impact only. The same world is an explicit
-    example of the HTTP property below."""
+    SingCERT for {SingCERT, ThaiCERT}, a RED task of ThaiCERT for the named recipients {ThaiCERT}, an
+    AMBER impact of ThaiCERT and an AMBER event of ThaiCERT for {SingCERT, ThaiCERT}: the lead sees all
+    but the task; ThaiCERT everything; its constituents (at any depth) the AMBER ones; MyCERT the
+    impact only. The same world is an explicit example of the HTTP property below."""
     world = make_world(engine, FIXED)
-    event_id, task_id, impact_id = (e.id for e in world.entries)
+    strict, task, impact, amber = (e.id for e in world.entries)
     by_hand = {
-        "SingCERT": {event_id, impact_id},
-        "ThaiCERT": {event_id, task_id, impact_id},
-        "MyCERT": {impact_id},
+        "SingCERT": {strict, impact, amber},
+        "ThaiCERT": {strict, task, impact, amber},
+        "TH-BANK": {impact, amber},
+        "TH-BANK-SOC": {impact, amber},
+        "MyCERT": {impact},
     }
     for org, ids in by_hand.items():
         assert world.entries_in_case(org) == ids, org  # the oracle agrees with the answer worked by hand
