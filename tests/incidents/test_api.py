@@ -12,6 +12,7 @@ from gotong.core.auth import Principal, Role
 from gotong.db.engine import write_transaction
 from gotong.intel.store import add_objects
 from gotong.orgs.service import get_org
+from gotong.sharing.models import GroupKind
 from gotong.sharing.service import add_group
 from tests.conftest import RunningServer
 from tests.helpers import REGIONAL_ID, indicator
@@ -252,6 +253,42 @@ def test_an_entry_never_reaches_further_than_its_case(server: RunningServer, api
     for org, sees in (("ThaiCERT", True), ("MyCERT", False)):
         got = api(org).ok("GET", objects_url, params={"match[id]": stricter["id"]}, headers=taxii)
         assert [o["id"] for o in got.get("objects", [])] == ([stricter["id"]] if sees else []), org
+
+
+def test_an_entry_may_not_name_a_group_that_reaches_beyond_its_case(server: RunningServer, api: Any) -> None:
+    """Regression (found by tests/incidents/test_case_properties.py): an entry of a case addressed to
+    {SingCERT, ThaiCERT} that named the group {SingCERT, MyCERT} reached MyCERT over TAXII, name and
+    case_ref included, though MyCERT may not see the case. Such an entry is now refused."""
+    with write_transaction(server.engine) as conn:
+        add_group(conn, name="port-responders", members=["SingCERT", "ThaiCERT"], owner="SingCERT")
+        add_group(conn, name="strait-watch", members=["SingCERT", "MyCERT"], owner="SingCERT")
+        add_group(
+            conn, name="port-inner", members=["SingCERT"], kind=GroupKind.NAMED_RECIPIENTS, owner="SingCERT"
+        )
+    sg = api("SingCERT")
+    taxii = {"Accept": "application/taxii+json;version=2.1"}
+    objects_url = f"{server.collection_url(REGIONAL_ID)}objects/"
+    for tlp, group in (("amber+strict", "port-responders"), ("red", None)):
+        case = sg.open_case(tlp=tlp, sharing_group=group)
+        url = f"{CASES}/{case['id']}"
+        for other in ("strait-watch", "port-inner"):
+            body = {"name": "Hosting provider named", "tlp": "red", "sharing_group": other}
+            message = sg.refused("POST", f"{url}/events", 400, json=body)
+            assert message.startswith("sharing_group: an entry may not name another group than its case's")
+        listed = api("MyCERT").ok("GET", objects_url, params={"match[type]": "event"}, headers=taxii)
+        assert not any(o.get("name") == "Hosting provider named" for o in listed.get("objects", []))
+        # Positive control: the case's own group (or none) is accepted.
+        kept = sg.ok("POST", f"{url}/events", 201, json={"name": "Kept within the case", "tlp": "red"})
+        assert kept["tlp"] == "red"
+    # A case for the whole community leaves its entries free to name any group, which MyCERT then sees.
+    open_case = sg.open_case(tlp="green")
+    narrowed = sg.ok(
+        "POST", f"{CASES}/{open_case['id']}/events", 201,
+        json={"name": "For the strait", "tlp": "amber+strict", "sharing_group": "strait-watch"},
+    )  # fmt: skip
+    seen = api("MyCERT").ok("GET", f"{CASES}/{open_case['id']}")
+    assert [e["id"] for e in seen["events"]] == [narrowed["id"]]
+    assert not api("ThaiCERT").ok("GET", f"{CASES}/{open_case['id']}")["events"]
 
 
 def test_without_a_token_every_change_is_401_before_any_lookup(server: RunningServer, api: Any) -> None:

@@ -452,7 +452,9 @@ def _add_entry(
         policy.may_add_entry(actor, lead_id=lead.id, roles=roles)
         author = get_org(conn, org_id=_org_id(actor)).identity_id
         group = get_group(conn, name=request.sharing_group).marking_id if request.sharing_group else None
-    refs = _entry_markings(case, request.tlp, group)
+        default_id = get_collection(conn, collection).default_group_id
+        default = get_group(conn, group_id=default_id).marking_id if default_id is not None else None
+    refs = _entry_markings(case, request.tlp, group, collection_default=default)
     obj = objects.entry(
         kind,
         case_ref=case_id,
@@ -468,12 +470,16 @@ def _add_entry(
     return _entry_public(obj)
 
 
-def _entry_markings(case: dict[str, Any], tlp_text: str | None, group: str | None) -> list[str]:
+def _entry_markings(
+    case: dict[str, Any], tlp_text: str | None, group: str | None, *, collection_default: str | None = None
+) -> list[str]:
     """An entry's markings: the case's, made stricter or readdressed by the request.
 
-    An entry never reaches further than its case: a looser TLP is refused, and an entry keeps the
-    case's sharing group unless it names another (without a group, TLP:AMBER+STRICT would mean the
-    whole community, which is wider than a case addressed to a group).
+    An entry never reaches further than its case: a looser TLP is refused, an entry keeps the case's
+    sharing group unless it names another (without a group, TLP:AMBER+STRICT would mean the whole
+    community, which is wider than a case addressed to a group), and it may name another group only
+    when the case reaches the whole community (``policy.may_address_entry``; ``collection_default``
+    is the default group of the case's collection, the audience of a case that names none).
     """
     case_refs = [str(r) for r in case.get("object_marking_refs", ())]
     case_tlp = strictest_tlp(case_refs)
@@ -485,8 +491,15 @@ def _entry_markings(case: dict[str, Any], tlp_text: str | None, group: str | Non
             f"an entry may not be marked less strictly (TLP:{tlp.slug.upper()}) than its case "
             f"(TLP:{case_tlp.slug.upper()})"
         )
-    audience = group or next((r for r in case_refs if tlp_of_marking(r) is None), None)
-    return objects.markings(tlp, audience)
+    case_group = next((r for r in case_refs if tlp_of_marking(r) is None), None)
+    if case_tlp is not None:
+        policy.may_address_entry(
+            case_tlp=case_tlp,
+            case_group=case_group,
+            case_audience=case_group or collection_default,
+            entry_group=group,
+        )
+    return objects.markings(tlp, group or case_group)
 
 
 def _entry_public(obj: dict[str, Any]) -> EntryPublic:
