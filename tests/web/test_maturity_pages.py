@@ -5,8 +5,11 @@ the hub does), and the capacity plans (the hub sees who helps whom)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
@@ -103,3 +106,49 @@ def test_the_regional_view_and_plans_hold_only_what_the_reader_may_see(
     expect(plan.get_by_role("row", name=re.compile("T-4"))).to_contain_text("yes")  # the parameter rose
     if javascript:
         assert _serious(hub) == [], "/capacity as the hub"
+
+
+def test_an_assessment_goes_out_as_a_file_and_comes_back_into_the_draft(
+    new_context: Callable[..., BrowserContext], tmp_path: Path
+) -> None:
+    page = new_context(javascript=False).new_page()
+    sign_in(page)
+    page.goto("/maturity")
+    page.get_by_label("Date assessed").fill("2026-12-01")
+    page.get_by_role("button", name="Start the self-assessment").click()
+    expect(page.get_by_role("heading", name="Fill in: Organisation")).to_be_visible()
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="CSV (one row per parameter)").click()
+    exported = tmp_path / "assessment.csv"
+    downloading.value.save_as(exported)
+    rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8"))))
+    assert len(rows) == 44 and {"parameter", "level"} <= set(rows[0])  # every SIM3 parameter, unrated
+    expect(page.locator("#progress + ul")).to_contain_text("Organisation: 0 / 10 rated")  # control
+
+    broken = tmp_path / "broken.csv"
+    broken.write_text("parameter,level\nO-1,three\n", encoding="utf-8")
+    page.get_by_label("File to import").set_input_files(str(broken))
+    page.get_by_role("button", name="Import the file").click()
+    expect(page.locator("#import-file-error")).to_contain_text(
+        "csv line 2: level 'three' is not a whole number"
+    )
+    expect(page.locator("#progress + ul")).to_contain_text("Organisation: 0 / 10 rated")  # nothing changed
+
+    for row in rows:
+        if row["parameter"] in ("O-1", "O-2", "H-1"):
+            row["level"] = "2"
+            row["justification"] = "Rated offline by the team lead"
+    filled = tmp_path / "filled.csv"
+    with filled.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    page.get_by_label("File to import").set_input_files(str(filled))
+    page.get_by_role("button", name="Import the file").click()
+    expect(page.get_by_role("status")).to_contain_text("The file was read into the draft")
+    progress = page.locator("#progress + ul")
+    expect(progress).to_contain_text("Organisation: 2 / 10 rated")
+    expect(progress).to_contain_text("Human: 1 / 7 rated")
+    expect(page.get_by_role("row", name=re.compile("O-1 Mandate"))).to_contain_text(
+        "Rated offline by the team lead"
+    )

@@ -14,8 +14,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from gotong.core.permissions import may_write
+from gotong.errors import NotFound
 from gotong.http.dependencies import EngineDep
 from gotong.web import maturity_services as ms
 from gotong.web import services
@@ -125,6 +127,36 @@ def _assessment(
         "level_choices": [(str(v), f"{v} {name}") for v, name, _ in page.framework.levels],
     }
     return render(request, "maturity/detail.html", context, status=status)
+
+
+@router.get("/maturity/{assessment_id}/export.{fmt}")
+def export(assessment_id: str, fmt: str, engine: EngineDep, viewer: ViewerDep) -> Response:
+    """The assessment as a CSV or JSON file (what ``gotong maturity export`` prints)."""
+    if fmt not in ("csv", "json"):
+        raise NotFound(f"no export as {fmt!r}: the formats are csv and json")
+    content, media = ms.export(engine, actor=viewer.principal, assessment_id=assessment_id, fmt=fmt)
+    headers = {"Content-Disposition": f'attachment; filename="gotong-assessment.{fmt}"'}
+    return Response(content, media_type=media, headers=headers)
+
+
+@router.post("/maturity/{assessment_id}/import")
+async def import_file(
+    request: Request, assessment_id: str, engine: EngineDep, viewer: ViewerDep, _: CsrfDep
+) -> Response:
+    posted = (await request.form()).get("import-file")
+    filename, content = "", b""
+    if isinstance(posted, UploadFile):
+        try:
+            filename, content = posted.filename or "", await posted.read(ms.IMPORT_LIMIT + 1)
+        finally:
+            await posted.close()
+    try:
+        ms.import_file(
+            engine, actor=viewer.principal, assessment_id=assessment_id, filename=filename, content=content
+        )
+    except services.FormInvalid as exc:
+        return _assessment(request, engine, viewer, assessment_id, exc.problems, status=400)
+    return see_other(f"/maturity/{assessment_id}?done=imported#progress")
 
 
 @router.post("/maturity/{assessment_id}/category/{category}")

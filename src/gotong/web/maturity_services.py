@@ -244,3 +244,49 @@ def update_item(
         maturity.update_plan(engine, actor=actor, plan_id=plan_id, update=maturity.PlanUpdate(items=[change]))
     except (ValidationError, Invalid) as exc:
         raise FormInvalid(problems_of(exc, {"status", "evidence", "provider"}, "status")) from None
+
+
+def export(engine: Engine, *, actor: Principal, assessment_id: str, fmt: str) -> tuple[str, str]:
+    """The assessment as the file the command line exports (CSV, one row per parameter, or JSON) and
+    its media type; only what the viewer may see of it."""
+    signed_in(actor)
+    found = maturity.get_assessment(engine, actor=actor, assessment_id=assessment_id)
+    if fmt == "json":
+        return maturity.to_json(found), "application/json"
+    return maturity.to_csv(found), "text/csv; charset=utf-8"
+
+
+IMPORT_LIMIT = 1_000_000  # bytes: 44 parameters with long justifications fit many times over
+
+
+def import_file(
+    engine: Engine, *, actor: Principal, assessment_id: str, filename: str, content: bytes
+) -> int:
+    """Fill in a draft from an uploaded CSV or JSON file (the export's shapes); returns how many
+    parameters it set. A file that cannot be read changes nothing and is named in the problem."""
+    signed_in(actor)
+    if not content:
+        raise FormInvalid(
+            {"import-file": "Choose a CSV or JSON file exported from Gotong or shaped like one"}
+        )
+    if len(content) > IMPORT_LIMIT:
+        raise FormInvalid({"import-file": f"The file is larger than {IMPORT_LIMIT // 1000} kB"})
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FormInvalid({"import-file": "The file is not UTF-8 text"}) from None
+    as_json = filename.lower().endswith(".json") or text.lstrip().startswith(("[", "{"))
+    try:
+        entries = maturity.entries_from_json(text) if as_json else maturity.entries_from_csv(text)
+        if not entries:
+            raise Invalid("the file holds no parameter")
+        maturity.update_assessment(
+            engine,
+            actor=actor,
+            assessment_id=assessment_id,
+            update=maturity.AssessmentUpdate(entries=entries),
+        )
+    except (ValidationError, Invalid) as exc:
+        message = exc.message if isinstance(exc, Invalid) else str(exc.errors()[0]["msg"])
+        raise FormInvalid({"import-file": f"The file was not read ({message})"}) from None
+    return len(entries)
