@@ -18,8 +18,10 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @router.get("/reports")
-def report_list(request: Request, engine: EngineDep, viewer: ViewerDep) -> Response:
-    return _list(request, engine, viewer, "month", "", {})
+def report_list(
+    request: Request, engine: EngineDep, viewer: ViewerDep, done: Annotated[str, Query(max_length=20)] = ""
+) -> Response:
+    return _list(request, engine, viewer, "month", "", {}, done=done)
 
 
 def _list(
@@ -30,10 +32,15 @@ def _list(
     tlp: str,
     errors: dict[str, str],
     status: int = 200,
+    email: str = "",
+    done: str = "",
 ) -> Response:
     found = rs.report_list(engine, actor=viewer.principal)
     context = {
         "reports": found,
+        "subscribers": rs.subscribers(engine, actor=viewer.principal),
+        "email": email,
+        "done": done,
         "period": period,
         "tlp": tlp,
         "errors": errors,
@@ -56,6 +63,27 @@ def generate(
     except services.FormInvalid as exc:
         return _list(request, engine, viewer, period, tlp, exc.problems, status=400)
     return see_other(f"/reports/{report_id}")
+
+
+@router.post("/reports/subscribers")
+def subscribe(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    try:
+        rs.subscribe(engine, actor=viewer.principal, email=email)
+    except services.FormInvalid as exc:
+        return _list(request, engine, viewer, "month", "", exc.problems, status=400, email=email)
+    return see_other("/reports?done=subscribed#subscribers")
+
+
+@router.post("/reports/subscribers/{subscriber_id}/remove")
+def unsubscribe(subscriber_id: int, engine: EngineDep, viewer: ViewerDep, _: CsrfDep) -> Response:
+    rs.unsubscribe(engine, actor=viewer.principal, subscriber_id=subscriber_id)
+    return see_other("/reports?done=unsubscribed#subscribers")
 
 
 @router.get("/reports/{report_id}")

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from gotong import reports
 from gotong.core.auth import Principal
-from gotong.errors import Invalid
+from gotong.errors import Conflict, Forbidden, Invalid
 from gotong.web.services import FormInvalid, signed_in
 
 
@@ -30,3 +30,29 @@ def report(engine: Engine, *, actor: Principal, report_id: int) -> tuple[reports
     signed_in(actor)
     found = reports.get_report(engine, actor=actor, report_id=report_id)
     return found, reports.render_body(found)
+
+
+def subscribers(engine: Engine, *, actor: Principal) -> list[reports.SubscriberPublic] | None:
+    """The addresses the organisation's scheduled reports go to, or None when the viewer may not
+    manage them (only its coordinators and administrators may; the section is then left out)."""
+    signed_in(actor)
+    try:
+        return reports.subscribers_of(engine, actor=actor)
+    except Forbidden:
+        return None
+
+
+def subscribe(engine: Engine, *, actor: Principal, email: str) -> None:
+    signed_in(actor)
+    if not email.strip():
+        raise FormInvalid({"email": "Enter the e-mail address the reports are to go to"})
+    try:
+        reports.subscribe(engine, actor=actor, email=email)
+    except (Invalid, Conflict) as exc:
+        message = exc.message.removeprefix("email: ")
+        raise FormInvalid({"email": message[:1].upper() + message[1:]}) from None
+
+
+def unsubscribe(engine: Engine, *, actor: Principal, subscriber_id: int) -> None:
+    signed_in(actor)
+    reports.unsubscribe(engine, actor=actor, subscriber_id=subscriber_id)
