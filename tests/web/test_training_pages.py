@@ -4,6 +4,7 @@ the hub sees every member's compliance."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -60,3 +61,43 @@ def test_the_hub_sees_every_members_compliance(new_context: Callable[..., Browse
         compliance.get_by_role("row").filter(has_text="VNCERT").filter(has_text="incident")
     ).to_contain_text("overdue")
     expect(page.get_by_role("table", name="Enrolments you may see")).to_contain_text("khamla@laocert.example")
+
+
+def test_a_member_publishes_a_course_with_a_session_and_it_can_be_enrolled_in(
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    page = new_context(javascript=False).new_page()
+    sign_in(page)  # ThaiCERT's demo admin
+    page.goto("/training")
+    catalogue = page.get_by_role("table", name="Courses you may see")
+    expect(catalogue).not_to_contain_text("Malware triage in Thai")  # positive control below
+    form = page.get_by_role("form", name="Publish a course")
+    form.get_by_label("Course title").fill("Malware triage in Thai")
+    form.get_by_label("Hours", exact=True).fill("12")
+    form.get_by_role("button", name="Publish the course").click()
+    expect(page.locator("#topics-error")).to_contain_text("at least one topic")  # nothing published
+    expect(page.get_by_role("table", name="Courses you may see")).not_to_contain_text(
+        "Malware triage in Thai"
+    )
+
+    form = page.get_by_role("form", name="Publish a course")
+    expect(form.get_by_label("Course title")).to_have_value("Malware triage in Thai")  # kept for the retry
+    form.locator('input[name="topics"]').first.check()
+    form.get_by_label("Level").select_option("intermediate")
+    form.get_by_label("First day").fill("2027-02-01")
+    form.get_by_label("Last day").fill("2027-01-30")  # before the first: refused, named
+    form.get_by_label("Seats").fill("20")
+    form.get_by_label("Where").fill("Bangkok")
+    form.get_by_role("button", name="Publish the course").click()
+    expect(page.locator("#session-starts-error")).to_contain_text("ends on or after")
+    form = page.get_by_role("form", name="Publish a course")
+    form.get_by_label("Last day").fill("2027-02-03")
+    form.get_by_role("button", name="Publish the course").click()
+    expect(page.get_by_role("status")).to_contain_text("The course is in the catalogue")
+    row = page.get_by_role("table", name="Courses you may see").get_by_role(
+        "row", name=re.compile("Malware triage in Thai")
+    )
+    expect(row).to_contain_text("ThaiCERT")
+    expect(row).to_contain_text("intermediate")
+    expect(row).to_contain_text("2027-02-01\u20132027-02-03 Bangkok (20/20 seats left)")
+    expect(page.get_by_label("Session")).to_contain_text("Malware triage in Thai")  # open for enrolment

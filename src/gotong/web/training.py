@@ -62,6 +62,36 @@ def enrol(
     return see_other("/training?done=enrolled#enrolments")
 
 
+@router.post("/training/courses")
+async def publish_course(request: Request, engine: EngineDep, viewer: ViewerDep, _: CsrfDep) -> Response:
+    posted = await request.form()
+
+    def text(name: str, limit: int = 300) -> str:
+        value = posted.get(name, "")
+        return value[:limit] if isinstance(value, str) else ""
+
+    form = trs.CourseForm(
+        title=text("title"),
+        description=text("description", 20_000),
+        format=text("format", 40),
+        duration_hours=text("duration_hours", 10),
+        language=text("language", 35),
+        level=text("level", 40),
+        topics=tuple(t for t in posted.getlist("topics") if isinstance(t, str))[:10],
+        roles=text("roles", 500),
+        tlp=text("tlp", 20),
+        starts=text("session-starts", 10),
+        ends=text("session-ends", 10),
+        seats=text("session-seats", 6),
+        location=text("session-location"),
+    )
+    try:
+        trs.publish_course(engine, actor=viewer.principal, form=form)
+    except services.FormInvalid as exc:
+        return _page(request, engine, viewer, exc.problems, course=form, status=400)
+    return see_other("/training?done=published#catalogue-title")
+
+
 @router.post("/training/enrolments/{enrolment_id}/complete")
 def complete(
     request: Request, enrolment_id: str, engine: EngineDep, viewer: ViewerDep, _: CsrfDep
@@ -81,6 +111,7 @@ def _page(
     *,
     done: str = "",
     values: dict[str, str] | None = None,
+    course: trs.CourseForm | None = None,
     status: int = 200,
 ) -> Response:
     found = trs.page(engine, actor=viewer.principal)
@@ -92,5 +123,9 @@ def _page(
         "writer": may_write(viewer.principal),
         "tlp_label": tlp_label,
         "org": viewer.principal.org_short,
+        "course": course or trs.CourseForm(),
+        "formats": trs.FORMATS,
+        "levels": trs.LEVELS,
+        "topics": trs.topics(),
     }
     return render(request, "training/index.html", context, status=status)

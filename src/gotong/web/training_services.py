@@ -88,3 +88,93 @@ def complete(engine: Engine, *, actor: Principal, enrolment_id: str) -> None:
 
 class SeatRefused(FormInvalid):
     """No seat for the organisation (a 409 on the page, as on the REST API)."""
+
+
+FORMATS: list[str] = [str(f) for f in training.CourseFormat]
+LEVELS: list[str] = [str(level) for level in training.Level]
+COURSE_FIELDS = {
+    "title",
+    "description",
+    "format",
+    "duration_hours",
+    "language",
+    "level",
+    "topics",
+    "roles",
+    "tlp",
+}
+
+
+@dataclass(frozen=True)
+class CourseForm:
+    title: str = ""
+    description: str = ""
+    format: str = "online-live"
+    duration_hours: str = ""
+    language: str = "en"
+    level: str = "basic"
+    topics: tuple[str, ...] = ()
+    roles: str = ""
+    tlp: str = "green"
+    starts: str = ""
+    ends: str = ""
+    seats: str = ""
+    location: str = ""
+
+
+def topics() -> list[tuple[str, str]]:
+    """The catalogue's topics a course may serve: (key, name)."""
+    return [(key, topic.name) for key, topic in training.TOPICS.items()]
+
+
+def publish_course(engine: Engine, *, actor: Principal, form: CourseForm) -> str:
+    """Publish a course provided by the viewer's organisation, with one session when its dates and
+    seats are given; returns the course's id."""
+    signed_in(actor)
+    problems: dict[str, str] = {}
+    if not form.title.strip():
+        problems["title"] = "Enter the course's title"
+    try:
+        hours = float(form.duration_hours)
+    except ValueError:
+        problems["duration_hours"] = "Enter the hours the course takes, e.g. 16"
+        hours = 0.0
+    if not form.topics:
+        problems["topics"] = "Choose at least one topic the course serves"
+    session_given = any(v.strip() for v in (form.starts, form.ends, form.seats))
+    if session_given and not (form.starts and form.ends and form.seats.strip().isdigit()):
+        problems["session-starts"] = "A session needs its first and last day and a whole number of seats"
+    if problems:
+        raise FormInvalid(problems)
+    try:
+        sessions = (
+            [
+                training.SessionCreate(
+                    starts=form.starts, ends=form.ends, seats=int(form.seats), location=form.location.strip()
+                )
+            ]
+            if session_given
+            else []
+        )
+        body = training.CourseCreate(
+            title=form.title.strip(),
+            description=form.description.strip(),
+            format=form.format,
+            duration_hours=hours,
+            language=form.language.strip() or "en",
+            level=form.level,
+            topics=list(form.topics),
+            roles=[r.strip() for r in form.roles.split(",") if r.strip()],
+            sessions=sessions,
+            tlp=form.tlp,
+        )
+        return training.add_course(engine, actor=actor, course=body).id
+    except ValidationError as exc:
+        found = problems_of(exc, COURSE_FIELDS | {"sessions"}, "title")
+        if "sessions" in found:
+            found["session-starts"] = found.pop("sessions")
+        raise FormInvalid(found) from None
+    except Invalid as exc:
+        if exc.message.startswith("sessions."):
+            raise FormInvalid({"session-starts": exc.message.split(": ", 1)[-1].capitalize()}) from None
+        raise FormInvalid(problems_of(exc, COURSE_FIELDS, "title")) from None
