@@ -1,17 +1,20 @@
 """The assessment-cycle reminders job: an organisation whose last published SIM3 assessment is older
 than the framework's cycle (12 months) gets one mail through a real SMTP server, never twice; before
-the cycle runs out, nothing is sent."""
+the cycle runs out, nothing is sent; the job on the node's runner does the same, and nothing while no
+SMTP server is configured."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
 from gotong.core.auth import Role
+from gotong.core.jobs import ThreadRunner
 from gotong.db.engine import write_transaction
 from gotong.maturity import reminders
 from gotong.orgs.service import add_user
@@ -46,3 +49,32 @@ def test_a_run_out_cycle_is_mailed_once_to_the_coordinators(
     assert len(received) == 1
     assert reminders.send_reminders(engine, settings=settings, now=_at("2027-07-01")) == []  # once
     assert len(received) == 1
+
+
+def _run_once(runner_settings: Settings, engine: Engine, received: list[Any], *, wait: float) -> None:
+    runner = ThreadRunner()
+    reminders.register(runner, engine, runner_settings, interval=3600)
+    assert reminders.JOB in runner.names()
+    runner.start()
+    try:
+        runner.wake(reminders.JOB)
+        deadline = time.monotonic() + wait
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+
+
+def test_the_job_mails_a_run_out_cycle_on_the_runner_and_nothing_without_mail(
+    engine: Engine, smtp: tuple[Settings, list[Any]]
+) -> None:
+    settings, received = smtp
+    two_years_ago = (datetime.now(UTC) - timedelta(days=730)).date().isoformat()
+    published(engine, "LaoCERT", levels(1), on=two_years_ago)
+    with write_transaction(engine) as conn:
+        add_user(conn, email="coord@laocert.example", org="LaoCERT", role=Role.COORDINATOR)
+    # Without an SMTP server configured the job runs and sends nothing (and records nothing).
+    _run_once(Settings(smtp_host=""), engine, received, wait=2)
+    assert received == []
+    _run_once(settings, engine, received, wait=60)
+    assert [e.rcpt_tos for e in received] == [["coord@laocert.example"]]
