@@ -1,5 +1,6 @@
 """Reachability checks with real listeners on loopback: a webhook that answers after a delay, one that
-never answers (fallback to the alternate and escalation by sweep), an SMTP server whose mail is followed."""
+never answers (fallback to the alternate, escalation by sweep, the hub's desk told), an SMTP server
+whose mail is followed."""
 
 from __future__ import annotations
 
@@ -77,10 +78,11 @@ def test_a_webhook_that_answers_after_a_delay_has_its_response_time_recorded_exa
 def test_an_unanswered_check_falls_back_to_the_alternate_and_is_escalated_to_the_hub(
     server: RunningServer, api: Callable[..., Api], listener: Callable[[float | None], Listener]
 ) -> None:
-    silent, answering = listener(None), listener(0.0)
+    silent, answering, hub_desk = listener(None), listener(0.0), listener(None)
     thai = api("ThaiCERT")
     alternate = _desk(thai, webhook_url=answering.url)
     first = _desk(thai, webhook_url=silent.url, alternates=[alternate["id"]])
+    hub = _desk(api("ASEAN-CERT"), webhook_url=hub_desk.url)  # the hub's 24/7 desk hears of escalations
     operator = _operator(server, "ThaiCERT")
     sent_at = now_micros() - 61 * MINUTE  # the duty desk has 60 minutes (data/contacts/roles.toml)
     check = contacts.run_check(
@@ -102,11 +104,20 @@ def test_an_unanswered_check_falls_back_to_the_alternate_and_is_escalated_to_the
         )
         == []
     )
-    assert not answering.arrived.is_set()
+    assert not answering.arrived.is_set() and not hub_desk.arrived.is_set()
     swept_at = now_micros()
     (fallback,) = contacts.sweep(server.engine, settings=server.settings, now=swept_at, base_url=server.url)
     assert fallback.contact_id == alternate["id"] and fallback.fallback_of == check.id
     assert answering.acked.wait(30) and answering.acks[0].status_code == 200
+    # The hub's desk was told, in a body signed with its own secret.
+    assert hub_desk.arrived.wait(10) and len(hub_desk.received) == 1
+    headers, body = hub_desk.received[0]
+    expected = "sha256=" + hmac.new(hub["webhook_secret"].encode(), body, hashlib.sha256).hexdigest()
+    assert headers[contacts.SIGNATURE_HEADER] == expected
+    told = json.loads(body)
+    assert (told["kind"], told["org"], told["role"], told["check"]) == (
+        "contact-check-unanswered", "ThaiCERT", "duty-desk", check.id,
+    )  # fmt: skip
 
     (unanswered,) = contacts.list_checks(server.engine, actor=operator, contact_id=first["id"])
     assert unanswered.status == CheckStatus.UNANSWERED
@@ -114,6 +125,7 @@ def test_an_unanswered_check_falls_back_to_the_alternate_and_is_escalated_to_the
     assert (
         contacts.sweep(server.engine, settings=server.settings, now=swept_at + 1, base_url=server.url) == []
     )
+    assert len(hub_desk.received) == 1  # told once
 
     # Too late: the link of the unanswered check is refused; the hub sees the escalation.
     late = httpx.post(token_url, timeout=30)

@@ -9,7 +9,6 @@ organisation. Other domains and the adapters use only what this module exports.
 
 from gotong.contacts.bundle import BundleCheck, export_bundle, verify_bundle
 from gotong.contacts.checks import (
-    SIGNATURE_HEADER,
     acknowledge,
     issue,
     list_checks,
@@ -41,6 +40,7 @@ from gotong.contacts.service import (
     require_edit,
     update_contact,
 )
+from gotong.contacts.signing import SIGNATURE_HEADER
 from gotong.sharing.policy import FieldVisibility
 
 __all__ = [

@@ -15,8 +15,6 @@ checks past their window, escalates each to the hub and sends the next alternate
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import secrets
 import smtplib
 import threading
@@ -29,9 +27,11 @@ from sqlalchemy.engine import Row
 from gotong.audit.service import record
 from gotong.contacts.catalogue import role
 from gotong.contacts.models import Channel, CheckStatus, checks, contacts
+from gotong.contacts.notify import notify_org
 from gotong.contacts.policy import require_editor
 from gotong.contacts.schemas import AckPublic, CheckCreate, CheckPublic, PendingCheck
 from gotong.contacts.service import contact_row, hub_org_id
+from gotong.contacts.signing import SIGNATURE_HEADER, sign
 from gotong.core.auth import Principal
 from gotong.core.jobs import JobRunner
 from gotong.core.mail import send_mail
@@ -55,8 +55,6 @@ __all__ = [
     "sign",
     "sweep",
 ]
-
-SIGNATURE_HEADER = "X-Gotong-Signature"
 
 
 def run_check(
@@ -183,7 +181,10 @@ def sweep(
     """
     at = now if now is not None else now_micros()
     sent: list[tuple[int, str]] = []
+    escalated: list[dict[str, Any]] = []
+    hub: int | None = None
     with write_transaction(engine) as conn:
+        hub = hub_org_id(conn)
         overdue = conn.execute(
             select(checks).where(checks.c.status == str(CheckStatus.SENT), checks.c.expires_at < at)
         ).all()
@@ -202,11 +203,50 @@ def sweep(
                 subject=f"contact:{owner.id}",
                 details={"check": check.id, "channel": check.channel, "org": owner.short_name},
             )
+            escalated.append(
+                {
+                    "kind": "contact-check-unanswered",
+                    "check": check.id,
+                    "org": owner.short_name,
+                    "role": owner.role,
+                    "channel": check.channel,
+                    "sent_at": format_micros(check.sent_at),
+                    "escalated_at": format_micros(at),
+                }
+            )
             following = _next_alternate(conn, check)
             if following is not None:
                 sent.append(issue(conn, following[0], following[1], now=at, fallback_of=check.id))
+    if hub is not None:
+        for notice in escalated:
+            _tell_the_hub(engine, settings, hub, notice)
     url = base_url or settings.base_url
     return [deliver(engine, check_id, token, settings=settings, base_url=url) for check_id, token in sent]
+
+
+def _tell_the_hub(engine: Engine, settings: Settings, hub: int, notice: dict[str, Any]) -> None:
+    """The hub's 24/7 desk is told of an unanswered check by e-mail and signed webhook; a delivery
+    that fails is recorded in the audit log (the escalation itself is already recorded)."""
+    text = (
+        f"A reachability check of {notice['org']}'s {notice['role']} contact ({notice['channel']}, sent "
+        f"{notice['sent_at']}) was not answered in its window. The next alternate, if any, has been "
+        "checked. The reachability record on /contacts shows the organisation's figures."
+    )
+    subject = f"Gotong: {notice['org']}'s {notice['role']} did not answer a reachability check"
+    deliveries = notify_org(
+        engine, settings=settings, org_id=hub, roles=("duty-desk",), subject=subject, text=text, body=notice
+    )
+    failed = [d for d in deliveries if d.problem]
+    if failed:
+        with write_transaction(engine) as conn:
+            record(
+                conn,
+                action="contact.check.escalation-undelivered",
+                actor="sweep",
+                actor_org_id=hub,
+                subject=f"check:{notice['check']}",
+                details={"problems": [f"{d.channel}: {d.problem}" for d in failed]},
+            )
 
 
 def check_public(row: Row[Any]) -> CheckPublic:
@@ -313,12 +353,6 @@ def deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, ba
 
 class _Refused(Exception):
     pass
-
-
-def sign(secret: str, body: dict[str, Any]) -> tuple[bytes, str]:
-    """The JSON of ``body`` and its ``X-Gotong-Signature`` under the contact's webhook secret."""
-    content = json.dumps(body, sort_keys=True).encode()
-    return content, "sha256=" + hmac.new(secret.encode(), content, hashlib.sha256).hexdigest()
 
 
 def _post(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:

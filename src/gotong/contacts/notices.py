@@ -19,9 +19,9 @@ import httpx
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.engine import Row
 
-from gotong.contacts.checks import SIGNATURE_HEADER, sign
 from gotong.contacts.models import NoticeStatus, contacts, notices
 from gotong.contacts.service import contact_row
+from gotong.contacts.signing import SIGNATURE_HEADER, sign
 from gotong.core.events import AssistanceRequestMoved
 from gotong.core.jobs import JobRunner
 from gotong.core.mail import send_mail

@@ -19,8 +19,8 @@ import httpx
 from sqlalchemy import Engine, select
 
 from gotong.contacts.catalogue import roles as known_roles
-from gotong.contacts.checks import SIGNATURE_HEADER, sign
 from gotong.contacts.models import Channel, contacts
+from gotong.contacts.signing import SIGNATURE_HEADER, sign
 from gotong.core.mail import send_mail
 from gotong.core.outbound import outbound_client
 from gotong.db.engine import read_connection
