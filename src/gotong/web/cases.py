@@ -335,6 +335,6 @@ def _choices() -> dict[str, object]:
         "roles": cs.ROLES,
         "outcomes": cs.OUTCOMES,
         "impact_categories": cs.IMPACT_CATEGORIES,
-        "measure_hints": cs.measure_hints(),
+        "measure_hints": cs.MEASURE_HINTS,
         "tlps": [(t.slug, t.label) for t in TLP],
     }

@@ -317,7 +317,7 @@ def case_from_alert(engine: Engine, *, actor: Principal, alert_id: int) -> str:
     return incidents.case_from_alert(engine, actor=actor, alert_id=alert_id).id
 
 
-def measure_hints() -> dict[str, str]:
+def _measure_hints() -> dict[str, str]:
     """What the impact form's measure means for each category, in words."""
     hints = {}
     for category, (prop, kind) in IMPACT_MEASURES.items():
@@ -334,3 +334,6 @@ def measure_hints() -> dict[str, str]:
 def _prefixed(problems: dict[str, str], form: str) -> dict[str, str]:
     """Field names of one of the case page's small forms (ids are unique across the page)."""
     return {f"{form}-{k}" if form != "status" else k: v for k, v in problems.items()}
+
+
+MEASURE_HINTS: dict[str, str] = _measure_hints()  # from the data files, once

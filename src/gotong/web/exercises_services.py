@@ -17,6 +17,7 @@ from gotong.db.engine import read_connection
 from gotong.errors import Conflict, Invalid, NotFound
 from gotong.orgs.service import hub
 from gotong.stix.timestamps import micros_of
+from gotong.web.forms import problems_of
 from gotong.web.services import FormInvalid
 
 
@@ -154,12 +155,9 @@ def decide_appeal(
 
 
 def _problems(exc: ValidationError | Invalid | Conflict, form: str) -> dict[str, str]:
-    if isinstance(exc, ValidationError):
-        return {
-            f"{form}-{error['loc'][0] if error['loc'] else 'reason'}": str(error["msg"])
-            for error in exc.errors()
-        }
-    return {f"{form}-reason": exc.message[:1].upper() + exc.message[1:]}
+    """The verb's refusal by field of one of the page's forms (``appeal-…``, ``decision-…``)."""
+    fields = {"inject", "expectation", "outcome", "points", "reason"}
+    return {f"{form}-{k}": v for k, v in problems_of(exc, fields, "reason").items()}
 
 
 BANDS = ((0.0, "0-24 %"), (25.0, "25-49 %"), (50.0, "50-74 %"), (75.0, "75-100 %"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from gotong.errors import Invalid, NotFound
+from gotong.errors import GotongError, Invalid
 from gotong.sharing.tlp import TLP
 
 
@@ -17,7 +17,7 @@ def tlp_label(text: str) -> str:
         return text
 
 
-def problems_of(exc: ValidationError | Invalid | NotFound, fields: set[str], fallback: str) -> dict[str, str]:
+def problems_of(exc: ValidationError | GotongError, fields: set[str], fallback: str) -> dict[str, str]:
     """A verb's refusal as problems by field: a message that starts with a field's name goes next to
     that field; any other message goes next to ``fallback``."""
     if isinstance(exc, ValidationError):
