@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.web.conftest import sign_in
 from tests.web.test_case_pages import open_case, send_preservation
@@ -61,12 +61,22 @@ def _serious(page: Page) -> list[str]:
     ]
 
 
+def _follow(page: Page, target: Locator) -> None:
+    """Click a link or a form's button and wait until the page it loads has loaded.
+
+    A click only waits for the navigation to start; axe run before the new page has loaded reads
+    a document that is being replaced (``documentElement`` of null) and fails at random.
+    """
+    with page.expect_navigation():
+        target.click()
+
+
 def test_no_serious_violation_on_any_page(new_context: Callable[..., BrowserContext]) -> None:
     page = new_context().new_page()
     page.goto("/login")
     assert _serious(page) == [], "/login"
     page.get_by_label("Password").fill("wrong")
-    page.get_by_role("button", name="Sign in").click()
+    _follow(page, page.get_by_role("button", name="Sign in"))
     expect(page.get_by_role("alert")).to_be_visible()
     assert _serious(page) == [], "/login with an error"
     sign_in(page)
@@ -74,40 +84,40 @@ def test_no_serious_violation_on_any_page(new_context: Callable[..., BrowserCont
         page.goto(path)
         assert _serious(page) == [], path
     page.goto("/intel")
-    page.get_by_role("link", name="C2 server of banking trojan").click()
+    _follow(page, page.get_by_role("link", name="C2 server of banking trojan"))
     assert _serious(page) == [], page.url
     page.goto("/intel/new")
-    page.get_by_role("button", name="Submit the indicator").click()
+    _follow(page, page.get_by_role("button", name="Submit the indicator"))
     assert _serious(page) == [], "/intel/new with errors"
     page.goto("/admin/tokens")
-    page.get_by_role("button", name="Create a token").click()
+    _follow(page, page.get_by_role("button", name="Create a token"))
     assert _serious(page) == [], "/admin/tokens with a new token"
     page.goto("/cases/new")
-    page.get_by_role("button", name="Open the case").click()
+    _follow(page, page.get_by_role("button", name="Open the case"))
     assert _serious(page) == [], "/cases/new with errors"
     case_id = open_case(page, "A case to check the page of")
     assert _serious(page) == [], f"/cases/{case_id}"
-    page.get_by_role("button", name="Add the task").click()
+    _follow(page, page.get_by_role("button", name="Add the task"))
     assert _serious(page) == [], f"/cases/{case_id} with errors"
     page.goto("/assistance/new?kind=preservation")
-    page.get_by_role("button", name="Send the request").click()
+    _follow(page, page.get_by_role("button", name="Send the request"))
     assert _serious(page) == [], "/assistance/new?kind=preservation with errors"
     request_id = send_preservation(page, "A request to check the page of", "VNCERT")
     assert _serious(page) == [], f"/assistance/{request_id}"
-    page.get_by_role("button", name="Add the message").click()
+    _follow(page, page.get_by_role("button", name="Add the message"))
     assert _serious(page) == [], f"/assistance/{request_id} with errors"
     page.goto("/exercises")
-    page.get_by_role("link", name="Communication check, last quarter").click()
+    _follow(page, page.get_by_role("link", name="Communication check, last quarter"))
     assert _serious(page) == [], page.url
-    page.get_by_role("link", name="web page").click()  # the finished drill's after-action report
+    _follow(page, page.get_by_role("link", name="web page"))  # the finished drill's after-action report
     expect(page.get_by_role("heading", name="Action items")).to_be_visible()
     assert _serious(page) == [], page.url
     page.goto("/training")
-    page.get_by_role("button", name="Enrol").click()
+    _follow(page, page.get_by_role("button", name="Enrol"))
     assert _serious(page) == [], "/training with errors"
     page.goto("/reports")
     page.get_by_label("Period").fill("year")
-    page.get_by_role("button", name="Make the report").click()
+    _follow(page, page.get_by_role("button", name="Make the report"))
     expect(page.get_by_role("heading", name="Executive summary")).to_be_visible()
     assert _serious(page) == [], page.url
     page.goto(page.url + "/export?format=html")  # the standalone document the PDF is drawn from
