@@ -66,7 +66,9 @@ stix_objects = Table(
     Column("body", Text, nullable=False),
     # The federation peer this version arrived from (None: submitted here). Never sent back to it.
     Column("via_peer_id", Integer, nullable=True),
-    UniqueConstraint("collection_id", "stix_id", "version"),
+    # One submission per submitter: an organisation that submits what another holds hidden from it
+    # gets its own row (gotong.intel.store); readers who may see both see the first (intel.query).
+    UniqueConstraint("collection_id", "stix_id", "version", "submitter_org_id"),
     Index("ix_stix_objects_collection_added", "collection_id", "date_added"),
     Index("ix_stix_objects_date_added", "date_added", unique=True),
 )

@@ -204,7 +204,10 @@ def delete_versions(
     narrowed = ObjectFilter(
         ids=(stix_id,), versions=filters.versions or ("all",), spec_versions=filters.spec_versions
     )
-    rows = conn.execute(select(o).where(_conditions(reader, collection_id, narrowed, None))).all()
+    # Every visible row, duplicates included: the caller's own submission may sit behind another's.
+    rows = conn.execute(
+        select(o).where(_conditions(reader, collection_id, narrowed, None, first_of_each=False))
+    ).all()
     if not rows:
         raise NotFound(f"no object {stix_id} in this collection is visible to you")
     if any(r.submitter_org_id != reader.org_id for r in rows):
@@ -251,11 +254,18 @@ def _page(conn: Connection, query: Select[Any], limit: int) -> Page:
 
 
 def _conditions(
-    reader: Reader, collection_id: str | None, filters: ObjectFilter, cursor: str | None
+    reader: Reader,
+    collection_id: str | None,
+    filters: ObjectFilter,
+    cursor: str | None,
+    *,
+    first_of_each: bool = True,
 ) -> ColumnElement[bool]:
     o = stix_objects
     scope = frozenset({collection_id}) if collection_id is not None else None
     clauses: list[ColumnElement[bool]] = [visible_versions(reader, o, scope)]
+    if first_of_each:
+        clauses.append(first_submission(reader, scope))
     if collection_id is not None:
         clauses.append(o.c.collection_id == collection_id)
     floor = max(filters.added_after or 0, decode_cursor(cursor) if cursor else 0)
@@ -284,6 +294,24 @@ def visible_versions(
         group_col=table.c.group_id,
         submitter_col=table.c.submitter_org_id,
         collection_ids=scope,
+    )
+
+
+def first_submission(reader: Reader, scope: frozenset[str] | None) -> ColumnElement[bool]:
+    """Of the submissions of one version that the reader may see, only the first.
+
+    Two organisations hold the same id and version when the second could not see the first when it
+    submitted (:mod:`gotong.intel.store`); a reader who may see both reads the version once. SCOs
+    are versioned by ``date_added``, so they are never two submissions of one version.
+    """
+    o = stix_objects
+    other = o.alias("earlier")
+    return ~exists().where(
+        other.c.collection_id == o.c.collection_id,
+        other.c.stix_id == o.c.stix_id,
+        other.c.version == o.c.version,
+        other.c.date_added < o.c.date_added,
+        visible_versions(reader, other, scope),
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, or_, select
 
 from gotong.audit import Action, read_details, record
 from gotong.core.auth import Principal
@@ -26,9 +26,11 @@ from gotong.errors import Invalid
 from gotong.intel.collections import require_write, view_for
 from gotong.intel.limits import check_envelope
 from gotong.intel.models import stix_objects
+from gotong.intel.query import visible_versions
 from gotong.intel.status import record_status
 from gotong.orgs.service import get_org, hub
-from gotong.sharing.service import group_ids_by_marking
+from gotong.sharing.policy import Reader
+from gotong.sharing.service import group_ids_by_marking, load_reader
 from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
 from gotong.stix.repair import hint, repair_object
 from gotong.stix.timestamps import TimestampError, format_micros, micros_of, now_micros
@@ -134,6 +136,7 @@ def add_objects(
         view = view_for(conn, principal, collection_id)
         require_write(view)
         org = get_org(conn, org_id=principal.org_id)
+        reader = load_reader(conn, principal)
         groups = group_ids_by_marking(conn)
         anonymous = principal.through_hub if through_hub is None else through_hub
         the_hub = hub(conn)
@@ -173,6 +176,7 @@ def add_objects(
             candidates,
             collection_id=view.collection.id,
             org_id=org.id,
+            reader=reader,
             anonymous=hub_identity is not None,
             relayed_anonymous=relayed_anonymous,
             report=report,
@@ -279,11 +283,16 @@ def _store(
     *,
     collection_id: str,
     org_id: int,
+    reader: Reader,
     anonymous: bool,
     relayed_anonymous: str | None = None,
     report: StatusReport,
 ) -> None:
-    existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates})
+    # Only what the submitter may see is compared with its submission: a version hidden from it
+    # neither swallows it ("already present") nor refuses it ("a different object"), so no answer
+    # tells it that a hidden object exists. Its submission is then its own row (the submitter is in
+    # the table's unique key) and readers who may see both are shown the first (gotong.intel.query).
+    existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates}, reader)
     last = conn.execute(select(func.max(stix_objects.c.date_added))).scalar() or 0
     clock = max(now_micros(), last + 1)
     rows: list[dict[str, Any]] = []
@@ -365,14 +374,22 @@ def _same_but_creator(stored: bytes, cand: _Candidate) -> bool:
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS) == cand.unattributed
 
 
-def _existing_versions(conn: Connection, collection_id: str, ids: set[str]) -> dict[str, dict[int, bytes]]:
+def _existing_versions(
+    conn: Connection, collection_id: str, ids: set[str], reader: Reader
+) -> dict[str, dict[int, bytes]]:
+    """The stored versions of ``ids`` in the collection that ``reader`` submitted or may see."""
     found: dict[str, dict[int, bytes]] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), _IN_CHUNK):
         chunk = ordered[start : start + _IN_CHUNK]
         rows = conn.execute(
             select(stix_objects.c.stix_id, stix_objects.c.version, stix_objects.c.body).where(
-                stix_objects.c.collection_id == collection_id, stix_objects.c.stix_id.in_(chunk)
+                stix_objects.c.collection_id == collection_id,
+                stix_objects.c.stix_id.in_(chunk),
+                or_(
+                    stix_objects.c.submitter_org_id == reader.org_id,  # its own, even where it may only write
+                    visible_versions(reader, stix_objects, frozenset({collection_id})),
+                ),
             )
         )
         for row in rows:
