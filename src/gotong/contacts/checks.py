@@ -26,6 +26,7 @@ from sqlalchemy.engine import Row
 
 from gotong.audit.service import record
 from gotong.contacts.catalogue import role
+from gotong.contacts.encryption import MailSent, mail_contact
 from gotong.contacts.models import Channel, CheckStatus, checks, contacts
 from gotong.contacts.notify import notify_org
 from gotong.contacts.policy import require_editor
@@ -34,7 +35,6 @@ from gotong.contacts.service import contact_row, hub_org_id
 from gotong.contacts.signing import SIGNATURE_HEADER, sign
 from gotong.core.auth import Principal
 from gotong.core.jobs import JobRunner
-from gotong.core.mail import send_mail
 from gotong.core.outbound import outbound_client
 from gotong.core.permissions import require_member
 from gotong.db.engine import read_connection, write_transaction
@@ -263,6 +263,8 @@ def check_public(row: Row[Any]) -> CheckPublic:
         fallback_of=row.fallback_of,
         problem=row.problem,
         recorded_by=row.recorded_by,
+        encrypted_to=row.encrypted_to,
+        in_clear_because=row.in_clear_because,
     )
 
 
@@ -332,13 +334,14 @@ def deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, ba
         "ack_page": ack_page,
     }
     problem = None
+    mailed = MailSent()
     try:
         if not base_url:
             raise _Refused("the node does not know its public URL for the link: set GOTONG_BASE_URL")
         if check.channel == Channel.WEBHOOK:
             _post(settings, row, body)
         else:
-            _mail(settings, row, body)
+            mailed = _mail(settings, row, body)
     except (httpx.HTTPError, OSError, smtplib.SMTPException, _Refused) as exc:
         problem = str(exc)[:300] or type(exc).__name__
     with write_transaction(engine) as conn:
@@ -347,6 +350,21 @@ def deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, ba
                 update(checks)
                 .where(checks.c.id == check_id, checks.c.status == str(CheckStatus.SENT))
                 .values(status=str(CheckStatus.FAILED), problem=problem)
+            )
+        elif mailed.encrypted_to or mailed.in_clear_because:
+            conn.execute(
+                update(checks)
+                .where(checks.c.id == check_id)
+                .values(encrypted_to=mailed.encrypted_to, in_clear_because=_cut(mailed.in_clear_because))
+            )
+        if mailed.in_clear_because:
+            record(
+                conn,
+                action="contact.check.sent-in-clear",
+                actor="checks",
+                actor_org_id=row.org_id,
+                subject=f"contact:{row.id}",
+                details={"check": check_id, "reason": mailed.in_clear_because},
             )
         return check_public(conn.execute(select(checks).where(checks.c.id == check_id)).one())
 
@@ -367,12 +385,12 @@ def _post(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
         raise _Refused(f"the webhook answered {response.status_code}")
 
 
-def _mail(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
+def _mail(settings: Settings, row: Row[Any], body: dict[str, Any]) -> MailSent:
     if not settings.smtp_host:
         raise _Refused("no SMTP server is configured (GOTONG_SMTP_HOST)")
-    send_mail(
+    return mail_contact(
         settings,
-        to=[row.document["fields"]["email"]],
+        row.document["fields"],
         subject=f"Gotong reachability check {body['check']} for {row.short_name}",
         text=(
             "This is a reachability check of the Gotong network.\n"
@@ -382,6 +400,10 @@ def _mail(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
             f"curl -X POST {body['ack_url']}\n"
         ),
     )
+
+
+def _cut(text: str | None) -> str | None:
+    return text[:300] if text is not None else None
 
 
 def _hash(token: str) -> str:
