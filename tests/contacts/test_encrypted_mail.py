@@ -85,11 +85,15 @@ def test_a_check_to_a_sound_key_is_pgp_mime_and_its_decrypted_link_acknowledges(
     assert sent["encrypted_to"] == key_pair.fingerprint and sent["in_clear_because"] is None
     (mail,) = received
     assert mail.rcpt_tos == ["desk@thaicert.example"]
-    assert b"/checks/" not in mail.content and b"/ack" not in mail.content  # nothing readable in transit
     message = _message(mail)
     assert "reachability check" in message["Subject"]  # the envelope stays readable
     text = _decrypted_text(message, key_pair)
     (page,) = set(LINK.findall(text))
+    (code,) = re.findall(r"reply code: +(\S+)", text)
+    # Nothing that acknowledges the check is readable in transit: not the link's token, not the code.
+    token = page.rsplit("/", 1)[1]
+    assert token.encode() not in mail.content and code.encode() not in mail.content
+    assert b"/checks/" not in mail.content
     done = httpx.post(page, timeout=30)  # the page's button: no sign-in
     assert done.status_code == 200, done.text
     (ack_url,) = set(re.findall(r"curl -X POST (\S+)", text))

@@ -74,6 +74,10 @@ checks = Table(
     # key that could not be used (expired, weak, nothing to encrypt to), why it went in the clear.
     Column("encrypted_to", String(40), nullable=True),
     Column("in_clear_because", String(300), nullable=True),
+    # An e-mail check's reply code (for a desk whose mail program breaks the link), as its SHA-256,
+    # and the wrong codes tried against it: past CODE_TRIES the code is refused (the link still works).
+    Column("code_hash", String(64), nullable=True),
+    Column("code_failures", Integer, nullable=False, server_default="0"),
 )
 
 # One row per assistance request sent to an organisation: the notice to its duty desk (recorded in

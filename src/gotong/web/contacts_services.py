@@ -226,6 +226,14 @@ def pending_check(engine: Engine, *, token: str) -> contacts.PendingCheck:
     return contacts.pending_check(engine, token=token)
 
 
+def acknowledge_code(engine: Engine, *, check: str, code: str) -> contacts.AckPublic:
+    """Acknowledge by the reply code typed on ``/ack``; a check number that is not one is Invalid."""
+    number = check.strip().lstrip("#")
+    if not number.isdigit() or not 0 < int(number) < 2**63:
+        raise Invalid("check: give the check number of the mail, e.g. 7")
+    return contacts.acknowledge_code(engine, check_id=int(number), code=code)
+
+
 def acknowledge(engine: Engine, *, token: str) -> contacts.AckPublic:
     """Acknowledge through the page: the same verb as the API's; a link that expired is NotFound."""
     contacts.pending_check(engine, token=token)
