@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from gotong.core.permissions import may_write
 from gotong.errors import GotongError
-from gotong.http.dependencies import EngineDep
+from gotong.http.dependencies import EngineDep, SettingsDep
 from gotong.web import contacts_services as cs
 from gotong.web import services
 from gotong.web.forms import problems_of
@@ -31,6 +31,7 @@ CheckToken = Annotated[str, Path(min_length=1, max_length=200)]
 def directory(
     request: Request,
     engine: EngineDep,
+    settings: SettingsDep,
     viewer: ViewerDep,
     org: Annotated[str, Query(max_length=32)] = "",
     role: Annotated[str, Query(max_length=40)] = "",
@@ -49,7 +50,12 @@ def directory(
             request, "contacts/list.html", {**context, "contacts": [], "errors": exc.problems}, status=400
         )
     records = cs.reachability(engine, actor=viewer.principal)
-    return render(request, "contacts/list.html", {**context, "contacts": found, "records": records})
+    kept = cs.peer_directories(settings, actor=viewer.principal)
+    return render(
+        request,
+        "contacts/list.html",
+        {**context, "contacts": found, "records": records, "peer_directories": kept},
+    )
 
 
 @router.get("/contacts/new")

@@ -7,6 +7,7 @@ form into the verb's request, and turning its refusals into problems named by fo
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +18,9 @@ from gotong.contacts.catalogue import roles
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Forbidden, Invalid, NotFound, Unauthorized
+from gotong.federation.directories import PeerDirectory, kept_directories
 from gotong.orgs.service import organisations_for
+from gotong.settings import Settings
 from gotong.web.forms import problems_of
 from gotong.web.services import FormInvalid, signed_in
 
@@ -95,6 +98,12 @@ def contact_page(engine: Engine, *, actor: Principal, contact_id: int) -> Contac
         record = next((c for c in org.contacts if c.contact_id == contact_id), None)
     upcoming = contacts.next_check(engine, contact_id=contact_id)
     return ContactPage(found, list(reversed(history)), alternates, record, upcoming)
+
+
+def peer_directories(settings: Settings, *, actor: Principal) -> list[PeerDirectory]:
+    """The directories this node keeps of its peers (members fields only), by peer name."""
+    signed_in(actor)
+    return kept_directories(Path(settings.node_key_file).parent, actor=actor)
 
 
 def reachability(engine: Engine, *, actor: Principal) -> list[contacts.OrgReachability]:
