@@ -110,6 +110,7 @@ def background(
     from gotong.contacts import schedule as contact_schedule
     from gotong.correlation import webhooks
     from gotong.exercises import clocks as exercise_clocks
+    from gotong.federation import directories as peer_directories
     from gotong.federation import jobs as federation_jobs
     from gotong.federation import witness
     from gotong.feeds import schedule
@@ -147,6 +148,12 @@ def background(
         )
         if settings.audit_checkpoints:
             witness.register(
+                runner,
+                engine,
+                folder=Path(settings.node_key_file).parent,
+                every=settings.audit_checkpoint_seconds,
+            )
+            peer_directories.register(
                 runner,
                 engine,
                 folder=Path(settings.node_key_file).parent,

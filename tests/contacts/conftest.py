@@ -170,3 +170,53 @@ def make_key(algorithm: str, *, expire: str = "never", faked_time: str | None = 
         return exported.stdout
     finally:
         shutil.rmtree(Path(home), ignore_errors=True)
+
+
+@dataclass
+class KeyPair:
+    """An OpenPGP key made by GnuPG with an encryption subkey, its secret kept in ``home``."""
+
+    home: str
+    public: str
+    fingerprint: str
+
+    def decrypt(self, armored: str) -> bytes:
+        done = subprocess.run(
+            ["gpg", "--homedir", self.home, "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+             "--decrypt"],
+            input=armored.encode(), check=True, capture_output=True,
+        )  # fmt: skip
+        return done.stdout
+
+
+@pytest.fixture
+def key_pair() -> Iterator[KeyPair]:
+    """A sound key (Ed25519, with a Curve25519 subkey to encrypt to) whose secret the test holds."""
+    home = tempfile.mkdtemp(prefix="gotong-test-gpg-")
+    base = ["gpg", "--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
+    try:
+        subprocess.run(
+            [*base, "--quick-gen-key", "Desk <desk@thaicert.example>", "ed25519", "sign", "never"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        listed = subprocess.run(
+            ["gpg", "--homedir", home, "--list-keys", "--with-colons"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        fingerprint = next(line.split(":")[9] for line in listed.splitlines() if line.startswith("fpr:"))
+        subprocess.run(
+            [*base, "--quick-add-key", fingerprint, "cv25519", "encr", "never"],
+            check=True,
+            capture_output=True,
+        )
+        public = subprocess.run(
+            ["gpg", "--homedir", home, "--armor", "--export"], check=True, capture_output=True, text=True
+        ).stdout
+        yield KeyPair(home=home, public=public, fingerprint=fingerprint)
+    finally:
+        subprocess.run(
+            ["gpgconf", "--homedir", home, "--kill", "gpg-agent"], check=False, capture_output=True
+        )
+        shutil.rmtree(Path(home), ignore_errors=True)

@@ -83,6 +83,10 @@ def test_no_serious_violation_on_any_page(new_context: Callable[..., BrowserCont
     for path in PAGES:
         page.goto(path)
         assert _serious(page) == [], path
+    page.goto("/ack")  # the reply-code page of a check's mail
+    _follow(page, page.get_by_role("button", name="Acknowledge the check"))
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert _serious(page) == [], "/ack with errors"
     page.goto("/intel")
     _follow(page, page.get_by_role("link", name="C2 server of banking trojan"))
     assert _serious(page) == [], page.url

@@ -9,10 +9,13 @@ organisation. Other domains and the adapters use only what this module exports.
 
 from gotong.contacts.bundle import BundleCheck, export_bundle, verify_bundle
 from gotong.contacts.checks import (
+    CODE_TRIES,
     acknowledge,
+    acknowledge_code,
     issue,
     list_checks,
     pending_check,
+    reply_code,
     run_check,
     sweep,
 )
@@ -44,6 +47,7 @@ from gotong.contacts.signing import SIGNATURE_HEADER
 from gotong.sharing.policy import FieldVisibility
 
 __all__ = [
+    "CODE_TRIES",
     "SIGNATURE_HEADER",
     "AckPublic",
     "BundleCheck",
@@ -61,6 +65,7 @@ __all__ = [
     "OrgReachability",
     "PendingCheck",
     "acknowledge",
+    "acknowledge_code",
     "contact_roles",
     "create_contact",
     "export_bundle",
@@ -75,6 +80,7 @@ __all__ = [
     "pending_check",
     "public_directory",
     "reachability",
+    "reply_code",
     "require_edit",
     "run_check",
     "run_schedule",

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from gotong.contacts.catalogue import role
 from gotong.contacts.schemas import ContactPublic
-from gotong.contacts.service import list_contacts
+from gotong.contacts.service import list_contacts, member_directory
 from gotong.core.auth import Principal
 from gotong.errors import Invalid
 from gotong.stix.timestamps import format_micros, micros_of, now_micros
@@ -43,9 +43,12 @@ class BundleCheck:
     signed_at: str
 
 
-def export_bundle(engine: Engine, *, actor: Principal, key: Ed25519PrivateKey) -> dict[str, Any]:
-    """The directory the actor may see, as a signed bundle of STIX identities."""
-    found = list_contacts(engine, actor=actor)
+def export_bundle(
+    engine: Engine, *, actor: Principal, key: Ed25519PrivateKey, members_view: bool = False
+) -> dict[str, Any]:
+    """The directory the actor may see, as a signed bundle of STIX identities; with ``members_view``,
+    as any member organisation sees it (public and members fields only: what a peer node keeps)."""
+    found = member_directory(engine, actor=actor) if members_view else list_contacts(engine, actor=actor)
     objects = [_identity(c) for c in found]
     for obj in objects:
         problems = validate_object(obj)
@@ -55,6 +58,7 @@ def export_bundle(engine: Engine, *, actor: Principal, key: Ed25519PrivateKey) -
         "type": BUNDLE_TYPE,
         "signed_at": format_micros(now_micros()),
         "public_key": base64.b64encode(key.public_key().public_bytes_raw()).decode(),
+        "view": "members" if members_view else "reader",
         "bundle": {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects},
     }
     envelope["signature"] = base64.b64encode(key.sign(_signed_bytes(envelope))).decode()

@@ -3,7 +3,8 @@
 * **webhook**: a JSON body POSTed to the contact's URL through the outbound policy
   (:func:`gotong.core.outbound.outbound_client`), signed ``X-Gotong-Signature: sha256=<hex>``
   (HMAC-SHA256 of the body with the contact's ``webhook_secret``), holding the acknowledgement URL;
-* **email**: a mail through the node's SMTP server holding the acknowledgement link;
+* **email**: a mail through the node's SMTP server holding the acknowledgement link and a reply code
+  (:func:`reply_code`) that a person can type on the page ``/ack`` when the link is broken;
 * **phone**: made by a person, who records here whether the desk answered and how fast.
 
 The acknowledgement token is random, stored only as its SHA-256, good once and only until the
@@ -15,6 +16,7 @@ checks past their window, escalates each to the hub and sends the next alternate
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import smtplib
 import threading
@@ -26,6 +28,7 @@ from sqlalchemy.engine import Row
 
 from gotong.audit.service import record
 from gotong.contacts.catalogue import role
+from gotong.contacts.encryption import MailSent, mail_contact
 from gotong.contacts.models import Channel, CheckStatus, checks, contacts
 from gotong.contacts.notify import notify_org
 from gotong.contacts.policy import require_editor
@@ -34,7 +37,6 @@ from gotong.contacts.service import contact_row, hub_org_id
 from gotong.contacts.signing import SIGNATURE_HEADER, sign
 from gotong.core.auth import Principal
 from gotong.core.jobs import JobRunner
-from gotong.core.mail import send_mail
 from gotong.core.outbound import outbound_client
 from gotong.core.permissions import require_member
 from gotong.db.engine import read_connection, write_transaction
@@ -43,14 +45,17 @@ from gotong.settings import Settings
 from gotong.stix.timestamps import format_micros, now_micros
 
 __all__ = [
+    "CODE_TRIES",
     "JOB",
     "acknowledge",
+    "acknowledge_code",
     "check_public",
     "deliver",
     "issue",
     "list_checks",
     "pending_check",
     "register",
+    "reply_code",
     "run_check",
     "sign",
     "sweep",
@@ -106,6 +111,7 @@ def issue(
             sent_at=sent,
             expires_at=sent + window,
             fallback_of=fallback_of,
+            code_hash=_hash(_plain(reply_code(token))) if channel == Channel.EMAIL else None,
         )
         .returning(checks.c.id)
     ).scalar_one()
@@ -118,17 +124,66 @@ def acknowledge(engine: Engine, *, token: str, now: int | None = None) -> AckPub
         row = conn.execute(select(checks).where(checks.c.token_hash == _hash(token))).first()
         if row is None:
             raise NotFound("no check has this acknowledgement token")
-        at = now if now is not None else now_micros()
-        if row.acknowledged_at is not None:
-            raise Conflict("this check was already acknowledged: a token is good once")
-        if row.status != CheckStatus.SENT or at > row.expires_at:
-            raise Conflict("this check's window has passed: it was counted unanswered")
-        conn.execute(
-            update(checks)
-            .where(checks.c.id == row.id)
-            .values(status=str(CheckStatus.ACKNOWLEDGED), acknowledged_at=at)
-        )
-        return AckPublic(check_id=row.id, acknowledged_at=format_micros(at), response_micros=at - row.sent_at)
+        return _acknowledge(conn, row, at=now if now is not None else now_micros(), what="token")
+
+
+# Wrong reply codes a check takes before its code is refused: five guesses at a 40-bit code.
+CODE_TRIES = 5
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # 32 symbols: no 0/O, no 1/I
+
+
+def reply_code(token: str) -> str:
+    """The reply code of the check whose token is ``token``: 8 symbols (40 bits), shown ``ABCD-EFGH``.
+
+    Drawn from the token, so whoever has the link has the code too, and the node keeps neither."""
+    digest = hmac.new(token.encode(), b"gotong reply code", hashlib.sha256).digest()
+    symbols = "".join(_CODE_ALPHABET[byte % 32] for byte in digest[:8])  # 256 = 8 x 32: uniform
+    return f"{symbols[:4]}-{symbols[4:]}"
+
+
+def acknowledge_code(engine: Engine, *, check_id: int, code: str, now: int | None = None) -> AckPublic:
+    """The acknowledgement by the reply code of an e-mail check, typed by a person: good once, until the
+    window ends, and refused after :data:`CODE_TRIES` wrong codes (which are counted, and say how many
+    tries are left). Nothing about the check is said before its code is right but whether it exists."""
+    at = now if now is not None else now_micros()
+    with write_transaction(engine) as conn:
+        row = conn.execute(select(checks).where(checks.c.id == check_id)).first()
+        if row is None or row.code_hash is None:
+            raise NotFound(
+                f"check: no e-mail check {check_id} takes a reply code; see the number in the mail"
+            )
+        if row.code_failures >= CODE_TRIES:
+            raise Conflict(
+                f"code: {CODE_TRIES} wrong codes were tried for check {check_id}, so its code is no longer "
+                "taken; use the link in the mail, or ask the hub for a new check"
+            )
+        if not hmac.compare_digest(_hash(_plain(code)), row.code_hash):
+            conn.execute(
+                update(checks).where(checks.c.id == row.id).values(code_failures=checks.c.code_failures + 1)
+            )
+            problem = _wrong_code(row.id, CODE_TRIES - row.code_failures - 1)
+        else:
+            return _acknowledge(conn, row, at=at, what="code")
+    raise Invalid(problem)  # after the commit: the wrong code stays counted
+
+
+def _wrong_code(check_id: int, left: int) -> str:
+    tries = f"{left} more tries" if left != 1 else "1 more try"
+    after = f"{tries} before the code is refused" if left else "the code is now refused; use the link"
+    return f"code: this is not the reply code of check {check_id} ({after})"
+
+
+def _acknowledge(conn: Connection, row: Row[Any], *, at: int, what: str) -> AckPublic:
+    if row.acknowledged_at is not None:
+        raise Conflict(f"this check was already acknowledged: a {what} is good once")
+    if row.status != CheckStatus.SENT or at > row.expires_at:
+        raise Conflict("this check's window has passed: it was counted unanswered")
+    conn.execute(
+        update(checks)
+        .where(checks.c.id == row.id)
+        .values(status=str(CheckStatus.ACKNOWLEDGED), acknowledged_at=at)
+    )
+    return AckPublic(check_id=row.id, acknowledged_at=format_micros(at), response_micros=at - row.sent_at)
 
 
 def pending_check(engine: Engine, *, token: str, now: int | None = None) -> PendingCheck:
@@ -263,6 +318,8 @@ def check_public(row: Row[Any]) -> CheckPublic:
         fallback_of=row.fallback_of,
         problem=row.problem,
         recorded_by=row.recorded_by,
+        encrypted_to=row.encrypted_to,
+        in_clear_because=row.in_clear_because,
     )
 
 
@@ -331,14 +388,17 @@ def deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, ba
         "ack_url": ack_url,
         "ack_page": ack_page,
     }
+    if check.channel == Channel.EMAIL:
+        body |= {"code": reply_code(token), "code_page": f"{base_url.rstrip('/')}/ack"}
     problem = None
+    mailed = MailSent()
     try:
         if not base_url:
             raise _Refused("the node does not know its public URL for the link: set GOTONG_BASE_URL")
         if check.channel == Channel.WEBHOOK:
             _post(settings, row, body)
         else:
-            _mail(settings, row, body)
+            mailed = _mail(settings, row, body)
     except (httpx.HTTPError, OSError, smtplib.SMTPException, _Refused) as exc:
         problem = str(exc)[:300] or type(exc).__name__
     with write_transaction(engine) as conn:
@@ -347,6 +407,21 @@ def deliver(engine: Engine, check_id: int, token: str, *, settings: Settings, ba
                 update(checks)
                 .where(checks.c.id == check_id, checks.c.status == str(CheckStatus.SENT))
                 .values(status=str(CheckStatus.FAILED), problem=problem)
+            )
+        elif mailed.encrypted_to or mailed.in_clear_because:
+            conn.execute(
+                update(checks)
+                .where(checks.c.id == check_id)
+                .values(encrypted_to=mailed.encrypted_to, in_clear_because=_cut(mailed.in_clear_because))
+            )
+        if mailed.in_clear_because:
+            record(
+                conn,
+                action="contact.check.sent-in-clear",
+                actor="checks",
+                actor_org_id=row.org_id,
+                subject=f"contact:{row.id}",
+                details={"check": check_id, "reason": mailed.in_clear_because},
             )
         return check_public(conn.execute(select(checks).where(checks.c.id == check_id)).one())
 
@@ -367,21 +442,33 @@ def _post(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
         raise _Refused(f"the webhook answered {response.status_code}")
 
 
-def _mail(settings: Settings, row: Row[Any], body: dict[str, Any]) -> None:
+def _mail(settings: Settings, row: Row[Any], body: dict[str, Any]) -> MailSent:
     if not settings.smtp_host:
         raise _Refused("no SMTP server is configured (GOTONG_SMTP_HOST)")
-    send_mail(
+    return mail_contact(
         settings,
-        to=[row.document["fields"]["email"]],
+        row.document["fields"],
         subject=f"Gotong reachability check {body['check']} for {row.short_name}",
         text=(
             "This is a reachability check of the Gotong network.\n"
             f"Please acknowledge it before {body['expires_at']}: open this page and press its button\n\n"
             f"{body['ack_page']}\n\n"
             "or, from a script, send one POST to this link (no other credential is needed):\n\n"
-            f"curl -X POST {body['ack_url']}\n"
+            f"curl -X POST {body['ack_url']}\n\n"
+            f"If the links do not work, open {body['code_page']} and enter\n\n"
+            f"    check number: {body['check']}\n"
+            f"    reply code:   {body['code']}\n"
         ),
     )
+
+
+def _plain(code: str) -> str:
+    """A typed code as compared: upper case, without the spaces and dashes a person adds."""
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
+def _cut(text: str | None) -> str | None:
+    return text[:300] if text is not None else None
 
 
 def _hash(token: str) -> str:

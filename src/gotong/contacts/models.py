@@ -70,6 +70,14 @@ checks = Table(
     Column("fallback_of", _ID, ForeignKey("contact_checks.id"), nullable=True),
     Column("problem", String(300), nullable=True),
     Column("recorded_by", String(64), nullable=True),  # a manual (phone) check: who recorded it
+    # An e-mail check: the fingerprint of the key its mail was encrypted to, or, for a contact with a
+    # key that could not be used (expired, weak, nothing to encrypt to), why it went in the clear.
+    Column("encrypted_to", String(40), nullable=True),
+    Column("in_clear_because", String(300), nullable=True),
+    # An e-mail check's reply code (for a desk whose mail program breaks the link), as its SHA-256,
+    # and the wrong codes tried against it: past CODE_TRIES the code is refused (the link still works).
+    Column("code_hash", String(64), nullable=True),
+    Column("code_failures", Integer, nullable=False, server_default="0"),
 )
 
 # One row per assistance request sent to an organisation: the notice to its duty desk (recorded in

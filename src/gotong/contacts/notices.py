@@ -12,6 +12,7 @@ of request came from whom and links to it; the request itself stays behind its m
 
 from __future__ import annotations
 
+import smtplib
 import threading
 from typing import Any
 
@@ -19,12 +20,13 @@ import httpx
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.engine import Row
 
+from gotong.audit.service import record as record_audit
+from gotong.contacts.encryption import MailSent, mail_contact
 from gotong.contacts.models import NoticeStatus, contacts, notices
 from gotong.contacts.service import contact_row
 from gotong.contacts.signing import SIGNATURE_HEADER, sign
 from gotong.core.events import AssistanceRequestMoved
 from gotong.core.jobs import JobRunner
-from gotong.core.mail import send_mail
 from gotong.core.outbound import outbound_client
 from gotong.db.engine import write_transaction
 from gotong.orgs.service import get_org
@@ -89,9 +91,19 @@ def deliver_notices(engine: Engine, *, settings: Settings, now: int | None = Non
     for notice, desk, requester, addressee in taken:
         assert desk is not None
         try:
-            _send(settings, notice, desk, requester=requester, addressee=addressee)
+            mailed = _send(settings, notice, desk, requester=requester, addressee=addressee)
             handed.append(notice.request_id)
-        except (httpx.HTTPError, OSError, _Refused) as exc:
+            if mailed.in_clear_because:
+                with write_transaction(engine) as conn:
+                    record_audit(
+                        conn,
+                        action="contact.notice.sent-in-clear",
+                        actor="notices",
+                        actor_org_id=notice.addressee_org_id,
+                        subject=f"contact:{desk.id}",
+                        details={"request": notice.request_id, "reason": mailed.in_clear_because},
+                    )
+        except (httpx.HTTPError, OSError, smtplib.SMTPException, _Refused) as exc:
             with write_transaction(engine) as conn:
                 conn.execute(
                     update(notices)
@@ -125,7 +137,10 @@ def _channel(desk: Row[Any] | None) -> str | None:
     return "webhook" if fields.get("webhook_url") else "email" if fields.get("email") else None
 
 
-def _send(settings: Settings, notice: Row[Any], desk: Row[Any], *, requester: str, addressee: str) -> None:
+def _send(
+    settings: Settings, notice: Row[Any], desk: Row[Any], *, requester: str, addressee: str
+) -> MailSent:
+    """Hand the notice to the desk's webhook or mail it (encrypted to the desk's key when sound)."""
     if not settings.base_url:
         raise _Refused("the node does not know its public URL for the link: set GOTONG_BASE_URL")
     link = f"{settings.base_url.rstrip('/')}/assistance/{notice.request_id}"
@@ -150,12 +165,12 @@ def _send(settings: Settings, notice: Row[Any], desk: Row[Any], *, requester: st
             )
         if response.status_code >= 300:
             raise _Refused(f"the webhook answered {response.status_code}")
-        return
+        return MailSent()
     if not settings.smtp_host:
         raise _Refused("no SMTP server is configured (GOTONG_SMTP_HOST)")
-    send_mail(
+    return mail_contact(
         settings,
-        to=[fields["email"]],
+        fields,
         subject=f"Gotong: a {notice.urgency} {notice.kind} request from {requester}",
         text=(
             f"{requester} sent {addressee} a {notice.urgency} request for {notice.kind} "

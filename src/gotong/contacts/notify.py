@@ -4,7 +4,8 @@ contact that has an address and a signed webhook POST to each that has a webhook
 For other domains' notices (an escalated case clock): the caller says what to say and to whom, this
 module knows how to reach them. Webhook bodies are signed as checks are (``X-Gotong-Signature``,
 HMAC-SHA256 under the contact's secret) and go through the outbound policy; mail goes through the
-node's SMTP server. Nothing is queued or retried: the caller records what was handed over.
+node's SMTP server (as PGP/MIME to the contact's key when that key is sound). Nothing is queued or
+retried: the caller records what was handed over.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import httpx
 from sqlalchemy import Engine, select
 
 from gotong.contacts.catalogue import roles as known_roles
+from gotong.contacts.encryption import mail_contact
 from gotong.contacts.models import Channel, contacts
 from gotong.contacts.signing import SIGNATURE_HEADER, sign
-from gotong.core.mail import send_mail
 from gotong.core.outbound import outbound_client
 from gotong.db.engine import read_connection
 from gotong.settings import Settings
@@ -89,7 +90,7 @@ class _Refused(Exception):
 def _mail(settings: Settings, fields: dict[str, Any], subject: str, text: str) -> None:
     if not settings.smtp_host:
         raise _Refused("no SMTP server is configured (GOTONG_SMTP_HOST)")
-    send_mail(settings, to=[fields["email"]], subject=subject, text=text)
+    mail_contact(settings, fields, subject=subject, text=text)  # encrypted to its key when sound
 
 
 def _post(settings: Settings, secret: str, fields: dict[str, Any], body: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ credential (see docs/contacts.md), so it declares no principal and answers no 40
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
@@ -51,11 +51,17 @@ def create_contact(body: ContactCreate, engine: EngineDep, actor: PrincipalDep) 
 
 
 @router.get("/contacts/bundle", responses=errors(401))
-def contact_bundle(engine: EngineDep, actor: PrincipalDep, settings: SettingsDep) -> dict[str, Any]:
-    """The directory as you may see it, as STIX identities, signed with the node's Ed25519 key."""
+def contact_bundle(
+    engine: EngineDep,
+    actor: PrincipalDep,
+    settings: SettingsDep,
+    view: Annotated[Literal["reader", "members"], Query()] = "reader",
+) -> dict[str, Any]:
+    """The directory as you may see it (``view=members``: as any member organisation sees it, what a
+    peer node fetches), as STIX identities, signed with the node's Ed25519 key."""
     from gotong.node import node_key  # the node's key file: read only when a bundle is asked for
 
-    return contacts.export_bundle(engine, actor=actor, key=node_key(settings))
+    return contacts.export_bundle(engine, actor=actor, key=node_key(settings), members_view=view == "members")
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactPublic, responses=errors(401, 404))

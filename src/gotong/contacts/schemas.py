@@ -237,6 +237,12 @@ class CheckPublic(BaseModel):
     fallback_of: int | None
     problem: str | None
     recorded_by: str | None = Field(default=None, description="phone only: who recorded the check")
+    encrypted_to: str | None = Field(
+        default=None, description="e-mail only: the fingerprint of the OpenPGP key the mail was encrypted to"
+    )
+    in_clear_because: str | None = Field(
+        default=None, description="e-mail only: why a contact with a key got the mail in the clear"
+    )
 
 
 class AckPublic(BaseModel):

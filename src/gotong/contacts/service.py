@@ -122,12 +122,25 @@ def list_contacts(
     require_member(actor)
     if role is not None and role not in roles():
         raise Invalid(f"role: unknown role {role!r}; known: {', '.join(sorted(roles()))}")
-    return _list(engine, reader=actor, org=org, role=role)
+    return _list(engine, reader_org_id=actor.org_id, org=org, role=role)
+
+
+# No organisation has the id 0 (ids start at 1): reading as it is reading as a member organisation
+# that owns no contact and is not the hub, so exactly the public and members fields are seen.
+_ANY_MEMBER = 0
+
+
+def member_directory(engine: Engine, *, actor: Principal) -> list[ContactPublic]:
+    """The directory as any member organisation sees it: public and members fields, never a hub-only
+    field (not even to the hub or the owner). What may leave the node for a peer node, whose readers
+    are not all the organisation that asked."""
+    require_member(actor)
+    return _list(engine, reader_org_id=_ANY_MEMBER, org=None)
 
 
 def public_directory(engine: Engine, *, org: str | None = None) -> list[ContactPublic]:
     """The directory as somebody who is not signed in sees it: public fields only."""
-    return _list(engine, reader=ANONYMOUS, org=org)
+    return _list(engine, reader_org_id=ANONYMOUS.org_id, org=org)
 
 
 def get_contact(engine: Engine, *, actor: Principal, contact_id: int) -> ContactPublic:
@@ -180,7 +193,7 @@ def contact_row(conn: Connection, contact_id: int) -> Row[Any]:
 
 
 def _list(
-    engine: Engine, *, reader: Principal, org: str | None, role: str | None = None
+    engine: Engine, *, reader_org_id: int | None, org: str | None, role: str | None = None
 ) -> list[ContactPublic]:
     with read_connection(engine) as conn:
         hub_id = hub_org_id(conn)
@@ -189,7 +202,7 @@ def _list(
             query = query.where(contacts.c.org_id == get_org(conn, short_name=org).id)
         if role is not None:
             query = query.where(contacts.c.role == role)
-        return [view(r, reader_org_id=reader.org_id, hub_org_id=hub_id) for r in conn.execute(query)]
+        return [view(r, reader_org_id=reader_org_id, hub_org_id=hub_id) for r in conn.execute(query)]
 
 
 def _select() -> Any:

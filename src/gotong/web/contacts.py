@@ -14,9 +14,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from gotong.core.permissions import may_write
-from gotong.http.dependencies import EngineDep
+from gotong.errors import GotongError
+from gotong.http.dependencies import EngineDep, SettingsDep
 from gotong.web import contacts_services as cs
 from gotong.web import services
+from gotong.web.forms import problems_of
 from gotong.web.pages import CsrfDep, PageRoute, ViewerDep, render, see_other
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -29,6 +31,7 @@ CheckToken = Annotated[str, Path(min_length=1, max_length=200)]
 def directory(
     request: Request,
     engine: EngineDep,
+    settings: SettingsDep,
     viewer: ViewerDep,
     org: Annotated[str, Query(max_length=32)] = "",
     role: Annotated[str, Query(max_length=40)] = "",
@@ -47,7 +50,12 @@ def directory(
             request, "contacts/list.html", {**context, "contacts": [], "errors": exc.problems}, status=400
         )
     records = cs.reachability(engine, actor=viewer.principal)
-    return render(request, "contacts/list.html", {**context, "contacts": found, "records": records})
+    kept = cs.peer_directories(settings, actor=viewer.principal)
+    return render(
+        request,
+        "contacts/list.html",
+        {**context, "contacts": found, "records": records, "peer_directories": kept},
+    )
 
 
 @router.get("/contacts/new")
@@ -103,6 +111,28 @@ async def update_contact(
         shown = cs.ContactForm.posted({**posted, "role": kept.role, "org": kept.org})
         return _form(request, shown, exc.problems, contact_id=contact_id, status=400)
     return see_other(f"/contacts/{contact_id}?done=saved")
+
+
+@router.get("/ack")
+def code_page(request: Request) -> Response:
+    """Where a desk whose mail program broke the link types the check number and reply code of the
+    mail (no sign-in): a short address, as a person types it from the mail."""
+    return render(request, "contacts/code.html", {"form": {"check": "", "code": ""}, "errors": {}})
+
+
+@router.post("/ack")
+async def acknowledge_by_code(request: Request, engine: EngineDep) -> Response:
+    """The code form: the same refusals as the verb (a wrong code says how many tries are left). No
+    CSRF token, as for the link: the form carries the code, which a foreign page does not know."""
+    posted = await _posted(request)
+    form = {"check": posted.get("check", "")[:40], "code": posted.get("code", "")[:40]}
+    try:
+        done = cs.acknowledge_code(engine, check=form["check"], code=form["code"])
+    except GotongError as exc:
+        errors = problems_of(exc, {"check", "code"}, "code")
+        context = {"form": {**form, "code": ""}, "errors": errors}
+        return render(request, "contacts/code.html", context, status=exc.status)
+    return render(request, "contacts/acknowledged.html", {"ack": done})
 
 
 @router.get("/checks/{token}")

@@ -7,6 +7,7 @@ form into the verb's request, and turning its refusals into problems named by fo
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +18,9 @@ from gotong.contacts.catalogue import roles
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Forbidden, Invalid, NotFound, Unauthorized
+from gotong.federation.directories import PeerDirectory, kept_directories
 from gotong.orgs.service import organisations_for
+from gotong.settings import Settings
 from gotong.web.forms import problems_of
 from gotong.web.services import FormInvalid, signed_in
 
@@ -95,6 +98,12 @@ def contact_page(engine: Engine, *, actor: Principal, contact_id: int) -> Contac
         record = next((c for c in org.contacts if c.contact_id == contact_id), None)
     upcoming = contacts.next_check(engine, contact_id=contact_id)
     return ContactPage(found, list(reversed(history)), alternates, record, upcoming)
+
+
+def peer_directories(settings: Settings, *, actor: Principal) -> list[PeerDirectory]:
+    """The directories this node keeps of its peers (members fields only), by peer name."""
+    signed_in(actor)
+    return kept_directories(Path(settings.node_key_file).parent, actor=actor)
 
 
 def reachability(engine: Engine, *, actor: Principal) -> list[contacts.OrgReachability]:
@@ -224,6 +233,14 @@ def may_edit(engine: Engine, *, actor: Principal, contact_id: int) -> bool:
 def pending_check(engine: Engine, *, token: str) -> contacts.PendingCheck:
     """The check behind an acknowledgement link (no sign-in: the token is the credential)."""
     return contacts.pending_check(engine, token=token)
+
+
+def acknowledge_code(engine: Engine, *, check: str, code: str) -> contacts.AckPublic:
+    """Acknowledge by the reply code typed on ``/ack``; a check number that is not one is Invalid."""
+    number = check.strip().lstrip("#")
+    if not number.isdigit() or not 0 < int(number) < 2**63:
+        raise Invalid("check: give the check number of the mail, e.g. 7")
+    return contacts.acknowledge_code(engine, check_id=int(number), code=code)
 
 
 def acknowledge(engine: Engine, *, token: str) -> contacts.AckPublic:

@@ -1,0 +1,217 @@
+"""Peers' contact directories: every node keeps the newest signed directory bundle of each peer.
+
+On the witness interval a node asks every configured peer for its directory as any member
+organisation sees it (``GET /api/v1/contacts/bundle?view=members``: public and members fields,
+never a hub-only field, whoever asks) and keeps it in ``peer-directories.json`` beside its own key,
+after checking:
+
+* the signature, against the key this node pinned for that peer when it first witnessed its audit
+  checkpoint (:mod:`gotong.federation.witness`; the bundle and the checkpoints are signed with the
+  same node key). A peer not yet witnessed has no known key: its bundle is not kept;
+* that it is a members view, and not older than the one held.
+
+A bundle that fails is refused and the one held is kept. The kept directories are shown to the
+node's signed-in members on ``/contacts``: what they hold is what any member may read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import Engine
+
+from gotong.contacts import verify_bundle
+from gotong.core.auth import Principal
+from gotong.core.jobs import HealthLog, JobRunner
+from gotong.core.outbound import outbound_client
+from gotong.core.permissions import require_member
+from gotong.db.engine import read_connection
+from gotong.errors import Invalid
+from gotong.federation import witness
+from gotong.federation.service import Peer, list_peers
+from gotong.federation.transport import SyncError, failure
+from gotong.stix.timestamps import format_micros, micros_of, now_micros
+
+__all__ = [
+    "DIRECTORIES_FILE",
+    "JOB",
+    "Fetched",
+    "PeerContact",
+    "PeerDirectory",
+    "fetch_directories",
+    "kept_directories",
+    "register",
+]
+
+JOB = "peer-directories"
+DIRECTORIES_FILE = "peer-directories.json"
+_lock = threading.Lock()
+_log = logging.getLogger("gotong.federation")
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one round did for one peer."""
+
+    peer: str
+    kept: bool
+    detail: str  # "N contacts signed at <at>", or why nothing was kept
+
+
+@dataclass(frozen=True)
+class PeerContact:
+    name: str
+    roles: list[str]
+    description: str
+    contact_information: str | None
+
+
+@dataclass(frozen=True)
+class PeerDirectory:
+    peer: str
+    org: str  # the organisation the peer stands for here
+    signed_at: str
+    kept_at: str
+    contacts: list[PeerContact]
+
+
+def bundle_url(peer: Peer) -> str:
+    return f"{peer.origin}/api/v1/contacts/bundle?view=members"
+
+
+def fetch_directories(engine: Engine, folder: Path, client: httpx.Client) -> list[Fetched]:
+    """Fetch, check and keep the directory bundle of every configured peer; one result per peer."""
+    with read_connection(engine) as conn:
+        configured = list_peers(conn)
+    pinned = witness.held(folder)
+    results: list[Fetched] = []
+    for peer in configured:
+        key = pinned.get(peer.name, {}).get("public_key")
+        if key is None:
+            detail = "no key of this peer is known yet: its audit checkpoint has not been witnessed"
+            results.append(Fetched(peer.name, False, detail))
+            continue
+        try:
+            bundle = _get(client, peer)
+        except SyncError as exc:
+            results.append(Fetched(peer.name, False, str(exc)))
+            continue
+        results.append(_keep(folder, peer, bundle, key))
+    return results
+
+
+def kept_directories(folder: Path, *, actor: Principal) -> list[PeerDirectory]:
+    """The directories kept of the peers, for a signed-in member (each holds members fields only)."""
+    require_member(actor)
+    shown: list[PeerDirectory] = []
+    for name, entry in sorted(_read(folder).items()):
+        objects = entry["bundle"]["bundle"].get("objects", [])
+        people = [
+            PeerContact(
+                name=str(o.get("name", "")),
+                roles=[str(r) for r in o.get("roles", [])],
+                description=str(o.get("description", "")),
+                contact_information=o.get("contact_information"),
+            )
+            for o in objects
+            if isinstance(o, dict) and o.get("type") == "identity"
+        ]
+        shown.append(
+            PeerDirectory(name, entry["org"], entry["bundle"]["signed_at"], entry["kept_at"], people)
+        )
+    return shown
+
+
+def _get(client: httpx.Client, peer: Peer) -> Any:
+    url = bundle_url(peer)
+    headers = {"Authorization": f"Bearer {peer.token}", "Accept": "application/json"}
+    try:
+        response = client.get(url, headers=headers)
+    except httpx.HTTPError as exc:
+        raise failure(f"GET {url}", exc) from None
+    if response.status_code != 200:
+        raise failure(f"GET {url}", response=response)
+    try:
+        return response.json()
+    except ValueError:
+        raise SyncError(f"GET {url}: the answer is not JSON") from None
+
+
+def _keep(folder: Path, peer: Peer, bundle: Any, key: str) -> Fetched:
+    try:
+        checked = verify_bundle(bundle, public_key=key)
+    except Invalid as exc:
+        return Fetched(peer.name, False, f"refused: {exc}")
+    if bundle.get("view") != "members":
+        return Fetched(peer.name, False, "refused: the bundle is not the members view of the directory")
+    with _lock:
+        held = _read(folder)
+        before = held.get(peer.name)
+        if before is not None and micros_of(before["bundle"]["signed_at"]) > micros_of(checked.signed_at):
+            return Fetched(peer.name, False, "refused: older than the directory held")
+        held[peer.name] = {"org": peer.org, "kept_at": format_micros(now_micros()), "bundle": bundle}
+        _write(folder, held)
+    return Fetched(peer.name, True, f"{checked.contacts} contacts signed at {checked.signed_at}")
+
+
+def register(
+    runner: JobRunner,
+    engine: Engine,
+    *,
+    folder: Path,
+    every: float,
+    client_factory: Callable[[], httpx.Client] | None = None,
+) -> None:
+    """Fetch the peers' directories on ``runner`` every ``every`` seconds (and once at start)."""
+    health = HealthLog(_log)
+    make_client = client_factory or (lambda: outbound_client(timeout=httpx.Timeout(30.0, connect=5.0)))
+
+    def run(_stopping: threading.Event) -> None:
+        try:
+            with make_client() as client:
+                for result in fetch_directories(engine, folder, client):
+                    if not result.kept:
+                        _log.info("directory of peer %s: %s", result.peer, result.detail)
+        except Exception as exc:  # a job keeps running; the log says what failed
+            health.failed(JOB, str(exc), exc_info=exc)
+        else:
+            health.succeeded(JOB)
+
+    runner.register(JOB, run, every=every, run_at_start=True)
+
+
+def _read(folder: Path) -> dict[str, Any]:
+    path = folder / DIRECTORIES_FILE
+    try:
+        value = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except orjson.JSONDecodeError:
+        raise Invalid(f"peer directories {str(path)!r} are not JSON") from None
+    if not isinstance(value, dict):
+        raise Invalid(f"peer directories {str(path)!r} are not a JSON object")
+    return value
+
+
+def _write(folder: Path, held: dict[str, Any]) -> None:
+    target = folder / DIRECTORIES_FILE
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{DIRECTORIES_FILE}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps(held, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
