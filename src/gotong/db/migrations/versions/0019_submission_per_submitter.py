@@ -1,7 +1,7 @@
 """one submission per submitter: the submitter joins the stored versions' unique key
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 
 An organisation that submits an object another organisation holds hidden from it used to be told
 "already present" (or "a different object with this id and version is already stored"), which
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0015"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
