@@ -8,6 +8,7 @@ ThaiCERT's log, and ThaiCERT asks the hub what it holds.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -22,13 +23,14 @@ from sqlalchemy import Engine, delete, func, select
 from gotong.audit import VerifyResult
 from gotong.audit.models import audit_log
 from gotong.checkpoints import HISTORY_FILE, KEPT_FILE, keep_checkpoint, verify_node, verify_own
-from gotong.core.auth import Principal
+from gotong.core.auth import Principal, Role
 from gotong.core.outbound import outbound_client
 from gotong.db.engine import read_connection, write_transaction
 from gotong.federation import witness
 from gotong.federation.service import add_peer
 from gotong.intel.store import add_objects
-from gotong.orgs.service import get_org
+from gotong.orgs.passwords import set_password
+from gotong.orgs.service import add_user, get_org
 from gotong.settings import Settings
 from tests.cli.test_cli import command
 from tests.conftest import start_server, token_for
@@ -181,6 +183,51 @@ def test_a_witness_pins_the_key_a_peer_signed_with_first(pair: tuple[Served, Ser
     [refused] = witness_round(hub)
     assert not refused.kept and "another key than the one this node witnessed first" in refused.detail
     assert witness.held(hub.folder)["thai"]["checkpoint"] == newer
+
+
+def _dashboard(node: Served, email: str) -> str:
+    with write_transaction(node.engine) as conn:
+        role = Role.ADMIN if email.startswith("admin") else Role.ANALYST
+        add_user(conn, email=email, org="ASEAN-CERT", role=role)
+        set_password(conn, email=email, password="witness-test-password")
+    with httpx.Client(base_url=node.url) as client:
+        found = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+        assert found is not None
+        form = {"csrf": found.group(1), "email": email, "password": "witness-test-password", "next": "/"}
+        assert client.post("/login", data=form).status_code == 303
+        page = client.get("/")
+        assert page.status_code == 200, page.text
+        return page.text
+
+
+def test_a_refused_checkpoint_is_on_the_admins_dashboard_and_nobody_else_s(
+    pair: tuple[Served, Served],
+) -> None:
+    thai, hub = pair
+    thai.keep()
+    assert witness_round(hub)[0].kept
+    Path(thai.settings.node_key_file).unlink()
+    thai.keep()
+    assert not witness_round(hub)[0].kept
+
+    with read_connection(hub.engine) as conn:
+        admin = Principal(
+            org_id=get_org(conn, short_name="ASEAN-CERT").id, org_short="ASEAN-CERT", role=Role.ADMIN
+        )
+    [status] = witness.witness_status_for(hub.engine, hub.folder, actor=admin)
+    assert (status.peer, status.refused) == ("thai", 1)
+    assert status.record is not None and "another key" in (status.last_refusal or "")
+    analyst = Principal(org_id=admin.org_id, org_short="ASEAN-CERT", role=Role.ANALYST)
+    assert witness.witness_status_for(hub.engine, hub.folder, actor=analyst) == []
+
+    shown = _dashboard(hub, "admin@witness.example")
+    assert (
+        "Audit checkpoints witnessed" in shown
+        and "another key than the one this node witnessed first" in shown
+    )
+    hidden = _dashboard(hub, "analyst@witness.example")
+    assert "Audit checkpoints witnessed" not in hidden and "another key" not in hidden
+    assert "Dashboard" in hidden, "the positive control: the analyst's dashboard itself is served"
 
 
 def test_only_peers_and_admins_read_a_node_s_checkpoint_and_each_peer_gets_back_only_its_own(

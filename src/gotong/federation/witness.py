@@ -42,12 +42,14 @@ from gotong.errors import Forbidden, Invalid, NotFound
 from gotong.federation.service import Peer, list_peers
 from gotong.federation.transport import SyncError, failure
 from gotong.settings import Settings
+from gotong.sharing.policy import may_read_checkpoints
 from gotong.stix.timestamps import format_micros, now_micros
 
 __all__ = [
     "JOB",
     "WITNESS_FILE",
     "WitnessCheck",
+    "WitnessStatus",
     "Witnessed",
     "ask_witnesses",
     "checkpoint_for",
@@ -57,6 +59,7 @@ __all__ = [
     "register",
     "verify_witnessed",
     "witness_peers",
+    "witness_status_for",
 ]
 
 JOB = "audit-witness"
@@ -119,13 +122,15 @@ def held_for(engine: Engine, folder: Path, *, actor: Principal) -> list[dict[str
 
 
 def _require_witness(engine: Engine, actor: Principal) -> list[Peer]:
-    """A checkpoint counts everything the node stores, visible to the caller or not: only the
-    organisations this node federates with (the org of a configured peer) and the node's admins
-    read checkpoints (docs/security.md). Returns the configured peers, read once."""
+    """Refuse a caller the sharing policy does not let read checkpoints
+    (:func:`gotong.sharing.policy.may_read_checkpoints`). Returns the configured peers, read once."""
     require_member(actor)
     with read_connection(engine) as conn:
         configured = list_peers(conn)
-    if actor.role != Role.ADMIN and actor.org_id not in {p.org_id for p in configured}:
+    federated = {p.org_id for p in configured}
+    if not may_read_checkpoints(
+        org_id=actor.org_id, admin=actor.role == Role.ADMIN, federated_org_ids=federated
+    ):
         raise Forbidden(
             "only the organisations this node federates with (and its admins) read its checkpoints"
         )
@@ -291,6 +296,48 @@ def _refuse(folder: Path, held: dict[str, Any], peer: Peer, reason: str) -> Witn
         ]
         _write(folder, held)
     return Witnessed(peer.name, False, reason)
+
+
+@dataclass(frozen=True)
+class WitnessStatus:
+    """What this node holds as witness of one peer, for the node's admins (the dashboard)."""
+
+    peer: str
+    record: int | None  # the newest record of the peer's log held; None: no checkpoint kept yet
+    checkpoint_at: str | None
+    kept_at: str | None
+    refused: int  # checkpoints refused, of the last ones kept
+    last_refusal: str | None  # "<when>: <why>"
+
+
+def witness_status_for(engine: Engine, folder: Path, *, actor: Principal) -> list[WitnessStatus]:
+    """Per configured peer, the checkpoint held and the refusals, for the node's admins only.
+
+    A refusal says a peer's log went backwards or was rewritten, which an admin must see where they
+    look every day; to anybody else the list is empty, as the peers' own status is
+    (:func:`gotong.federation.service.peer_statuses_for`).
+    """
+    if not (actor.authenticated and actor.role == Role.ADMIN):
+        return []
+    with read_connection(engine) as conn:
+        configured = list_peers(conn)
+    kept = _read(folder)
+    out = []
+    for peer in configured:
+        entry = kept.get(peer.name) or {}
+        checkpoint = entry.get("checkpoint") or {}
+        refused = list(entry.get("refused", []))
+        out.append(
+            WitnessStatus(
+                peer=peer.name,
+                record=checkpoint.get("seq"),
+                checkpoint_at=checkpoint.get("at"),
+                kept_at=entry.get("kept_at"),
+                refused=len(refused),
+                last_refusal=f"{refused[-1]['at']}: {refused[-1]['reason']}" if refused else None,
+            )
+        )
+    return out
 
 
 def held(folder: Path) -> dict[str, dict[str, Any]]:

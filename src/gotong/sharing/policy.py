@@ -127,6 +127,19 @@ def may_know_members(reader: Reader, *, group_id: int, named_recipients: bool, o
     return owner or reader.hub_admin or group_id in reader.named_groups
 
 
+def may_read_checkpoints(*, org_id: int | None, admin: bool, federated_org_ids: Collection[int]) -> bool:
+    """Whether a caller may read the node's signed audit checkpoints, or those it holds as witness.
+
+    A checkpoint counts every audit record and every stored version, visible to the caller or not,
+    so it tells how much the node holds. Only the node's admins and the organisations it federates
+    with (the organisation of a configured peer: witnessing is mutual) may read one; to every other
+    member the count of what it may not see is itself something it may not learn.
+    """
+    if org_id is None:
+        return False
+    return admin or org_id in federated_org_ids
+
+
 def disclosure_clause(
     reader: Reader,
     *,

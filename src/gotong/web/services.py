@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -27,6 +28,7 @@ from gotong.correlation.service import lookup_value as lookup_for
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid, NotFound, Unauthorized
 from gotong.federation.service import PeerStatus, peer_statuses_for
+from gotong.federation.witness import WitnessStatus, witness_status_for
 from gotong.feeds.manage import feed_health_for
 from gotong.feeds.registry import FeedStatus
 from gotong.incidents import CasePublic, ClockPublic, breached_clocks
@@ -107,10 +109,14 @@ class Dashboard:
     feeds: list[FeedStatus] = field(default_factory=list)
     peers: list[PeerStatus] = field(default_factory=list)
     breached: list[tuple[CasePublic, ClockPublic]] = field(default_factory=list)
+    witnessed: list[WitnessStatus] = field(default_factory=list)
 
 
-def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Dashboard:
-    """The regional picture for ``actor``: open alerts, this week's intelligence, feeds and peers."""
+def dashboard(
+    engine: Engine, *, actor: Principal, now: int | None = None, key_folder: Path | None = None
+) -> Dashboard:
+    """The regional picture for ``actor``: open alerts, this week's intelligence, feeds and peers
+    (with, for the admins, the checkpoints witnessed of each peer, kept in ``key_folder``)."""
     signed_in(actor)
     since = (now or now_micros()) - WEEK_MICROS
     with read_connection(engine) as conn:
@@ -119,6 +125,7 @@ def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Da
         feeds = feed_health_for(conn, actor=actor)
         peers = peer_statuses_for(conn, actor=actor)
     breached = breached_clocks(engine, actor=actor, now=now)
+    witnessed = witness_status_for(engine, key_folder, actor=actor) if key_folder is not None else []
     tlps = Counter(r["tlp"] for r in week.results)
     countries = Counter(r["country"] or "no country" for r in week.results)
     order = [t.label for t in TLP]
@@ -131,6 +138,7 @@ def dashboard(engine: Engine, *, actor: Principal, now: int | None = None) -> Da
         feeds=feeds,
         peers=peers,
         breached=breached,
+        witnessed=witnessed,
     )
 
 

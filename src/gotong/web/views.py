@@ -6,6 +6,7 @@ template. Rules, SQL and readers live below the services; a view never decides w
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gotong.core.auth import Role
 from gotong.correlation.search import SearchFilter
 from gotong.errors import Invalid, Unauthorized
-from gotong.http.dependencies import EngineDep
+from gotong.http.dependencies import EngineDep, SettingsDep
 from gotong.sharing.tlp import TLP
 from gotong.web import contacts_services, services, training_services
 from gotong.web.charts import bar_chart
@@ -109,8 +110,8 @@ def logout(engine: EngineDep, viewer: ViewerDep, _: CsrfDep) -> Response:
 
 # ----------------------------------------------------------------- dashboard and alerts
 @router.get("/")
-def dashboard(request: Request, engine: EngineDep, viewer: ViewerDep) -> Response:
-    board = services.dashboard(engine, actor=viewer.principal)
+def dashboard(request: Request, engine: EngineDep, viewer: ViewerDep, settings: SettingsDep) -> Response:
+    board = services.dashboard(engine, actor=viewer.principal, key_folder=Path(settings.node_key_file).parent)
     by_tlp = bar_chart(
         "Intelligence of the last 7 days by TLP",
         "Objects you may see that were added in the last 7 days, counted by TLP level",
