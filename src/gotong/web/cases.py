@@ -34,14 +34,22 @@ def case_list(
     status: Annotated[str, Query(max_length=40)] = "",
     lead: Annotated[str, Query(max_length=40)] = "",
     min_severity: Annotated[str, Query(max_length=2)] = "",
+    next: Annotated[str, Query(max_length=400)] = "",
 ) -> Response:
     chosen = {"status": status, "lead": lead, "min_severity": min_severity}
     try:
-        found = cs.cases(engine, actor=viewer.principal, status=status, lead=lead, min_severity=min_severity)
+        found = cs.cases(
+            engine, actor=viewer.principal, status=status, lead=lead, min_severity=min_severity, after=next
+        )
     except services.FormInvalid as exc:
-        context = {"cases": [], "filters": chosen, "errors": exc.problems, **_choices()}
+        context = {
+            "page": cs.CasePage([], False, None),
+            "filters": chosen,
+            "errors": exc.problems,
+            **_choices(),
+        }
         return render(request, "cases/list.html", context, status=400)
-    return render(request, "cases/list.html", {"cases": found, "filters": chosen, "errors": {}, **_choices()})
+    return render(request, "cases/list.html", {"page": found, "filters": chosen, "errors": {}, **_choices()})
 
 
 @router.get("/cases/new")

@@ -7,6 +7,7 @@ problems named by form field. Nothing here decides who may do or see what.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -46,9 +47,27 @@ def _split(text: str) -> list[str]:
 
 
 # ----------------------------------------------------------------- list and read
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[incidents.CasePublic]
+    more: bool
+    next: str | None  # the opaque token of the next page
+
+
 def cases(
-    engine: Engine, *, actor: Principal, status: str, lead: str, min_severity: str
-) -> list[incidents.CasePublic]:
+    engine: Engine,
+    *,
+    actor: Principal,
+    status: str,
+    lead: str,
+    min_severity: str,
+    after: str = "",
+    size: int = PAGE_SIZE,
+) -> CasePage:
+    """One page of the cases the actor may see, newest first; ``after`` is the token a page gave."""
     signed_in(actor)
     try:
         wanted = incidents.CaseFilter(
@@ -56,7 +75,29 @@ def cases(
         )
     except ValidationError as exc:
         raise FormInvalid(problems_of(exc, {"status", "lead", "min_severity"}, "status")) from None
-    return incidents.list_cases(engine, actor=actor, filter=wanted)
+    floor = _page_key(after) if after else None
+    found = incidents.list_cases(engine, actor=actor, filter=wanted)
+    rest = [c for c in found if floor is None or (c.created, c.id) < floor]
+    shown = rest[:size]
+    more = len(rest) > size
+    return CasePage(shown, more, _page_token(shown[-1]) if more else None)
+
+
+def _page_token(case: incidents.CasePublic) -> str:
+    # The last case shown, which the reader may see: the token tells nothing else.
+    return base64.urlsafe_b64encode(f"{case.created}|{case.id}".encode()).decode().rstrip("=")
+
+
+def _page_key(token: str) -> tuple[str, str]:
+    try:
+        created, _, case_id = (
+            base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().partition("|")
+        )
+    except (ValueError, UnicodeDecodeError):
+        created = case_id = ""
+    if not created or not case_id.startswith("incident--"):
+        raise FormInvalid({"next": "This is not a page of the case list; start again from the first page."})
+    return created, case_id
 
 
 def case(engine: Engine, *, actor: Principal, case_id: str) -> incidents.CasePublic:
