@@ -834,6 +834,16 @@ class TestTrainingCourse(ResourceTests):
     hidden_url = "/api/v1/training/courses/{hidden_course}"  # MyCERT's, TLP:AMBER to MyCERT only
 
 
+class TestTrainingCourseUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/training/courses/{training_course}"  # ThaiCERT, the caller, provides it
+    writes = True
+    hidden_url = "/api/v1/training/courses/{hidden_course}"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"description": f"Edited {uuid.uuid4().hex[:8]}"}
+
+
 class TestTrainingRequirements(ResourceTests):
     url = "/api/v1/training/requirements"
 
