@@ -914,6 +914,30 @@ class TestNormsSummaries(ResourceTests):
     url = "/api/v1/norms/summaries"
 
 
+class TestNormsProposals(ResourceTests):
+    url = "/api/v1/norms/proposals"
+
+
+class TestNormsProposalCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/norms/proposals"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {
+            "norm": "r9",
+            "title": f"api proposal {uuid.uuid4().hex[:8]}",
+            "summary": "A norm proposed over the API.",
+            "items": [{"id": "r9-1", "text": "An item."}],
+        }
+
+
+class TestNormsProposal(ResourceTests):
+    url = "/api/v1/norms/proposals/{norms_proposal}"
+    hidden_url = "/api/v1/norms/proposals/{hidden_norms_proposal}"  # MyCERT's
+
+
 class TestNormsReportCreate(ResourceTests):
     method = "POST"
     url = "/api/v1/norms/reports"
