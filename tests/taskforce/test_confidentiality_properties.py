@@ -9,6 +9,7 @@ Hypothesis draws, example after example on one node (records accumulate, as on a
   some items filled in, the public summary published or not;
 * budget reports of random members for 2025 or 2026, far below or far above the mandate, with the
   same choice of markings and the ranges published or not (a report filed twice is refused);
+* a regional norm proposed by a random member (TLP:AMBER to the taskforce);
 * the taskforce's records: a review of a member's implementation of a norm, a motion to adopt its
   rating and a motion to impose a measure, votes of random seats, and the clock closing every open
   window (decisions, measures), or not; and the agenda items the budgets' shortfalls table.
@@ -18,7 +19,7 @@ docs/norms.md, docs/taskforce.md and docs/budgets.md give each record. For every
 preset, a constituent of ThaiCERT and a seat holder of the taskforce, every read path shows exactly
 what the rules allow (no leak, no over-restriction):
 
-* the service verbs: reports and summaries, the status per member and norm, reviews, motions (open
+* the service verbs: reports and summaries, the status per member and norm, proposals, reviews, motions (open
   ones only to the taskforce, decided ones to everyone from the signed decision), measures, the
   agenda, budget reports, compliance (exact where the report is seen, ranges only for others);
 * REST, the same lists and each record's read endpoint (404, with the text of an id that does not
@@ -143,6 +144,7 @@ class WorldDraw:
     reports: tuple[ReportDraw, ...]
     budgets: tuple[BudgetDraw, ...]
     taskforce: TaskforceDraw
+    proposer: str | None = None  # a member that proposes a regional norm (TLP:AMBER to the taskforce)
 
 
 audiences = st.builds(
@@ -193,6 +195,7 @@ worlds = st.builds(
         ).map(tuple),
         close=st.booleans(),
     ),
+    proposer=st.none() | members,
 )
 
 
@@ -224,6 +227,7 @@ class Ledger:
     reviews: set[str] = field(default_factory=set)
     motions: dict[str, str] = field(default_factory=dict)  # id -> status
     texts: dict[str, str] = field(default_factory=dict)  # motion id -> text
+    proposals: dict[str, str] = field(default_factory=dict)  # proposal id -> its proposer
 
     def __repr__(self) -> str:
         counts = (len(self.reports), len(self.budget_reports), len(self.motions))
@@ -348,6 +352,21 @@ def make_world(ledger: Ledger, draw: WorldDraw) -> None:
         ledger.budget_reports[made_budget.id] = Filed(made_budget.id, b.member, b.year, posted)
         if b.ranges:
             ledger.ranges.add(made_budget.id)
+    if draw.proposer is not None:
+        made_proposal = norms.propose_norm(
+            engine,
+            actor=_principal(engine, draw.proposer),
+            proposal=norms.ProposalCreate(
+                norm=f"r{len(ledger.proposals) + 2}",
+                title=f"A norm proposed by {draw.proposer}",
+                summary="What it asks.",
+                items=[norms.ProposalItem(id=f"r{len(ledger.proposals) + 2}-1", text="An item.")],
+            ),
+        )
+        with read_connection(engine) as conn:
+            ledger.norms_collection = get_collection_id(conn, norms.NORMS_COLLECTION)
+        _add_collection(ledger, ledger.norms_collection)
+        ledger.proposals[made_proposal.id] = draw.proposer
     _taskforce_world(ledger, draw.taskforce)
 
 
@@ -420,6 +439,15 @@ def _taskforce_world(ledger: Ledger, draw: TaskforceDraw) -> None:
 
 def expected_reports(ledger: Ledger, asker: str) -> set[str]:
     return {i for i, f in ledger.reports.items() if ledger.sees(asker, f.posted)}
+
+
+def expected_proposals(ledger: Ledger, asker: str) -> set[str]:
+    """A proposal is TLP:AMBER to the taskforce's group, posted by its proposer."""
+    marking = {"object_marking_refs": [TLP2["amber"], ledger.tf_marking]}
+    return {
+        i for i, by in ledger.proposals.items()
+        if ledger.sees(asker, Posted(ledger.norms_collection, by, marking))
+    }  # fmt: skip
 
 
 def expected_budgets(ledger: Ledger, asker: str) -> set[str]:
@@ -512,6 +540,12 @@ def check_service(ledger: Ledger) -> None:
         assert by_source == from_reports | from_summaries, why
         for s in status:
             assert s.counts == own_counts[(s.member, int(s.cycle))][s.norm], why
+        # Proposals of regional norms: the taskforce and each proposer its own.
+        proposed = expected_proposals(ledger, asker)
+        assert {p.id for p in norms.list_proposals(engine, actor=actor)} == proposed, why
+        for proposal_id in set(ledger.proposals) - proposed:
+            with pytest.raises(NotFound, match=f"no proposal {proposal_id} is visible to you"):
+                norms.get_proposal(engine, actor=actor, proposal_id=proposal_id)
         # The taskforce: deliberations to the taskforce alone, decisions and measures to all.
         assert {r.id for r in taskforce.list_reviews(engine, actor=actor)} == expected_reviews(
             ledger, asker
@@ -560,6 +594,8 @@ def check_service(ledger: Ledger) -> None:
         assert f.id in expected_budgets(ledger, f.member) and f.id in expected_budgets(ledger, TF)
     assert expected_reviews(ledger, TF) == ledger.reviews == expected_reviews(ledger, SEAT)
     assert expected_reviews(ledger, "ASEAN-CERT") == set()
+    for proposal_id, by in ledger.proposals.items():
+        assert proposal_id in expected_proposals(ledger, by) and proposal_id in expected_proposals(ledger, TF)
 
 
 def _label(ledger: Ledger) -> None:
@@ -607,6 +643,17 @@ def check_http(ledger: Ledger, readers: dict[str, Reader]) -> None:
             else:
                 _same_404(one, r.api.get(f"/api/v1/norms/reports/{absent_report}"), report_id, absent_report)
                 _same_404(html, r.web.get(f"/norms/reports/{absent_report}"), report_id, absent_report)
+        proposed = expected_proposals(ledger, asker)
+        assert {x["id"] for x in r.api.get("/api/v1/norms/proposals").json()} == proposed, why
+        assert set(re.findall(r"<code>(gotong-norms-proposal--[^<]+)</code>", page.text)) == proposed, why
+        absent_proposal = f"{norms.PROPOSAL_TYPE}--{uuid.uuid4()}"
+        for proposal_id in ledger.proposals:
+            one = r.api.get(f"/api/v1/norms/proposals/{proposal_id}")
+            if proposal_id in proposed:
+                assert one.status_code == 200, why
+            else:
+                absent = r.api.get(f"/api/v1/norms/proposals/{absent_proposal}")
+                _same_404(one, absent, proposal_id, absent_proposal)
         reviews = r.api.get("/api/v1/taskforce/reviews").json()
         assert {x["id"] for x in reviews} == expected_reviews(ledger, asker), why
         motions = expected_motions(ledger, asker)
@@ -713,6 +760,7 @@ SHORTFALL = WorldDraw(
         BudgetDraw("VNCERT", 2026, True, Audience("amber+strict", frozenset({"ThaiCERT"})), False),
     ),
     taskforce=TaskforceDraw(("VN", "g", "partially"), "VN", (("TH", "yes"), ("SG", "yes")), True),
+    proposer="MyCERT",
 )
 
 
