@@ -93,6 +93,8 @@ class ApiNode:
     hidden_enrolment: str  # MyCERT's in the hub's course: ThaiCERT may not see it
     norms_report: str  # ThaiCERT's implementation report for 2026
     hidden_norms_report: str  # MyCERT's: ThaiCERT may not see it
+    norms_proposal: str  # ThaiCERT's proposal of a regional norm (TLP:AMBER to the taskforce)
+    hidden_norms_proposal: str  # MyCERT's: ThaiCERT may not see it
     budget_report: str  # ThaiCERT's budget for 2026
     hidden_budget_report: str  # MyCERT's: ThaiCERT may not see it
     report: int = 0  # ThaiCERT's posture report
@@ -363,6 +365,19 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         norms.create_report(engine, actor=_operator(engine, org), report=norms.ReportCreate(cycle="2026")).id
         for org in ("ThaiCERT", "MyCERT")
     )
+    norms_proposal, hidden_norms_proposal = (
+        norms.propose_norm(
+            engine,
+            actor=_operator(engine, org),
+            proposal=norms.ProposalCreate(
+                norm="r8",
+                title=f"{org}'s norm",
+                summary="A proposal.",
+                items=[{"id": "r8-1", "text": "An item."}],
+            ),
+        ).id
+        for org in ("ThaiCERT", "MyCERT")
+    )
     budget_report, hidden_budget_report = (
         budgets.create_report(
             engine,
@@ -430,6 +445,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             hidden_enrolment=trainings["hidden_enrolment"],
             norms_report=norms_report,
             hidden_norms_report=hidden_norms_report,
+            norms_proposal=norms_proposal,
+            hidden_norms_proposal=hidden_norms_proposal,
             budget_report=budget_report,
             hidden_budget_report=hidden_budget_report,
             report=report,

@@ -834,6 +834,16 @@ class TestTrainingCourse(ResourceTests):
     hidden_url = "/api/v1/training/courses/{hidden_course}"  # MyCERT's, TLP:AMBER to MyCERT only
 
 
+class TestTrainingCourseUpdate(ResourceTests):
+    method = "PATCH"
+    url = "/api/v1/training/courses/{training_course}"  # ThaiCERT, the caller, provides it
+    writes = True
+    hidden_url = "/api/v1/training/courses/{hidden_course}"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"description": f"Edited {uuid.uuid4().hex[:8]}"}
+
+
 class TestTrainingRequirements(ResourceTests):
     url = "/api/v1/training/requirements"
 
@@ -902,6 +912,30 @@ class TestNormsReports(ResourceTests):
 
 class TestNormsSummaries(ResourceTests):
     url = "/api/v1/norms/summaries"
+
+
+class TestNormsProposals(ResourceTests):
+    url = "/api/v1/norms/proposals"
+
+
+class TestNormsProposalCreate(ResourceTests):
+    method = "POST"
+    url = "/api/v1/norms/proposals"
+    writes = True
+    success = 201
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {
+            "norm": "r9",
+            "title": f"api proposal {uuid.uuid4().hex[:8]}",
+            "summary": "A norm proposed over the API.",
+            "items": [{"id": "r9-1", "text": "An item."}],
+        }
+
+
+class TestNormsProposal(ResourceTests):
+    url = "/api/v1/norms/proposals/{norms_proposal}"
+    hidden_url = "/api/v1/norms/proposals/{hidden_norms_proposal}"  # MyCERT's
 
 
 class TestNormsReportCreate(ResourceTests):

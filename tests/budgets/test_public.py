@@ -25,12 +25,13 @@ def test_the_public_names_are_pinned() -> None:
         "list_mandates", "list_ranges", "list_reports", "mandates", "publish_ranges", "rate",
     ]  # fmt: skip
     assert norms.__all__ == [
-        "EXTENSION_ID", "NORMS_COLLECTION", "REPORT_TYPE", "SUMMARY_TYPE", "Catalogue", "EntryPublic",
-        "EntryUpdate", "ItemStatus", "Norm", "NormItem", "NormPublic", "NormStatus", "OfferedEvidence",
-        "ReportCreate", "ReportFilter", "ReportPublic", "ReportUpdate", "SummaryPublic", "adopt_norm",
-        "answered_norms", "assistance_figures", "catalogue", "create_report", "cycle_bounds", "cycle_of",
-        "get_report", "implementation_status", "list_norms", "list_reports", "list_summaries", "norm",
-        "on_motion_decided", "proposed", "update_report",
+        "EXTENSION_ID", "NORMS_COLLECTION", "PROPOSAL_TYPE", "REPORT_TYPE", "SUMMARY_TYPE", "Catalogue",
+        "EntryPublic", "EntryUpdate", "ItemStatus", "Norm", "NormItem", "NormPublic", "NormStatus",
+        "OfferedEvidence", "ProposalCreate", "ProposalItem", "ProposalPublic", "ReportCreate",
+        "ReportFilter", "ReportPublic", "ReportUpdate", "SummaryPublic", "adopt_norm", "answered_norms",
+        "assistance_figures", "catalogue", "create_report", "cycle_bounds", "cycle_of", "get_proposal",
+        "get_report", "implementation_status", "list_norms", "list_proposals", "list_reports",
+        "list_summaries", "norm", "on_motion_decided", "propose_norm", "proposed", "update_report",
     ]  # fmt: skip
 
 

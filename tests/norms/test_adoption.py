@@ -72,5 +72,5 @@ def test_a_motion_to_adopt_names_a_proposed_regional_norm(seated: Engine) -> Non
     body = taskforce.MotionCreate(
         kind=taskforce.DecisionKind.ADOPT_NORM, norm="g", text="Adopt (g) again.", seconder="SG"
     )
-    with pytest.raises(Invalid, match="names a proposed regional norm \\(r1\\), not 'g'"):
+    with pytest.raises(Invalid, match="names a proposed regional norm \\(r1\\) or a proposal's id, not 'g'"):
         taskforce.table_motion(seated, actor=seat_principal(seated, "TH"), motion=body)

@@ -44,3 +44,29 @@ def test_file_fill_in_show_and_publish_a_report(node: str) -> None:
     assert report_id not in ok(node, "norms", "report", "list", "--org", "ThaiCERT")
     assert report_id in ok(node, "norms", "report", "list", "--org", "ASEAN-TF")
     assert "public summary" in ok(node, "norms", "report", "publish", "--org", "VNCERT", report_id)
+
+
+def test_propose_a_regional_norm_and_list_the_proposals(node: str) -> None:
+    made = json.loads(
+        ok(
+            node, "norms", "propose", "--org", "VNCERT", "--norm", "r2",
+            "--title", "Share campaign indicators",
+            "--summary", "Share indicators of a cross-border campaign within a day.",
+            "--item", "r2-1=Indicators were shared within a day", "--json",
+        )
+    )  # fmt: skip
+    assert (made["norm"], made["version"], made["tlp"], made["proposed_by"]) == ("r2", 1, "amber", "VNCERT")
+    listed = ok(node, "norms", "proposals", "--org", "ASEAN-TF")
+    assert f"{made['id']}  (r2) version 1 by VNCERT: Share campaign indicators" in listed
+    assert "r2-1  Indicators were shared within a day" in listed
+    assert made["id"] not in ok(node, "norms", "proposals", "--org", "MyCERT")
+    problem = fails(
+        node, "norms", "propose", "--org", "VNCERT", "--norm", "r2", "--title", "t", "--summary", "s",
+        "--item", "no equals sign",
+    )  # fmt: skip
+    assert "--item 'no equals sign': write ID=TEXT" in problem
+    problem = fails(
+        node, "norms", "propose", "--org", "VNCERT", "--norm", "r2", "--title", "t", "--summary", "s",
+        "--item", "x-1=text",
+    )  # fmt: skip
+    assert "items.0.id: an item of (r2) is named r2-<n>, not 'x-1'" in problem

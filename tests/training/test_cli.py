@@ -78,3 +78,32 @@ def test_remind_mails_each_unmet_requirement_once(node: str, monkeypatch: pytest
         assert len(received) == len(sent)
         assert ok(node, "training", "remind") == ""  # sent once
         assert len(received) == len(sent)
+
+
+def test_a_course_is_edited_from_the_command_line_never_below_its_held_seats(node: str) -> None:
+    made = json.loads(
+        ok(
+            node, "training", "course", "add", "--org", "SingCERT", "--title", "Incident handling",
+            "--format", "in-person", "--hours", "16", "--level", "basic", "--topic", "incident-handling",
+            "--session", "2030-05-06,2030-05-07,3,Singapore", "--json",
+        )
+    )  # fmt: skip
+    for who in ("a@laocert.example", "b@laocert.example"):
+        ok(
+            node, "training", "enrol", "--org", "LaoCERT", "--course", made["id"], "--session", "s1",
+            "--participant", who,
+        )  # fmt: skip
+    problem = fails(
+        node, "training", "course", "edit", made["id"], "--org", "SingCERT", "--session", "s1,,,1"
+    )
+    assert "sessions.0.seats: session s1 has 2 seats held by enrolments; it cannot have fewer (1)" in problem
+    assert "\n" not in problem.strip()  # one line
+    problem = fails(node, "training", "course", "edit", made["id"], "--org", "MyCERT", "--title", "Mine now")
+    assert "only the course's provider or the hub edits a course" in problem
+    edited = ok(
+        node, "training", "course", "edit", made["id"], "--org", "SingCERT",
+        "--title", "Incident handling II", "--language", "ms",
+        "--session", "s1,2030-05-13,2030-05-14,5,Kuala Lumpur",
+    )  # fmt: skip
+    assert "Incident handling II (SingCERT, basic, in-person, ms)" in edited
+    assert "s1  2030-05-13 to 2030-05-14  5 seats  Kuala Lumpur" in edited

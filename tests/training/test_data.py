@@ -14,13 +14,14 @@ DOC = " ".join((Path(__file__).parents[2] / "docs" / "training.md").read_text("u
 def test_the_public_verbs_and_schemas_are_pinned() -> None:
     assert sorted(training.__all__) == sorted(
         [
-            "ALLOCATION", "COURSE_TYPE", "DEFAULT_NETWORK", "ENROLMENT_TYPE", "TOPICS", "TRAINING_COLLECTION",
-            "Attestation", "CompletionCreate", "ComplianceFilter", "CompliancePublic", "ComplianceStatus",
-            "CourseCreate", "CourseFormat", "CoursePublic", "EnrolmentCreate", "EnrolmentFilter",
-            "EnrolmentPublic", "EnrolmentStatus", "EvidencePublic", "Level", "Reminder", "Requirement",
-            "RequirementPublic", "SessionCreate", "SessionPublic", "add_course", "add_months", "attest",
-            "compliance_for", "enrol", "evidence_for", "get_course", "list_courses", "list_enrolments",
-            "list_requirements", "requirement", "requirements", "send_reminders",
+            "ALLOCATION", "Attestation", "COURSE_TYPE", "CompletionCreate", "ComplianceFilter",
+            "CompliancePublic", "ComplianceStatus", "CourseCreate", "CourseFormat", "CoursePublic",
+            "CourseUpdate", "DEFAULT_NETWORK", "ENROLMENT_TYPE", "EnrolmentCreate", "EnrolmentFilter",
+            "EnrolmentPublic", "EnrolmentStatus", "EvidencePublic", "Level", "Moved", "Reminder",
+            "Requirement", "RequirementPublic", "SessionCreate", "SessionPublic", "SessionUpdate", "TOPICS",
+            "TRAINING_COLLECTION", "add_course", "add_months", "attest", "compliance_for", "enrol",
+            "evidence_for", "get_course", "list_courses", "list_enrolments", "list_requirements",
+            "requirement", "requirements", "send_moved_sessions", "send_reminders", "update_course",
         ]
     )  # fmt: skip
     assert all(hasattr(training, name) for name in training.__all__)

@@ -21,7 +21,7 @@ from gotong.orgs.service import add_user
 from gotong.settings import Settings
 from gotong.training import reminders
 from tests.contacts.conftest import smtp_sink
-from tests.training.conftest import at, complete, course, enrol
+from tests.training.conftest import actor, at, complete, course, enrol
 
 
 @pytest.fixture
@@ -89,3 +89,43 @@ def test_the_job_runs_the_reminders_on_the_runner(engine: Engine, smtp: tuple[Se
         runner.stop()
     # today the analyst's information-sharing practice is missing: one mail, to the coordinator
     assert [e.rcpt_tos for e in received] == [["coord@thaicert.example"]]
+
+
+def test_a_session_moved_after_enrolment_is_mailed_once_to_the_enrolled_organisation(
+    engine: Engine, smtp: tuple[Settings, list[Any]]
+) -> None:
+    """The provider moves a session: the coordinators of the organisation whose participant holds a
+    seat in it are told once of the new dates; an organisation with no enrolment is told nothing, and
+    a further edit that keeps the dates sends nothing."""
+    settings, received = smtp
+    made = course(engine)
+    enrol(engine, made, "ThaiCERT", "a@thaicert.example")
+    with write_transaction(engine) as conn:
+        add_user(conn, email="coord@thaicert.example", org="ThaiCERT", role=Role.COORDINATOR)
+        add_user(conn, email="coord@mycert.example", org="MyCERT", role=Role.COORDINATOR)
+    assert training.send_moved_sessions(engine, settings=settings) == []  # nothing moved yet
+    update = training.CourseUpdate(
+        sessions=[training.SessionUpdate(id="s1", starts=date(2026, 3, 17), ends=date(2026, 3, 18))]
+    )
+    training.update_course(engine, actor=actor(engine, "ASEAN-CERT"), course_id=made.id, update=update)
+    [moved] = training.send_moved_sessions(engine, settings=settings)
+    assert (moved.org, moved.starts, moved.ends, moved.to) == (
+        "ThaiCERT",
+        "2026-03-17",
+        "2026-03-18",
+        ("coord@thaicert.example",),
+    )
+    [envelope] = received
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert message["Subject"] == "Gotong training: new dates for Incident handling essentials"
+    body = message.get_body(("plain",))
+    assert body is not None
+    assert "now runs from 2026-03-17 to 2026-03-18 (it was 2026-03-10 to 2026-03-11)" in body.get_content()
+    training.update_course(
+        engine,
+        actor=actor(engine, "ASEAN-CERT"),
+        course_id=made.id,
+        update=training.CourseUpdate(title="Renamed"),
+    )
+    assert training.send_moved_sessions(engine, settings=settings) == []
+    assert len(received) == 1

@@ -96,3 +96,42 @@ def test_the_norms_page_shows_a_regional_norm_adopted_by_a_passed_motion(
     expect(r1).to_contain_text(f"A regional norm, adopted on {day} by the taskforce's decision")
     expect(r1.get_by_role("link", name=decided.decision)).to_have_attribute("href", "/taskforce")
     expect(r1).not_to_contain_text("not adopted yet")
+
+
+def test_a_member_proposes_a_new_version_of_a_regional_norm_for_the_taskforce_only(
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    """VNCERT proposes version 2 of (r1) with the form on /norms: a wrong id is refused next to its
+    field; the proposal is listed for VNCERT and the taskforce with the id a motion names, and not
+    for another member."""
+    vn = new_context(javascript=False).new_page()
+    sign_in(vn, demo_email("VNCERT"), DEMO_PASSWORD)
+    vn.goto("/norms")
+    form = vn.get_by_role("form", name="Propose a regional norm")
+    form.get_by_label("Norm's id").fill("norm one")
+    form.get_by_label("Title", exact=True).fill("Acknowledge a request within twelve hours")
+    form.get_by_label("What the norm asks").fill("Acknowledge another member's request within 12 hours.")
+    form.get_by_label("Implementation items").fill(
+        "The desk is told at any hour\nAcknowledged within 12 hours"
+    )
+    form.get_by_role("button", name="Propose to the taskforce").click()
+    expect(vn.get_by_role("alert")).to_contain_text("r and a number")
+    form = vn.get_by_role("form", name="Propose a regional norm")
+    form.get_by_label("Norm's id").fill("r1")
+    form.get_by_role("button", name="Propose to the taskforce").click()
+    expect(vn.get_by_role("status")).to_contain_text("The proposal is with the taskforce")
+    proposals = vn.get_by_role("table", name="Proposals you may see")
+    row = proposals.get_by_role("row").filter(has_text="Acknowledge a request within twelve hours")
+    expect(row).to_contain_text("VNCERT")
+    expect(row).to_contain_text("gotong-norms-proposal--")
+    expect(row.locator("td").nth(1)).to_have_text("2")  # the next version of (r1)
+
+    tf = new_context().new_page()
+    sign_in(tf, demo_email("ASEAN-TF"), DEMO_PASSWORD)
+    tf.goto("/norms")
+    expect(tf.get_by_role("table", name="Proposals you may see")).to_contain_text("within twelve hours")
+    th = new_context().new_page()
+    sign_in(th)  # ThaiCERT's demo admin
+    th.goto("/norms")
+    expect(th.get_by_text("No proposal that you may see.")).to_be_visible()
+    expect(th.locator("main")).not_to_contain_text("within twelve hours")

@@ -101,3 +101,44 @@ def test_a_member_publishes_a_course_with_a_session_and_it_can_be_enrolled_in(
     expect(row).to_contain_text("intermediate")
     expect(row).to_contain_text("2027-02-01\u20132027-02-03 Bangkok (20/20 seats left)")
     expect(page.get_by_label("Session")).to_contain_text("Malware triage in Thai")  # open for enrolment
+
+
+def test_the_hub_edits_its_course_and_seats_never_drop_below_those_held(
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    """The hub edits the Bangkok course on /training: fewer seats than the enrolments hold is refused
+    next to the field, naming the seats held; a new title and last day are saved and shown in the
+    catalogue. ThaiCERT, which does not provide it, is offered no edit form."""
+    member = new_context(javascript=False).new_page()
+    sign_in(member)  # ThaiCERT's demo admin
+    member.goto("/training")
+    row = (
+        member.get_by_role("table", name="Courses you may see").get_by_role("row").filter(has_text="Bangkok")
+    )
+    expect(row).to_be_visible()
+    expect(row.get_by_role("link", name=re.compile("^Edit"))).to_have_count(0)
+    page = new_context().new_page()
+    sign_in(page, demo_email("ASEAN-CERT"))
+    page.goto("/training")
+    row = page.get_by_role("table", name="Courses you may see").get_by_role("row").filter(has_text="Bangkok")
+    row.get_by_role("link", name=re.compile("^Edit")).click()
+    form = page.get_by_role("form", name="Edit the course")
+    expect(form).to_be_visible()
+    edit_url = page.url
+    form.get_by_label(re.compile("^Seats of s1")).fill("1")
+    with page.expect_response(lambda r: r.url == edit_url) as answer:
+        form.get_by_role("button", name="Save the course").click()
+    assert answer.value.status == 400
+    expect(page.get_by_role("alert")).to_contain_text(
+        re.compile(r"seats held by enrolments; it cannot have fewer")
+    )
+    form = page.get_by_role("form", name="Edit the course")
+    form.get_by_label(re.compile("^Seats of s1")).fill("30")
+    form.get_by_label("Course title").fill("Incident handling for national CERTs, extended")
+    form.get_by_role("button", name="Save the course").click()
+    expect(page.get_by_role("status")).to_contain_text("The course is saved")
+    catalogue = page.get_by_role("table", name="Courses you may see")
+    expect(catalogue.get_by_role("row").filter(has_text="extended")).to_contain_text("Bangkok")
+    expect(catalogue.get_by_role("row").filter(has_text="extended")).to_contain_text("/30 seats left")
+    member.goto(edit_url)
+    expect(member.get_by_text("Only the course's provider or the hub edits a course.")).to_be_visible()

@@ -50,7 +50,7 @@ from gotong.orgs.service import Organisation, get_org, hub, list_orgs, taskforce
 from gotong.sharing.definitions import parties_group
 from gotong.sharing.models import GroupKind
 from gotong.sharing.service import SharingGroup, get_group, list_groups, load_reader
-from gotong.sharing.tlp import TLP
+from gotong.sharing.tlp import TLP, marking_refs, strictest_tlp
 from gotong.stix.timestamps import format_micros, micros_of, now_micros
 
 __all__ = [
@@ -298,6 +298,7 @@ def _flag_if_under_review(
     below = _below_years(judged, year)
     if below >= mandate.review_after_years:
         years = tuple(range(year - below + 1, year + 1))
+        markings = _run_markings(engine, actor=actor, member=member, years=years, report=report)
         with write_transaction(engine) as conn:
             events.publish(
                 conn,
@@ -306,9 +307,33 @@ def _flag_if_under_review(
                     mandate=mandate.id,
                     years=years,
                     report_id=report["id"],
-                    markings=tuple(report["object_marking_refs"]),
+                    markings=markings,
                 ),
             )
+
+
+def _run_markings(
+    engine: Engine, *, actor: Principal, member: Organisation, years: tuple[int, ...], report: dict[str, Any]
+) -> tuple[str, ...]:
+    """The markings of what is tabled about a run of years below the mandate: it tells of every year
+    of the run, so it may reach only those who see every report of it. The reports' own markings
+    where they all carry the same; else the member and the taskforce alone (whom every report must
+    reach), at the strictest TLP of the run."""
+    with read_connection(engine) as conn:
+        run = [
+            o
+            for o in storage.reports(conn, load_reader(conn, actor), _existing_collection(conn))
+            if o["member_ref"] == member.identity_id and o["year"] in years and o["id"] != report["id"]
+        ]
+        tf = taskforce(conn)
+    own = sorted(report["object_marking_refs"])
+    if all(sorted(o["object_marking_refs"]) == own for o in run):
+        return tuple(report["object_marking_refs"])
+    strictest = max(
+        (strictest_tlp(marking_refs(o)) or TLP.AMBER_STRICT for o in [report, *run]), default=TLP.AMBER_STRICT
+    )
+    group = _confidential_group(engine, member, tf)
+    return (strictest.marking_id, group.marking_id)
 
 
 def _ranges(obj: dict[str, Any], country: str | None, stamp: str) -> dict[str, Any]:

@@ -9,12 +9,16 @@ from gotong.norms.catalogue import Catalogue, Norm, NormItem, catalogue, norm, p
 from gotong.norms.evidence import assistance_figures
 from gotong.norms.models import ItemStatus, cycle_bounds, cycle_of
 from gotong.norms.objects import EXTENSION_ID, REPORT_TYPE, SUMMARY_TYPE
+from gotong.norms.proposals import PROPOSAL_TYPE, get_proposal, list_proposals
 from gotong.norms.schemas import (
     EntryPublic,
     EntryUpdate,
     NormPublic,
     NormStatus,
     OfferedEvidence,
+    ProposalCreate,
+    ProposalItem,
+    ProposalPublic,
     ReportCreate,
     ReportFilter,
     ReportPublic,
@@ -30,12 +34,14 @@ from gotong.norms.service import (
     list_norms,
     list_reports,
     list_summaries,
+    propose_norm,
     update_report,
 )
 
 __all__ = [
     "EXTENSION_ID",
     "NORMS_COLLECTION",
+    "PROPOSAL_TYPE",
     "REPORT_TYPE",
     "SUMMARY_TYPE",
     "Catalogue",
@@ -47,6 +53,9 @@ __all__ = [
     "NormPublic",
     "NormStatus",
     "OfferedEvidence",
+    "ProposalCreate",
+    "ProposalItem",
+    "ProposalPublic",
     "ReportCreate",
     "ReportFilter",
     "ReportPublic",
@@ -59,13 +68,16 @@ __all__ = [
     "create_report",
     "cycle_bounds",
     "cycle_of",
+    "get_proposal",
     "get_report",
     "implementation_status",
     "list_norms",
+    "list_proposals",
     "list_reports",
     "list_summaries",
     "norm",
     "on_motion_decided",
+    "propose_norm",
     "proposed",
     "update_report",
 ]

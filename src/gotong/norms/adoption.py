@@ -25,11 +25,12 @@ from gotong.errors import Invalid, NotFound
 from gotong.intel.records import latest as records_latest
 from gotong.norms import objects, storage
 from gotong.norms.catalogue import Norm, proposed
+from gotong.norms.proposals import PROPOSAL_TYPE, get_proposal, norm_of
 from gotong.orgs.service import hub, taskforce
 from gotong.sharing.service import load_reader
 from gotong.sharing.tlp import TLP
 
-__all__ = ["ADOPTION_TYPE", "Adoption", "adopt_norm", "adoptions", "on_motion_decided"]
+__all__ = ["ADOPTION_TYPE", "Adoption", "adopt_norm", "adoption_history", "adoptions", "on_motion_decided"]
 
 ADOPTION_TYPE = "gotong-norms-adoption"
 ADOPT_NORM = "adopt-norm"  # the taskforce's decision kind (data/taskforce/rules.toml)
@@ -43,11 +44,30 @@ class Adoption:
     version: int
     adopted: str  # the day (YYYY-MM-DD)
     decision: str  # the taskforce's signed decision
+    text: Norm | None = None  # the adopted text, when it came from a proposal made through Gotong
 
 
 def adopt_norm(engine: Engine, *, norm_id: str, decision_id: str, decided_at: str) -> Adoption:
-    """Record that the taskforce adopted the proposed regional norm ``norm_id`` by ``decision_id``."""
-    draft = _proposal(norm_id)
+    """Record that the taskforce adopted the proposed regional norm ``norm_id`` (a norm of the data's
+    proposals, or the id of a proposal made through Gotong) by ``decision_id``."""
+    text: dict[str, Any] = {}
+    if norm_id.startswith(f"{PROPOSAL_TYPE}--"):
+        with read_connection(engine) as conn:
+            tf = taskforce(conn)
+        if tf is None:
+            raise NotFound("this network has no taskforce organisation to adopt a norm")
+        proposal = get_proposal(
+            engine, actor=Principal(org_id=tf.id, org_short=tf.short_name), proposal_id=norm_id
+        )
+        draft = norm_of(proposal)
+        text = {
+            "title": draft.title,
+            "summary": draft.summary,
+            "items": [{"id": i.id, "text": i.text} for i in draft.items],
+            "proposal_ref": proposal.id,
+        }
+    else:
+        draft = _proposal(norm_id)
     stix_id = f"{ADOPTION_TYPE}--{uuid.uuid5(_NAMESPACE, f'{draft.id}|{draft.version}')}"
     with read_connection(engine) as conn:
         tf = taskforce(conn)
@@ -81,27 +101,33 @@ def adopt_norm(engine: Engine, *, norm_id: str, decision_id: str, decided_at: st
         "version": draft.version,
         "adopted": decided_at[:10],
         "decision_ref": decision_id,
+        **text,
     }
     if collection is None:
         collection = storage.collection(engine)  # made on first use, as a report makes it
     storage.write(engine, actor, collection, [objects.extension_definition(publisher), obj])
-    return Adoption(norm=draft.id, version=draft.version, adopted=decided_at[:10], decision=decision_id)
+    return _adoption(obj)
 
 
 def adoptions(engine: Engine, *, actor: Principal | None = None) -> dict[str, Adoption]:
-    """norm id -> its adoption, of the proposed regional norms the taskforce adopted (public records:
-    any reader sees them; ``actor`` reads as that reader, by default as the taskforce)."""
+    """norm id -> its latest adoption, of the proposed regional norms the taskforce adopted (public
+    records: any reader sees them; ``actor`` reads as that reader, by default as the taskforce)."""
+    return {a.norm: a for a in adoption_history(engine, actor=actor)}
+
+
+def adoption_history(engine: Engine, *, actor: Principal | None = None) -> list[Adoption]:
+    """Every adoption, each norm's versions oldest first."""
     with read_connection(engine) as conn:
         collection = storage.existing_collection(conn)
         if collection is None:
-            return {}
+            return []
         if actor is None:
             tf = taskforce(conn)
             if tf is None:
-                return {}
+                return []
             actor = Principal(org_id=tf.id, org_short=tf.short_name)
         found = list(records_latest(conn, load_reader(conn, actor), collection, types=(ADOPTION_TYPE,)))
-    return {o["norm"]: _adoption(o) for o in sorted(found, key=lambda o: int(o["version"]))}
+    return [_adoption(o) for o in sorted(found, key=lambda o: (o["norm"], int(o["version"])))]
 
 
 def on_motion_decided(engine: Callable[[], Engine]) -> Callable[[MotionDecided], None]:
@@ -123,8 +149,9 @@ def on_motion_decided(engine: Callable[[], Engine]) -> Callable[[MotionDecided],
 
 
 def _adoption(o: dict[str, Any]) -> Adoption:
+    text = norm_of({**o, "decision": o["decision_ref"]}) if "items" in o else None
     return Adoption(
-        norm=o["norm"], version=int(o["version"]), adopted=o["adopted"], decision=o["decision_ref"]
+        norm=o["norm"], version=int(o["version"]), adopted=o["adopted"], decision=o["decision_ref"], text=text
     )
 
 

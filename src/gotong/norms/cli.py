@@ -16,7 +16,15 @@ from gotong import norms
 from gotong.core.auth import Principal
 from gotong.core.commandline import build_model, root_engine
 from gotong.db.engine import read_connection
-from gotong.norms import EntryUpdate, ItemStatus, ReportCreate, ReportFilter, ReportPublic, ReportUpdate
+from gotong.norms import (
+    EntryUpdate,
+    ItemStatus,
+    ProposalCreate,
+    ReportCreate,
+    ReportFilter,
+    ReportPublic,
+    ReportUpdate,
+)
 from gotong.orgs.service import operator_for
 
 _org = click.option("--org", "org", required=True, help="Act as this organisation (short name).")
@@ -59,8 +67,51 @@ def list_norms(as_json: bool) -> None:
         return
     for n in found:
         adopted = f" (adopted {n.adopted} by {n.decision})" if n.origin == "regional" and n.adopted else ""
-        click.echo(f"({n.id}) {n.title}" + (" (proposed)" if n.status == "proposed" else adopted))
+        version = f" version {n.version}" if n.origin == "regional" else ""
+        click.echo(f"({n.id}) {n.title}{version}" + (" (proposed)" if n.status == "proposed" else adopted))
+        for h in n.history:
+            click.echo(f"  earlier: version {h.version} adopted {h.adopted} by {h.decision}")
         for item in n.items:
+            click.echo(f"  {item.id}  {item.text}")
+
+
+@norms_group.command("propose")
+@_org
+@click.option("--norm", required=True, help="A new regional norm's id (e.g. r2), or an existing one's.")
+@click.option("--title", required=True)
+@click.option("--summary", required=True)
+@click.option("--item", "items", multiple=True, required=True, metavar="ID=TEXT", help="e.g. r2-1=...")
+@_as_json
+def propose(org: str, as_json: bool, items: tuple[str, ...], **values: Any) -> None:
+    """Propose a regional norm (or its next version) to the taskforce, as ORG."""
+    engine = root_engine()
+    parsed = []
+    for item in items:
+        item_id, sep, text = item.partition("=")
+        if not sep:
+            raise click.ClickException(f"--item {item!r}: write ID=TEXT, e.g. r2-1=Requests are acknowledged")
+        parsed.append({"id": item_id.strip(), "text": text.strip()})
+    body = build_model(ProposalCreate, items=parsed, **values)
+    made = norms.propose_norm(engine, actor=_actor(engine, org), proposal=body)
+    if as_json:
+        click.echo(made.model_dump_json(indent=2))
+        return
+    click.echo(f"{made.id}  ({made.norm}) version {made.version}: {made.title}  TLP:{made.tlp.upper()}")
+
+
+@norms_group.command("proposals")
+@_org
+@_as_json
+def proposals(org: str, as_json: bool) -> None:
+    """The proposals ORG may see (the taskforce: all of them)."""
+    engine = root_engine()
+    found = norms.list_proposals(engine, actor=_actor(engine, org))
+    if as_json:
+        click.echo(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
+        return
+    for p in found:
+        click.echo(f"{p.id}  ({p.norm}) version {p.version} by {p.proposed_by}: {p.title}")
+        for item in p.items:
             click.echo(f"  {item.id}  {item.text}")
 
 

@@ -10,7 +10,16 @@ from gotong import norms
 from gotong.core.permissions import require_member
 from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
-from gotong.norms import NormPublic, ReportCreate, ReportFilter, ReportPublic, ReportUpdate, SummaryPublic
+from gotong.norms import (
+    NormPublic,
+    ProposalCreate,
+    ProposalPublic,
+    ReportCreate,
+    ReportFilter,
+    ReportPublic,
+    ReportUpdate,
+    SummaryPublic,
+)
 
 router = APIRouter(prefix="/api/v1/norms", tags=["norms"], dependencies=[Depends(reject_unknown_query)])
 
@@ -21,6 +30,25 @@ def list_norms(engine: EngineDep, actor: PrincipalDep) -> list[NormPublic]:
     (adopted once the taskforce passes a motion to adopt one)."""
     require_member(actor)
     return norms.list_norms(engine)
+
+
+@router.get("/proposals", response_model=list[ProposalPublic], responses=errors(401))
+def list_proposals(engine: EngineDep, actor: PrincipalDep) -> list[ProposalPublic]:
+    """The regional norms proposed through Gotong that you may see (the taskforce sees them all, a
+    proposer its own)."""
+    return norms.list_proposals(engine, actor=actor)
+
+
+@router.post("/proposals", status_code=201, response_model=ProposalPublic, responses=errors(401, 403, 404))
+def propose_norm(body: ProposalCreate, engine: EngineDep, actor: PrincipalDep) -> ProposalPublic:
+    """Propose a regional norm, or a new version of one, to the taskforce (TLP:AMBER to it)."""
+    return norms.propose_norm(engine, actor=actor, proposal=body)
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalPublic, responses=errors(401, 404))
+def get_proposal(proposal_id: str, engine: EngineDep, actor: PrincipalDep) -> ProposalPublic:
+    """One proposal (a motion to adopt a norm names it by this id)."""
+    return norms.get_proposal(engine, actor=actor, proposal_id=proposal_id)
 
 
 @router.get("/reports", response_model=list[ReportPublic], responses=errors(401))

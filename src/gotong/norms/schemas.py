@@ -14,7 +14,11 @@ __all__ = [
     "EntryUpdate",
     "NormPublic",
     "NormStatus",
+    "NormVersionPublic",
     "OfferedEvidence",
+    "ProposalCreate",
+    "ProposalItem",
+    "ProposalPublic",
     "ReportCreate",
     "ReportFilter",
     "ReportPublic",
@@ -32,6 +36,15 @@ class NormItemPublic(BaseModel):
     text: str
 
 
+class NormVersionPublic(BaseModel):
+    """An earlier adopted version of a regional norm, kept in its history."""
+
+    version: int
+    adopted: str
+    decision: str
+    title: str
+
+
 class NormPublic(BaseModel):
     id: str
     origin: str
@@ -42,6 +55,35 @@ class NormPublic(BaseModel):
     title: str
     summary: str
     items: list[NormItemPublic]
+    history: list[NormVersionPublic] = Field(default_factory=list, description="earlier adopted versions")
+
+
+class ProposalItem(_Request):
+    id: str = Field(min_length=3, max_length=20, description="the norm's id, a dash and a number, e.g. r2-1")
+    text: str = Field(min_length=1, max_length=2_000)
+
+
+class ProposalCreate(_Request):
+    norm: str = Field(
+        min_length=2,
+        max_length=10,
+        description="a new regional norm's id (e.g. r2), or an existing one's for a new version",
+    )
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(min_length=1, max_length=5_000)
+    items: list[ProposalItem] = Field(min_length=1, max_length=30)
+
+
+class ProposalPublic(BaseModel):
+    id: str
+    norm: str
+    version: int
+    title: str
+    summary: str
+    items: list[NormItemPublic]
+    proposed_by: str
+    tlp: str
+    created: str
 
 
 class ReportCreate(_Request):

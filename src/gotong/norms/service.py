@@ -17,13 +17,16 @@ from sqlalchemy import Connection, Engine
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Conflict, Invalid, NotFound
-from gotong.norms import adoption, evidence, objects, policy, storage
-from gotong.norms.catalogue import Norm, answered, catalogue, proposed
+from gotong.norms import adoption, evidence, objects, policy, proposals, storage
+from gotong.norms.catalogue import Norm, catalogue, proposed
 from gotong.norms.models import cycle_bounds, cycle_of
 from gotong.norms.schemas import (
     NormItemPublic,
     NormPublic,
     NormStatus,
+    NormVersionPublic,
+    ProposalCreate,
+    ProposalPublic,
     ReportCreate,
     ReportFilter,
     ReportPublic,
@@ -47,6 +50,7 @@ __all__ = [
     "list_norms",
     "list_reports",
     "list_summaries",
+    "propose_norm",
     "update_report",
 ]
 
@@ -54,27 +58,59 @@ _ALLOWED_TLP = (TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
 
 
 def list_norms(engine: Engine | None = None) -> list[NormPublic]:
-    """The catalogue: every norm with its implementation items, then the proposed regional norms,
-    each ``adopted`` (with the day and the taskforce's decision) once a motion adopted it, else
-    ``proposed``. Without ``engine``, only the norms reports answer (the data's catalogue)."""
+    """The catalogue: every norm with its implementation items, then the regional norms, each
+    ``adopted`` (with the day and the taskforce's decision, and the earlier adopted versions in its
+    history) once a motion adopted it, else ``proposed`` (the data's proposals). Without ``engine``,
+    only the norms reports answer (the data's catalogue). Proposals made through Gotong are not
+    listed here until adopted: they are the taskforce's (:func:`list_proposals`)."""
     listed = [_norm_public(n, n.adopted, n.decision) for n in catalogue().norms]
     if engine is None:
         return listed
-    adopted = adoption.adoptions(engine)
-    for n in proposed():
-        found = adopted.get(n.id)
-        listed.append(_norm_public(n, found.adopted, found.decision) if found else _norm_public(n, "", ""))
+    versions: dict[str, list[adoption.Adoption]] = {}
+    for a in adoption.adoption_history(engine):
+        versions.setdefault(a.norm, []).append(a)
+    data = {n.id: n for n in proposed()}
+    for norm_id in [*data, *(k for k in versions if k not in data)]:
+        adopted = versions.get(norm_id, [])
+        if not adopted:
+            listed.append(_norm_public(data[norm_id], "", ""))
+            continue
+        *earlier, last = adopted
+        history = [
+            NormVersionPublic(
+                version=a.version, adopted=a.adopted, decision=a.decision, title=_text(a, data).title
+            )
+            for a in reversed(earlier)
+        ]
+        listed.append(_norm_public(_text(last, data), last.adopted, last.decision, history))
     return listed
 
 
 def answered_norms(engine: Engine) -> tuple[Norm, ...]:
-    """The norms implementation reports answer on this node: the catalogue's and every regional norm
-    a passed motion of the taskforce adopted. A report filed before an adoption shows the new norm's
-    items as not started."""
-    return answered(adoption.adoptions(engine))
+    """The norms implementation reports answer on this node: the catalogue's and, for every regional
+    norm a passed motion of the taskforce adopted, its latest adopted version. A report filed before
+    an adoption shows the new norm's items as not started."""
+    data = {n.id: n for n in proposed()}
+    latest = adoption.adoptions(engine)
+    ordered = [*(k for k in data if k in latest), *(k for k in latest if k not in data)]
+    return (*catalogue().norms, *(_text(latest[k], data) for k in ordered))
 
 
-def _norm_public(n: Norm, adopted: str, decision: str) -> NormPublic:
+def propose_norm(
+    engine: Engine, *, actor: Principal, proposal: ProposalCreate, now: int | None = None
+) -> ProposalPublic:
+    """Propose a regional norm to the taskforce: a new one (version 1) or the next version of one
+    already proposed in the data or adopted here, with its text and implementation items
+    (TLP:AMBER to the taskforce, and the proposer sees its own)."""
+    known = {n.id: n.version for n in proposed()}
+    for a in adoption.adoption_history(engine):
+        known[a.norm] = max(known.get(a.norm, 0), a.version)
+    return proposals.propose_norm(engine, actor=actor, proposal=proposal, versions=known, now=now)
+
+
+def _norm_public(
+    n: Norm, adopted: str, decision: str, history: list[NormVersionPublic] | None = None
+) -> NormPublic:
     return NormPublic(
         id=n.id,
         origin=n.origin,
@@ -85,7 +121,13 @@ def _norm_public(n: Norm, adopted: str, decision: str) -> NormPublic:
         title=n.title,
         summary=n.summary,
         items=[NormItemPublic(id=i.id, text=i.text) for i in n.items],
+        history=history or [],
     )
+
+
+def _text(a: adoption.Adoption, data: dict[str, Norm]) -> Norm:
+    """The adopted text of a norm version: the proposal's it came from, else the data's."""
+    return a.text if a.text is not None else data[a.norm]
 
 
 def create_report(

@@ -298,12 +298,16 @@ def table_motion(
             if measure["measure_status"] == "lifted":
                 raise Conflict("measure: the measure is lifted already")
             concerned, props["measure_ref"] = measure["state"], measure["id"]
+        proposal = None
         if motion.kind == DecisionKind.ADOPT_NORM:
             drafts = [n.id for n in norms.proposed()]
-            if motion.norm not in drafts:
+            if motion.norm is not None and motion.norm.startswith(f"{norms.PROPOSAL_TYPE}--"):
+                # A proposal made through Gotong, as the actor sees it (hidden: not found).
+                proposal = norms.get_proposal(engine, actor=actor, proposal_id=motion.norm)
+            elif motion.norm not in drafts:
                 raise Invalid(
                     f"norm: a motion to adopt a norm names a proposed regional norm "
-                    f"({', '.join(drafts) or 'none is proposed'}), not {motion.norm!r}"
+                    f"({', '.join(drafts) or 'none is proposed'}) or a proposal's id, not {motion.norm!r}"
                 )
         if motion.kind == DecisionKind.IMPOSE_MEASURE:
             if concerned is None:
@@ -318,7 +322,7 @@ def table_motion(
         )
     if concerned is not None and concerned not in states:
         raise Invalid(f"concerned: {concerned!r} is not a member state")
-    if props["norm"] is not None:
+    if props["norm"] is not None and proposal is None:
         props["norm"] = norms.norm(props["norm"]).id
     closes = at + rule.voting_days * _DAY
     props.update(

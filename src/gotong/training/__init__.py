@@ -20,7 +20,7 @@ from gotong.training.models import (
     requirements,
 )
 from gotong.training.objects import COURSE_TYPE, ENROLMENT_TYPE
-from gotong.training.reminders import Reminder, send_reminders
+from gotong.training.reminders import Moved, Reminder, send_moved_sessions, send_reminders
 from gotong.training.rules import ComplianceStatus, add_months
 from gotong.training.schemas import (
     Attestation,
@@ -29,6 +29,7 @@ from gotong.training.schemas import (
     CompliancePublic,
     CourseCreate,
     CoursePublic,
+    CourseUpdate,
     EnrolmentCreate,
     EnrolmentFilter,
     EnrolmentPublic,
@@ -36,6 +37,7 @@ from gotong.training.schemas import (
     RequirementPublic,
     SessionCreate,
     SessionPublic,
+    SessionUpdate,
 )
 from gotong.training.service import (
     TRAINING_COLLECTION,
@@ -45,6 +47,7 @@ from gotong.training.service import (
     get_course,
     list_courses,
     list_enrolments,
+    update_course,
 )
 
 __all__ = [
@@ -62,17 +65,20 @@ __all__ = [
     "CourseCreate",
     "CourseFormat",
     "CoursePublic",
+    "CourseUpdate",
     "EnrolmentCreate",
     "EnrolmentFilter",
     "EnrolmentPublic",
     "EnrolmentStatus",
     "EvidencePublic",
     "Level",
+    "Moved",
     "Reminder",
     "Requirement",
     "RequirementPublic",
     "SessionCreate",
     "SessionPublic",
+    "SessionUpdate",
     "add_course",
     "add_months",
     "attest",
@@ -85,5 +91,7 @@ __all__ = [
     "list_requirements",
     "requirement",
     "requirements",
+    "send_moved_sessions",
     "send_reminders",
+    "update_course",
 ]

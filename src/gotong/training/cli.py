@@ -24,6 +24,7 @@ from gotong.training import (
     Attestation,
     CourseCreate,
     CourseFormat,
+    CourseUpdate,
     EnrolmentCreate,
     EnrolmentFilter,
     EnrolmentPublic,
@@ -52,6 +53,19 @@ def _session(text: str) -> dict[str, Any]:
     if len(parts) == 4:
         session["location"] = parts[3]
     return session
+
+
+def _session_change(text: str) -> dict[str, Any]:
+    """ID,START,END,SEATS[,LOCATION] where an empty part keeps what the session has."""
+    parts = text.split(",")
+    if len(parts) not in (4, 5) or not parts[0]:
+        raise click.ClickException(
+            f"--session {text!r}: write ID,START,END,SEATS[,LOCATION] (an empty part keeps it), e.g. s1,,,25"
+        )
+    names = ("id", "starts", "ends", "seats", "location")
+    return {
+        k: v for k, v in zip(names, parts, strict=False) if v != "" or (k == "location" and len(parts) == 5)
+    }
 
 
 def _echo_json(items: list[Any]) -> None:
@@ -98,6 +112,32 @@ def add_course(org: str, as_json: bool, format_: str, sessions: tuple[str, ...],
         click.echo(made.model_dump_json(indent=2))
         return
     click.echo(f"{made.id}  {made.title} ({made.provider}, {made.level}, {made.format})")
+    for s in made.sessions:
+        click.echo(f"  {s.id}  {s.starts} to {s.ends}  {s.seats} seats  {s.location}")
+
+
+@course.command("edit")
+@click.argument("course_id")
+@_org
+@click.option("--title")
+@click.option("--description")
+@click.option("--hours", "duration_hours", type=float)
+@click.option("--language")
+@click.option("--level", type=click.Choice([str(v) for v in Level]))
+@click.option("--sim3", multiple=True, help="The SIM3 parameters it serves (replaces them; repeatable).")
+@click.option("--role", "roles", multiple=True, help="The roles it serves (replaces them; repeatable).")
+@click.option("--session", "sessions", multiple=True, metavar="ID,START,END,SEATS[,LOCATION]")
+@_as_json
+def edit_course(course_id: str, org: str, as_json: bool, sessions: tuple[str, ...], **values: Any) -> None:
+    """Edit COURSE_ID as ORG (its provider, or the hub); what is not given stays."""
+    engine = _engine()
+    given = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items() if v not in (None, ())}
+    body = build_model(CourseUpdate, sessions=[_session_change(s) for s in sessions], **given)
+    made = training.update_course(engine, actor=_actor(engine, org), course_id=course_id, update=body)
+    if as_json:
+        click.echo(made.model_dump_json(indent=2))
+        return
+    click.echo(f"{made.id}  {made.title} ({made.provider}, {made.level}, {made.format}, {made.language})")
     for s in made.sessions:
         click.echo(f"  {s.id}  {s.starts} to {s.ends}  {s.seats} seats  {s.location}")
 
@@ -210,13 +250,16 @@ def compliance(org: str, of_org: str | None, on: Any, as_json: bool) -> None:
 
 @training_group.command("remind")
 def remind() -> None:
-    """Mail now the reminders of training due soon or overdue not sent yet: one run of the
-    ``training-reminders`` job (for a node that does not serve, from cron)."""
+    """Mail now the reminders of training due soon or overdue, and the notices of sessions moved,
+    not sent yet: one run of the ``training-reminders`` job (for a node that does not serve, from cron)."""
     settings = root_settings()
     if not settings.smtp_host:
         raise click.ClickException("GOTONG_SMTP_HOST is not set: no mail server to send reminders through")
-    for r in reminders.send_reminders(_engine(), settings=settings):
+    engine = _engine()
+    for r in reminders.send_reminders(engine, settings=settings):
         click.echo(f"{r.org}  {r.requirement} {r.status}: mailed {', '.join(r.to)}")
+    for m in reminders.send_moved_sessions(engine, settings=settings):
+        click.echo(f"{m.org}  {m.enrolment} moved to {m.starts}..{m.ends}: mailed {', '.join(m.to)}")
 
 
 def _engine() -> Engine:

@@ -8,6 +8,7 @@ sees a record may *change*:
 * nobody changes anything with a read-only token; an operator at the command line (no role) may;
 * any analyst or above publishes a course, whose provider is then their organisation;
 * an organisation enrols its own people; only it cancels its enrolments;
+* only the course's provider, or the hub, edits a published course;
 * only the course's provider attests attendance, a no-show or a completion;
 * compliance is shown for the reader's own organisation, and to the hub for every member: the hub is
   in the audience of every enrolment made with the default audience, so its view is complete, while
@@ -58,6 +59,12 @@ def may_move(
     if to not in _NEXT[current]:
         choices = ", ".join(sorted(_NEXT[current])) or "none: the enrolment has ended"
         raise Invalid(f"status: an enrolment that is {current} cannot become {to}; next: {choices}")
+
+
+def may_edit_course(actor: Principal, *, provider_id: int, hub_id: int | None) -> None:
+    may_change(actor)
+    if actor.org_id is not None and actor.org_id not in (provider_id, hub_id):
+        raise Forbidden("only the course's provider or the hub edits a course")
 
 
 def shows_compliance_of(actor: Principal, *, org_id: int, hub_id: int | None) -> bool:

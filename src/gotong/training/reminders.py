@@ -25,11 +25,13 @@ from gotong.settings import Settings
 from gotong.training.compliance import compliance_for
 from gotong.training.models import DEFAULT_NETWORK
 from gotong.training.rules import ComplianceStatus
+from gotong.training.service import moved_sessions
 
-__all__ = ["ACTION", "JOB", "Reminder", "register", "send_reminders"]
+__all__ = ["ACTION", "JOB", "MOVED", "Moved", "Reminder", "register", "send_moved_sessions", "send_reminders"]
 
 JOB = "training-reminders"
 ACTION = "training.reminder"
+MOVED = "training.session-moved"
 _log = logging.getLogger("gotong.training")
 
 
@@ -74,11 +76,48 @@ def send_reminders(
     return [Reminder(s.org, s.about[0], s.about[1], s.to) for s in sent]
 
 
+@dataclass(frozen=True)
+class Moved:
+    org: str
+    enrolment: str
+    starts: str
+    ends: str
+    to: tuple[str, ...]
+
+
+def send_moved_sessions(engine: Engine, *, settings: Settings) -> list[Moved]:
+    """Tell each organisation's coordinators and admins, once per new dates, that a session one of
+    its people is enrolled in moved (the provider or the hub edited the course); audited as
+    ``training.session-moved`` with the subject ``<org>/<enrolment>/<starts>/<ends>``."""
+
+    def notices(org: Organisation) -> Iterator[Notice[tuple[str, str, str]]]:
+        as_org = Principal(org_id=org.id, org_short=org.short_name)
+        with read_connection(engine) as conn:
+            moved = moved_sessions(conn, as_org)
+        for enrolment, title, session in moved:
+            starts, ends = session["starts"], session["ends"]
+            yield Notice(
+                about=(enrolment["id"], starts, ends),
+                subject=f"{org.short_name}/{enrolment['id']}/{starts}/{ends}",
+                title=f"Gotong training: new dates for {title}",
+                text=(
+                    f'{org.short_name}: session {session["id"]} of "{title}", in which '
+                    f"{enrolment['participant']} is enrolled, now runs from {starts} to {ends} "
+                    f"(it was {enrolment['session_starts']} to {enrolment['session_ends']}).\n"
+                    "See /training on the Gotong node (cancel the enrolment there if they do not suit).\n"
+                ),
+            )
+
+    sent = remind_managers(engine, settings=settings, action=MOVED, notices=notices)
+    return [Moved(s.org, s.about[0], s.about[1], s.about[2], s.to) for s in sent]
+
+
 def register(runner: JobRunner, engine: Engine, settings: Settings, *, interval: float = 3600.0) -> None:
     """Send the due reminders every ``interval`` seconds on ``runner``, and when woken with ``JOB``
     (when mail is configured)."""
 
     def send() -> None:
         send_reminders(engine, settings=settings)
+        send_moved_sessions(engine, settings=settings)
 
     register_reminders(runner, JOB, send, settings=settings, log=_log, interval=interval)

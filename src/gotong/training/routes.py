@@ -17,6 +17,7 @@ from gotong.training import (
     CompliancePublic,
     CourseCreate,
     CoursePublic,
+    CourseUpdate,
     EnrolmentCreate,
     EnrolmentFilter,
     EnrolmentPublic,
@@ -43,6 +44,13 @@ def add_course(body: CourseCreate, engine: EngineDep, actor: PrincipalDep) -> Co
 def get_course(course_id: str, engine: EngineDep, actor: PrincipalDep) -> CoursePublic:
     """One course with its sessions."""
     return training.get_course(engine, actor=actor, course_id=course_id)
+
+
+@router.patch("/courses/{course_id}", response_model=CoursePublic, responses=errors(401, 403, 404))
+def update_course(course_id: str, body: CourseUpdate, engine: EngineDep, actor: PrincipalDep) -> CoursePublic:
+    """Edit a course you provide (or, as the hub, any course): title, description, duration, language,
+    level, SIM3 parameters, roles, and each session's dates, seats and place."""
+    return training.update_course(engine, actor=actor, course_id=course_id, update=body)
 
 
 @router.get("/requirements", response_model=list[RequirementPublic], responses=errors(401))

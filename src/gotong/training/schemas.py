@@ -17,6 +17,7 @@ __all__ = [
     "CompliancePublic",
     "CourseCreate",
     "CoursePublic",
+    "CourseUpdate",
     "EnrolmentCreate",
     "EnrolmentFilter",
     "EnrolmentPublic",
@@ -25,6 +26,7 @@ __all__ = [
     "RequirementPublic",
     "SessionCreate",
     "SessionPublic",
+    "SessionUpdate",
 ]
 
 
@@ -55,6 +57,27 @@ class CourseCreate(_Request):
     sessions: list[SessionCreate] = Field(default_factory=list, max_length=100)
     tlp: str = Field(default="green", description="clear, green or amber")
     sharing_group: str | None = Field(default=None, max_length=100, description="default: the community")
+
+
+class SessionUpdate(_Request):
+    id: str = Field(min_length=1, max_length=20, description="the session to change, e.g. s1")
+    starts: date | None = None
+    ends: date | None = None
+    seats: int | None = Field(default=None, ge=1, le=10_000, description="never fewer than those held")
+    location: str | None = Field(default=None, max_length=300)
+
+
+class CourseUpdate(_Request):
+    """What the provider (or the hub) may change after publishing; what is left out stays."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=20_000)
+    duration_hours: float | None = Field(default=None, gt=0, le=2_000)
+    language: str | None = Field(default=None, min_length=2, max_length=35, description="a BCP 47 tag")
+    level: Level | None = None
+    sim3: list[str] | None = Field(default=None, max_length=44, description="SIM3 parameters")
+    roles: list[str] | None = Field(default=None, max_length=10)
+    sessions: list[SessionUpdate] = Field(default_factory=list, max_length=100)
 
 
 class SessionPublic(BaseModel):

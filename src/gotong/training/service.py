@@ -38,6 +38,7 @@ from gotong.training.schemas import (
     Attestation,
     CourseCreate,
     CoursePublic,
+    CourseUpdate,
     EnrolmentCreate,
     EnrolmentFilter,
     EnrolmentPublic,
@@ -51,7 +52,9 @@ __all__ = [
     "get_course",
     "list_courses",
     "list_enrolments",
+    "moved_sessions",
     "today_of",
+    "update_course",
     "visible_enrolments",
 ]
 
@@ -147,6 +150,67 @@ def get_course(engine: Engine, *, actor: Principal, course_id: str) -> CoursePub
             conn, load_reader(conn, actor), _collection_id(conn), objects.COURSE_TYPE, course_id
         )
         return objects.course_public(obj, names=_names(conn), groups=_groups(conn), taken=_taken(conn, obj))
+
+
+def update_course(
+    engine: Engine, *, actor: Principal, course_id: str, update: CourseUpdate, now: int | None = None
+) -> CoursePublic:
+    """Edit a published course (its provider or the hub): a new version of the course, recorded in
+    the audit log like every write. A session keeps at least the seats its enrolments hold; its
+    enrolled organisations are told of a change of its dates by the reminders job."""
+    policy.may_change(actor)
+    with read_connection(engine) as conn:
+        course = storage.find(
+            conn, load_reader(conn, actor), _collection_id(conn), objects.COURSE_TYPE, course_id
+        )
+        provider = _org_by_identity(conn, course["provider_ref"])
+        the_hub = _hub_or_none(conn)
+        policy.may_edit_course(actor, provider_id=provider.id, hub_id=the_hub.id if the_hub else None)
+        taken = _taken(conn, course)
+    changed: dict[str, Any] = {}
+    if update.title is not None:
+        changed["name"] = update.title
+    fields = {"description": "description", "duration_hours": "duration_hours", "language": "language"}
+    for field, key in {**fields, "roles": "roles", "sim3": "sim3_parameters"}.items():
+        value = getattr(update, field)
+        if value is not None:
+            changed[key] = value
+    if update.level is not None:
+        changed["level"] = str(update.level)
+    sessions = [dict(x) for x in course.get("sessions", [])]
+    by_id = {x["id"]: x for x in sessions}
+    for n, u in enumerate(update.sessions):
+        session = by_id.get(u.id)
+        if session is None:
+            raise Invalid(
+                f"sessions.{n}.id: the course has no session {u.id!r}; it has {', '.join(by_id) or 'none'}"
+            )
+        if u.seats is not None:
+            held = taken.get(u.id, 0)
+            if u.seats < held:
+                raise Invalid(
+                    f"sessions.{n}.seats: session {u.id} has {held} seats held by enrolments; "
+                    f"it cannot have fewer ({u.seats})"
+                )
+            session["seats"] = u.seats
+        if u.location is not None:
+            session["location"] = u.location
+        starts = u.starts or date.fromisoformat(session["starts"])
+        ends = u.ends or date.fromisoformat(session["ends"])
+        if ends < starts:
+            raise Invalid(f"sessions.{n}.ends: a session ends on or after the day it starts")
+        if u.starts is not None and u.starts.isoformat() != session["starts"]:
+            moved = date.fromisoformat(session["reserve_until"]) - date.fromisoformat(session["starts"])
+            session["reserve_until"] = (starts + moved).isoformat()
+        session["starts"], session["ends"] = starts.isoformat(), ends.isoformat()
+    if update.sessions:
+        changed["sessions"] = sessions
+    if not changed:
+        raise Invalid("nothing to change: give a field of the course or a session")
+    at = now if now is not None else now_micros()
+    new = {**course, **changed, "modified": _ts(max(at, micros_of(course["modified"]) + 1000))}
+    storage.write(engine, actor, _collection(engine), [new])
+    return get_course(engine, actor=actor, course_id=course_id)
 
 
 def enrol(
@@ -263,6 +327,26 @@ def attest(
     new = {**obj, **props, "modified": stamp}
     storage.write(engine, actor, collection, [new])
     return _get_enrolment(engine, actor, enrolment_id)
+
+
+def moved_sessions(conn: Connection, actor: Principal) -> list[tuple[dict[str, Any], str, dict[str, Any]]]:
+    """The actor's organisation's enrolments still holding a seat in a session whose dates changed
+    since they were made: (enrolment, course title, the session as it is now)."""
+    own = get_org(conn, org_id=_org_id(actor)).identity_id
+    reader = load_reader(conn, actor)
+    courses = {c["id"]: c for c in storage.courses(conn, reader, _collection_id(conn))}
+    found = []
+    for e in visible_enrolments(conn, actor):
+        course = courses.get(e["course_ref"])
+        if e["org_ref"] != own or course is None or EnrolmentStatus(e["status"]) != EnrolmentStatus.ENROLLED:
+            continue
+        session = next((x for x in course.get("sessions", []) if x["id"] == e["session_id"]), None)
+        if session is not None and (session["starts"], session["ends"]) != (
+            e["session_starts"],
+            e["session_ends"],
+        ):
+            found.append((e, str(course.get("name", "")), session))
+    return found
 
 
 def visible_enrolments(conn: Connection, reader_actor: Principal) -> list[dict[str, Any]]:

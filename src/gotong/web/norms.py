@@ -23,12 +23,29 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @router.get("/norms")
-def norms_page(request: Request, engine: EngineDep, viewer: ViewerDep) -> Response:
-    return _overview(request, engine, viewer, {})
+def norms_page(request: Request, engine: EngineDep, viewer: ViewerDep, done: str = "") -> Response:
+    return _overview(request, engine, viewer, {}, done=done)
+
+
+@router.post("/norms/proposals")
+async def propose(request: Request, engine: EngineDep, viewer: ViewerDep, _: CsrfDep) -> Response:
+    posted = {k: v[:20_000] for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        nps.propose(engine, actor=viewer.principal, posted=posted)
+    except services.FormInvalid as exc:
+        return _overview(request, engine, viewer, exc.problems, values=posted, status=400)
+    return see_other("/norms?done=proposed#proposals")
 
 
 def _overview(
-    request: Request, engine: EngineDep, viewer: ViewerDep, errors: dict[str, str], *, status: int = 200
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    errors: dict[str, str],
+    *,
+    done: str = "",
+    values: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     found = nps.overview(engine, actor=viewer.principal)
     columns = [("Member", None), ("Cycle", None)] + [(f"Norm ({n.id})", None) for n in nps.catalogue()]
@@ -36,6 +53,8 @@ def _overview(
         **found,
         "summary_columns": columns,
         "errors": errors,
+        "done": done,
+        "values": values or {},
         "tlp_label": tlp_label,
         "writer": may_write(viewer.principal),
         "member": viewer.principal.org_short,

@@ -34,6 +34,7 @@ def overview(engine: Engine, *, actor: Principal) -> dict[str, object]:
         "listed": norms.list_norms(engine),
         "reports": norms.list_reports(engine, actor=actor),
         "summaries": norms.list_summaries(engine, actor=actor),
+        "proposals": norms.list_proposals(engine, actor=actor),
         "cycle_months": norms.catalogue().reporting_cycle_months,
     }
 
@@ -83,3 +84,31 @@ def save(engine: Engine, *, actor: Principal, report_id: str, posted: Mapping[st
         norms.update_report(engine, actor=actor, report_id=report_id, update=update)
     except Invalid as exc:
         raise FormInvalid({"status-a1": exc.message}) from None
+
+
+def propose(engine: Engine, *, actor: Principal, posted: Mapping[str, str]) -> str:
+    """The proposal form: the norm's id, title, summary and one implementation item a line (named
+    ``<norm>-1``, ``<norm>-2`` … in order); returns the proposal's id."""
+    signed_in(actor)
+    norm = posted.get("norm", "").strip().lower()
+    lines = [line.strip() for line in posted.get("items", "").splitlines() if line.strip()]
+    problems: dict[str, str] = {}
+    if not lines:
+        problems["items"] = "Write at least one implementation item, one a line"
+    if not posted.get("title", "").strip():
+        problems["title"] = "Enter the norm's title"
+    if not posted.get("summary", "").strip():
+        problems["summary"] = "Say what the norm asks of a member"
+    if problems:
+        raise FormInvalid(problems)
+    fields = {"norm", "title", "summary", "items"}
+    try:
+        body = norms.ProposalCreate(
+            norm=norm,
+            title=posted.get("title", "").strip(),
+            summary=posted.get("summary", "").strip(),
+            items=[norms.ProposalItem(id=f"{norm}-{n}", text=t) for n, t in enumerate(lines[:30], start=1)],
+        )
+        return norms.propose_norm(engine, actor=actor, proposal=body).id
+    except (ValidationError, Invalid) as exc:
+        raise FormInvalid(problems_of(exc, fields, "norm")) from None

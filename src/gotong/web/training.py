@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from gotong.core.permissions import may_write
+from gotong.errors import Forbidden
 from gotong.http.dependencies import EngineDep
 from gotong.web import services
 from gotong.web import training_services as trs
@@ -90,6 +91,47 @@ async def publish_course(request: Request, engine: EngineDep, viewer: ViewerDep,
     except services.FormInvalid as exc:
         return _page(request, engine, viewer, exc.problems, course=form, status=400)
     return see_other("/training?done=published#catalogue-title")
+
+
+@router.get("/training/courses/{course_id}/edit")
+def edit_page(request: Request, course_id: str, engine: EngineDep, viewer: ViewerDep) -> Response:
+    return _edit(request, engine, viewer, course_id, {}, {})
+
+
+@router.post("/training/courses/{course_id}/edit")
+async def edit_course(
+    request: Request, course_id: str, engine: EngineDep, viewer: ViewerDep, _: CsrfDep
+) -> Response:
+    posted = {k: v[:20_000] for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        trs.edit_course(engine, actor=viewer.principal, course_id=course_id, posted=posted)
+    except services.FormInvalid as exc:
+        return _edit(request, engine, viewer, course_id, exc.problems, posted, status=400)
+    except Forbidden as exc:
+        return _edit(request, engine, viewer, course_id, {"title": exc.message}, posted, status=403)
+    return see_other("/training?done=edited#catalogue-title")
+
+
+def _edit(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    course_id: str,
+    errors: dict[str, str],
+    posted: dict[str, str],
+    *,
+    status: int = 200,
+) -> Response:
+    found = trs.course(engine, actor=viewer.principal, course_id=course_id)
+    context = {
+        "item": found,
+        "errors": errors,
+        "posted": posted,
+        "levels": trs.LEVELS,
+        "editor": trs.may_edit(engine, actor=viewer.principal, course=found),
+        "tlp_label": tlp_label,
+    }
+    return render(request, "training/edit.html", context, status=status)
 
 
 @router.post("/training/enrolments/{enrolment_id}/complete")

@@ -5,6 +5,7 @@ themselves; what is left here is reading forms and turning refusals into problem
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -12,8 +13,10 @@ from sqlalchemy import Engine
 
 from gotong import training
 from gotong.core.auth import Principal
+from gotong.core.permissions import may_write
 from gotong.db.engine import read_connection
 from gotong.errors import Conflict, Invalid, NotFound
+from gotong.orgs.service import hub
 from gotong.web.forms import problems_of
 from gotong.web.services import FormInvalid, signed_in
 
@@ -26,6 +29,7 @@ class TrainingPage:
     courses: list[training.CoursePublic]
     enrolments: list[training.EnrolmentPublic]
     sessions: list[tuple[str, str]]  # (course id|session id, what the enrol form shows)
+    editable: frozenset[str] = frozenset()  # the courses the viewer is offered to edit
 
 
 def page(engine: Engine, *, actor: Principal) -> TrainingPage:
@@ -39,7 +43,10 @@ def page(engine: Engine, *, actor: Principal) -> TrainingPage:
         for c in courses
         for s in c.sessions
     ]  # fmt: skip
-    return TrainingPage(compliance, courses, training.list_enrolments(engine, actor=actor), sessions)
+    editable = frozenset(c.id for c in courses if may_edit(engine, actor=actor, course=c))
+    return TrainingPage(
+        compliance, courses, training.list_enrolments(engine, actor=actor), sessions, editable
+    )
 
 
 def due_count(engine: Engine, *, actor: Principal) -> tuple[int, int]:
@@ -178,3 +185,75 @@ def publish_course(engine: Engine, *, actor: Principal, form: CourseForm) -> str
         if exc.message.startswith("sessions."):
             raise FormInvalid({"session-starts": exc.message.split(": ", 1)[-1].capitalize()}) from None
         raise FormInvalid(problems_of(exc, COURSE_FIELDS, "title")) from None
+
+
+def may_edit(engine: Engine, *, actor: Principal, course: training.CoursePublic) -> bool:
+    """Whether the page offers the viewer the edit form (the verb decides again when it is sent)."""
+    with read_connection(engine) as conn:
+        try:
+            the_hub: str | None = hub(conn).short_name
+        except NotFound:
+            the_hub = None
+    return may_write(actor) and actor.org_short in (course.provider, the_hub)
+
+
+def course(engine: Engine, *, actor: Principal, course_id: str) -> training.CoursePublic:
+    signed_in(actor)
+    return training.get_course(engine, actor=actor, course_id=course_id)
+
+
+def edit_course(engine: Engine, *, actor: Principal, course_id: str, posted: Mapping[str, str]) -> None:
+    """The edit form: the course's fields, and each session's dates, seats and place by its id."""
+    signed_in(actor)
+    found = training.get_course(engine, actor=actor, course_id=course_id)
+    problems: dict[str, str] = {}
+    sessions = []
+    for s in found.sessions:
+        seats = posted.get(f"{s.id}-seats", str(s.seats)).strip()
+        if not seats.isdigit():
+            problems[f"{s.id}-seats"] = "Enter a whole number of seats"
+            continue
+        sessions.append(
+            {
+                "id": s.id,
+                "starts": posted.get(f"{s.id}-starts", "") or str(s.starts),
+                "ends": posted.get(f"{s.id}-ends", "") or str(s.ends),
+                "seats": int(seats),
+                "location": posted.get(f"{s.id}-location", s.location).strip(),
+            }
+        )
+    if problems:
+        raise FormInvalid(problems)
+    fields = {"title", "description", "duration_hours", "language", "level", "sim3", "roles"}
+    try:
+        update = training.CourseUpdate.model_validate(
+            {
+                "title": posted.get("title", "").strip() or None,
+                "description": posted.get("description", "").strip(),
+                "duration_hours": posted.get("duration_hours", "").strip() or None,
+                "language": posted.get("language", "").strip() or None,
+                "level": posted.get("level", "") or None,
+                "sim3": [p.strip() for p in posted.get("sim3", "").split(",") if p.strip()],
+                "roles": [r.strip() for r in posted.get("roles", "").split(",") if r.strip()],
+                "sessions": sessions,
+            }
+        )
+        training.update_course(engine, actor=actor, course_id=course_id, update=update)
+    except (ValidationError, Invalid) as exc:
+        ids = [str(x["id"]) for x in sessions]
+        raise FormInvalid(_session_problems(exc, ids) or problems_of(exc, fields, "title")) from None
+
+
+def _session_problems(exc: ValidationError | Invalid, ids: list[str]) -> dict[str, str]:
+    """A refusal about a session (``sessions.0.seats: ...``) next to that session's field."""
+    if isinstance(exc, ValidationError):
+        for error in exc.errors():
+            loc = error["loc"]
+            if len(loc) >= 3 and loc[0] == "sessions":
+                return {f"{ids[int(loc[1])]}-{loc[2]}": str(error["msg"])}
+        return {}
+    head, _, rest = exc.message.partition(":")
+    parts = head.strip().split(".")
+    if rest and len(parts) == 3 and parts[0] == "sessions" and parts[1].isdigit():
+        return {f"{ids[int(parts[1])]}-{parts[2]}": rest.strip().capitalize()}
+    return {}
