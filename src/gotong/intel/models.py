@@ -66,6 +66,9 @@ stix_objects = Table(
     Column("body", Text, nullable=False),
     # The federation peer this version arrived from (None: submitted here). Never sent back to it.
     Column("via_peer_id", Integer, nullable=True),
+    # Another organisation held this id and version already when it was stored: a reader who may see
+    # both reads the earlier (gotong.intel.query.first_submission looks only at rows so marked).
+    Column("later_submission", Boolean, nullable=False, default=False, server_default=false()),
     # One submission per submitter: an organisation that submits what another holds hidden from it
     # gets its own row (gotong.intel.store); readers who may see both see the first (intel.query).
     UniqueConstraint("collection_id", "stix_id", "version", "submitter_org_id"),

@@ -306,12 +306,20 @@ def first_submission(reader: Reader, scope: frozenset[str] | None) -> ColumnElem
     """
     o = stix_objects
     other = o.alias("earlier")
-    return ~exists().where(
-        other.c.collection_id == o.c.collection_id,
-        other.c.stix_id == o.c.stix_id,
-        other.c.version == o.c.version,
-        other.c.date_added < o.c.date_added,
-        visible_versions(reader, other, scope),
+    # Only a row stored while another organisation held its version can be shadowed: for every
+    # other row the subquery is not run, so reads pay for it only where a version is shared.
+    return or_(
+        o.c.later_submission == false(),
+        ~exists().where(
+            other.c.collection_id == o.c.collection_id,
+            other.c.stix_id == o.c.stix_id,
+            other.c.version == o.c.version,
+            other.c.submitter_org_id != o.c.submitter_org_id,
+            # "+ 0": no index on date_added for this term, or SQLite walks every earlier version
+            # instead of the few of one id and version that the unique key finds at once.
+            other.c.date_added + 0 < o.c.date_added,
+            visible_versions(reader, other, scope),
+        ),
     )
 
 

@@ -293,6 +293,7 @@ def _store(
     # tells it that a hidden object exists. Its submission is then its own row (the submitter is in
     # the table's unique key) and readers who may see both are shown the first (gotong.intel.query).
     existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates}, reader)
+    held = _held_versions(conn, collection_id, {c.stix_id for c in candidates if c.version is not None})
     last = conn.execute(select(func.max(stix_objects.c.date_added))).scalar() or 0
     clock = max(now_micros(), last + 1)
     rows: list[dict[str, Any]] = []
@@ -335,6 +336,7 @@ def _store(
                 or (relayed_anonymous is not None and cand.obj.get("created_by_ref") == relayed_anonymous),
                 "valid_until": micros_of(cand.obj["valid_until"]) if "valid_until" in cand.obj else None,
                 "body": cand.body.decode(),
+                "later_submission": (cand.stix_id, version) in held,
             }
         )
         stored.append((len(report.successes), cand))
@@ -372,6 +374,22 @@ def _same_but_creator(stored: bytes, cand: _Candidate) -> bool:
     body = orjson.loads(stored)
     body.pop("created_by_ref", None)
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS) == cand.unattributed
+
+
+def _held_versions(conn: Connection, collection_id: str, ids: set[str]) -> set[tuple[str, int]]:
+    """The (id, version) pairs of ``ids`` stored in the collection by anyone, visible or not: a new
+    row of one of them is marked as a later submission (it is never told to the submitter)."""
+    held: set[tuple[str, int]] = set()
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _IN_CHUNK):
+        rows = conn.execute(
+            select(stix_objects.c.stix_id, stix_objects.c.version).where(
+                stix_objects.c.collection_id == collection_id,
+                stix_objects.c.stix_id.in_(ordered[start : start + _IN_CHUNK]),
+            )
+        )
+        held.update((row.stix_id, row.version) for row in rows)
+    return held
 
 
 def _existing_versions(

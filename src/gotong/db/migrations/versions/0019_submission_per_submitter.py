@@ -6,7 +6,8 @@ Revises: 0018
 An organisation that submits an object another organisation holds hidden from it used to be told
 "already present" (or "a different object with this id and version is already stored"), which
 confirmed the hidden object, and its own submission was lost. Each submitter now keeps its own row
-of a version; readers who may see several read the first (``gotong.intel.query.first_submission``).
+of a version; readers who may see several read the first (``gotong.intel.query.first_submission``,
+which looks only at rows marked ``later_submission``: stored while another submitter held the version).
 
 Downgrading is refused while two organisations hold the same version: the old key cannot hold both,
 and choosing one would drop an accepted submission.
@@ -30,6 +31,10 @@ def upgrade() -> None:
     with op.batch_alter_table("stix_objects") as batch:
         batch.drop_constraint(_OLD, type_="unique")
         batch.create_unique_constraint(_NEW, ["collection_id", "stix_id", "version", "submitter_org_id"])
+        # No row stored so far shares its version with another submitter's: all start unmarked.
+        batch.add_column(
+            sa.Column("later_submission", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
@@ -52,5 +57,6 @@ def downgrade() -> None:
             "keep only one of each: delete the extra submissions first"
         )
     with op.batch_alter_table("stix_objects") as batch:
+        batch.drop_column("later_submission")
         batch.drop_constraint(_NEW, type_="unique")
         batch.create_unique_constraint(_OLD, ["collection_id", "stix_id", "version"])
