@@ -12,6 +12,7 @@ from gotong import norms, taskforce
 from gotong.errors import Invalid
 from gotong.settings import Settings
 from gotong.stix.timestamps import micros_of
+from gotong.taskforce import service as taskforce_service
 from gotong.wiring import wire
 from tests.taskforce.conftest import STATES, seat_principal, seat_roster
 
@@ -74,3 +75,25 @@ def test_a_motion_to_adopt_names_a_proposed_regional_norm(seated: Engine) -> Non
     )
     with pytest.raises(Invalid, match="names a proposed regional norm \\(r1\\) or a proposal's id, not 'g'"):
         taskforce.table_motion(seated, actor=seat_principal(seated, "TH"), motion=body)
+
+
+def test_an_adoption_lost_after_the_decision_arrives_with_the_clock_s_next_run(
+    seated: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decision and its event are two transactions, and a failed after-commit reaction is only
+    logged: a process that stops between them, or an adoption that fails, must not lose the norm."""
+    key = Ed25519PrivateKey.generate()
+    passed = _motion(seated, dict.fromkeys(STATES, "yes"))
+    # The process stops after the decision is stored: the first MotionDecided never goes out.
+    monkeypatch.setattr(taskforce_service.events, "publish", lambda conn, event: None)
+    [closed] = taskforce.close_due(seated, key=key, now=micros_of(passed.closes_at))
+    monkeypatch.undo()
+    assert closed.status == "adopted"
+    assert _r1(seated).status == "proposed", "the reaction was lost"
+
+    assert taskforce_service.redeliver_decisions(seated) == 1
+
+    r1 = _r1(seated)
+    assert (r1.status, r1.decision, r1.adopted) == ("adopted", closed.decision, passed.closes_at[:10])
+    assert taskforce_service.redeliver_decisions(seated) == 1, "every run publishes it again"
+    assert _r1(seated) == r1, "and the same decision again changes nothing"

@@ -126,8 +126,9 @@ class MotionDecided(Event):
     """The taskforce decided a motion when its voting window ended: ``kind`` is the decision's kind
     (e.g. "adopt-norm"), ``adopted`` its outcome, ``norm`` the norm it concerns (if any),
     ``decision_id`` the signed decision published to the members, ``decided_at`` its time (STIX
-    timestamp). Published by the taskforce after the decision is stored; the norms domain subscribes
-    (a regional norm adopted), the taskforce does not know it."""
+    timestamp). Published by the taskforce after the decision is stored, and again by every run of
+    its clock (so a subscriber must be idempotent: the same decision again changes nothing); the
+    norms domain subscribes (a regional norm adopted), the taskforce does not know it."""
 
     motion_id: str
     kind: str

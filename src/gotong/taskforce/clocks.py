@@ -1,6 +1,8 @@
 """The taskforce's clock as a job of ``core.jobs``: every few minutes it closes the motions whose voting
 window has ended (deciding them by their rule and signing the decisions with the node's key) and moves
-measures whose follow-up deadline passed without a remedy one rung up the ladder."""
+measures whose follow-up deadline passed without a remedy one rung up the ladder, then publishes every
+decision again, so that what a decision does in other domains (a norm adopted) is never lost between
+the decision's commit and its reactions."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
 from gotong.core.jobs import HealthLog, JobRunner
-from gotong.taskforce.service import close_due, escalate_measures
+from gotong.taskforce.service import close_due, escalate_measures, redeliver_decisions
 
 JOB = "taskforce-clock"
 _log = logging.getLogger("gotong.taskforce")
@@ -25,6 +27,7 @@ def register(runner: JobRunner, engine: Engine, *, key: Ed25519PrivateKey, inter
         try:
             close_due(engine, key=key)
             escalate_measures(engine)
+            redeliver_decisions(engine)
         except Exception as exc:  # a job keeps running; the log says what failed
             health.failed(JOB, str(exc), exc_info=exc)
         else:

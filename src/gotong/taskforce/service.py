@@ -670,20 +670,49 @@ def _decide(
             )
         )
     records.write(engine, tf, changed)
-    # What other domains act on (a regional norm adopted): published once the decision is stored.
+    # What other domains act on (a regional norm adopted): published once the decision is stored,
+    # and again by every run of the clock (redeliver_decisions) in case this process stops first.
     with write_transaction(engine) as conn:
-        events.publish(
-            conn,
-            events.MotionDecided(
-                motion_id=motion["id"],
-                kind=motion["kind"],
-                adopted=adopted,
-                norm=motion.get("norm"),
-                concerned=concerned,
-                decision_id=decision_id,
-                decided_at=stamp,
-            ),
-        )
+        events.publish(conn, _decided(statement, decision_id))
+
+
+def _decided(statement: dict[str, Any], decision_id: str) -> events.MotionDecided:
+    return events.MotionDecided(
+        motion_id=statement["motion"],
+        kind=statement["kind"],
+        adopted=statement["outcome"] == "adopted",
+        norm=statement.get("norm"),
+        concerned=statement.get("concerned"),
+        decision_id=decision_id,
+        decided_at=statement["decided_at"],
+    )
+
+
+def redeliver_decisions(engine: Engine) -> int:
+    """Publish :class:`~gotong.core.events.MotionDecided` again for every decision stored (the
+    ``taskforce-clock`` job, after closing what is due). How many were published.
+
+    A decision is stored, and its event published, in two transactions, and an after-commit
+    reaction that fails (a norm's adoption written through the store) is logged, not retried; so a
+    process that stops or a reaction that fails in between would lose what the decision does in
+    other domains. Publishing every decision again on each run makes them arrive in the end; the
+    subscribers are idempotent (the same decision again changes nothing).
+    """
+    with read_connection(engine) as conn:
+        tf = taskforce(conn)
+        collection = records.existing_collection(conn)
+        if tf is None or collection is None:
+            return 0
+        reader = records.system_reader(conn, tf)
+        decided = [
+            _decided(d["statement"], d["id"])
+            for d in storage.latest(conn, reader, collection, types=(objects.DECISION,))
+        ]
+    if decided:
+        with write_transaction(engine) as conn:
+            for event in decided:
+                events.publish(conn, event)
+    return len(decided)
 
 
 # --- reading -------------------------------------------------------------------------------------------
