@@ -85,7 +85,7 @@ def test_an_adoption_lost_after_the_decision_arrives_with_the_clock_s_next_run(
     key = Ed25519PrivateKey.generate()
     passed = _motion(seated, dict.fromkeys(STATES, "yes"))
     # The process stops after the decision is stored: the first MotionDecided never goes out.
-    monkeypatch.setattr(taskforce_service.events, "publish", lambda conn, event: None)
+    monkeypatch.setattr("gotong.core.events.publish", lambda conn, event: None)
     [closed] = taskforce.close_due(seated, key=key, now=micros_of(passed.closes_at))
     monkeypatch.undo()
     assert closed.status == "adopted"
