@@ -762,6 +762,11 @@ def _complete_draft(node: ApiNode) -> str:
     ).id
 
 
+class TestMaturityExport(ResourceTests):
+    url = "/api/v1/maturity/assessments/{assessment}/export"
+    hidden_url = "/api/v1/maturity/assessments/{hidden_assessment}/export"
+
+
 class TestMaturityGaps(ResourceTests):
     url = "/api/v1/maturity/assessments/{assessment}/gaps"
     hidden_url = "/api/v1/maturity/assessments/{hidden_assessment}/gaps"

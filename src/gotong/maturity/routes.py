@@ -3,7 +3,7 @@ service verb, returns a schema (or the radar's SVG)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -106,6 +106,38 @@ def assessment_gaps(
 ) -> GapReport:
     """The parameters below the profile in priority order, the tier reached, the change since the previous."""
     return maturity.assessment_gaps(engine, actor=actor, assessment_id=assessment_id, profile=profile)
+
+
+_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+        "description": "The assessment as a file to fill in offline: CSV, one row per parameter, or JSON",
+    }
+}
+
+
+@router.get(
+    "/assessments/{assessment_id}/export", response_class=Response, responses={**_FILE, **errors(401, 404)}
+)
+def export_assessment(
+    assessment_id: str,
+    engine: EngineDep,
+    actor: PrincipalDep,
+    format: Annotated[Literal["csv", "json"], Query(description="csv (default) or json")] = "csv",
+) -> Response:
+    """The assessment as the file ``gotong maturity export`` writes (what the caller may see of it).
+    Fill it in and send it back with ``gotong maturity import`` or the web form, or send each entry's
+    parameter, level, justification and evidence with PATCH."""
+    found = maturity.get_assessment(engine, actor=actor, assessment_id=assessment_id)
+    csv = format == "csv"
+    return Response(
+        content=maturity.to_csv(found) if csv else maturity.to_json(found),
+        media_type="text/csv; charset=utf-8" if csv else "application/json",
+        headers={"Content-Disposition": f'attachment; filename="{assessment_id}.{format}"'},
+    )
 
 
 @router.get(
