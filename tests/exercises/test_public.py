@@ -39,6 +39,7 @@ PUBLIC = {
     "ResultStatus",
     "SCORE_TYPE",
     "Scenario",
+    "ScenarioKind",
     "ScenarioSummary",
     "ScheduleItem",
     "ScorePublic",
@@ -56,6 +57,7 @@ PUBLIC = {
     "list_exercises",
     "list_injects",
     "list_scenarios",
+    "may_run_exercises",
     "parse_scenario",
     "pause_exercise",
     "shipped_scenarios",
@@ -72,10 +74,16 @@ def test_public_interface() -> None:
 
 def test_the_shipped_templates_load_and_score_only_what_they_expect() -> None:
     shipped = exercises.shipped_scenarios()
-    assert set(shipped) == {"communication-check", "acid-ransomware"}
+    assert set(shipped) == {
+        "communication-check",
+        "acid-ransomware",
+        "apcert-ddos-phishing",
+        "regional-crisis-tabletop",
+    }
     assert shipped["communication-check"].max_points() == 10
     acid = shipped["acid-ransomware"]
     assert [i.id for i in acid.injects if not i.expectations] == ["wrap-up"]  # unscored, on purpose
+    assert [i.id for i in acid.injects if i.informational] == ["wrap-up"]
     assert {e.kind for i in acid.injects for e in i.expectations} == {
         "acknowledge",
         "share-indicator",

@@ -120,3 +120,46 @@ def test_a_participant_appeals_a_result_and_the_hub_decides_it(
     vn.goto(f"/exercises/{drill}")
     expect(vn.get_by_role("heading", name="VNCERT: 10 / 10")).to_be_visible()
     expect(vn.get_by_role("form", name="Decide the appeal of VNCERT desk-check/answer")).to_have_count(0)
+
+
+def test_the_hub_makes_an_exercise_from_a_shipped_template_and_a_member_sees_only_the_library(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    hub = new_context(javascript=False).new_page()
+    sign_in(hub, demo_email("ASEAN-CERT"), DEMO_PASSWORD)
+    hub.goto("/exercises")
+    library = hub.get_by_role("table", name="Scenario library")
+    for scenario in (
+        "apcert-ddos-phishing",
+        "regional-crisis-tabletop",
+        "acid-ransomware",
+        "communication-check",
+    ):
+        expect(library.get_by_role("link", name="JSON of").filter(has_text=scenario)).to_have_count(1)
+    expect(library.get_by_role("row").filter(has_text="regional-crisis-tabletop")).to_contain_text("tabletop")
+    form = hub.get_by_role("form", name="Make an exercise")
+    form.get_by_label("Scenario").select_option("regional-crisis-tabletop")
+    form.get_by_role("button", name="Make the exercise").click()  # no name, nobody invited: refused
+    expect(hub.get_by_role("alert")).to_contain_text("Choose at least one participant")
+    form = hub.get_by_role("form", name="Make an exercise")
+    form.get_by_label("Name", exact=True).fill("Crisis tabletop 2027")
+    form.get_by_label("ThaiCERT").check()
+    form.get_by_label("VNCERT").check()
+    form.get_by_role("button", name="Make the exercise").click()
+    expect(hub.get_by_role("status")).to_contain_text("The exercise was made")
+    with read_connection(node.engine) as conn:
+        operator = operator_for(conn, org="ASEAN-CERT")
+    (made,) = [
+        e for e in exercises.list_exercises(node.engine, actor=operator) if e.name == "Crisis tabletop 2027"
+    ]
+    assert (made.scenario, made.status, sorted(made.participants)) == (
+        "regional-crisis-tabletop",
+        "planned",
+        ["ThaiCERT", "VNCERT"],
+    )
+
+    member = new_context(javascript=False).new_page()
+    sign_in(member, demo_email("VNCERT"), DEMO_PASSWORD)
+    member.goto("/exercises")
+    expect(member.get_by_role("table", name="Scenario library")).to_contain_text("regional-crisis-tabletop")
+    expect(member.get_by_role("form", name="Make an exercise")).to_have_count(0)

@@ -212,7 +212,10 @@ def list_scenarios() -> None:
     engine = root_engine()
     for s in exercises.list_scenarios(engine, actor=_actor(engine, None)):
         origin = "shipped" if s.shipped else "imported"
-        click.echo(f"{s.id}  {s.title} ({s.injects} injects, {s.max_points} points, {origin})")
+        severity = "" if s.severity is None else f", severity {s.severity}"
+        click.echo(
+            f"{s.id}  {s.title} ({s.kind}{severity}, {s.injects} injects, {s.max_points} points, {origin})"
+        )
 
 
 @scenario.command("import")

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gotong.exercises.scenarios import Channel, ExpectationKind, Objective
+from gotong.exercises.scenarios import Channel, ExpectationKind, Objective, Scenario, ScenarioKind
 
 __all__ = [
     "AppealCreate",
@@ -122,9 +122,26 @@ class ScenarioSummary(BaseModel):
     id: str
     title: str
     version: str
+    kind: ScenarioKind
+    severity: int | None = Field(description="the regional severity level (0-4) the story plays at")
+    objectives: int
     injects: int
     max_points: int
     shipped: bool
+
+    @classmethod
+    def of(cls, scenario: Scenario, *, shipped: bool) -> ScenarioSummary:
+        return cls(
+            id=scenario.id,
+            title=scenario.title,
+            version=scenario.version,
+            kind=scenario.kind,
+            severity=scenario.severity,
+            objectives=len(scenario.objectives),
+            injects=len(scenario.injects),
+            max_points=scenario.max_points(),
+            shipped=shipped,
+        )
 
 
 class ExercisePublic(BaseModel):

@@ -5,6 +5,7 @@ and the anonymised distribution). Each view calls :mod:`gotong.web.exercises_ser
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -24,9 +25,42 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/exercises")
 def exercise_list(request: Request, engine: EngineDep, viewer: ViewerDep) -> Response:
+    return _list(request, engine, viewer)
+
+
+def _list(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    *,
+    errors: dict[str, str] | None = None,
+    form: Mapping[str, object] | None = None,
+    status: int = 200,
+) -> Response:
     found, upcoming, zone = exs.listing(engine, actor=viewer.principal)
-    context = {"exercises": found, "upcoming": upcoming, "zone": zone, "tlp_label": tlp_label}
-    return render(request, "exercises/list.html", context)
+    context = {
+        "exercises": found,
+        "upcoming": upcoming,
+        "zone": zone,
+        "library": exs.library(engine, actor=viewer.principal),
+        "errors": errors or {},
+        "form": form or {"scenario": "", "name": "", "participants": []},
+        "tlp_label": tlp_label,
+    }
+    return render(request, "exercises/list.html", context, status=status)
+
+
+@router.post("/exercises")
+async def create_exercise(request: Request, engine: EngineDep, viewer: ViewerDep, _: CsrfDep) -> Response:
+    posted = await request.form()
+    scenario, name = (str(posted.get(k, ""))[:limit] for k, limit in (("scenario", 100), ("name", 200)))
+    chosen = [p for p in posted.getlist("participants") if isinstance(p, str)][:50]
+    try:
+        made = exs.create(engine, actor=viewer.principal, scenario=scenario, name=name, participants=chosen)
+    except services.FormInvalid as exc:
+        form = {"scenario": scenario, "name": name, "participants": chosen}
+        return _list(request, engine, viewer, errors=exc.problems, form=form, status=400)
+    return see_other(f"/exercises/{made}?done=created")
 
 
 @router.get("/exercises/{exercise_id}/after-action")

@@ -15,7 +15,7 @@ from gotong import contacts, exercises, reports
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.errors import Conflict, Invalid, NotFound
-from gotong.orgs.service import hub
+from gotong.orgs.service import hub, list_orgs
 from gotong.stix.timestamps import micros_of
 from gotong.web.forms import problems_of
 from gotong.web.services import FormInvalid
@@ -42,6 +42,42 @@ class ExercisePage:
         """``participant inject/expectation`` of every result with an appeal (open or decided): one
         appeal per result."""
         return {f"{a.participant} {a.inject}/{a.expectation}" for a in self.appeals}
+
+
+@dataclass(frozen=True)
+class Library:
+    """The scenarios exercises are made from, and, for the hub's coordinators, whom they may invite."""
+
+    scenarios: list[exercises.ScenarioSummary]
+    may_create: bool
+    members: list[str]
+
+
+def library(engine: Engine, *, actor: Principal) -> Library:
+    found = exercises.list_scenarios(engine, actor=actor)
+    if not exercises.may_run_exercises(engine, actor=actor):
+        return Library(found, False, [])
+    with read_connection(engine) as conn:
+        controller = hub(conn)
+        members = [o.short_name for o in list_orgs(conn) if o.id != controller.id]
+    return Library(found, True, sorted(members))
+
+
+def create(engine: Engine, *, actor: Principal, scenario: str, name: str, participants: list[str]) -> str:
+    """Make a planned exercise from the form; the new exercise's id."""
+    problems = {}
+    if not name.strip():
+        problems["name"] = "Give the exercise a name the participants will recognise"
+    if not participants:
+        problems["participants"] = "Choose at least one participant"
+    if problems:
+        raise FormInvalid(problems)
+    try:
+        body = exercises.ExerciseCreate(scenario=scenario, name=name.strip(), participants=participants)
+        return exercises.create_exercise(engine, actor=actor, exercise=body).id
+    except (ValidationError, Invalid, NotFound) as exc:
+        fields = {"scenario", "name", "participants"}
+        raise FormInvalid(problems_of(exc, fields, "scenario")) from None
 
 
 def zone_of(engine: Engine, actor: Principal) -> ZoneInfo:
