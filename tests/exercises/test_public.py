@@ -15,12 +15,18 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "exercises.md"
 
 
 PUBLIC = {
+    "ACTION_TYPE",
     "ALL",
     "APPEAL_TYPE",
+    "ActionItemCreate",
+    "ActionItemPublic",
+    "ActionItemUpdate",
+    "ActionStatus",
     "AppealCreate",
     "AppealDecision",
     "AppealOutcome",
     "AppealPublic",
+    "CapacityLink",
     "Channel",
     "EXERCISE_COLLECTION",
     "EXERCISE_TYPE",
@@ -45,6 +51,7 @@ PUBLIC = {
     "ScorePublic",
     "ScoresPublic",
     "acknowledge_inject",
+    "create_action_item",
     "create_exercise",
     "decide_appeal",
     "evaluate",
@@ -53,6 +60,7 @@ PUBLIC = {
     "get_exercise",
     "get_scores",
     "import_scenario",
+    "list_action_items",
     "list_appeals",
     "list_exercises",
     "list_injects",
@@ -64,6 +72,7 @@ PUBLIC = {
     "start_exercise",
     "stop_exercise",
     "tick",
+    "update_action_item",
 }
 
 

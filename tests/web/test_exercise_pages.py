@@ -163,3 +163,56 @@ def test_the_hub_makes_an_exercise_from_a_shipped_template_and_a_member_sees_onl
     member.goto("/exercises")
     expect(member.get_by_role("table", name="Scenario library")).to_contain_text("regional-crisis-tabletop")
     expect(member.get_by_role("form", name="Make an exercise")).to_have_count(0)
+
+
+def test_action_items_are_added_and_closed_on_the_report_page_each_member_seeing_its_own(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    drill = _demo_id(node)
+    hub = new_context(javascript=False).new_page()
+    sign_in(hub, demo_email("ASEAN-CERT"), DEMO_PASSWORD)
+    hub.goto(f"/exercises/{drill}/after-action")
+    add = hub.get_by_role("form", name="Add an action item")
+    add.get_by_role("button", name="Add the action item").click()  # nothing filled in: refused
+    expect(hub.get_by_role("alert")).to_contain_text("Say what is to be done")
+    add = hub.get_by_role("form", name="Add an action item")
+    add.get_by_label("Participant").select_option("VNCERT")
+    add.get_by_label("What is to be done").fill("Put the desk's webhook on a monitored address")
+    add.get_by_label("Owner").fill("VNCERT duty lead")
+    add.get_by_label("Due").fill("2026-01-15")
+    add.get_by_role("button", name="Add the action item").click()
+    expect(hub.get_by_role("status")).to_contain_text("The action item was added")
+    item = hub.get_by_role("listitem").filter(has_text="Put the desk's webhook on a monitored address")
+    expect(item).to_contain_text("VNCERT duty lead")
+    expect(item).to_contain_text("(overdue)")
+
+    other = new_context(javascript=False).new_page()
+    sign_in(other, demo_email("ThaiCERT"), DEMO_PASSWORD)
+    other.goto(f"/exercises/{drill}/after-action")
+    expect(other.get_by_role("form", name="Add an action item")).to_be_visible()
+    expect(other.get_by_text("Put the desk's webhook on a monitored address")).to_have_count(0)
+
+    vn = new_context(javascript=False).new_page()
+    sign_in(vn, demo_email("VNCERT"), DEMO_PASSWORD)
+    vn.goto(f"/exercises/{drill}/after-action")
+    close = vn.get_by_role("form", name="Close Put the desk's webhook on a monitored address")
+    close.get_by_role("button", name="Close the item").click()  # no evidence: refused
+    expect(vn.get_by_role("alert")).to_contain_text("Say what shows it was done")
+    close = vn.get_by_role("form", name="Close Put the desk's webhook on a monitored address")
+    close.get_by_label("Evidence of what was done").fill("The address is on the duty rota since Monday")
+    close.get_by_role("button", name="Close the item").click()
+    expect(vn.get_by_role("status")).to_contain_text("closed with its evidence")
+    done = vn.get_by_role("listitem").filter(has_text="Put the desk's webhook on a monitored address")
+    expect(done).to_contain_text("closed")
+    expect(done).to_contain_text("The address is on the duty rota since Monday")
+    expect(
+        vn.get_by_role("form", name="Reopen Put the desk's webhook on a monitored address")
+    ).to_be_visible()
+    with read_connection(node.engine) as conn:
+        operator = operator_for(conn, org="ASEAN-CERT")
+    (found,) = exercises.list_action_items(node.engine, actor=operator, exercise_id=drill)
+    assert (found.participant, found.status, found.evidence) == (
+        "VNCERT",
+        "closed",
+        "The address is on the duty rota since Monday",
+    )

@@ -5,7 +5,8 @@ exercise-marked STIX object of Gotong's own types, seen through the sharing poli
 the adapters use only this module.
 """
 
-from gotong.exercises.objects import APPEAL_TYPE, EXERCISE_TYPE, INJECT_TYPE, SCORE_TYPE
+from gotong.exercises.actions import create_action_item, list_action_items, update_action_item
+from gotong.exercises.objects import ACTION_TYPE, APPEAL_TYPE, EXERCISE_TYPE, INJECT_TYPE, SCORE_TYPE
 from gotong.exercises.scenarios import (
     ALL,
     Channel,
@@ -19,10 +20,15 @@ from gotong.exercises.scenarios import (
     shipped_scenarios,
 )
 from gotong.exercises.schemas import (
+    ActionItemCreate,
+    ActionItemPublic,
+    ActionItemUpdate,
+    ActionStatus,
     AppealCreate,
     AppealDecision,
     AppealOutcome,
     AppealPublic,
+    CapacityLink,
     EvaluationCreate,
     ExerciseCreate,
     ExercisePublic,
@@ -59,16 +65,22 @@ from gotong.exercises.service import (
 )
 
 __all__ = [
+    "ACTION_TYPE",
     "ALL",
     "APPEAL_TYPE",
     "EXERCISE_COLLECTION",
     "EXERCISE_TYPE",
     "INJECT_TYPE",
     "SCORE_TYPE",
+    "ActionItemCreate",
+    "ActionItemPublic",
+    "ActionItemUpdate",
+    "ActionStatus",
     "AppealCreate",
     "AppealDecision",
     "AppealOutcome",
     "AppealPublic",
+    "CapacityLink",
     "Channel",
     "EvaluationCreate",
     "ExerciseCreate",
@@ -89,6 +101,7 @@ __all__ = [
     "ScorePublic",
     "ScoresPublic",
     "acknowledge_inject",
+    "create_action_item",
     "create_exercise",
     "decide_appeal",
     "evaluate",
@@ -97,6 +110,7 @@ __all__ = [
     "get_exercise",
     "get_scores",
     "import_scenario",
+    "list_action_items",
     "list_appeals",
     "list_exercises",
     "list_injects",
@@ -108,4 +122,5 @@ __all__ = [
     "start_exercise",
     "stop_exercise",
     "tick",
+    "update_action_item",
 ]
