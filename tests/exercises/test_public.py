@@ -55,6 +55,7 @@ PUBLIC = {
     "create_exercise",
     "decide_appeal",
     "evaluate",
+    "exercise_parties",
     "export_scenario",
     "file_appeal",
     "get_exercise",

@@ -7,6 +7,7 @@ the adapters use only this module.
 
 from gotong.exercises.actions import create_action_item, list_action_items, update_action_item
 from gotong.exercises.objects import ACTION_TYPE, APPEAL_TYPE, EXERCISE_TYPE, INJECT_TYPE, SCORE_TYPE
+from gotong.exercises.records import parties as exercise_parties
 from gotong.exercises.scenarios import (
     ALL,
     Channel,
@@ -105,6 +106,7 @@ __all__ = [
     "create_exercise",
     "decide_appeal",
     "evaluate",
+    "exercise_parties",
     "export_scenario",
     "file_appeal",
     "get_exercise",
