@@ -18,13 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from gotong import exercises
 from gotong.core.auth import Role
 from gotong.db.engine import read_connection, write_transaction
 from gotong.exercises import records
 from gotong.federation.service import add_peer
+from gotong.intel.models import stix_objects
 from gotong.orgs.service import hub, operator_for
 from tests.conftest import token_for
 from tests.exercises.conftest import C2, drill_scenario
@@ -113,14 +114,17 @@ def _client(node: NodeProcess, org: str) -> httpx.Client:
     )
 
 
-def _until(what: str, check: Callable[[], Any], timeout: float = 240) -> Any:
+def _until(what: str, check: Callable[[], Any], nodes: dict[str, NodeProcess], timeout: float = 300) -> Any:
+    """Poll ``check`` until it gives something (the drill clock runs once a minute); on a timeout,
+    say what was awaited with the end of each node's log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = check()
         if found:
             return found
         time.sleep(0.5)
-    raise AssertionError(f"waited in vain: {what}")
+    logs = "\n".join(f"--- {n.name}: {n.log.read_text()[-1500:]}" for n in nodes.values())
+    raise AssertionError(f"waited in vain: {what}\n{logs}")
 
 
 def _post(client: httpx.Client, collection: str, objs: list[dict[str, Any]]) -> None:
@@ -145,7 +149,7 @@ def test_a_participant_on_its_own_node_receives_injects_by_federation_and_is_sco
             response = thai.get(f"/api/v1/exercises/{exercise_id}/injects")
             return list(response.json()) if response.status_code == 200 else []
 
-        (inject,) = _until("ThaiCERT's inject on its node", thai_injects)
+        (inject,) = _until("ThaiCERT's inject on its node", thai_injects, nodes)
         assert (inject["inject"], inject["participant"]) == ("alert", "ThaiCERT")
         collection = inject["collection"]
         assert collection == records.COLLECTION_ID
@@ -168,7 +172,7 @@ def test_a_participant_on_its_own_node_receives_injects_by_federation_and_is_sco
             mine = [s for s in scores if s["participant"] == "ThaiCERT" and s["total"] == 25]
             return mine[0] if mine else None
 
-        score = _until("ThaiCERT's answers scored at the hub", thai_score, timeout=300)
+        score = _until("ThaiCERT's answers scored at the hub", thai_score, nodes)
         statuses = {r["expectation"]: (r["status"], r["evidence"]) for r in score["results"]}
         assert statuses["ack"][0] == "met" and statuses["share"] == (
             "met",
@@ -183,14 +187,19 @@ def test_a_participant_on_its_own_node_receives_injects_by_federation_and_is_sco
 
     # Where everything went: the real indicator everywhere; the drill only at the hub and
     # ThaiCERT's node, and of the injects only ThaiCERT's there.
-    _until("the real indicator at MyCERT's node", lambda: nodes["my"].stored({real["id"]}))
-    _until("no backlog", lambda: all(n.backlog() == 0 for n in nodes.values()))
+    _until("the real indicator at MyCERT's node", lambda: nodes["my"].stored({real["id"]}), nodes)
+    _until("no backlog", lambda: all(n.backlog() == 0 for n in nodes.values()), nodes)
     with read_connection(nodes["hub"].engine) as conn:
         operator = operator_for(conn, org="ASEAN-CERT")
     every = exercises.list_injects(nodes["hub"].engine, actor=operator, exercise_id=exercise_id)
     by = {i.participant: i.id for i in every}
     assert set(by) == {"ThaiCERT", "VNCERT"}
     assert nodes["th"].stored({by["ThaiCERT"], by["VNCERT"]}) == {by["ThaiCERT"]: 1}
+    with read_connection(nodes["th"].engine) as conn:  # ThaiCERT's node sent no inject of its own
+        injects = conn.execute(
+            select(func.count()).where(stix_objects.c.type == exercises.INJECT_TYPE)
+        ).scalar_one()
+    assert injects == 1
     drill_ids = {exercise_id, by["ThaiCERT"], by["VNCERT"], drill_indicator["id"], score["id"]}
     assert nodes["hub"].stored({drill_indicator["id"]}) == {drill_indicator["id"]: 1}
     assert nodes["my"].stored(drill_ids) == {}

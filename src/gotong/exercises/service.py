@@ -223,6 +223,10 @@ def tick(
         if collection is None:
             return 0
         controller = hub(conn)
+        if settings is not None and settings.node_org and settings.node_org != controller.short_name:
+            # A participant's national node: its copies of the hub's drills arrived by federation
+            # and are played here; only the hub's own node sends their injects and scores them.
+            return 0
         running = [
             o
             for o in storage.latest(
