@@ -215,8 +215,24 @@ def _exercises(engine: Engine) -> dict[str, str]:
             inject="first-report", expectation="ack", reason="we answered by phone"
         ),
     ).id
+    actions = {
+        org: exercises.create_action_item(
+            engine,
+            actor=hub,
+            exercise_id=shown,
+            item=exercises.ActionItemCreate(
+                participant=org,
+                action="Put the loader's domain on the blocklist",
+                owner="SOC",
+                due="2027-01-31",
+            ),
+        ).id
+        for org in ("ThaiCERT", "MyCERT")
+    }
     return {
         "exercise": shown,
+        "action": actions["ThaiCERT"],
+        "hidden_action": actions["MyCERT"],
         "hidden_exercise": hidden,
         "exercise_to_start": to_start,
         "exercise_to_pause": to_pause,

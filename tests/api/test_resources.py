@@ -570,6 +570,32 @@ class TestExerciseAppealDecision(ResourceTests):
         return {"outcome": "upheld", "points": 5, "reason": "the phone log shows it"}
 
 
+class TestExerciseActions(ResourceTests):
+    url = EX + "/actions"
+    hidden_url = HIDDEN_EX + "/actions"
+
+
+class TestExerciseActionCreate(ResourceTests):
+    method = "POST"
+    url = EX + "/actions"
+    writes = True
+    success = 201
+    hidden_url = HIDDEN_EX + "/actions"
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"action": f"Train the desk {uuid.uuid4().hex[:8]}", "owner": "Desk lead", "due": "2027-02-28"}
+
+
+class TestExerciseActionUpdate(ResourceTests):
+    method = "PATCH"
+    url = EX + "/actions/{exercises[action]}"
+    writes = True
+    hidden_url = EX + "/actions/{exercises[hidden_action]}"  # MyCERT's item in the same drill
+
+    def body(self, node: ApiNode) -> dict[str, Any]:
+        return {"evidence": f"The blocklist entry {uuid.uuid4().hex[:8]}"}
+
+
 class TestScenarios(ResourceTests):
     url = "/api/v1/scenarios"
 

@@ -13,6 +13,7 @@ from gotong.db.engine import read_connection
 from gotong.errors import Conflict, Forbidden, Invalid
 from gotong.exercises import EvaluationCreate, ExerciseCreate, ResultStatus
 from gotong.orgs.service import operator_for
+from gotong.settings import Settings
 from gotong.stix.timestamps import micros_of
 
 MINUTE = 60_000_000
@@ -80,3 +81,17 @@ def test_injects_go_at_their_offsets_and_a_pause_moves_them(engine: Engine) -> N
     (line,) = [r for r in scored.results if r.expectation == "situation"]
     assert (line.status, line.points, scored.total) == (ResultStatus.EVALUATED, 14, 14)
     assert exercises.get_scores(engine, actor=thai, exercise_id=ex).distribution == [round(1400 / 55, 1)]
+
+
+def test_only_the_hubs_own_node_runs_the_drill_clock(engine: Engine) -> None:
+    """A participant's national node holds copies of the hub's drills (by federation) and never sends
+    their injects itself; the hub's node (or a node that names no organisation) does."""
+    hub, _thai = _actors(engine)
+    body = ExerciseCreate(scenario="acid-ransomware", name="national", participants=["ThaiCERT"])
+    ex = exercises.create_exercise(engine, actor=hub, exercise=body, now=T0).id
+    exercises.start_exercise(engine, actor=hub, exercise_id=ex, now=T0)
+    national = Settings(node_org="ThaiCERT")
+    assert exercises.tick(engine, settings=national, now=T0 + MINUTE) == 0
+    assert _delivered(engine, hub, ex) == []
+    assert exercises.tick(engine, settings=Settings(node_org="ASEAN-CERT"), now=T0 + MINUTE) == 1
+    assert _delivered(engine, hub, ex) == ["first-report"]

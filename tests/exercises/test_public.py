@@ -15,12 +15,18 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "exercises.md"
 
 
 PUBLIC = {
+    "ACTION_TYPE",
     "ALL",
     "APPEAL_TYPE",
+    "ActionItemCreate",
+    "ActionItemPublic",
+    "ActionItemUpdate",
+    "ActionStatus",
     "AppealCreate",
     "AppealDecision",
     "AppealOutcome",
     "AppealPublic",
+    "CapacityLink",
     "Channel",
     "EXERCISE_COLLECTION",
     "EXERCISE_TYPE",
@@ -39,29 +45,35 @@ PUBLIC = {
     "ResultStatus",
     "SCORE_TYPE",
     "Scenario",
+    "ScenarioKind",
     "ScenarioSummary",
     "ScheduleItem",
     "ScorePublic",
     "ScoresPublic",
     "acknowledge_inject",
+    "create_action_item",
     "create_exercise",
     "decide_appeal",
     "evaluate",
+    "exercise_parties",
     "export_scenario",
     "file_appeal",
     "get_exercise",
     "get_scores",
     "import_scenario",
+    "list_action_items",
     "list_appeals",
     "list_exercises",
     "list_injects",
     "list_scenarios",
+    "may_run_exercises",
     "parse_scenario",
     "pause_exercise",
     "shipped_scenarios",
     "start_exercise",
     "stop_exercise",
     "tick",
+    "update_action_item",
 }
 
 
@@ -72,10 +84,16 @@ def test_public_interface() -> None:
 
 def test_the_shipped_templates_load_and_score_only_what_they_expect() -> None:
     shipped = exercises.shipped_scenarios()
-    assert set(shipped) == {"communication-check", "acid-ransomware"}
+    assert set(shipped) == {
+        "communication-check",
+        "acid-ransomware",
+        "apcert-ddos-phishing",
+        "regional-crisis-tabletop",
+    }
     assert shipped["communication-check"].max_points() == 10
     acid = shipped["acid-ransomware"]
     assert [i.id for i in acid.injects if not i.expectations] == ["wrap-up"]  # unscored, on purpose
+    assert [i.id for i in acid.injects if i.informational] == ["wrap-up"]
     assert {e.kind for i in acid.injects for e in i.expectations} == {
         "acknowledge",
         "share-indicator",

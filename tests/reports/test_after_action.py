@@ -32,7 +32,7 @@ def test_the_after_action_report_of_a_finished_drill(engine: Engine) -> None:
     drill = _drill(engine)
     own = reports.after_action_report(engine, actor=_as(engine, "ThaiCERT"), exercise_id=drill)
     by_key = {s.key: s for s in own.sections}
-    assert list(by_key) == ["objectives", "results", "actions", "spread"]
+    assert list(by_key) == ["objectives", "results", "actions", "comparison", "spread"]
     every = by_key["results"].tables[0]
     assert every.rows and {r[0] for r in every.rows} == {"ThaiCERT"}  # its own results only
     assert any("ThaiCERT scored" in line for line in own.summary)

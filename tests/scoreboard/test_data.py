@@ -31,6 +31,7 @@ def test_public_verbs_are_pinned() -> None:
         "list_reports",
         "register_section",
         "registered_sections",
+        "render_after_action_body",
         "render_after_action_html",
         "render_after_action_pdf",
         "render_body",

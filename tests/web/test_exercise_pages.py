@@ -120,3 +120,99 @@ def test_a_participant_appeals_a_result_and_the_hub_decides_it(
     vn.goto(f"/exercises/{drill}")
     expect(vn.get_by_role("heading", name="VNCERT: 10 / 10")).to_be_visible()
     expect(vn.get_by_role("form", name="Decide the appeal of VNCERT desk-check/answer")).to_have_count(0)
+
+
+def test_the_hub_makes_an_exercise_from_a_shipped_template_and_a_member_sees_only_the_library(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    hub = new_context(javascript=False).new_page()
+    sign_in(hub, demo_email("ASEAN-CERT"), DEMO_PASSWORD)
+    hub.goto("/exercises")
+    library = hub.get_by_role("table", name="Scenario library")
+    for scenario in (
+        "apcert-ddos-phishing",
+        "regional-crisis-tabletop",
+        "acid-ransomware",
+        "communication-check",
+    ):
+        expect(library.get_by_role("link", name="JSON of").filter(has_text=scenario)).to_have_count(1)
+    expect(library.get_by_role("row").filter(has_text="regional-crisis-tabletop")).to_contain_text("tabletop")
+    form = hub.get_by_role("form", name="Make an exercise")
+    form.get_by_label("Scenario").select_option("regional-crisis-tabletop")
+    form.get_by_role("button", name="Make the exercise").click()  # no name, nobody invited: refused
+    expect(hub.get_by_role("alert")).to_contain_text("Choose at least one participant")
+    form = hub.get_by_role("form", name="Make an exercise")
+    form.get_by_label("Name", exact=True).fill("Crisis tabletop 2027")
+    form.get_by_label("ThaiCERT").check()
+    form.get_by_label("VNCERT").check()
+    form.get_by_role("button", name="Make the exercise").click()
+    expect(hub.get_by_role("status")).to_contain_text("The exercise was made")
+    with read_connection(node.engine) as conn:
+        operator = operator_for(conn, org="ASEAN-CERT")
+    (made,) = [
+        e for e in exercises.list_exercises(node.engine, actor=operator) if e.name == "Crisis tabletop 2027"
+    ]
+    assert (made.scenario, made.status, sorted(made.participants)) == (
+        "regional-crisis-tabletop",
+        "planned",
+        ["ThaiCERT", "VNCERT"],
+    )
+
+    member = new_context(javascript=False).new_page()
+    sign_in(member, demo_email("VNCERT"), DEMO_PASSWORD)
+    member.goto("/exercises")
+    expect(member.get_by_role("table", name="Scenario library")).to_contain_text("regional-crisis-tabletop")
+    expect(member.get_by_role("form", name="Make an exercise")).to_have_count(0)
+
+
+def test_action_items_are_added_and_closed_on_the_report_page_each_member_seeing_its_own(
+    node: RunningServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    drill = _demo_id(node)
+    hub = new_context(javascript=False).new_page()
+    sign_in(hub, demo_email("ASEAN-CERT"), DEMO_PASSWORD)
+    hub.goto(f"/exercises/{drill}/after-action")
+    add = hub.get_by_role("form", name="Add an action item")
+    add.get_by_role("button", name="Add the action item").click()  # nothing filled in: refused
+    expect(hub.get_by_role("alert")).to_contain_text("Say what is to be done")
+    add = hub.get_by_role("form", name="Add an action item")
+    add.get_by_label("Participant").select_option("VNCERT")
+    add.get_by_label("What is to be done").fill("Put the desk's webhook on a monitored address")
+    add.get_by_label("Owner").fill("VNCERT duty lead")
+    add.get_by_label("Due").fill("2026-01-15")
+    add.get_by_role("button", name="Add the action item").click()
+    expect(hub.get_by_role("status")).to_contain_text("The action item was added")
+    item = hub.get_by_role("listitem").filter(has_text="Put the desk's webhook on a monitored address")
+    expect(item).to_contain_text("VNCERT duty lead")
+    expect(item).to_contain_text("(overdue)")
+
+    other = new_context(javascript=False).new_page()
+    sign_in(other, demo_email("ThaiCERT"), DEMO_PASSWORD)
+    other.goto(f"/exercises/{drill}/after-action")
+    expect(other.get_by_role("form", name="Add an action item")).to_be_visible()
+    expect(other.get_by_text("Put the desk's webhook on a monitored address")).to_have_count(0)
+
+    vn = new_context(javascript=False).new_page()
+    sign_in(vn, demo_email("VNCERT"), DEMO_PASSWORD)
+    vn.goto(f"/exercises/{drill}/after-action")
+    close = vn.get_by_role("form", name="Close Put the desk's webhook on a monitored address")
+    close.get_by_role("button", name="Close the item").click()  # no evidence: refused
+    expect(vn.get_by_role("alert")).to_contain_text("Say what shows it was done")
+    close = vn.get_by_role("form", name="Close Put the desk's webhook on a monitored address")
+    close.get_by_label("Evidence of what was done").fill("The address is on the duty rota since Monday")
+    close.get_by_role("button", name="Close the item").click()
+    expect(vn.get_by_role("status")).to_contain_text("closed with its evidence")
+    done = vn.get_by_role("listitem").filter(has_text="Put the desk's webhook on a monitored address")
+    expect(done).to_contain_text("closed")
+    expect(done).to_contain_text("The address is on the duty rota since Monday")
+    expect(
+        vn.get_by_role("form", name="Reopen Put the desk's webhook on a monitored address")
+    ).to_be_visible()
+    with read_connection(node.engine) as conn:
+        operator = operator_for(conn, org="ASEAN-CERT")
+    (found,) = exercises.list_action_items(node.engine, actor=operator, exercise_id=drill)
+    assert (found.participant, found.status, found.evidence) == (
+        "VNCERT",
+        "closed",
+        "The address is on the duty rota since Monday",
+    )

@@ -5,7 +5,9 @@ exercise-marked STIX object of Gotong's own types, seen through the sharing poli
 the adapters use only this module.
 """
 
-from gotong.exercises.objects import APPEAL_TYPE, EXERCISE_TYPE, INJECT_TYPE, SCORE_TYPE
+from gotong.exercises.actions import create_action_item, list_action_items, update_action_item
+from gotong.exercises.objects import ACTION_TYPE, APPEAL_TYPE, EXERCISE_TYPE, INJECT_TYPE, SCORE_TYPE
+from gotong.exercises.records import parties as exercise_parties
 from gotong.exercises.scenarios import (
     ALL,
     Channel,
@@ -14,14 +16,20 @@ from gotong.exercises.scenarios import (
     Inject,
     Objective,
     Scenario,
+    ScenarioKind,
     parse_scenario,
     shipped_scenarios,
 )
 from gotong.exercises.schemas import (
+    ActionItemCreate,
+    ActionItemPublic,
+    ActionItemUpdate,
+    ActionStatus,
     AppealCreate,
     AppealDecision,
     AppealOutcome,
     AppealPublic,
+    CapacityLink,
     EvaluationCreate,
     ExerciseCreate,
     ExercisePublic,
@@ -50,6 +58,7 @@ from gotong.exercises.service import (
     list_exercises,
     list_injects,
     list_scenarios,
+    may_run_exercises,
     pause_exercise,
     start_exercise,
     stop_exercise,
@@ -57,16 +66,22 @@ from gotong.exercises.service import (
 )
 
 __all__ = [
+    "ACTION_TYPE",
     "ALL",
     "APPEAL_TYPE",
     "EXERCISE_COLLECTION",
     "EXERCISE_TYPE",
     "INJECT_TYPE",
     "SCORE_TYPE",
+    "ActionItemCreate",
+    "ActionItemPublic",
+    "ActionItemUpdate",
+    "ActionStatus",
     "AppealCreate",
     "AppealDecision",
     "AppealOutcome",
     "AppealPublic",
+    "CapacityLink",
     "Channel",
     "EvaluationCreate",
     "ExerciseCreate",
@@ -81,27 +96,33 @@ __all__ = [
     "ResultPublic",
     "ResultStatus",
     "Scenario",
+    "ScenarioKind",
     "ScenarioSummary",
     "ScheduleItem",
     "ScorePublic",
     "ScoresPublic",
     "acknowledge_inject",
+    "create_action_item",
     "create_exercise",
     "decide_appeal",
     "evaluate",
+    "exercise_parties",
     "export_scenario",
     "file_appeal",
     "get_exercise",
     "get_scores",
     "import_scenario",
+    "list_action_items",
     "list_appeals",
     "list_exercises",
     "list_injects",
     "list_scenarios",
+    "may_run_exercises",
     "parse_scenario",
     "pause_exercise",
     "shipped_scenarios",
     "start_exercise",
     "stop_exercise",
     "tick",
+    "update_action_item",
 ]

@@ -147,6 +147,112 @@ def decide(exercise_id: str, appeal_id: str, outcome: str, points: int | None, r
     click.echo(f"appeal {made.id} {made.outcome}: points {made.points_before} -> {made.points_after}")
 
 
+@exercise.command("actions")
+@click.argument("exercise_id")
+@_org
+@click.option("--overdue", is_flag=True, help="Only the open items past their due date.")
+@_as_json
+def actions(exercise_id: str, org: str | None, overdue: bool, as_json: bool) -> None:
+    """The drill's action items the organisation may see (every one, for the hub)."""
+    engine = root_engine()
+    found = exercises.list_action_items(
+        engine, actor=_actor(engine, org), exercise_id=exercise_id, overdue=True if overdue else None
+    )
+    if as_json:
+        click.echo(json.dumps([a.model_dump(mode="json") for a in found], indent=2))
+        return
+    for a in found:
+        late = " OVERDUE" if a.overdue else ""
+        click.echo(f"{a.id}  {a.participant} {a.status}{late}, due {a.due}, {a.owner}: {a.action}")
+        if a.capacity is not None:
+            shown = a.capacity.status or "not visible to you"
+            click.echo(f"  capacity plan {a.capacity.plan} item {a.capacity.item}: {shown}")
+        if a.evidence:
+            click.echo(f"  evidence: {a.evidence}")
+
+
+@exercise.command("add-action")
+@click.argument("exercise_id")
+@click.option("--org", help="Add it as this participant (for itself); the hub by default.")
+@click.option("--participant", help="The participant that carries it (the hub names one).")
+@click.option("--action", "action_text", required=True, help="What is to be done.")
+@click.option("--owner", required=True, help="Who in the organisation carries it.")
+@click.option("--due", required=True, help="YYYY-MM-DD.")
+@click.option("--objective", help="The scenario objective it serves.")
+@click.option("--inject", help="The inject of the result that raised it.")
+@click.option("--expectation", help="The expectation of that result.")
+@click.option("--plan", help="A capacity-building plan of the participant (its id).")
+@click.option("--plan-item", type=int, help="The plan's item number.")
+def add_action(
+    exercise_id: str,
+    org: str | None,
+    participant: str | None,
+    action_text: str,
+    owner: str,
+    due: str,
+    objective: str | None,
+    inject: str | None,
+    expectation: str | None,
+    plan: str | None,
+    plan_item: int | None,
+) -> None:
+    """Add an action item of the drill for one participant."""
+    engine = root_engine()
+    body = build_model(
+        exercises.ActionItemCreate,
+        participant=participant,
+        action=action_text,
+        owner=owner,
+        due=due,
+        objective=objective,
+        inject=inject,
+        expectation=expectation,
+        capacity_plan=plan,
+        capacity_item=plan_item,
+    )
+    made = exercises.create_action_item(engine, actor=_actor(engine, org), exercise_id=exercise_id, item=body)
+    click.echo(f"action item {made.id} for {made.participant}, due {made.due}")
+
+
+@exercise.command("update-action")
+@click.argument("exercise_id")
+@click.argument("action_id")
+@_org
+@click.option("--close", "close_it", is_flag=True, help="Close it (evidence is needed).")
+@click.option("--reopen", is_flag=True, help="Open it again.")
+@click.option("--evidence", help="What shows it was done.")
+@click.option("--owner", help="A new owner.")
+@click.option("--due", help="A new due date, YYYY-MM-DD.")
+@click.option("--plan", help="Link it to this capacity-building plan (with --plan-item).")
+@click.option("--plan-item", type=int, help="The plan's item number.")
+def update_action(
+    exercise_id: str,
+    action_id: str,
+    org: str | None,
+    close_it: bool,
+    reopen: bool,
+    evidence: str | None,
+    owner: str | None,
+    due: str | None,
+    plan: str | None,
+    plan_item: int | None,
+) -> None:
+    """Close an action item with evidence, reopen it, or change its owner, due date or plan link."""
+    if close_it and reopen:
+        raise click.UsageError("--close or --reopen, not both")
+    engine = root_engine()
+    fields: dict[str, object] = {"evidence": evidence, "owner": owner, "due": due}
+    if close_it or reopen:
+        fields["status"] = "closed" if close_it else "open"
+    if plan is not None or plan_item is not None:
+        fields.update(capacity_plan=plan, capacity_item=plan_item)
+    body = build_model(exercises.ActionItemUpdate, **{k: v for k, v in fields.items() if v is not None})
+    made = exercises.update_action_item(
+        engine, actor=_actor(engine, org), exercise_id=exercise_id, action_id=action_id, update=body
+    )
+    click.echo(f"action item {made.id}: {made.status}, due {made.due}, {made.owner}")
+
+
 @exercise.command("after-action")
 @click.argument("exercise_id")
 @_org
@@ -212,7 +318,10 @@ def list_scenarios() -> None:
     engine = root_engine()
     for s in exercises.list_scenarios(engine, actor=_actor(engine, None)):
         origin = "shipped" if s.shipped else "imported"
-        click.echo(f"{s.id}  {s.title} ({s.injects} injects, {s.max_points} points, {origin})")
+        severity = "" if s.severity is None else f", severity {s.severity}"
+        click.echo(
+            f"{s.id}  {s.title} ({s.kind}{severity}, {s.injects} injects, {s.max_points} points, {origin})"
+        )
 
 
 @scenario.command("import")

@@ -32,15 +32,7 @@ def list_scenarios(engine: Engine, *, actor: Principal) -> list[ScenarioSummary]
             scenario = parse_scenario(obj["scenario"])
             found.setdefault(scenario.id, (scenario, False))
     return [
-        ScenarioSummary(
-            id=s.id,
-            title=s.title,
-            version=s.version,
-            injects=len(s.injects),
-            max_points=s.max_points(),
-            shipped=shipped,
-        )
-        for s, shipped in sorted(found.values(), key=lambda f: f[0].id)
+        ScenarioSummary.of(s, shipped=shipped) for s, shipped in sorted(found.values(), key=lambda f: f[0].id)
     ]
 
 
@@ -86,14 +78,7 @@ def import_scenario(
     else:
         obj = objects.revised(old, modified=records.after(old["modified"], micros_of(stamp)), props=props)
     storage.write(engine, actor, collection, [objects.extension_definition(controller.identity_id), obj])
-    return ScenarioSummary(
-        id=scenario.id,
-        title=scenario.title,
-        version=scenario.version,
-        injects=len(scenario.injects),
-        max_points=scenario.max_points(),
-        shipped=False,
-    )
+    return ScenarioSummary.of(scenario, shipped=False)
 
 
 def _imported(conn: Connection, actor: Principal, engine: Engine) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@
 * ``gotong-exercise-score``: one participant's results, the evaluators' scores and the decisions
   on its appeals, seen by that participant and the hub;
 * ``gotong-exercise-appeal``: a participant's appeal of one result, seen by it and the hub;
+* ``gotong-exercise-action``: an after-action item of one participant (what, who, by when, closure
+  with evidence, the capacity-plan item it serves), seen by it and the hub;
 * an acknowledgement is a standard ``note`` on the inject, under the inject's markings.
 
 Every one carries ``x_gotong_exercise`` (the exercise id), so no real export, feed or federation
@@ -26,6 +28,7 @@ EXERCISE_TYPE = "gotong-exercise"
 INJECT_TYPE = "gotong-exercise-inject"
 SCORE_TYPE = "gotong-exercise-score"
 APPEAL_TYPE = "gotong-exercise-appeal"
+ACTION_TYPE = "gotong-exercise-action"
 SCENARIO_TYPE = "gotong-exercise-scenario"
 EXTENSION_ID = "extension-definition--3f6c2a9e-5d1b-4c7a-8e2f-6b9d0a1c3e5f"
 _PUBLISHED = "2026-12-02T00:00:00.000Z"

@@ -4,6 +4,7 @@ and the timestamps of new versions. No rule of the domain and no visibility deci
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -14,7 +15,7 @@ from gotong.errors import Invalid, NotFound
 from gotong.exercises import storage
 from gotong.exercises.objects import EXERCISE_TYPE
 from gotong.intel.collections import add_collection, get_collection
-from gotong.orgs.service import Organisation, get_org, list_orgs
+from gotong.orgs.service import Organisation, get_org, hub, list_orgs
 from gotong.sharing.definitions import publish_definitions
 from gotong.sharing.models import GroupKind
 from gotong.sharing.service import SharingGroup, add_group, get_group, list_groups, load_reader
@@ -25,6 +26,10 @@ EXERCISE_COLLECTION = "gotong-exercises"
 organisation: who sees a record is its markings' decision). Participants share their drill
 indicators here, marked with ``x_gotong_exercise``."""
 SYSTEM = "gotong"
+COLLECTION_ID = str(uuid.uuid5(uuid.UUID("6f1d3c2a-0b7e-4f55-9a61-2c8e5d4b7a10"), EXERCISE_COLLECTION))
+"""The exercise collection's id on a node that makes it (the same on every node, so a drill's records
+federate between the hub and its participants' national nodes; a node that made it earlier keeps its
+own id)."""
 
 
 def find(conn: Connection, reader: Any, exercise_id: str) -> tuple[str, dict[str, Any]]:
@@ -85,6 +90,7 @@ def collection(engine: Engine) -> str:
         except NotFound:
             return add_collection(
                 conn,
+                collection_id=COLLECTION_ID,
                 title="Exercises",
                 description="Regional drills: injects, responses, scores; nothing here is real intelligence",
                 alias=EXERCISE_COLLECTION,
@@ -99,6 +105,17 @@ def existing_collection(conn: Connection) -> str | None:
         return get_collection(conn, EXERCISE_COLLECTION).id
     except NotFound:
         return None
+
+
+def parties(conn: Connection, exercise_id: str) -> frozenset[str]:
+    """The identities of an exercise's participants and controller, as this node's hub sees the
+    exercise record (none when it sees no such exercise)."""
+    try:
+        controller = hub(conn)
+        _collection, obj = find(conn, hub_reader(conn, controller), exercise_id)
+    except NotFound:
+        return frozenset()
+    return frozenset([*obj.get("participant_refs", []), obj.get("controller_ref", controller.identity_id)])
 
 
 def hub_reader(conn: Connection, controller: Organisation) -> Any:

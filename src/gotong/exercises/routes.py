@@ -9,6 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from gotong import exercises, reports
 from gotong.exercises import (
+    ActionItemCreate,
+    ActionItemPublic,
+    ActionItemUpdate,
     AppealCreate,
     AppealDecision,
     AppealPublic,
@@ -132,6 +135,48 @@ def decide_appeal(
     """The hub's decision on an appeal, recorded; an upheld one changes the score."""
     return exercises.decide_appeal(
         engine, actor=actor, exercise_id=exercise_id, appeal_id=appeal_id, decision=body
+    )
+
+
+@router.get(
+    "/exercises/{exercise_id}/actions", response_model=list[ActionItemPublic], responses=errors(401, 404)
+)
+def list_action_items(
+    exercise_id: str,
+    engine: EngineDep,
+    actor: PrincipalDep,
+    overdue: Annotated[
+        bool | None, Query(description="only the overdue (true) or the others (false)")
+    ] = None,
+) -> list[ActionItemPublic]:
+    """The drill's action items you may see: your own (every participant's for the hub)."""
+    return exercises.list_action_items(engine, actor=actor, exercise_id=exercise_id, overdue=overdue)
+
+
+@router.post(
+    "/exercises/{exercise_id}/actions",
+    status_code=201,
+    response_model=ActionItemPublic,
+    responses=errors(401, 403, 404),
+)
+def create_action_item(
+    exercise_id: str, body: ActionItemCreate, engine: EngineDep, actor: PrincipalDep
+) -> ActionItemPublic:
+    """Add an action item: the hub for any participant, a participant for itself."""
+    return exercises.create_action_item(engine, actor=actor, exercise_id=exercise_id, item=body)
+
+
+@router.patch(
+    "/exercises/{exercise_id}/actions/{action_id}",
+    response_model=ActionItemPublic,
+    responses=errors(401, 403, 404),
+)
+def update_action_item(
+    exercise_id: str, action_id: str, body: ActionItemUpdate, engine: EngineDep, actor: PrincipalDep
+) -> ActionItemPublic:
+    """Close an action item with evidence, reopen it, or change its owner, due date or plan link."""
+    return exercises.update_action_item(
+        engine, actor=actor, exercise_id=exercise_id, action_id=action_id, update=body
     )
 
 

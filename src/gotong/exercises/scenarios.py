@@ -26,6 +26,7 @@ __all__ = [
     "Inject",
     "Objective",
     "Scenario",
+    "ScenarioKind",
     "parse_scenario",
     "shipped_scenarios",
 ]
@@ -41,6 +42,15 @@ class Channel(StrEnum):
 
     EXERCISE_COLLECTION = "exercise-collection"
     CONTACT_CHECK = "contact-check"
+
+
+class ScenarioKind(StrEnum):
+    """What sort of drill a scenario is: a live drill answered through the platform, a tabletop (its
+    expectations mostly scored by evaluators against the published rubric), or a communication check."""
+
+    DRILL = "drill"
+    TABLETOP = "tabletop"
+    COMMUNICATION_CHECK = "communication-check"
 
 
 class ExpectationKind(StrEnum):
@@ -97,9 +107,15 @@ class Inject(_Data):
     content: str = Field(min_length=1, max_length=20_000)
     objective: str | None = None
     expectations: list[Expectation] = Field(default_factory=list, max_length=20)
+    informational: bool = Field(
+        default=False,
+        description="an inject that only informs (a closing note): no expectation; reported unscored",
+    )
 
     @model_validator(mode="after")
     def _expectations(self) -> Self:
+        if self.informational and self.expectations:
+            raise ValueError(f"inject {self.id}: an informational inject has no expectations")
         ids = [e.id for e in self.expectations]
         if len(ids) != len(set(ids)):
             raise ValueError(f"inject {self.id}: two expectations share an id")
@@ -114,6 +130,10 @@ class Scenario(_Data):
     id: str = Field(pattern=_SLUG)
     title: str = Field(min_length=1, max_length=300)
     version: str = Field(default="1.0", max_length=20)
+    kind: ScenarioKind = ScenarioKind.DRILL
+    severity: int | None = Field(
+        default=None, ge=0, le=4, description="the regional severity level (0-4) the story plays at"
+    )
     narrative: str = Field(min_length=1, max_length=20_000)
     objectives: list[Objective] = Field(default_factory=list, max_length=50)
     injects: list[Inject] = Field(min_length=1, max_length=200)

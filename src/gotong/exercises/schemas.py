@@ -6,13 +6,18 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gotong.exercises.scenarios import Channel, ExpectationKind, Objective
+from gotong.exercises.scenarios import Channel, ExpectationKind, Objective, Scenario, ScenarioKind
 
 __all__ = [
+    "ActionItemCreate",
+    "ActionItemPublic",
+    "ActionItemUpdate",
+    "ActionStatus",
     "AppealCreate",
     "AppealDecision",
     "AppealOutcome",
     "AppealPublic",
+    "CapacityLink",
     "EvaluationCreate",
     "ExerciseCreate",
     "ExercisePublic",
@@ -51,6 +56,11 @@ class ResultStatus(StrEnum):
     AWAITING_EVALUATION = "awaiting-evaluation"
     EVALUATED = "evaluated"
     UNSCORED = "unscored"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class AppealOutcome(StrEnum):
@@ -122,9 +132,26 @@ class ScenarioSummary(BaseModel):
     id: str
     title: str
     version: str
+    kind: ScenarioKind
+    severity: int | None = Field(description="the regional severity level (0-4) the story plays at")
+    objectives: int
     injects: int
     max_points: int
     shipped: bool
+
+    @classmethod
+    def of(cls, scenario: Scenario, *, shipped: bool) -> ScenarioSummary:
+        return cls(
+            id=scenario.id,
+            title=scenario.title,
+            version=scenario.version,
+            kind=scenario.kind,
+            severity=scenario.severity,
+            objectives=len(scenario.objectives),
+            injects=len(scenario.injects),
+            max_points=scenario.max_points(),
+            shipped=shipped,
+        )
 
 
 class ExercisePublic(BaseModel):
@@ -215,5 +242,69 @@ class AppealPublic(BaseModel):
     decided_at: str | None
     points_before: int | None
     points_after: int | None
+    tlp: str
+    audience: str | None
+
+
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class ActionItemCreate(_Request):
+    """A lesson of a drill turned into work: what is to be done, who carries it and by when."""
+
+    participant: str | None = Field(
+        default=None, description="the participant that carries it (short name); default: your organisation"
+    )
+    action: str = Field(min_length=1, max_length=2000)
+    owner: str = Field(min_length=1, max_length=200, description="who in the organisation carries it")
+    due: str = Field(pattern=_DATE, description="YYYY-MM-DD")
+    objective: str | None = Field(default=None, max_length=64, description="the scenario objective it serves")
+    inject: str | None = Field(default=None, max_length=64, description="the result that raised it")
+    expectation: str | None = Field(default=None, max_length=64)
+    capacity_plan: str | None = Field(
+        default=None, max_length=100, description="a capacity-building plan of the participant"
+    )
+    capacity_item: int | None = Field(default=None, ge=1, description="the plan's item number")
+
+
+class ActionItemUpdate(_Request):
+    """Close an item (with evidence), reopen it, or change its owner, due date or plan link."""
+
+    status: ActionStatus | None = None
+    evidence: str | None = Field(default=None, max_length=5000, description="what shows it was done")
+    owner: str | None = Field(default=None, min_length=1, max_length=200)
+    due: str | None = Field(default=None, pattern=_DATE)
+    capacity_plan: str | None = Field(default=None, max_length=100)
+    capacity_item: int | None = Field(default=None, ge=1)
+
+
+class CapacityLink(BaseModel):
+    """The capacity-building plan item an action item serves, as the reader may see it."""
+
+    plan: str
+    item: int
+    action: str | None = Field(description="the plan item's action; null when the plan is not visible to you")
+    status: str | None = Field(description="the plan item's status; null when the plan is not visible to you")
+
+
+class ActionItemPublic(BaseModel):
+    id: str
+    exercise: str
+    exercise_name: str
+    participant: str
+    action: str
+    owner: str
+    due: str
+    status: ActionStatus
+    overdue: bool = Field(description="open after its due date")
+    evidence: str
+    objective: str | None
+    inject: str | None
+    expectation: str | None
+    capacity: CapacityLink | None
+    history: list[HistoryEntry]
+    closed_at: str | None
+    created: str
+    modified: str
     tlp: str
     audience: str | None

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
-from gotong.errors import Conflict, Invalid, NotFound
+from gotong.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gotong.exercises import delivery, objects, policy, publics, records, storage
 from gotong.exercises.library import export_scenario, import_scenario, list_scenarios
 from gotong.exercises.objects import APPEAL_TYPE, EXERCISE_TYPE, INJECT_TYPE, SCORE_TYPE
@@ -62,6 +62,7 @@ __all__ = [
     "list_exercises",
     "list_injects",
     "list_scenarios",
+    "may_run_exercises",
     "pause_exercise",
     "start_exercise",
     "stop_exercise",
@@ -116,6 +117,17 @@ def create_exercise(
     )
     storage.write(engine, actor, collection, [objects.extension_definition(controller.identity_id), obj])
     return get_exercise(engine, actor=actor, exercise_id=exercise_id)
+
+
+def may_run_exercises(engine: Engine, *, actor: Principal) -> bool:
+    """Whether the actor may make and run exercises (pages offer the forms only then)."""
+    with read_connection(engine) as conn:
+        try:
+            controller = hub(conn)
+            policy.may_control(actor, hub_id=controller.id)
+        except (NotFound, Forbidden, Unauthorized):
+            return False
+    return True
 
 
 def list_exercises(engine: Engine, *, actor: Principal) -> list[ExercisePublic]:
@@ -211,6 +223,10 @@ def tick(
         if collection is None:
             return 0
         controller = hub(conn)
+        if settings is not None and settings.node_org and settings.node_org != controller.short_name:
+            # A participant's national node: its copies of the hub's drills arrived by federation
+            # and are played here; only the hub's own node sends their injects and scores them.
+            return 0
         running = [
             o
             for o in storage.latest(

@@ -37,7 +37,7 @@ from gotong.core.permissions import require_member
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
 from gotong.federation.origin import peer_for_org
-from gotong.federation.sending import Facts, is_real, pending, sendable
+from gotong.federation.sending import Facts, is_real, may_leave, parties_of, pending, sendable
 from gotong.federation.service import Peer, get_peer_by_id
 from gotong.http.contract import errors, reject_unknown_query
 from gotong.http.dependencies import EngineDep, PrincipalDep
@@ -123,10 +123,12 @@ def read_changes(
     events: list[bytes] = []
     handed: dict[str, list[int]] = {}
     added, grave_seq = cursor.date_added, cursor.tombstone
+    parties = parties_of(conn, rows) if peer is not None else {}
     for row in rows:
         added = row.date_added
         facts = Facts(row.collection_id, row.tlp, row.group_id, row.submitter_org_id, row.via_peer_id)
-        if _allowed(reader, peer, facts) and is_real(row.body):
+        leaves = may_leave(row.body, peer, parties) if peer is not None else is_real(row.body)
+        if _allowed(reader, peer, facts) and leaves:
             data = b'{"collection":"' + row.collection_id.encode() + b'","object":' + row.body.encode() + b"}"
             events.append(_event("object", Cursor(added, grave_seq), data))
             if row.submitter_org_id != reader.org_id:

@@ -21,7 +21,7 @@ from gotong.core.auth import Principal
 from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import NotFound
 from gotong.federation.models import peers
-from gotong.federation.sending import Facts, is_real, pending, sendable
+from gotong.federation.sending import Facts, Parties, may_leave, parties_of, pending, sendable
 from gotong.federation.service import Peer, get_peer
 from gotong.federation.transport import TAXII, failure, headers
 from gotong.sharing.policy import Reader
@@ -37,9 +37,10 @@ def push_once(engine: Engine, peer: Peer, client: httpx.Client) -> int:
         rows, graves = pending(
             conn, peer.collections, after_added=peer.push_cursor, after_tombstone=peer.tombstone_cursor
         )
+        parties = parties_of(conn, rows)
     handled = 0
     if rows:
-        handled += _push_versions(engine, peer, client, reader, rows)
+        handled += _push_versions(engine, peer, client, reader, rows, parties)
     if graves:
         handled += _push_deletions(engine, peer, client, reader, graves)
     return handled
@@ -62,13 +63,13 @@ def push_pending(engine: Engine, name: str, client: httpx.Client, stop: threadin
 
 
 def _push_versions(
-    engine: Engine, peer: Peer, client: httpx.Client, reader: Reader, rows: Sequence[Any]
+    engine: Engine, peer: Peer, client: httpx.Client, reader: Reader, rows: Sequence[Any], parties: Parties
 ) -> int:
     batches: dict[str, list[bytes]] = defaultdict(list)
     handed: dict[str, list[int]] = defaultdict(list)  # for access receipts: others' versions sent
     for row in rows:
         facts = Facts(row.collection_id, row.tlp, row.group_id, row.submitter_org_id, row.via_peer_id)
-        if sendable(reader, peer, facts) and is_real(row.body):
+        if sendable(reader, peer, facts) and may_leave(row.body, peer, parties):
             batches[row.collection_id].append(row.body.encode())
             if row.submitter_org_id != peer.org_id:
                 handed[row.collection_id].append(row.seq)

@@ -7,7 +7,10 @@ whether the peer's organisation may see it here, then applies the peer's limits:
   TLP:RED only to members of a named-recipients group on the object);
 * nothing above the peer's ``max_tlp``; an object addressed to a sharing group goes only to a
   peer configured with that group (so TLP:RED goes only where a named-recipients group is shared);
-* nothing exercise-marked (:func:`gotong.stix.exercise.is_exercise`): a drill's objects stay home;
+* an exercise-marked version (:func:`gotong.stix.exercise.is_exercise`) goes only to a peer whose
+  organisation takes part in that exercise or controls it (the hub), as the exercise record on this
+  node names them (:func:`may_leave`); to any other peer, and on a node that does not know the
+  exercise, it stays home;
 * nothing goes back to the peer it came from (no echo), and a TLP:AMBER+STRICT version that
   arrived from a peer is never forwarded onward.
 
@@ -23,12 +26,14 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from gotong import exercises
 from gotong.federation.models import tombstones
 from gotong.federation.service import Peer
 from gotong.intel.models import stix_objects
+from gotong.orgs.service import identity_id_for
 from gotong.sharing.policy import Marked, Reader, may_see
 from gotong.sharing.tlp import TLP
-from gotong.stix.exercise import is_exercise_body
+from gotong.stix.exercise import exercise_of_body, is_exercise_body
 
 BATCH = 500
 
@@ -62,8 +67,28 @@ def sendable(reader: Reader, peer: Peer, item: Facts) -> bool:
 
 
 def is_real(body: str | bytes) -> bool:
-    """Whether a stored version may leave this node at all: never one of a drill's objects."""
+    """Whether a stored version is real intelligence, not one of a drill's objects."""
     return not is_exercise_body(body)
+
+
+Parties = dict[str, frozenset[str]]  # exercise id -> identities of its participants and controller
+
+
+def parties_of(conn: Connection, rows: Sequence[Any]) -> Parties:
+    """For the exercise-marked rows of a batch, who takes part in each exercise they belong to."""
+    found: Parties = {}
+    for row in rows:
+        exercise = exercise_of_body(row.body)
+        if exercise is not None and exercise not in found:
+            found[exercise] = exercises.exercise_parties(conn, exercise)
+    return found
+
+
+def may_leave(body: str | bytes, peer: Peer, parties: Parties) -> bool:
+    """Whether a stored version may leave for ``peer`` at all: a real one may; a drill's only for
+    a peer whose organisation takes part in the drill or controls it."""
+    exercise = exercise_of_body(body)
+    return exercise is None or identity_id_for(peer.org) in parties.get(exercise, frozenset())
 
 
 def pending(

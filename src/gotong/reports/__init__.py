@@ -6,6 +6,7 @@ Other domains and the adapters use only this module."""
 
 from gotong.reports.after_action import AfterActionPublic, after_action_report
 from gotong.reports.render import (
+    render_after_action_body,
     render_after_action_html,
     render_after_action_pdf,
     render_body,
@@ -52,6 +53,7 @@ __all__ = [
     "list_reports",
     "register_section",
     "registered_sections",
+    "render_after_action_body",
     "render_after_action_html",
     "render_after_action_pdf",
     "render_body",

@@ -17,6 +17,7 @@ from gotong import exercises
 from gotong.core.auth import Principal
 from gotong.core.charts import bar_chart
 from gotong.errors import Conflict
+from gotong.reports.comparison import comparison_section
 from gotong.reports.schemas import SectionPublic, TablePublic
 
 __all__ = ["AfterActionPublic", "after_action_report"]
@@ -35,6 +36,9 @@ class AfterActionPublic(BaseModel):
     tlp: str = Field(description="the drill's own marking: pass the report on no wider than it")
     summary: list[str]
     sections: list[SectionPublic]
+    actions: list[exercises.ActionItemPublic] = Field(
+        description="the action items tracked to closure that you may see (your own; all for the hub)"
+    )
 
 
 def _spread(values: list[float]) -> list[tuple[str, int]]:
@@ -54,6 +58,9 @@ def after_action_report(engine: Engine, *, actor: Principal, exercise_id: str) -
     scores = exercises.get_scores(engine, actor=actor, exercise_id=exercise_id)
     injects = exercises.list_injects(engine, actor=actor, exercise_id=exercise_id)
     appeals = exercises.list_appeals(engine, actor=actor, exercise_id=exercise_id)
+    tracked = exercises.list_action_items(engine, actor=actor, exercise_id=exercise_id)
+    still_open = [a for a in tracked if a.status == exercises.ActionStatus.OPEN]
+    overdue = [a for a in still_open if a.overdue]
     spread = scores.distribution
     results = [(s.participant, r) for s in scores.scores for r in s.results]
     actions = [(p, r) for p, r in results if r.status in _ACTION]
@@ -70,7 +77,11 @@ def after_action_report(engine: Engine, *, actor: Principal, exercise_id: str) -
             + ("" if s.percent is None else f" ({s.percent:.0f}%)")
             + "."
         )
-    summary.append(f"{len(actions)} expectations were missed or met late: the action items below.")
+    summary.append(f"{len(actions)} expectations were missed or met late.")
+    summary.append(
+        f"{len(tracked)} action items are tracked: {len(still_open)} open ({len(overdue)} overdue), "
+        f"{len(tracked) - len(still_open)} closed."
+    )
     statuses = Counter(str(r.status) for _, r in results)
     sections = [
         SectionPublic(
@@ -123,8 +134,37 @@ def after_action_report(engine: Engine, *, actor: Principal, exercise_id: str) -
         SectionPublic(
             key="actions",
             title="Action items",
-            summary=[f"{p}: {r.expectation or r.inject} was {r.status}." for p, r in actions][:10],
+            summary=[
+                f"{len(still_open)} open, {len(overdue)} of them overdue; "
+                f"{len(tracked) - len(still_open)} closed with evidence.",
+                *[f"Overdue: {a.participant}: {a.action} (due {a.due}, {a.owner})." for a in overdue][:10],
+                *[f"{p}: {r.expectation or r.inject} was {r.status}." for p, r in actions][:10],
+            ],
             tables=[
+                TablePublic(
+                    caption="Action items tracked to closure",
+                    headers=[
+                        "Action",
+                        "Participant",
+                        "Owner",
+                        "Due",
+                        "Status",
+                        "Capacity plan item",
+                        "Evidence",
+                    ],
+                    rows=[
+                        [
+                            a.action,
+                            a.participant,
+                            a.owner,
+                            a.due,
+                            f"{a.status} (overdue)" if a.overdue else str(a.status),
+                            _capacity(a.capacity),
+                            a.evidence or "—",
+                        ]
+                        for a in tracked
+                    ],
+                ),
                 TablePublic(
                     caption="Expectations missed or met late",
                     headers=["Participant", "Inject", "Expectation", "Result", "Deadline", "Observed"],
@@ -147,6 +187,7 @@ def after_action_report(engine: Engine, *, actor: Principal, exercise_id: str) -
                 ),
             ],
         ),
+        comparison_section(engine, actor=actor, drill=drill, scores=scores),
         SectionPublic(
             key="spread",
             title="Where the participants stand",
@@ -170,4 +211,13 @@ def after_action_report(engine: Engine, *, actor: Principal, exercise_id: str) -
         tlp=drill.tlp,
         summary=summary,
         sections=sections,
+        actions=tracked,
     )
+
+
+def _capacity(link: exercises.CapacityLink | None) -> str:
+    if link is None:
+        return "—"
+    if link.status is None:
+        return f"item {link.item} of {link.plan}"
+    return f"item {link.item}: {link.action} ({link.status})"

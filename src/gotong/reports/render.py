@@ -16,6 +16,7 @@ from gotong.reports.after_action import AfterActionPublic
 from gotong.reports.schemas import ReportPublic
 
 __all__ = [
+    "render_after_action_body",
     "render_after_action_html",
     "render_after_action_pdf",
     "render_body",
@@ -51,6 +52,11 @@ def render_pdf(report: ReportPublic) -> bytes:
 def render_after_action_html(report: AfterActionPublic) -> str:
     """A drill's after-action report as a standalone HTML document (the PDF is drawn from it)."""
     return _environment().get_template("reports/after_action.html").render(report=report)
+
+
+def render_after_action_body(report: AfterActionPublic) -> Markup:
+    """The after-action report's heading, summary and sections, for a page that has its own layout."""
+    return Markup(_environment().get_template("reports/_after_action_body.html").render(report=report))
 
 
 def render_after_action_pdf(report: AfterActionPublic) -> bytes:

@@ -3,9 +3,10 @@
 
 Drills run inside the platform, in an exercise collection, so that what is measured is what members
 do for real; what they make there must never leave as if it were real. Every path that sends
-intelligence away from its collection (the bundle export, the feed exports, federation to peers and
-the change feed) asks :func:`is_exercise` and leaves such objects out. Reading the exercise
-collection itself (TAXII, REST, pages) is how a drill is played, and is not filtered.
+intelligence away from its collection (the bundle export, the feed exports, the change feed) asks
+:func:`is_exercise` and leaves such objects out; federation sends one only between the parties of
+its exercise (:func:`exercise_of_body` names it; ``gotong.federation.sending`` decides). Reading the
+exercise collection itself (TAXII, REST, pages) is how a drill is played, and is not filtered.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["EXERCISE_PROPERTY", "is_exercise", "is_exercise_body"]
+__all__ = ["EXERCISE_PROPERTY", "exercise_of_body", "is_exercise", "is_exercise_body"]
 
 EXERCISE_PROPERTY = "x_gotong_exercise"
 _NEEDLE = b'"' + EXERCISE_PROPERTY.encode() + b'"'
@@ -35,3 +36,16 @@ def is_exercise_body(body: str | bytes) -> bool:
         return is_exercise(orjson.loads(raw))
     except orjson.JSONDecodeError:
         return False
+
+
+def exercise_of_body(body: str | bytes) -> str | None:
+    """The exercise id a stored object's JSON text carries, or None for a real object."""
+    raw = body.encode() if isinstance(body, str) else body
+    if _NEEDLE not in raw:
+        return None
+    try:
+        found = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    value = found.get(EXERCISE_PROPERTY) if isinstance(found, Mapping) else None
+    return str(value) if value else None

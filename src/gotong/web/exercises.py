@@ -5,10 +5,11 @@ and the anonymised distribution). Each view calls :mod:`gotong.web.exercises_ser
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from gotong import reports
 from gotong.core.permissions import may_write
@@ -24,24 +25,120 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/exercises")
 def exercise_list(request: Request, engine: EngineDep, viewer: ViewerDep) -> Response:
+    return _list(request, engine, viewer)
+
+
+def _list(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    *,
+    errors: dict[str, str] | None = None,
+    form: Mapping[str, object] | None = None,
+    status: int = 200,
+) -> Response:
     found, upcoming, zone = exs.listing(engine, actor=viewer.principal)
-    context = {"exercises": found, "upcoming": upcoming, "zone": zone, "tlp_label": tlp_label}
-    return render(request, "exercises/list.html", context)
+    context = {
+        "exercises": found,
+        "upcoming": upcoming,
+        "zone": zone,
+        "library": exs.library(engine, actor=viewer.principal),
+        "errors": errors or {},
+        "form": form or {"scenario": "", "name": "", "participants": []},
+        "tlp_label": tlp_label,
+    }
+    return render(request, "exercises/list.html", context, status=status)
+
+
+@router.post("/exercises")
+async def create_exercise(request: Request, engine: EngineDep, viewer: ViewerDep, _: CsrfDep) -> Response:
+    posted = await request.form()
+    scenario, name = (str(posted.get(k, ""))[:limit] for k, limit in (("scenario", 100), ("name", 200)))
+    chosen = [p for p in posted.getlist("participants") if isinstance(p, str)][:50]
+    try:
+        made = exs.create(engine, actor=viewer.principal, scenario=scenario, name=name, participants=chosen)
+    except services.FormInvalid as exc:
+        form = {"scenario": scenario, "name": name, "participants": chosen}
+        return _list(request, engine, viewer, errors=exc.problems, form=form, status=400)
+    return see_other(f"/exercises/{made}?done=created")
 
 
 @router.get("/exercises/{exercise_id}/after-action")
 def after_action(
+    request: Request,
     exercise_id: str,
     engine: EngineDep,
     viewer: ViewerDep,
     format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html",
+    done: str = "",
 ) -> Response:
     """The after-action report of a stopped drill: a standalone document, or its PDF."""
-    found = exs.after_action(engine, actor=viewer.principal, exercise_id=exercise_id)
     if format == "pdf":
+        found = exs.after_action(engine, actor=viewer.principal, exercise_id=exercise_id)
         headers = {"Content-Disposition": 'inline; filename="gotong-after-action.pdf"'}
         return Response(reports.render_after_action_pdf(found), media_type="application/pdf", headers=headers)
-    return HTMLResponse(reports.render_after_action_html(found))
+    return _report(request, engine, viewer, exercise_id, done=done)
+
+
+def _report(
+    request: Request,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    exercise_id: str,
+    *,
+    done: str = "",
+    errors: dict[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    found = exs.report_page(engine, actor=viewer.principal, exercise_id=exercise_id)
+    context = {
+        "page": found,
+        "body": reports.render_after_action_body(found.report),
+        "done": done,
+        "errors": errors or {},
+        "form": form or {},
+    }
+    return render(request, "exercises/after_action.html", context, status=status)
+
+
+@router.post("/exercises/{exercise_id}/actions")
+async def add_action(
+    request: Request, exercise_id: str, engine: EngineDep, viewer: ViewerDep, _: CsrfDep
+) -> Response:
+    posted = await request.form()
+    limits = {"participant": 100, "action": 2000, "owner": 200, "due": 10, "objective": 64, "capacity": 200}
+    form = {k: str(posted.get(k, ""))[:n] for k, n in limits.items()}
+    try:
+        exs.add_action(engine, actor=viewer.principal, exercise_id=exercise_id, **form)
+    except services.FormInvalid as exc:
+        return _report(request, engine, viewer, exercise_id, errors=exc.problems, form=form, status=400)
+    return see_other(f"/exercises/{exercise_id}/after-action?done=added#tracked")
+
+
+@router.post("/exercises/{exercise_id}/actions/{action_id}")
+def change_action(
+    request: Request,
+    exercise_id: str,
+    action_id: str,
+    engine: EngineDep,
+    viewer: ViewerDep,
+    _: CsrfDep,
+    status: Annotated[str, Form(max_length=10)] = "",
+    evidence: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    try:
+        exs.change_action(
+            engine,
+            actor=viewer.principal,
+            exercise_id=exercise_id,
+            action_id=action_id,
+            status=status,
+            evidence=evidence,
+        )
+    except services.FormInvalid as exc:
+        return _report(request, engine, viewer, exercise_id, errors=exc.problems, status=400)
+    return see_other(f"/exercises/{exercise_id}/after-action?done={status or 'changed'}#tracked")
 
 
 @router.get("/exercises/{exercise_id}")

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from gotong import contacts, exercises, reports
+from gotong import contacts, exercises, maturity, reports
 from gotong.core.auth import Principal
+from gotong.core.permissions import may_write
 from gotong.db.engine import read_connection
 from gotong.errors import Conflict, Invalid, NotFound
-from gotong.orgs.service import hub
+from gotong.orgs.service import hub, list_orgs
 from gotong.stix.timestamps import micros_of
 from gotong.web.forms import problems_of
 from gotong.web.services import FormInvalid
@@ -42,6 +43,42 @@ class ExercisePage:
         """``participant inject/expectation`` of every result with an appeal (open or decided): one
         appeal per result."""
         return {f"{a.participant} {a.inject}/{a.expectation}" for a in self.appeals}
+
+
+@dataclass(frozen=True)
+class Library:
+    """The scenarios exercises are made from, and, for the hub's coordinators, whom they may invite."""
+
+    scenarios: list[exercises.ScenarioSummary]
+    may_create: bool
+    members: list[str]
+
+
+def library(engine: Engine, *, actor: Principal) -> Library:
+    found = exercises.list_scenarios(engine, actor=actor)
+    if not exercises.may_run_exercises(engine, actor=actor):
+        return Library(found, False, [])
+    with read_connection(engine) as conn:
+        controller = hub(conn)
+        members = [o.short_name for o in list_orgs(conn) if o.id != controller.id]
+    return Library(found, True, sorted(members))
+
+
+def create(engine: Engine, *, actor: Principal, scenario: str, name: str, participants: list[str]) -> str:
+    """Make a planned exercise from the form; the new exercise's id."""
+    problems = {}
+    if not name.strip():
+        problems["name"] = "Give the exercise a name the participants will recognise"
+    if not participants:
+        problems["participants"] = "Choose at least one participant"
+    if problems:
+        raise FormInvalid(problems)
+    try:
+        body = exercises.ExerciseCreate(scenario=scenario, name=name.strip(), participants=participants)
+        return exercises.create_exercise(engine, actor=actor, exercise=body).id
+    except (ValidationError, Invalid, NotFound) as exc:
+        fields = {"scenario", "name", "participants"}
+        raise FormInvalid(problems_of(exc, fields, "scenario")) from None
 
 
 def zone_of(engine: Engine, actor: Principal) -> ZoneInfo:
@@ -104,6 +141,97 @@ def page(engine: Engine, *, actor: Principal, exercise_id: str) -> ExercisePage:
 def after_action(engine: Engine, *, actor: Principal, exercise_id: str) -> reports.AfterActionPublic:
     """The after-action report of a stopped drill, as the viewer may see it (reports decides)."""
     return reports.after_action_report(engine, actor=actor, exercise_id=exercise_id)
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """The after-action report with what its action-item forms offer the viewer: the hub's
+    coordinators add items for any participant, a participant's writers for itself."""
+
+    report: reports.AfterActionPublic
+    hub: bool
+    may_act: bool
+    objectives: list[tuple[str, str]]
+    capacity: list[tuple[str, str]]  # ("plan#item", words) of the plans of participants the viewer sees
+
+
+def report_page(engine: Engine, *, actor: Principal, exercise_id: str) -> ReportPage:
+    found = after_action(engine, actor=actor, exercise_id=exercise_id)
+    drill = exercises.get_exercise(engine, actor=actor, exercise_id=exercise_id)
+    controller = exercises.may_run_exercises(engine, actor=actor)
+    may_act = controller or (may_write(actor) and (actor.org_short or "") in drill.participants)
+    capacity = [
+        (f"{p.id}#{i.item}", f"{p.org}: item {i.item}, {i.action} ({i.status})")
+        for p in (maturity.list_plans(engine, actor=actor) if may_act else [])
+        if p.org in drill.participants
+        for i in p.items
+    ]
+    return ReportPage(
+        report=found,
+        hub=controller,
+        may_act=may_act,
+        objectives=[(o.id, o.text) for o in drill.objectives],
+        capacity=capacity,
+    )
+
+
+def add_action(
+    engine: Engine,
+    *,
+    actor: Principal,
+    exercise_id: str,
+    participant: str,
+    action: str,
+    owner: str,
+    due: str,
+    objective: str,
+    capacity: str,
+) -> None:
+    """An action item from the report page's form."""
+    problems = {}
+    for name, value, message in (
+        ("action", action, "Say what is to be done"),
+        ("owner", owner, "Say who carries it"),
+        ("due", due, "Give the date it is due"),
+    ):
+        if not value.strip():
+            problems[name] = message
+    if problems:
+        raise FormInvalid(problems)
+    plan, _, item = capacity.partition("#")
+    try:
+        body = exercises.ActionItemCreate(
+            participant=participant or None,
+            action=action,
+            owner=owner,
+            due=due,
+            objective=objective or None,
+            capacity_plan=plan or None,
+            capacity_item=int(item) if item.isdigit() else None,
+        )
+        exercises.create_action_item(engine, actor=actor, exercise_id=exercise_id, item=body)
+    except (ValidationError, Invalid) as exc:
+        fields = {"participant", "action", "owner", "due", "objective", "capacity_plan", "capacity_item"}
+        found = problems_of(exc, fields, "action")
+        raise FormInvalid(
+            {("capacity" if k.startswith("capacity") else k): v for k, v in found.items()}
+        ) from None
+
+
+def change_action(
+    engine: Engine, *, actor: Principal, exercise_id: str, action_id: str, status: str, evidence: str
+) -> None:
+    """Close an action item with its evidence, or reopen it, from the report page."""
+    if status == "closed" and not evidence.strip():
+        raise FormInvalid({f"evidence-{action_id[-12:]}": "Say what shows it was done"})
+    try:
+        body = exercises.ActionItemUpdate(status=status or None, evidence=evidence.strip() or None)
+        exercises.update_action_item(
+            engine, actor=actor, exercise_id=exercise_id, action_id=action_id, update=body
+        )
+    except (ValidationError, Invalid) as exc:
+        found = problems_of(exc, set(), "evidence")
+        raise FormInvalid({f"evidence-{action_id[-12:]}": v for v in found.values()}) from None
 
 
 def acknowledge(engine: Engine, *, actor: Principal, exercise_id: str, inject_id: str) -> None:
