@@ -106,6 +106,17 @@ def test_a_new_regional_norm_and_what_a_proposal_may_not_be(seated: Engine) -> N
     _adopt(seated, key, made.id)
     r2 = next(n for n in norms.list_norms(seated) if n.id == "r2")
     assert (r2.version, r2.status, r2.origin) == (1, "adopted", "regional")
+    # Once adopted, a member's implementation of it may be reviewed, as of the data's norms.
+    review = taskforce.ReviewCreate(
+        state="VN", norm="r2", rapporteurs=["SG", "MY"], draft_rating="largely", findings="shared late twice"
+    )
+    opened = taskforce.open_review(seated, actor=seat_principal(seated, "TH"), review=review)
+    assert (opened.norm, opened.norm_title) == ("r2", r2.title)
+    assert [r.norm for r in taskforce.list_reviews(seated, actor=seat_principal(seated, "TH"))] == ["r2"]
+    with pytest.raises(NotFound, match="no norm 'r9'"):
+        taskforce.open_review(
+            seated, actor=seat_principal(seated, "TH"), review=review.model_copy(update={"norm": "r9"})
+        )
     bad: list[tuple[dict[str, Any], str]] = [
         ({"norm": "h1"}, "norm: a regional norm's id is r and a number"),
         ({"items": [{"id": "x-1", "text": "t"}]}, "items.0.id: an item of \\(r3\\) is named r3-<n>"),

@@ -186,7 +186,7 @@ def open_review(
     with read_connection(engine) as conn:
         seat = _seat_of(conn, actor, tf, "open a review")
         states = records.states(conn)
-    norm = norms.norm(review.norm)
+    norm_id, norm_title = _reviewable(engine, review.norm)
     if state not in states:
         raise Invalid(f"state: {review.state!r} is not a member state with a seat")
     rapporteurs = [r.upper() for r in review.rapporteurs]
@@ -202,10 +202,11 @@ def open_review(
         now=records.stamp(now),
         creator=tf.identity_id,
         markings=_deliberation(group),
-        name=f"Review of {_state_name(state)} on norm ({norm.id})",
+        name=f"Review of {_state_name(state)} on norm ({norm_id})",
         props={
             "state": state,
-            "norm": norm.id,
+            "norm": norm_id,
+            "norm_title": norm_title,
             "rapporteurs": rapporteurs,
             "draft_rating": review.draft_rating,
             "findings": review.findings,
@@ -215,6 +216,20 @@ def open_review(
     )
     records.write(engine, tf, [obj])
     return get_review(engine, actor=actor, review_id=obj["id"])
+
+
+def _reviewable(engine: Engine, norm_id: str) -> tuple[str, str]:
+    """The id and title of a norm a member's implementation of may be reviewed: one of the data's
+    catalogue and regional norms, or a regional norm the taskforce adopted from a proposal made
+    through Gotong (in the catalogue once adopted, :func:`gotong.norms.list_norms`)."""
+    try:
+        found = norms.norm(norm_id)
+    except NotFound:
+        adopted = {n.id: n for n in norms.list_norms(engine) if n.status == "adopted"}
+        if norm_id not in adopted:
+            raise
+        return norm_id, adopted[norm_id].title
+    return found.id, found.title
 
 
 def respond_review(
@@ -854,7 +869,7 @@ def _review(o: dict[str, Any]) -> ReviewPublic:
         id=o["id"],
         state=o["state"],
         norm=o["norm"],
-        norm_title=norms.norm(o["norm"]).title,
+        norm_title=o.get("norm_title") or norms.norm(o["norm"]).title,
         rapporteurs=list(o["rapporteurs"]),
         draft_rating=o["draft_rating"],
         findings=o["findings"],
