@@ -129,7 +129,7 @@ def test_the_shipped_templates_load_and_score_only_what_they_expect() -> None:
                     }
                 ]
             },
-            "needs the exercise-collection channel",
+            "an expectation of kind acknowledge needs the email or exercise-collection channel",
         ),
     ],
 )

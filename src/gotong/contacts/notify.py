@@ -54,9 +54,11 @@ def notify_org(
     subject: str,
     text: str,
     body: dict[str, Any],
+    channels: frozenset[Channel] = frozenset({Channel.EMAIL, Channel.WEBHOOK}),
 ) -> list[Delivery]:
     """Send ``text`` by e-mail and ``body`` (JSON) by webhook to each of the organisation's contacts
-    whose role is one of ``roles``; one :class:`Delivery` per attempt, none if it has no such contact."""
+    whose role is one of ``roles`` (on the ``channels`` given); one :class:`Delivery` per attempt,
+    none if it has no such contact."""
     with read_connection(engine) as conn:
         rows = conn.execute(
             select(contacts)
@@ -66,10 +68,10 @@ def notify_org(
     done: list[Delivery] = []
     for row in rows:
         fields = row.document["fields"]
-        if fields.get("email"):
+        if fields.get("email") and Channel.EMAIL in channels:
             send = partial(_mail, settings, fields, subject, text)
             done.append(_attempt(row.id, row.role, Channel.EMAIL, send))
-        if fields.get("webhook_url"):
+        if fields.get("webhook_url") and Channel.WEBHOOK in channels:
             send = partial(_post, settings, row.webhook_secret, fields, body)
             done.append(_attempt(row.id, row.role, Channel.WEBHOOK, send))
     return done

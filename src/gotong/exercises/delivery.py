@@ -18,7 +18,7 @@ from gotong.core.auth import Principal
 from gotong.db.engine import read_connection
 from gotong.exercises import objects, records, scoring, storage
 from gotong.exercises.objects import INJECT_TYPE, SCORE_TYPE
-from gotong.exercises.scenarios import ALL, Channel, ExpectationKind, parse_scenario
+from gotong.exercises.scenarios import ALL, Channel, ExpectationKind, Inject, parse_scenario
 from gotong.exercises.schemas import ExerciseStatus
 from gotong.orgs.service import Organisation, hub, list_orgs
 from gotong.settings import Settings
@@ -57,10 +57,13 @@ def deliver_due(
             checks: list[int] = []
             contact_ids: list[int] = []
             problem: str | None = None
+            mailed: list[int] = []
             if inject.channel == Channel.CONTACT_CHECK:
                 checks, contact_ids, problem = _contact_checks(
                     engine, operator, participant, settings, base_url, now
                 )
+            elif inject.channel == Channel.EMAIL:
+                mailed, problem = _mail_desks(engine, exercise, inject, participant, settings, base_url)
             group = records.group(
                 engine,
                 f"drill {participant.short_name}+{controller.short_name}",
@@ -87,7 +90,7 @@ def deliver_due(
                             e.model_dump(mode="json", exclude_none=True) for e in inject.expectations
                         ],
                         "check_ids": checks,
-                        "contact_ids": contact_ids,
+                        "contact_ids": contact_ids or mailed,
                         **({"problem": problem} if problem else {}),
                     },
                 )
@@ -98,6 +101,38 @@ def deliver_due(
     )
     storage.write(engine, operator, collection, [*made, revised])
     return len(made)
+
+
+def _mail_desks(
+    engine: Engine,
+    exercise: dict[str, Any],
+    inject: Inject,
+    participant: Organisation,
+    settings: Settings | None,
+    base_url: str,
+) -> tuple[list[int], str | None]:
+    """Mail the inject to the participant's 24/7 desks, marked as an exercise in the subject and the
+    first line, pointing to the page where the desk acknowledges it. The contacts mailed, and what
+    went wrong (no desk with an e-mail address, the SMTP server refused)."""
+    link = f"{(base_url or (settings or Settings()).base_url).rstrip('/')}/exercises/{exercise['id']}"
+    text = (
+        f"EXERCISE - this is an inject of the drill {exercise['name']!r}, not a real incident.\n\n"
+        f"{inject.content}\n\nAcknowledge it on {link}\n"
+    )
+    sent = contacts.notify_org(
+        engine,
+        settings=settings or Settings(),
+        org_id=participant.id,
+        roles=(_DUTY_DESK,),
+        subject=f"[EXERCISE] {inject.title}",
+        text=text,
+        body={},
+        channels=frozenset({contacts.Channel.EMAIL}),
+    )
+    if not sent:
+        return [], "no 24/7 desk of this organisation has an e-mail address"
+    problems = [f"contact {d.contact_id}: {d.problem}" for d in sent if d.problem]
+    return [d.contact_id for d in sent if not d.problem], "; ".join(problems) or None
 
 
 def _contact_checks(

@@ -37,11 +37,13 @@ _SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
 class Channel(StrEnum):
-    """How an inject reaches a participant: an object in the exercise collection, or a reachability
-    check of its 24/7 desk through the contact directory."""
+    """How an inject reaches a participant: an object in the exercise collection, a reachability
+    check of its 24/7 desk through the contact directory, or an e-mail to its 24/7 desk (with the
+    object in the collection too, which the desk acknowledges)."""
 
     EXERCISE_COLLECTION = "exercise-collection"
     CONTACT_CHECK = "contact-check"
+    EMAIL = "email"
 
 
 class ScenarioKind(StrEnum):
@@ -61,9 +63,9 @@ class ExpectationKind(StrEnum):
 
 
 _OBSERVABLE_ON = {
-    ExpectationKind.ACKNOWLEDGE: Channel.EXERCISE_COLLECTION,
-    ExpectationKind.SHARE_INDICATOR: Channel.EXERCISE_COLLECTION,
-    ExpectationKind.ANSWER_CONTACT_CHECK: Channel.CONTACT_CHECK,
+    ExpectationKind.ACKNOWLEDGE: frozenset({Channel.EXERCISE_COLLECTION, Channel.EMAIL}),
+    ExpectationKind.SHARE_INDICATOR: frozenset({Channel.EXERCISE_COLLECTION, Channel.EMAIL}),
+    ExpectationKind.ANSWER_CONTACT_CHECK: frozenset({Channel.CONTACT_CHECK}),
 }
 
 
@@ -121,8 +123,11 @@ class Inject(_Data):
             raise ValueError(f"inject {self.id}: two expectations share an id")
         for e in self.expectations:
             needed = _OBSERVABLE_ON.get(e.kind)
-            if needed is not None and needed != self.channel:
-                raise ValueError(f"inject {self.id}: a {e.kind} expectation needs the {needed} channel")
+            if needed is not None and self.channel not in needed:
+                channels = " or ".join(sorted(needed))
+                raise ValueError(
+                    f"inject {self.id}: an expectation of kind {e.kind} needs the {channels} channel"
+                )
         return self
 
 
