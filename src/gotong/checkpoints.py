@@ -11,10 +11,8 @@ long its log was. Federation peers keep a copy of the newest as witnesses
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from sqlalchemy import Connection, Engine
 from gotong.audit import VerifyResult, checkpoint, public_key_b64, verify, verify_checkpoint
 from gotong.audit.checkpoint import StoreDigester
 from gotong.audit.service import seal_key
+from gotong.core.files import replace_atomically
 from gotong.core.jobs import HealthLog, JobRunner
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
@@ -74,7 +73,7 @@ def keep_checkpoint(engine: Engine, *, settings: Settings) -> dict[str, Any]:
         history.write(line + b"\n")
         history.flush()
         os.fsync(history.fileno())
-    _replace(folder / KEPT_FILE, line)
+    replace_atomically(folder / KEPT_FILE, line)
     return statement
 
 
@@ -151,16 +150,3 @@ def digester(conn: Connection) -> StoreDigester:
 
 def _folder(settings: Settings) -> Path:
     return Path(settings.node_key_file).parent
-
-
-def _replace(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)

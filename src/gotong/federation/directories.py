@@ -16,10 +16,7 @@ node's signed-in members on ``/contacts``: what they hold is what any member may
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,19 +24,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 from sqlalchemy import Engine
 
 from gotong.contacts import verify_bundle
 from gotong.core.auth import Principal
-from gotong.core.jobs import HealthLog, JobRunner
-from gotong.core.outbound import outbound_client
+from gotong.core.files import read_json_object, write_json
+from gotong.core.jobs import JobRunner
 from gotong.core.permissions import require_member
 from gotong.db.engine import read_connection
 from gotong.errors import Invalid
 from gotong.federation import witness
 from gotong.federation.service import Peer, list_peers
-from gotong.federation.transport import SyncError, failure
+from gotong.federation.transport import SyncError, failure, register_rounds
 from gotong.stix.timestamps import format_micros, micros_of, now_micros
 
 __all__ = [
@@ -173,45 +169,20 @@ def register(
     client_factory: Callable[[], httpx.Client] | None = None,
 ) -> None:
     """Fetch the peers' directories on ``runner`` every ``every`` seconds (and once at start)."""
-    health = HealthLog(_log)
-    make_client = client_factory or (lambda: outbound_client(timeout=httpx.Timeout(30.0, connect=5.0)))
-
-    def run(_stopping: threading.Event) -> None:
-        try:
-            with make_client() as client:
-                for result in fetch_directories(engine, folder, client):
-                    if not result.kept:
-                        _log.info("directory of peer %s: %s", result.peer, result.detail)
-        except Exception as exc:  # a job keeps running; the log says what failed
-            health.failed(JOB, str(exc), exc_info=exc)
-        else:
-            health.succeeded(JOB)
-
-    runner.register(JOB, run, every=every, run_at_start=True)
+    register_rounds(
+        runner,
+        job=JOB,
+        every=every,
+        log=_log,
+        what="directory",
+        one_round=lambda client: fetch_directories(engine, folder, client),
+        client_factory=client_factory,
+    )
 
 
 def _read(folder: Path) -> dict[str, Any]:
-    path = folder / DIRECTORIES_FILE
-    try:
-        value = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        return {}
-    except orjson.JSONDecodeError:
-        raise Invalid(f"peer directories {str(path)!r} are not JSON") from None
-    if not isinstance(value, dict):
-        raise Invalid(f"peer directories {str(path)!r} are not a JSON object")
-    return value
+    return read_json_object(folder / DIRECTORIES_FILE, "peer directories")
 
 
 def _write(folder: Path, held: dict[str, Any]) -> None:
-    target = folder / DIRECTORIES_FILE
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{DIRECTORIES_FILE}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(orjson.dumps(held, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    write_json(folder / DIRECTORIES_FILE, held)

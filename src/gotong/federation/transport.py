@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
 import httpx
 
+from gotong.core.jobs import HealthLog, JobRunner
 from gotong.core.media import TAXII_MEDIA_TYPE
+from gotong.core.outbound import outbound_client
 from gotong.federation.service import Peer
 
 TAXII = TAXII_MEDIA_TYPE
@@ -24,3 +31,44 @@ def failure(action: str, exc: Exception | None = None, response: httpx.Response 
         detail = response.text[:300].strip()
         return SyncError(f"{action}: HTTP {response.status_code} {detail}")
     return SyncError(f"{action}: {type(exc).__name__}: {exc}")
+
+
+class RoundResult(Protocol):
+    """What one round did for one peer (a checkpoint witnessed, a directory fetched)."""
+
+    @property
+    def peer(self) -> str: ...
+    @property
+    def kept(self) -> bool: ...
+    @property
+    def detail(self) -> str: ...
+
+
+def register_rounds(
+    runner: JobRunner,
+    *,
+    job: str,
+    every: float,
+    log: logging.Logger,
+    what: str,
+    one_round: Callable[[httpx.Client], Iterable[RoundResult]],
+    client_factory: Callable[[], httpx.Client] | None = None,
+) -> None:
+    """Run ``one_round`` over the peers on ``runner`` every ``every`` seconds (and once at start),
+    with a client through the outbound policy; a peer whose result was not kept is logged as
+    ``<what> of peer <name>: <why>``, and a failure of the whole round goes to the job's health."""
+    health = HealthLog(log)
+    make_client = client_factory or (lambda: outbound_client(timeout=httpx.Timeout(30.0, connect=5.0)))
+
+    def run(_stopping: threading.Event) -> None:
+        try:
+            with make_client() as client:
+                for result in one_round(client):
+                    if not result.kept:
+                        log.info("%s of peer %s: %s", what, result.peer, result.detail)
+        except Exception as exc:  # a job keeps running; the log says what failed
+            health.failed(job, str(exc), exc_info=exc)
+        else:
+            health.succeeded(job)
+
+    runner.register(job, run, every=every, run_at_start=True)

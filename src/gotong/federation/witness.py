@@ -17,10 +17,7 @@ checks each against its own log: ``gotong audit verify --witnesses``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,19 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 from sqlalchemy import Engine
 
 from gotong.audit import VerifyResult, check_signed
 from gotong.checkpoints import kept_checkpoint
 from gotong.core.auth import Principal, Role
-from gotong.core.jobs import HealthLog, JobRunner
-from gotong.core.outbound import outbound_client
+from gotong.core.files import read_json_object, write_json
+from gotong.core.jobs import JobRunner
 from gotong.core.permissions import require_member
 from gotong.db.engine import read_connection
 from gotong.errors import Forbidden, Invalid, NotFound
 from gotong.federation.service import Peer, list_peers
-from gotong.federation.transport import SyncError, failure
+from gotong.federation.transport import SyncError, failure, register_rounds
 from gotong.settings import Settings
 from gotong.sharing.policy import may_read_checkpoints
 from gotong.stix.timestamps import format_micros, now_micros
@@ -198,21 +194,15 @@ def register(
     client_factory: Callable[[], httpx.Client] | None = None,
 ) -> None:
     """Witness the peers on ``runner`` every ``every`` seconds (and once at start)."""
-    health = HealthLog(_log)
-    make_client = client_factory or (lambda: outbound_client(timeout=httpx.Timeout(30.0, connect=5.0)))
-
-    def run(_stopping: threading.Event) -> None:
-        try:
-            with make_client() as client:
-                for result in witness_peers(engine, folder, client):
-                    if not result.kept:
-                        _log.info("witness of peer %s: %s", result.peer, result.detail)
-        except Exception as exc:  # a job keeps running; the log says what failed
-            health.failed(JOB, str(exc), exc_info=exc)
-        else:
-            health.succeeded(JOB)
-
-    runner.register(JOB, run, every=every, run_at_start=True)
+    register_rounds(
+        runner,
+        job=JOB,
+        every=every,
+        log=_log,
+        what="witness",
+        one_round=lambda client: witness_peers(engine, folder, client),
+        client_factory=client_factory,
+    )
 
 
 def _headers(peer: Peer) -> dict[str, str]:
@@ -354,27 +344,8 @@ def refusals(folder: Path) -> dict[str, list[dict[str, str]]]:
 
 
 def _read(folder: Path) -> dict[str, Any]:
-    path = folder / WITNESS_FILE
-    try:
-        value = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        return {}
-    except orjson.JSONDecodeError:
-        raise Invalid(f"witnessed checkpoints {str(path)!r} are not JSON") from None
-    if not isinstance(value, dict):
-        raise Invalid(f"witnessed checkpoints {str(path)!r} are not a JSON object")
-    return value
+    return read_json_object(folder / WITNESS_FILE, "witnessed checkpoints")
 
 
 def _write(folder: Path, held: dict[str, Any]) -> None:
-    target = folder / WITNESS_FILE
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{WITNESS_FILE}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(orjson.dumps(held, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    write_json(folder / WITNESS_FILE, held)
