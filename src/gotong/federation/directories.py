@@ -35,7 +35,7 @@ from gotong.db.engine import read_connection
 from gotong.errors import Invalid
 from gotong.federation import witness
 from gotong.federation.service import Peer, list_peers
-from gotong.federation.transport import SyncError, failure, register_rounds
+from gotong.federation.transport import SyncError, get_json, register_rounds
 from gotong.stix.timestamps import format_micros, micros_of, now_micros
 
 __all__ = [
@@ -98,7 +98,7 @@ def fetch_directories(engine: Engine, folder: Path, client: httpx.Client) -> lis
             results.append(Fetched(peer.name, False, detail))
             continue
         try:
-            bundle = _get(client, peer)
+            bundle = get_json(client, bundle_url(peer), peer, agent="gotong-directories")
         except SyncError as exc:
             results.append(Fetched(peer.name, False, str(exc)))
             continue
@@ -126,21 +126,6 @@ def kept_directories(folder: Path, *, actor: Principal) -> list[PeerDirectory]:
             PeerDirectory(name, entry["org"], entry["bundle"]["signed_at"], entry["kept_at"], people)
         )
     return shown
-
-
-def _get(client: httpx.Client, peer: Peer) -> Any:
-    url = bundle_url(peer)
-    headers = {"Authorization": f"Bearer {peer.token}", "Accept": "application/json"}
-    try:
-        response = client.get(url, headers=headers)
-    except httpx.HTTPError as exc:
-        raise failure(f"GET {url}", exc) from None
-    if response.status_code != 200:
-        raise failure(f"GET {url}", response=response)
-    try:
-        return response.json()
-    except ValueError:
-        raise SyncError(f"GET {url}: the answer is not JSON") from None
 
 
 def _keep(folder: Path, peer: Peer, bundle: Any, key: str) -> Fetched:

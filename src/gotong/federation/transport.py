@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -31,6 +31,25 @@ def failure(action: str, exc: Exception | None = None, response: httpx.Response 
         detail = response.text[:300].strip()
         return SyncError(f"{action}: HTTP {response.status_code} {detail}")
     return SyncError(f"{action}: {type(exc).__name__}: {exc}")
+
+
+def get_json(client: httpx.Client, url: str, peer: Peer, *, agent: str, missing: Any = ...) -> Any:
+    """The JSON body of a GET of the peer's REST API with its token (``agent``: the User-Agent);
+    ``missing`` stands for a 404 when given. Any other failure is a :class:`SyncError` naming the
+    request."""
+    request = {"Authorization": f"Bearer {peer.token}", "Accept": "application/json", "User-Agent": agent}
+    try:
+        response = client.get(url, headers=request)
+    except httpx.HTTPError as exc:
+        raise failure(f"GET {url}", exc) from None
+    if response.status_code == 404 and missing is not ...:
+        return missing
+    if response.status_code != 200:
+        raise failure(f"GET {url}", response=response)
+    try:
+        return response.json()
+    except ValueError:
+        raise SyncError(f"GET {url}: the answer is not JSON") from None
 
 
 class RoundResult(Protocol):

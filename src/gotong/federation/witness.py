@@ -36,7 +36,7 @@ from gotong.core.permissions import require_member
 from gotong.db.engine import read_connection
 from gotong.errors import Forbidden, Invalid, NotFound
 from gotong.federation.service import Peer, list_peers
-from gotong.federation.transport import SyncError, failure, register_rounds
+from gotong.federation.transport import SyncError, get_json, register_rounds
 from gotong.settings import Settings
 from gotong.sharing.policy import may_read_checkpoints
 from gotong.stix.timestamps import format_micros, now_micros
@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 JOB = "audit-witness"
+_AGENT = "gotong-witness"
 WITNESS_FILE = "witnessed-checkpoints.json"
 _KEPT_REFUSALS = 20
 _lock = threading.Lock()
@@ -139,7 +140,7 @@ def ask_witnesses(engine: Engine, client: httpx.Client) -> Iterator[tuple[str, l
         configured = list_peers(conn)
     for peer in configured:
         try:
-            body = _get_json(client, witnessed_url(peer), peer)
+            body = get_json(client, witnessed_url(peer), peer, agent=_AGENT)
         except SyncError as exc:
             yield peer.name, str(exc)
             continue
@@ -205,33 +206,8 @@ def register(
     )
 
 
-def _headers(peer: Peer) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {peer.token}",
-        "Accept": "application/json",
-        "User-Agent": "gotong-witness",
-    }
-
-
-def _get_json(client: httpx.Client, url: str, peer: Peer, *, missing: Any = ...) -> Any:
-    """The JSON body of a GET with the peer's token; ``missing`` stands for a 404 when given.
-    Any other failure is a :class:`SyncError` naming the request."""
-    try:
-        response = client.get(url, headers=_headers(peer))
-    except httpx.HTTPError as exc:
-        raise failure(f"GET {url}", exc) from None
-    if response.status_code == 404 and missing is not ...:
-        return missing
-    if response.status_code != 200:
-        raise failure(f"GET {url}", response=response)
-    try:
-        return response.json()
-    except ValueError:
-        raise SyncError(f"GET {url}: the answer is not JSON") from None
-
-
 def _fetch(client: httpx.Client, url: str, peer: Peer) -> dict[str, Any] | None:
-    body = _get_json(client, url, peer, missing=None)
+    body = get_json(client, url, peer, agent=_AGENT, missing=None)
     if body is not None and not isinstance(body, dict):
         raise SyncError(f"GET {url}: the answer is not a JSON object")
     return body
