@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, func, insert, or_, select
+from sqlalchemy import Connection, Engine, case, func, insert, null, or_, select
 
 from gotong.audit import Action, read_details, record
 from gotong.core.auth import Principal
@@ -292,8 +292,7 @@ def _store(
     # neither swallows it ("already present") nor refuses it ("a different object"), so no answer
     # tells it that a hidden object exists. Its submission is then its own row (the submitter is in
     # the table's unique key) and readers who may see both are shown the first (gotong.intel.query).
-    existing = _existing_versions(conn, collection_id, {c.stix_id for c in candidates}, reader)
-    held = _held_versions(conn, collection_id, {c.stix_id for c in candidates if c.version is not None})
+    existing, held = _stored_versions(conn, collection_id, {c.stix_id for c in candidates}, reader)
     last = conn.execute(select(func.max(stix_objects.c.date_added))).scalar() or 0
     clock = max(now_micros(), last + 1)
     rows: list[dict[str, Any]] = []
@@ -376,40 +375,32 @@ def _same_but_creator(stored: bytes, cand: _Candidate) -> bool:
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS) == cand.unattributed
 
 
-def _held_versions(conn: Connection, collection_id: str, ids: set[str]) -> set[tuple[str, int]]:
-    """The (id, version) pairs of ``ids`` stored in the collection by anyone, visible or not: a new
-    row of one of them is marked as a later submission (it is never told to the submitter)."""
+def _stored_versions(
+    conn: Connection, collection_id: str, ids: set[str], reader: Reader
+) -> tuple[dict[str, dict[int, bytes]], set[tuple[str, int]]]:
+    """In one read of the rows of ``ids`` in the collection: the versions ``reader`` submitted or may
+    see (their bodies, by id and version), and every (id, version) anyone holds, visible or not (a
+    new row of one of them is marked as a later submission; that is never told to the submitter)."""
+    seen = or_(
+        stix_objects.c.submitter_org_id == reader.org_id,  # its own, even where it may only write
+        visible_versions(reader, stix_objects, frozenset({collection_id})),
+    )
+    found: dict[str, dict[int, bytes]] = {}
     held: set[tuple[str, int]] = set()
     ordered = sorted(ids)
     for start in range(0, len(ordered), _IN_CHUNK):
         rows = conn.execute(
-            select(stix_objects.c.stix_id, stix_objects.c.version).where(
+            select(
+                stix_objects.c.stix_id,
+                stix_objects.c.version,
+                case((seen, stix_objects.c.body), else_=null()).label("body"),  # no hidden body read out
+            ).where(
                 stix_objects.c.collection_id == collection_id,
                 stix_objects.c.stix_id.in_(ordered[start : start + _IN_CHUNK]),
             )
         )
-        held.update((row.stix_id, row.version) for row in rows)
-    return held
-
-
-def _existing_versions(
-    conn: Connection, collection_id: str, ids: set[str], reader: Reader
-) -> dict[str, dict[int, bytes]]:
-    """The stored versions of ``ids`` in the collection that ``reader`` submitted or may see."""
-    found: dict[str, dict[int, bytes]] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), _IN_CHUNK):
-        chunk = ordered[start : start + _IN_CHUNK]
-        rows = conn.execute(
-            select(stix_objects.c.stix_id, stix_objects.c.version, stix_objects.c.body).where(
-                stix_objects.c.collection_id == collection_id,
-                stix_objects.c.stix_id.in_(chunk),
-                or_(
-                    stix_objects.c.submitter_org_id == reader.org_id,  # its own, even where it may only write
-                    visible_versions(reader, stix_objects, frozenset({collection_id})),
-                ),
-            )
-        )
         for row in rows:
-            found.setdefault(row.stix_id, {})[row.version] = row.body.encode()
-    return found
+            held.add((row.stix_id, row.version))
+            if row.body is not None:
+                found.setdefault(row.stix_id, {})[row.version] = row.body.encode()
+    return found, held
