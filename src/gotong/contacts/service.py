@@ -33,7 +33,7 @@ from gotong.db.engine import read_connection, write_transaction
 from gotong.errors import Invalid, NotFound
 from gotong.orgs.models import organisations
 from gotong.orgs.service import get_org, hub
-from gotong.sharing.policy import FieldVisibility, may_see_field
+from gotong.sharing.policy import ANY_MEMBER, FieldVisibility, may_see_field
 from gotong.stix.timestamps import format_micros, now_micros
 
 __all__ = [
@@ -125,17 +125,12 @@ def list_contacts(
     return _list(engine, reader_org_id=actor.org_id, org=org, role=role)
 
 
-# No organisation has the id 0 (ids start at 1): reading as it is reading as a member organisation
-# that owns no contact and is not the hub, so exactly the public and members fields are seen.
-_ANY_MEMBER = 0
-
-
 def member_directory(engine: Engine, *, actor: Principal) -> list[ContactPublic]:
     """The directory as any member organisation sees it: public and members fields, never a hub-only
     field (not even to the hub or the owner). What may leave the node for a peer node, whose readers
     are not all the organisation that asked."""
     require_member(actor)
-    return _list(engine, reader_org_id=_ANY_MEMBER, org=None)
+    return _list(engine, reader_org_id=ANY_MEMBER, org=None)
 
 
 def public_directory(engine: Engine, *, org: str | None = None) -> list[ContactPublic]:

@@ -244,10 +244,16 @@ def field_tlp(visibility: FieldVisibility) -> TLP:
     }[visibility]
 
 
+# The reader of what leaves the node for a peer node (the contact directory's members bundle): some
+# member of the network, neither the field's owner nor the hub. No organisation has this id.
+ANY_MEMBER = 0
+
+
 def may_see_field(
     visibility: FieldVisibility, *, reader_org_id: int | None, owner_org_id: int, hub_org_id: int | None
 ) -> bool:
-    """Whether the organisation ``reader_org_id`` (None: not signed in) may read a field so marked.
+    """Whether the organisation ``reader_org_id`` (None: not signed in; :data:`ANY_MEMBER`: any
+    member at all, as a peer node's readers are) may read a field so marked.
 
     The owning organisation always reads its own fields; the hub reads every field.
     """
@@ -255,6 +261,8 @@ def may_see_field(
         return True
     if reader_org_id is None:
         return False
+    if reader_org_id == ANY_MEMBER:
+        return visibility == FieldVisibility.MEMBERS
     if reader_org_id in (owner_org_id, hub_org_id):
         return True
     return visibility == FieldVisibility.MEMBERS
