@@ -285,6 +285,10 @@ def start_server(
             port=port,
             log_level="warning",
             timeout_graceful_shutdown=2,
+            # uvicorn closes a connection idle for 5 s; a test client that waited longer (one
+            # organisation's client while a property test checks the others) could send on a
+            # connection the server was closing at that instant: "Connection reset by peer".
+            timeout_keep_alive=300,
         )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
